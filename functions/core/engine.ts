@@ -1,0 +1,255 @@
+import picomatch from 'picomatch';
+import { type Finding, findingId, type Suppression } from './finding';
+import type { GroupSnapshot, Inventory, RoleSnapshot, Snapshot, UserSnapshot } from './model';
+import { allSnapshots } from './model';
+import {
+  type EvaluationContext,
+  type PrivilegeSummary,
+  raiseSeverity,
+  type Rule,
+  type Severity,
+  SEVERITIES,
+  severityRank,
+} from './rule';
+import type { Exemption, ScanSettings } from './settings';
+
+export type Principal = RoleSnapshot | UserSnapshot | GroupSnapshot;
+
+/** Computes what a principal can do. Supplied by the privilege analysis; the engine caches per ARN. */
+export type PrivilegeAnalyzer = (principal: Principal) => PrivilegeSummary;
+
+export interface EvaluateOptions {
+  rules: readonly Rule[];
+  settings: ScanSettings;
+  now: Date;
+  privilege?: PrivilegeAnalyzer;
+}
+
+export interface ScanSummary {
+  accountId: string;
+  evaluatedAt: string;
+  resources: Record<string, number>;
+  rulesEvaluated: number;
+  /** Unsuppressed findings by severity. */
+  bySeverity: Record<Severity, number>;
+  total: number;
+  suppressed: number;
+  errors: number;
+  coverageGaps: number;
+}
+
+export interface ScanResult {
+  findings: Finding[];
+  summary: ScanSummary;
+}
+
+const RULES_WITHOUT_RISK_RAISE = new Set(['standing-admin', 'privilege-escalation', 'scan-coverage-gap']);
+
+/**
+ * Runs every enabled rule on every snapshot of its kinds. A throwing rule becomes an `error`
+ * finding, never a pass. Exemptions, finding ids and risk adjustments happen here, not in rules.
+ */
+export function evaluateInventory(inventory: Inventory, options: EvaluateOptions): ScanResult {
+  const { settings, now } = options;
+  const disabled = new Set(settings.disabledRules);
+  const rules = options.rules.filter((rule) => !disabled.has(rule.meta.id));
+  const privilegeOf = privilegeLookup(inventory, options.privilege);
+  const ctx: EvaluationContext = {
+    now,
+    thresholds: settings.thresholds,
+    accountId: inventory.accountId,
+    organization: {
+      ...(settings.organization.id ? { id: settings.organization.id } : {}),
+      accountIds: new Set([inventory.accountId, ...settings.organization.accountIds]),
+    },
+    privilegeOf,
+  };
+  const exemptions = compileExemptions(settings.exemptions, now);
+  const rulesByKind = new Map<string, Rule[]>();
+  for (const rule of rules) {
+    for (const kind of rule.meta.resourceKinds) {
+      const list = rulesByKind.get(kind) ?? [];
+      list.push(rule);
+      rulesByKind.set(kind, list);
+    }
+  }
+
+  const findings: Finding[] = [];
+  const resources: Record<string, number> = {};
+  for (const snapshot of allSnapshots(inventory)) {
+    resources[snapshot.kind] = (resources[snapshot.kind] ?? 0) + 1;
+    for (const rule of rulesByKind.get(snapshot.kind) ?? []) {
+      const finding = evaluateOne(rule, snapshot, ctx);
+      if (!finding) continue;
+      const suppression = exemptions(finding);
+      if (suppression) finding.suppression = suppression;
+      findings.push(finding);
+    }
+  }
+  findings.sort(compareFindings);
+  return { findings, summary: summarize(findings, inventory, rules.length, resources, now) };
+}
+
+function evaluateOne(rule: Rule, snapshot: Snapshot, ctx: EvaluationContext): Finding | undefined {
+  const subResource = subResourceOf(snapshot);
+  let result: ReturnType<Rule['evaluate']>;
+  try {
+    result = rule.evaluate(snapshot, ctx);
+  } catch (error) {
+    return buildFinding(rule, snapshot, ctx, subResource, {
+      result: 'error',
+      severity: rule.meta.severity,
+      reason: `Rule ${rule.meta.id} could not evaluate ${snapshot.arn}: ${(error as Error).message}`,
+      evidence: { error: String((error as Error).message) },
+    });
+  }
+  if (result.status !== 'fail') return undefined;
+  return buildFinding(rule, snapshot, ctx, subResource, {
+    result: 'fail',
+    severity: result.severity ?? rule.meta.severity,
+    reason: result.reason,
+    evidence: result.evidence,
+  });
+}
+
+function buildFinding(
+  rule: Rule,
+  snapshot: Snapshot,
+  ctx: EvaluationContext,
+  subResource: string | undefined,
+  outcome: Pick<Finding, 'result' | 'severity' | 'reason' | 'evidence'>,
+): Finding {
+  const privilege = RULES_WITHOUT_RISK_RAISE.has(rule.meta.id) ? undefined : ctx.privilegeOf(snapshot.arn);
+  const privileged = privilege !== undefined && (privilege.adminEquivalent || privilege.escalationPaths.length > 0);
+  const severity = privileged ? raiseSeverity(outcome.severity) : outcome.severity;
+  const finding: Finding = {
+    id: findingId(snapshot.accountId, rule.meta.id, snapshot.arn, subResource),
+    ruleId: rule.meta.id,
+    title: rule.meta.title,
+    severity,
+    baseSeverity: outcome.severity,
+    resourceType: snapshot.kind,
+    resourceArn: snapshot.arn,
+    accountId: snapshot.accountId,
+    reason: outcome.reason,
+    evidence: privileged
+      ? {
+          ...outcome.evidence,
+          adminEquivalent: privilege.adminEquivalent,
+          escalationPaths: privilege.escalationPaths,
+        }
+      : outcome.evidence,
+    compliance: rule.meta.compliance,
+    remediation: rule.meta.remediation,
+    result: outcome.result,
+    riskScore: riskScore(severity, privilege, rule.meta.staleness === true),
+  };
+  if (subResource !== undefined) finding.subResource = subResource;
+  if (snapshot.kind === 'secret') finding.region = snapshot.region;
+  return finding;
+}
+
+function subResourceOf(snapshot: Snapshot): string | undefined {
+  if (snapshot.kind === 'access-key') return snapshot.keyId ?? `slot-${snapshot.slot}`;
+  if (snapshot.kind === 'coverage-gap') return `${snapshot.source}${snapshot.detail ? `#${snapshot.detail}` : ''}`;
+  return undefined;
+}
+
+/** Severity dominates; within a severity, privilege then staleness. */
+function riskScore(severity: Severity, privilege: PrivilegeSummary | undefined, stale: boolean): number {
+  let score = (SEVERITIES.length - severityRank(severity)) * 100;
+  if (privilege?.adminEquivalent) score += 40;
+  if (privilege && privilege.escalationPaths.length > 0) score += 20;
+  if (stale) score += 10;
+  return score;
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank(a.severity) - severityRank(b.severity) ||
+    b.riskScore - a.riskScore ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.resourceArn.localeCompare(b.resourceArn) ||
+    (a.subResource ?? '').localeCompare(b.subResource ?? '')
+  );
+}
+
+/**
+ * Privilege is computed once per principal. Access keys inherit their user's privilege through
+ * the shared ARN; secrets and certificates have none.
+ */
+function privilegeLookup(
+  inventory: Inventory,
+  analyzer: PrivilegeAnalyzer | undefined,
+): (arn: string) => PrivilegeSummary | undefined {
+  if (!analyzer) return () => undefined;
+  const principals = new Map<string, Principal>();
+  for (const p of inventory.roles) principals.set(p.arn, p);
+  for (const p of inventory.users) principals.set(p.arn, p);
+  for (const p of inventory.groups) principals.set(p.arn, p);
+  const cache = new Map<string, PrivilegeSummary>();
+  return (arn) => {
+    const cached = cache.get(arn);
+    if (cached) return cached;
+    const principal = principals.get(arn);
+    if (!principal) return undefined;
+    const summary = analyzer(principal);
+    cache.set(arn, summary);
+    return summary;
+  };
+}
+
+/** Exemptions apply by exact rule id (or `*`) and exact ARN or glob, until they expire. */
+function compileExemptions(list: readonly Exemption[], now: Date): (finding: Finding) => Suppression | undefined {
+  const active = list
+    .filter((e) => expiryOf(e.expires).getTime() > now.getTime())
+    .map((e) => ({
+      exemption: e,
+      matches: /[*?[\]{}]/.test(e.resource) ? picomatch(e.resource, { dot: true }) : (arn: string) => arn === e.resource,
+    }));
+  if (active.length === 0) return () => undefined;
+  return (finding) => {
+    for (const { exemption, matches } of active) {
+      if (exemption.ruleId !== '*' && exemption.ruleId !== finding.ruleId) continue;
+      if (!matches(finding.resourceArn)) continue;
+      return { reason: exemption.reason, owner: exemption.owner, expires: exemption.expires };
+    }
+    return undefined;
+  };
+}
+
+/** A date-only expiry lasts through that whole day (UTC). */
+function expiryOf(expires: string): Date {
+  return /^\d{4}-\d{2}-\d{2}$/.test(expires) ? new Date(`${expires}T23:59:59.999Z`) : new Date(expires);
+}
+
+function summarize(
+  findings: readonly Finding[],
+  inventory: Inventory,
+  rulesEvaluated: number,
+  resources: Record<string, number>,
+  now: Date,
+): ScanSummary {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  let suppressed = 0;
+  let errors = 0;
+  for (const f of findings) {
+    if (f.suppression) {
+      suppressed++;
+      continue;
+    }
+    bySeverity[f.severity]++;
+    if (f.result === 'error') errors++;
+  }
+  return {
+    accountId: inventory.accountId,
+    evaluatedAt: now.toISOString(),
+    resources,
+    rulesEvaluated,
+    bySeverity,
+    total: findings.length - suppressed,
+    suppressed,
+    errors,
+    coverageGaps: inventory.coverageGaps.length,
+  };
+}

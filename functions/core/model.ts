@@ -1,0 +1,215 @@
+import type { PolicyDocument } from './policy/types';
+
+/**
+ * The normalized account model the rules read. Built from the raw AWS documents (an export
+ * directory or a live collection) by `normalize`. Dates are `Date` objects; absent means "AWS has
+ * no value" (never used, never rotated), not "unknown": unknown data is a `CoverageGap`.
+ */
+
+export type Tags = Record<string, string>;
+
+export interface ManagedPolicy {
+  arn: string;
+  name: string;
+  /** The default version's document; undefined when it could not be read (a coverage gap records why). */
+  document?: PolicyDocument;
+  /** True for `arn:aws:iam::aws:policy/...`. */
+  awsManaged: boolean;
+}
+
+export interface InlinePolicy {
+  name: string;
+  document: PolicyDocument;
+}
+
+/** What a principal (role, user, group) holds: inline policies and attached managed policies. */
+export interface PolicyHolder {
+  inlinePolicies: InlinePolicy[];
+  /** Attached managed policies, resolved to the shared `ManagedPolicy` objects of the inventory. */
+  managedPolicies: ManagedPolicy[];
+}
+
+/** One entry of `GetServiceLastAccessedDetails` for a principal. */
+export interface ServiceAccess {
+  namespace: string;
+  name?: string;
+  lastAuthenticatedAt?: Date;
+}
+
+export interface ServiceLastAccessed {
+  /** When the job's data was generated (its `JobCompletionDate`). */
+  generatedAt?: Date;
+  services: ServiceAccess[];
+}
+
+export interface RoleSnapshot extends PolicyHolder {
+  kind: 'role';
+  arn: string;
+  accountId: string;
+  name: string;
+  path: string;
+  roleId?: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+  lastUsedRegion?: string;
+  /** Undefined when the trust policy could not be parsed (a coverage gap records why). */
+  trustPolicy?: PolicyDocument;
+  permissionsBoundary?: ManagedPolicy;
+  tags: Tags;
+  serviceLastAccessed?: ServiceLastAccessed;
+}
+
+export interface GroupSnapshot extends PolicyHolder {
+  kind: 'group';
+  arn: string;
+  accountId: string;
+  name: string;
+  path: string;
+  createdAt?: Date;
+}
+
+export interface UserSnapshot extends PolicyHolder {
+  kind: 'user';
+  arn: string;
+  accountId: string;
+  name: string;
+  path: string;
+  /** True for the `<root_account>` row of the credential report. */
+  isRoot: boolean;
+  createdAt?: Date;
+  groups: GroupSnapshot[];
+  permissionsBoundary?: ManagedPolicy;
+  tags: Tags;
+  /** From the credential report; undefined when the user is missing from the report. */
+  credentials?: UserCredentials;
+  serviceLastAccessed?: ServiceLastAccessed;
+}
+
+export interface UserCredentials {
+  passwordEnabled: boolean;
+  passwordLastUsedAt?: Date;
+  passwordLastChangedAt?: Date;
+  mfaActive: boolean;
+  /** The key slots of the report (1 and 2), whether active or not. */
+  accessKeys: AccessKeySnapshot[];
+}
+
+export interface AccessKeySnapshot {
+  kind: 'access-key';
+  /** The owning user's ARN (`arn:aws:iam::<account>:root` for the root user). */
+  arn: string;
+  accountId: string;
+  userName: string;
+  isRoot: boolean;
+  /** Slot in the credential report: 1 or 2. */
+  slot: 1 | 2;
+  /** The key id when known (live collection or export with `access-keys.json`); else undefined. */
+  keyId?: string;
+  active: boolean;
+  /** `access_key_N_last_rotated`: the key's creation time. */
+  createdAt?: Date;
+  lastUsedAt?: Date;
+  lastUsedService?: string;
+  lastUsedRegion?: string;
+  /** Owning user's creation time, for the grace period. */
+  userCreatedAt?: Date;
+}
+
+export interface SecretSnapshot {
+  kind: 'secret';
+  arn: string;
+  accountId: string;
+  name: string;
+  region: string;
+  createdAt?: Date;
+  /** Secrets Manager records the access date only, at day granularity. */
+  lastAccessedAt?: Date;
+  lastRotatedAt?: Date;
+  lastChangedAt?: Date;
+  nextRotationAt?: Date;
+  rotationEnabled: boolean;
+  rotationLambdaArn?: string;
+  rotationIntervalDays?: number;
+  /** `absent`: the secret has no resource policy; `unknown`: it was not read. */
+  policyState: 'absent' | 'present' | 'unknown';
+  resourcePolicy?: PolicyDocument;
+  tags: Tags;
+}
+
+export interface ServerCertificateSnapshot {
+  kind: 'server-certificate';
+  arn: string;
+  accountId: string;
+  name: string;
+  path: string;
+  uploadedAt?: Date;
+  expiresAt?: Date;
+}
+
+/** Something the scan could not read. Absence of findings is never taken as health. */
+export interface CoverageGap {
+  kind: 'coverage-gap';
+  /** The resource the gap is about, or the account ARN when it is about a whole API. */
+  arn: string;
+  accountId: string;
+  /** Where: an export file (with a path inside it) or an API operation. */
+  source: string;
+  /** What happened, one sentence. */
+  reason: string;
+  /** AccessDenied, Throttling, Malformed, Missing, Timeout, ... */
+  category: string;
+  /** Distinguishes several gaps on the same resource (file path, operation, region). */
+  detail?: string;
+}
+
+export type Snapshot =
+  | RoleSnapshot
+  | UserSnapshot
+  | GroupSnapshot
+  | AccessKeySnapshot
+  | SecretSnapshot
+  | ServerCertificateSnapshot
+  | CoverageGap;
+
+export type ResourceKind = Snapshot['kind'];
+
+export interface Inventory {
+  accountId: string;
+  /** When the data was collected (export `account.json` CollectedAt or the live scan time). */
+  collectedAt?: Date;
+  /** When the credential report was generated. */
+  credentialReportGeneratedAt?: Date;
+  roles: RoleSnapshot[];
+  users: UserSnapshot[];
+  groups: GroupSnapshot[];
+  accessKeys: AccessKeySnapshot[];
+  secrets: SecretSnapshot[];
+  serverCertificates: ServerCertificateSnapshot[];
+  managedPolicies: Map<string, ManagedPolicy>;
+  coverageGaps: CoverageGap[];
+}
+
+export function emptyInventory(accountId: string): Inventory {
+  return {
+    accountId,
+    roles: [],
+    users: [],
+    groups: [],
+    accessKeys: [],
+    secrets: [],
+    serverCertificates: [],
+    managedPolicies: new Map(),
+    coverageGaps: [],
+  };
+}
+
+/** Every snapshot of the inventory, in a stable order, for the engine. */
+export function* allSnapshots(inventory: Inventory): Generator<Snapshot> {
+  yield* inventory.roles;
+  yield* inventory.users;
+  yield* inventory.groups;
+  yield* inventory.accessKeys;
+  yield* inventory.secrets;
+  yield* inventory.serverCertificates;
+  yield* inventory.coverageGaps;
+}

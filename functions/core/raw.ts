@@ -1,0 +1,53 @@
+import type { CoverageGap } from './model';
+
+/**
+ * The raw AWS documents, exactly as the AWS CLI prints them (or as the SDK returns them). This is
+ * where live collection and offline export reading meet: both produce a `RawAccountData`, and
+ * `normalize` turns it into an `Inventory`. Values are `unknown` because they are untrusted input;
+ * `normalize` validates them and turns what is malformed into coverage gaps.
+ */
+export interface RawAccountData {
+  /** `get-account-authorization-details` page objects (one object is one page). */
+  authorizationDetails: unknown[];
+  /** The decoded credential report CSV; undefined when it could not be read (a gap says why). */
+  credentialReport?: string;
+  /** `list-secrets` output per region. */
+  secrets?: Record<string, unknown>;
+  /** `get-resource-policy` outputs. */
+  secretPolicies?: unknown[];
+  /** `list-server-certificates` output. */
+  serverCertificates?: unknown;
+  /** Principal ARN -> `get-service-last-accessed-details` output. */
+  serviceLastAccessed?: Record<string, unknown>;
+  /** User name -> `list-access-keys` output, so findings can name the real key id. */
+  accessKeys?: Record<string, unknown>;
+  /** `{ AccountId, CollectedAt }`. */
+  account?: unknown;
+  /** Gaps already known while reading or collecting (access denied, missing file, ...). */
+  coverageGaps: CoverageGap[];
+  /** Where each document came from, for error messages: a file name or an API operation. */
+  sources: RawSources;
+}
+
+export interface RawSources {
+  authorizationDetails: string;
+  credentialReport: string;
+  secrets: string;
+  secretPolicies: string;
+  serverCertificates: string;
+  serviceLastAccessed: string;
+  accessKeys: string;
+  account: string;
+}
+
+/** Export directory file names (DESIGN.md), used as sources for offline input. */
+export const EXPORT_FILES: RawSources = {
+  authorizationDetails: 'authorization-details.json',
+  credentialReport: 'credential-report.csv',
+  secrets: 'secrets.json',
+  secretPolicies: 'secret-policies.json',
+  serverCertificates: 'server-certificates.json',
+  serviceLastAccessed: 'service-last-accessed.json',
+  accessKeys: 'access-keys.json',
+  account: 'account.json',
+};

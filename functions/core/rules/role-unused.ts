@@ -1,0 +1,53 @@
+import { daysBetween, defineRule, notApplicable, pass } from '../rule';
+
+export const roleUnused = defineRule(
+  {
+    id: 'role-unused',
+    title: 'Roles are used within the unused-role window',
+    resourceKinds: ['role'],
+    severity: 'medium',
+    description:
+      'A role that has not been assumed for the configured window (default 90 days), or was never used and is older than the window.',
+    risk: 'A stale role is a standing access path nobody watches: its trust policy and permissions still work for whoever can assume it.',
+    remediation: {
+      summary: 'Delete the role if it is no longer needed; otherwise quarantine it with a deny-all inline policy.',
+      action: 'quarantine-role',
+    },
+    compliance: [
+      { framework: 'owasp-nhi-2025', control: 'NHI1' },
+      { framework: 'aws-fsbp', control: 'IAM.8' },
+    ],
+    references: [
+      'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html#roles-delete_prerequisites',
+      'https://owasp.org/www-project-non-human-identities-top-10/2025/1-improper-offboarding/',
+    ],
+    threshold: 'roleUnusedDays',
+    staleness: true,
+  },
+  (role, ctx) => {
+    if (role.path.startsWith('/aws-service-role/')) return notApplicable('service-linked role');
+    const window = ctx.thresholds.roleUnusedDays;
+    const ageDays = daysBetween(role.createdAt, ctx.now);
+    if (ageDays < window) return notApplicable('role is younger than the window');
+    if (!role.lastUsedAt) {
+      return {
+        status: 'fail',
+        reason: `Role ${role.name} has never been used and was created ${ageDays} days ago.`,
+        evidence: { createdAt: role.createdAt.toISOString(), lastUsedAt: null, ageDays, thresholdDays: window },
+      };
+    }
+    const idleDays = daysBetween(role.lastUsedAt, ctx.now);
+    if (idleDays < window) return pass;
+    return {
+      status: 'fail',
+      reason: `Role ${role.name} was last used ${idleDays} days ago.`,
+      evidence: {
+        createdAt: role.createdAt.toISOString(),
+        lastUsedAt: role.lastUsedAt.toISOString(),
+        lastUsedRegion: role.lastUsedRegion ?? null,
+        idleDays,
+        thresholdDays: window,
+      },
+    };
+  },
+);

@@ -5,10 +5,10 @@ import { allSnapshots } from './model';
 import {
   type EvaluationContext,
   type PrivilegeSummary,
-  raiseSeverity,
   type Rule,
-  type Severity,
+  raiseSeverity,
   SEVERITIES,
+  type Severity,
   severityRank,
 } from './rule';
 import type { Exemption, ScanSettings } from './settings';
@@ -53,17 +53,12 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
   const { settings, now } = options;
   const disabled = new Set(settings.disabledRules);
   const rules = options.rules.filter((rule) => !disabled.has(rule.meta.id));
-  const privilegeOf = privilegeLookup(inventory, options.privilege);
-  const ctx: EvaluationContext = {
+  const ctx = evaluationContext(
+    inventory.accountId,
+    settings,
     now,
-    thresholds: settings.thresholds,
-    accountId: inventory.accountId,
-    organization: {
-      ...(settings.organization.id ? { id: settings.organization.id } : {}),
-      accountIds: new Set([inventory.accountId, ...settings.organization.accountIds]),
-    },
-    privilegeOf,
-  };
+    privilegeLookup(inventory, options.privilege),
+  );
   const exemptions = compileExemptions(settings.exemptions, now);
   const rulesByKind = new Map<string, Rule[]>();
   for (const rule of rules) {
@@ -88,6 +83,25 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
   }
   findings.sort(compareFindings);
   return { findings, summary: summarize(findings, inventory, rules.length, resources, now) };
+}
+
+/** The context rules see: time, thresholds, and which accounts belong to the organization. */
+export function evaluationContext(
+  accountId: string,
+  settings: ScanSettings,
+  now: Date,
+  privilegeOf: EvaluationContext['privilegeOf'],
+): EvaluationContext {
+  return {
+    now,
+    thresholds: settings.thresholds,
+    accountId,
+    organization: {
+      ...(settings.organization.id ? { id: settings.organization.id } : {}),
+      accountIds: new Set([accountId, ...settings.organization.accountIds]),
+    },
+    privilegeOf,
+  };
 }
 
 function evaluateOne(rule: Rule, snapshot: Snapshot, ctx: EvaluationContext): Finding | undefined {
@@ -120,7 +134,8 @@ function buildFinding(
   outcome: Pick<Finding, 'result' | 'severity' | 'reason' | 'evidence'>,
 ): Finding {
   const privilege = RULES_WITHOUT_RISK_RAISE.has(rule.meta.id) ? undefined : ctx.privilegeOf(snapshot.arn);
-  const privileged = privilege !== undefined && (privilege.adminEquivalent || privilege.escalationPaths.length > 0);
+  const privileged =
+    privilege !== undefined && (privilege.adminEquivalent || privilege.escalationPaths.length > 0);
   const severity = privileged ? raiseSeverity(outcome.severity) : outcome.severity;
   const finding: Finding = {
     id: findingId(snapshot.accountId, rule.meta.id, snapshot.arn, subResource),
@@ -149,9 +164,11 @@ function buildFinding(
   return finding;
 }
 
-function subResourceOf(snapshot: Snapshot): string | undefined {
+/** The part of a resource a finding is about: an access key id, or where a coverage gap was seen. */
+export function subResourceOf(snapshot: Snapshot): string | undefined {
   if (snapshot.kind === 'access-key') return snapshot.keyId ?? `slot-${snapshot.slot}`;
-  if (snapshot.kind === 'coverage-gap') return `${snapshot.source}${snapshot.detail ? `#${snapshot.detail}` : ''}`;
+  if (snapshot.kind === 'coverage-gap')
+    return `${snapshot.source}${snapshot.detail ? `#${snapshot.detail}` : ''}`;
   return undefined;
 }
 
@@ -200,12 +217,17 @@ function privilegeLookup(
 }
 
 /** Exemptions apply by exact rule id (or `*`) and exact ARN or glob, until they expire. */
-function compileExemptions(list: readonly Exemption[], now: Date): (finding: Finding) => Suppression | undefined {
+function compileExemptions(
+  list: readonly Exemption[],
+  now: Date,
+): (finding: Finding) => Suppression | undefined {
   const active = list
     .filter((e) => expiryOf(e.expires).getTime() > now.getTime())
     .map((e) => ({
       exemption: e,
-      matches: /[*?[\]{}]/.test(e.resource) ? picomatch(e.resource, { dot: true }) : (arn: string) => arn === e.resource,
+      matches: /[*?[\]{}]/.test(e.resource)
+        ? picomatch(e.resource, { dot: true })
+        : (arn: string) => arn === e.resource,
     }));
   if (active.length === 0) return () => undefined;
   return (finding) => {

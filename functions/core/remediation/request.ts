@@ -1,0 +1,112 @@
+import type { Finding } from '../finding';
+import type { RemediationActionId } from '../rule';
+import type { RemediationPlan, RemediationStep } from './plan';
+
+/**
+ * A remediation request: one finding, one plan, one approval, at most one execution. Every state
+ * change is a conditional write from an expected state, so a double click or a duplicate event acts
+ * once.
+ */
+export const REQUEST_STATES = [
+  'pending',
+  'approved',
+  'rejected',
+  'expired',
+  'executing',
+  'executed',
+  'failed',
+  'refused',
+  'rolled-back',
+] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+/** The transitions the lifecycle allows, from -> to. */
+export const REQUEST_TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = {
+  pending: ['approved', 'rejected', 'expired'],
+  approved: ['executing', 'expired'],
+  executing: ['executed', 'failed', 'refused'],
+  executed: ['rolled-back'],
+  rejected: [],
+  expired: [],
+  failed: [],
+  refused: [],
+  'rolled-back': [],
+};
+
+export function canTransition(from: RequestState, to: RequestState): boolean {
+  return REQUEST_TRANSITIONS[from].includes(to);
+}
+
+/** Who did something, from where: a Slack user (team + user id) or the CLI (local OS user). */
+export interface Actor {
+  kind: 'slack' | 'cli' | 'system';
+  id: string;
+  teamId?: string;
+  name?: string;
+}
+
+/** The state of one step's target before the step ran: exactly what rollback restores. */
+export type BeforeState =
+  | { action: 'deactivate-access-key'; userName: string; accessKeyId: string; status: 'Active' | 'Inactive' }
+  | {
+      action: 'detach-managed-policy';
+      principalType: string;
+      principalName: string;
+      policyArn: string;
+      attached: boolean;
+    }
+  | {
+      action: 'delete-inline-policy';
+      principalType: string;
+      principalName: string;
+      policyName: string;
+      /** The policy document exactly as IAM returned it (decoded JSON text). */
+      policyDocument: string;
+    }
+  | { action: 'quarantine-role'; roleName: string; policyName: string; existingDocument?: string }
+  | { action: 'rotate-secret'; secretId: string; region: string; currentVersionId?: string };
+
+export interface StepRecord {
+  step: RemediationStep;
+  before?: BeforeState;
+  status: 'pending' | 'done' | 'failed' | 'rolled-back';
+  error?: string;
+}
+
+export interface RemediationRequest {
+  requestId: string;
+  findingId: string;
+  accountId: string;
+  ruleId: string;
+  resourceArn: string;
+  subResource?: string;
+  actions: RemediationActionId[];
+  state: RequestState;
+  /** Incremented on every write; conditional writes compare it. */
+  version: number;
+  createdAt: string;
+  expiresAt: string;
+  requestedBy: Actor;
+  approvedBy?: Actor;
+  approvedAt?: string;
+  rejectedBy?: Actor;
+  decidedAt?: string;
+  executedAt?: string;
+  rolledBackAt?: string;
+  rolledBackBy?: Actor;
+  /** The plan as approved (what the person saw). */
+  plan: Extract<RemediationPlan, { outcome: 'plan' }>;
+  /** Steps as executed, with their before-state. */
+  steps?: StepRecord[];
+  /** Refusal or failure reason, one sentence. */
+  outcomeReason?: string;
+  /** The Slack message to update: channel and message ts. */
+  slack?: { channel: string; ts: string };
+  /** A snapshot of the finding as approved, for the message and the audit trail. */
+  finding: Pick<Finding, 'id' | 'ruleId' | 'severity' | 'resourceArn' | 'subResource' | 'reason' | 'title'>;
+}
+
+/** True when the request can no longer be approved because its time ran out. */
+export function isExpired(request: Pick<RemediationRequest, 'state' | 'expiresAt'>, now: Date): boolean {
+  return (request.state === 'pending' || request.state === 'approved') && new Date(request.expiresAt) <= now;
+}

@@ -1,0 +1,72 @@
+import type { Finding } from '../core/finding';
+import type { UserSnapshot } from '../core/model';
+import type { FreshState, RemediationStep } from '../core/remediation/plan';
+import type { BeforeState, RemediationRequest, RequestState } from '../core/remediation/request';
+
+/**
+ * The small interfaces the remediation use cases work against. Adapters implement them over
+ * DynamoDB, IAM, Secrets Manager, EventBridge and Slack; tests pass fakes or moto-backed adapters.
+ */
+
+export interface RemediationRequestStore {
+  /** Creates a request; fails if the id exists. */
+  create(request: RemediationRequest): Promise<void>;
+  get(requestId: string): Promise<RemediationRequest | undefined>;
+  /**
+   * Moves a request from `from` to `to` in one conditional write, applying `changes`. Returns the
+   * updated request, or undefined when the request was not in state `from` (someone else won).
+   */
+  transition(
+    requestId: string,
+    from: RequestState,
+    to: RequestState,
+    changes: Partial<RemediationRequest>,
+  ): Promise<RemediationRequest | undefined>;
+  /** Saves progress (step records) while executing, conditional on the state staying `executing`. */
+  saveSteps(requestId: string, steps: RemediationRequest['steps']): Promise<void>;
+  listByState(state: RequestState, limit?: number): Promise<RemediationRequest[]>;
+}
+
+export interface FindingLookup {
+  getFinding(findingId: string): Promise<Finding | undefined>;
+  /** Marks a finding remediated after a verified change (and back to open after a rollback). */
+  markRemediated(findingId: string, requestId: string, at: Date): Promise<void>;
+  markReopened(findingId: string, requestId: string, at: Date): Promise<void>;
+}
+
+/** Re-reads live state for one finding's resource (role, user, access key, secret). */
+export interface LiveStateReader {
+  read(finding: Finding): Promise<FreshState & { owner?: UserSnapshot }>;
+}
+
+/** Executes steps against AWS; each method is one step, idempotent where AWS allows it. */
+export interface RemediationExecutor {
+  /** Reads the target's current state: what rollback would restore. */
+  captureBefore(step: RemediationStep): Promise<BeforeState>;
+  apply(step: RemediationStep): Promise<void>;
+  /** Re-reads and confirms the step took effect; returns a reason when it did not. */
+  verify(step: RemediationStep): Promise<string | undefined>;
+  /** Restores one before-state exactly. */
+  restore(before: BeforeState): Promise<void>;
+  /** Re-reads and confirms the before-state is back; returns a reason when it is not. */
+  verifyRestored(before: BeforeState): Promise<string | undefined>;
+}
+
+export interface RemediationEvents {
+  publish(
+    detailType:
+      | 'RemediationApproved'
+      | 'RemediationExecuted'
+      | 'RemediationRolledBack'
+      | 'RemediationRequested',
+    detail: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+/** Posts and updates the approval message in Slack. */
+export interface ApprovalNotifier {
+  postRequest(request: RemediationRequest): Promise<{ channel: string; ts: string }>;
+  updateRequest(request: RemediationRequest): Promise<void>;
+  /** An ephemeral message only the given user sees (refusals). */
+  tellUser(channel: string, userId: string, text: string): Promise<void>;
+}

@@ -9,9 +9,16 @@ import type { CoverageGap } from './model';
 export interface RawAccountData {
   /** `get-account-authorization-details` page objects (one object is one page). */
   authorizationDetails: unknown[];
+  /**
+   * `object` when the source held one object rather than an array of pages: paths in coverage gaps
+   * then start at `$` instead of `$[0]`. Default `pages`.
+   */
+  authorizationDetailsShape?: 'object' | 'pages';
   /** The decoded credential report CSV; undefined when it could not be read (a gap says why). */
   credentialReport?: string;
-  /** `list-secrets` output per region. */
+  /** `get-credential-report` GeneratedTime (ISO-8601 string, epoch seconds or Date), when known. */
+  credentialReportGeneratedAt?: unknown;
+  /** `list-secrets` output (or its bare `SecretList`) per region; key `''`: region taken from each ARN. */
   secrets?: Record<string, unknown>;
   /** `get-resource-policy` outputs. */
   secretPolicies?: unknown[];
@@ -23,7 +30,11 @@ export interface RawAccountData {
   accessKeys?: Record<string, unknown>;
   /** `{ AccountId, CollectedAt }`. */
   account?: unknown;
-  /** Gaps already known while reading or collecting (access denied, missing file, ...). */
+  /**
+   * Gaps already known while reading or collecting (access denied, missing file, ...). A gap with
+   * an empty `accountId` or `arn` (found before the account was known) gets the account's from
+   * `normalize`.
+   */
   coverageGaps: CoverageGap[];
   /** Where each document came from, for error messages: a file name or an API operation. */
   sources: RawSources;

@@ -133,7 +133,16 @@ function buildFinding(
   subResource: string | undefined,
   outcome: Pick<Finding, 'result' | 'severity' | 'reason' | 'evidence'>,
 ): Finding {
-  const privilege = RULES_WITHOUT_RISK_RAISE.has(rule.meta.id) ? undefined : ctx.privilegeOf(snapshot.arn);
+  let privilege: PrivilegeSummary | undefined;
+  let privilegeError: string | undefined;
+  if (!RULES_WITHOUT_RISK_RAISE.has(rule.meta.id)) {
+    try {
+      privilege = ctx.privilegeOf(snapshot.arn);
+    } catch (error) {
+      // The finding stands; only its risk adjustment is unknown, and the evidence says so.
+      privilegeError = (error as Error).message;
+    }
+  }
   const privileged =
     privilege !== undefined && (privilege.adminEquivalent || privilege.escalationPaths.length > 0);
   const severity = privileged ? raiseSeverity(outcome.severity) : outcome.severity;
@@ -150,10 +159,12 @@ function buildFinding(
     evidence: privileged
       ? {
           ...outcome.evidence,
-          adminEquivalent: privilege.adminEquivalent,
-          escalationPaths: privilege.escalationPaths,
+          adminEquivalent: privilege!.adminEquivalent,
+          escalationPaths: privilege!.escalationPaths,
         }
-      : outcome.evidence,
+      : privilegeError !== undefined
+        ? { ...outcome.evidence, privilegeError }
+        : outcome.evidence,
     compliance: rule.meta.compliance,
     remediation: rule.meta.remediation,
     result: outcome.result,
@@ -240,9 +251,11 @@ function compileExemptions(
   };
 }
 
-/** A date-only expiry lasts through that whole day (UTC). */
-function expiryOf(expires: string): Date {
-  return /^\d{4}-\d{2}-\d{2}$/.test(expires) ? new Date(`${expires}T23:59:59.999Z`) : new Date(expires);
+/** A date-only expiry lasts through that whole day (UTC): it ends as the next day begins. */
+export function expiryOf(expires: string): Date {
+  return /^\d{4}-\d{2}-\d{2}$/.test(expires)
+    ? new Date(Date.parse(`${expires}T00:00:00.000Z`) + 86_400_000)
+    : new Date(expires);
 }
 
 function summarize(

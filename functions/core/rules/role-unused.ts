@@ -7,10 +7,11 @@ export const roleUnused = defineRule(
     resourceKinds: ['role'],
     severity: 'medium',
     description:
-      'A role that has not been assumed for the configured window (default 90 days), or was never used and is older than the window.',
+      'A role that has not been assumed for the configured window (default 90 days), or has no recorded use and is older than the window. A role idle for exactly the window fails; roles younger than the window and service-linked roles are not evaluated.',
     risk: 'A stale role is a standing access path nobody watches: its trust policy and permissions still work for whoever can assume it.',
     remediation: {
-      summary: 'Delete the role if it is no longer needed; otherwise quarantine it with a deny-all inline policy.',
+      summary:
+        'Delete the role if it is no longer needed; otherwise quarantine it with a deny-all inline policy.',
       action: 'quarantine-role',
     },
     compliance: [
@@ -32,8 +33,14 @@ export const roleUnused = defineRule(
     if (!role.lastUsedAt) {
       return {
         status: 'fail',
-        reason: `Role ${role.name} has never been used and was created ${ageDays} days ago.`,
-        evidence: { createdAt: role.createdAt.toISOString(), lastUsedAt: null, ageDays, thresholdDays: window },
+        // IAM keeps RoleLastUsed for a trailing 400 days: "no recorded use", not "never used".
+        reason: `Role ${role.name} has no recorded use and was created ${ageDays} days ago.`,
+        evidence: {
+          createdAt: role.createdAt.toISOString(),
+          lastUsedAt: null,
+          ageDays,
+          thresholdDays: window,
+        },
       };
     }
     const idleDays = daysBetween(role.lastUsedAt, ctx.now);

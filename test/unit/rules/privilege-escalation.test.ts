@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { evaluationContext } from '../../../functions/core/engine';
+import type { Snapshot } from '../../../functions/core/model';
+import type { RuleResult } from '../../../functions/core/rule';
+import { privilegeEscalation } from '../../../functions/core/rules/privilege-escalation';
+import { DEFAULT_SETTINGS } from '../../../functions/core/settings';
+import {
+  ACCOUNT,
+  ADMIN,
+  aGroup,
+  aRole,
+  aUser,
+  doc,
+  inline,
+  managed,
+  POWER_USER,
+  policyFixture,
+  READ_ONLY,
+} from '../../fixtures/policies/principals';
+
+const ctx = evaluationContext(ACCOUNT, DEFAULT_SETTINGS, new Date('2025-06-01T00:00:00Z'), () => undefined);
+const run = (snapshot: Snapshot): RuleResult => privilegeEscalation.evaluate(snapshot, ctx);
+
+function failed(result: RuleResult) {
+  if (result.status !== 'fail') throw new Error(`expected a failure, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+const passAndLambda = inline(
+  'deploy-functions',
+  doc(
+    { Sid: 'PassAnyRole', Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' },
+    {
+      Sid: 'ManageFunctions',
+      Effect: 'Allow',
+      Action: ['lambda:CreateFunction', 'lambda:InvokeFunction'],
+      Resource: '*',
+    },
+  ),
+);
+
+describe('privilege-escalation', () => {
+  it('declares its metadata', () => {
+    expect(privilegeEscalation.meta.id).toBe('privilege-escalation');
+    expect(privilegeEscalation.meta.severity).toBe('high');
+    expect(privilegeEscalation.meta.compliance).toEqual([{ framework: 'owasp-nhi-2025', control: 'NHI5' }]);
+  });
+
+  it('fails iam:PassRole with lambda:CreateFunction and names the path and the granting statements', () => {
+    const result = failed(run(aRole('ci', { inline: [passAndLambda] })));
+    expect(result.severity).toBeUndefined();
+    expect(result.reason).toBe(
+      'Role ci can escalate its privileges: Pass a role to a new Lambda function and run it (iam-passrole-lambda).',
+    );
+    expect(result.evidence.pathIds).toEqual(['iam-passrole-lambda']);
+    expect(result.evidence.paths).toEqual([
+      {
+        id: 'iam-passrole-lambda',
+        title: 'Pass a role to a new Lambda function and run it',
+        category: 'new-passrole',
+        status: 'open',
+        source: 'https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/',
+        permissions: [
+          {
+            action: 'iam:PassRole',
+            on: 'others',
+            decision: 'allowed',
+            statements: [
+              {
+                policyType: 'inline',
+                policyName: 'deploy-functions',
+                statementIndex: 0,
+                sid: 'PassAnyRole',
+                effect: 'Allow',
+                conditional: false,
+              },
+            ],
+            conditionalDenies: [],
+          },
+          {
+            action: 'lambda:CreateFunction',
+            on: 'any',
+            decision: 'allowed',
+            statements: [expect.objectContaining({ sid: 'ManageFunctions', statementIndex: 1 })],
+            conditionalDenies: [],
+          },
+          {
+            action: 'lambda:InvokeFunction',
+            on: 'any',
+            decision: 'allowed',
+            statements: [expect.objectContaining({ sid: 'ManageFunctions' })],
+            conditionalDenies: [],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('passes a near miss: iam:PassRole alone', () => {
+    const role = aRole('passer', {
+      inline: [inline('pass', doc({ Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' }))],
+    });
+    expect(run(role)).toEqual({ status: 'pass' });
+  });
+
+  it('passes a user that manages only its own keys and password', () => {
+    const user = aUser('alice', {
+      managed: [managed('SelfService', policyFixture('manage-own-credentials'), true)],
+    });
+    expect(run(user)).toEqual({ status: 'pass' });
+  });
+
+  it('fails PowerUserAccess on the existing-workload paths', () => {
+    const result = failed(run(aRole('power', { managed: [POWER_USER] })));
+    expect(result.reason).toBe(
+      'Role power can escalate its privileges: Replace the code of an existing Lambda function (lambda-update-function-code) and 6 more paths.',
+    );
+    expect(result.evidence.pathIds).toContain('ssm-send-command');
+    expect(result.evidence.pathIds).not.toContain('iam-passrole-lambda');
+  });
+
+  it('fails a user through its group’s policies', () => {
+    const devs = aGroup('devs', { inline: [passAndLambda] });
+    const result = failed(run(aUser('bob', { groups: [devs] })));
+    const permissions = (
+      result.evidence.paths as { permissions: { statements: { group?: string }[] }[] }[]
+    )[0]!.permissions;
+    expect(permissions[0]!.statements[0]!.group).toBe('devs');
+  });
+
+  it('reports a path open only under a condition at medium severity', () => {
+    const role = aRole('scoped', {
+      inline: [
+        inline(
+          'scoped',
+          doc(
+            {
+              Effect: 'Allow',
+              Action: 'iam:PassRole',
+              Resource: '*',
+              Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+            },
+            { Effect: 'Allow', Action: 'ec2:RunInstances', Resource: '*' },
+          ),
+        ),
+      ],
+    });
+    const result = failed(run(role));
+    expect(result.severity).toBe('medium');
+    expect(result.reason).toBe(
+      'Role scoped can escalate its privileges under conditions: Pass a role to a new EC2 instance (iam-passrole-ec2).',
+    );
+    expect(result.evidence.conditionalPathIds).toEqual(['iam-passrole-ec2']);
+  });
+
+  it('leaves identities that hold full access to standing-admin', () => {
+    expect(run(aRole('admin', { managed: [ADMIN] }))).toEqual({
+      status: 'not-applicable',
+      reason: 'holds full access already; reported by standing-admin',
+    });
+  });
+
+  it('reports the self-grant path of an identity that is admin-equivalent through it', () => {
+    const arn = `arn:aws:iam::${ACCOUNT}:role/ci`;
+    const role = aRole('ci', {
+      inline: [inline('self', doc({ Effect: 'Allow', Action: 'iam:AttachRolePolicy', Resource: arn }))],
+    });
+    expect(failed(run(role)).evidence.pathIds).toEqual(['iam-attach-role-policy']);
+  });
+
+  it('passes read-only identities and skips the root user', () => {
+    expect(run(aRole('reader', { managed: [READ_ONLY] }))).toEqual({ status: 'pass' });
+    expect(run(aUser('<root_account>', { isRoot: true })).status).toBe('not-applicable');
+  });
+});

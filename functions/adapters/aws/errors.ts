@@ -1,0 +1,141 @@
+import type { CoverageGap } from '../../core/model';
+
+/** Why an AWS read failed, as recorded on a coverage gap. */
+export type GapCategory =
+  | 'AccessDenied'
+  | 'Throttling'
+  | 'RegionDisabled'
+  | 'Timeout'
+  | 'NotFound'
+  | 'Malformed'
+  | 'ServiceError';
+
+const ACCESS_DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'AuthorizationError',
+  'Forbidden',
+]);
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'EC2ThrottledException',
+  'BandwidthLimitExceeded',
+]);
+
+/** What a regional endpoint answers (or fails with) when the region is not enabled for the account. */
+const REGION_DISABLED = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'OptInRequired',
+  'AuthFailure',
+  'EndpointError',
+]);
+
+/** Network errors for an endpoint that does not exist (a region unknown to the partition). */
+const UNREACHABLE_ENDPOINT_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
+
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'NoSuchEntityException', 'NoSuchEntity']);
+
+interface SdkLikeError {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+}
+
+/**
+ * Classifies an SDK error by its name (and, for network failures, its system error code). For
+ * regional calls, an unrecognized token or an unreachable endpoint means the region is disabled;
+ * for global services the same errors are plain failures.
+ */
+export function classifyAwsError(error: unknown, options: { regional?: boolean } = {}): GapCategory {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkLikeError;
+  const name = typeof e.name === 'string' ? e.name : '';
+  if (ACCESS_DENIED.has(name)) return 'AccessDenied';
+  if (THROTTLING.has(name) || e.$metadata?.httpStatusCode === 429) return 'Throttling';
+  if (options.regional) {
+    if (REGION_DISABLED.has(name)) return 'RegionDisabled';
+    if (typeof e.code === 'string' && UNREACHABLE_ENDPOINT_CODES.has(e.code)) return 'RegionDisabled';
+  }
+  if (NOT_FOUND.has(name)) return 'NotFound';
+  return 'ServiceError';
+}
+
+/** `Name: message` (its first line) of an error, for gap reasons. Never includes request payloads. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const message = error.message.split('\n', 1)[0]!.trim().replace(/\.$/, '');
+  return message ? `${error.name}: ${message}` : error.name;
+}
+
+export interface GapInput {
+  accountId: string;
+  /**
+   * The resource; left empty for a gap about a whole API, which `normalize` then attributes to
+   * the account's ARN (in the account's partition).
+   */
+  arn?: string;
+  /** The API operation, e.g. `iam:GetAccountAuthorizationDetails`. */
+  source: string;
+  reason: string;
+  category: GapCategory;
+  detail?: string;
+}
+
+export function coverageGap(input: GapInput): CoverageGap {
+  return {
+    kind: 'coverage-gap',
+    arn: input.arn ?? '',
+    accountId: input.accountId,
+    source: input.source,
+    reason: input.reason,
+    category: input.category,
+    ...(input.detail === undefined ? {} : { detail: input.detail }),
+  };
+}
+
+const CATEGORY_SENTENCES: Record<GapCategory, string> = {
+  AccessDenied: 'Access was denied',
+  Throttling: 'Requests were still throttled after every retry',
+  RegionDisabled: 'The region is not enabled for this account',
+  Timeout: 'The request timed out',
+  NotFound: 'It no longer exists',
+  Malformed: 'The response was malformed',
+  ServiceError: 'The request failed',
+};
+
+/**
+ * A gap for a failed read: `<what happened> (<error>); <what was not read>.`, e.g. "Access was
+ * denied (AccessDenied: ...); no secret in eu-west-1 was read."
+ */
+export function gapFromError(
+  error: unknown,
+  input: Omit<GapInput, 'reason' | 'category'> & { notRead: string; regional?: boolean },
+): CoverageGap {
+  const category = classifyAwsError(error, { regional: input.regional });
+  const { notRead, regional: _regional, ...rest } = input;
+  return coverageGap({
+    ...rest,
+    category,
+    reason: `${CATEGORY_SENTENCES[category]} (${describeError(error)}); ${notRead}.`,
+  });
+}
+
+/** The collector could not start at all (no credentials, no account identity). */
+export class CollectionError extends Error {
+  override readonly name = 'CollectionError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

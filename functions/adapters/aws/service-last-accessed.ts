@@ -1,0 +1,149 @@
+import {
+  GenerateServiceLastAccessedDetailsCommand,
+  GetServiceLastAccessedDetailsCommand,
+  type GetServiceLastAccessedDetailsCommandOutput,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import type { CoverageGap } from '../../core/model';
+import { toCliJson } from './cli-shape';
+import { type Clock, type PollingOptions, pollUntil, systemClock } from './clock';
+import { coverageGap, gapFromError } from './errors';
+import { mapWithConcurrency } from './limit';
+import type { OnItemsProgress, Read } from './read';
+
+export interface ServiceLastAccessedOptions {
+  clock?: Clock;
+  /** Jobs in flight at once. Default 4. */
+  concurrency?: number;
+  polling?: Partial<PollingOptions>;
+}
+
+export const SERVICE_LAST_ACCESSED_POLLING: PollingOptions = {
+  timeoutMs: 180_000,
+  initialDelayMs: 1_000,
+  maxDelayMs: 10_000,
+};
+
+/**
+ * Service last accessed data (`generate-service-last-accessed-details`, then
+ * `get-service-last-accessed-details` until the job is done), per principal ARN.
+ */
+export class ServiceLastAccessedReader {
+  private readonly clock: Clock;
+  private readonly concurrency: number;
+  private readonly polling: PollingOptions;
+
+  constructor(
+    private readonly iam: IAMClient,
+    options: ServiceLastAccessedOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.concurrency = options.concurrency ?? 4;
+    this.polling = { ...SERVICE_LAST_ACCESSED_POLLING, ...options.polling };
+  }
+
+  /** Principal ARN -> the job's output as the CLI prints it (every page merged). */
+  async read(
+    accountId: string,
+    principalArns: readonly string[],
+    onProgress?: OnItemsProgress,
+  ): Promise<Read<Record<string, unknown>>> {
+    const data: Record<string, unknown> = {};
+    const gaps: CoverageGap[] = [];
+    let done = 0;
+    await mapWithConcurrency(principalArns, this.concurrency, async (arn) => {
+      const read = await this.readOne(accountId, arn);
+      if (read.data) data[arn] = read.data;
+      gaps.push(...read.gaps);
+      onProgress?.(++done, principalArns.length);
+    });
+    return { data, gaps };
+  }
+
+  private async readOne(accountId: string, arn: string): Promise<Read<unknown>> {
+    const notRead = 'its service last accessed data was not read';
+    let jobId: string | undefined;
+    try {
+      jobId = (
+        await this.iam.send(
+          new GenerateServiceLastAccessedDetailsCommand({ Arn: arn, Granularity: 'SERVICE_LEVEL' }),
+        )
+      ).JobId;
+    } catch (error) {
+      return {
+        gaps: [
+          gapFromError(error, { accountId, arn, source: 'iam:GenerateServiceLastAccessedDetails', notRead }),
+        ],
+      };
+    }
+    const source = 'iam:GetServiceLastAccessedDetails';
+    if (!jobId) {
+      return {
+        gaps: [
+          coverageGap({
+            accountId,
+            arn,
+            source: 'iam:GenerateServiceLastAccessedDetails',
+            category: 'Malformed',
+            reason: `No job id was returned; ${notRead}.`,
+          }),
+        ],
+      };
+    }
+    let first: GetServiceLastAccessedDetailsCommandOutput | undefined;
+    try {
+      first = await pollUntil(this.clock, this.polling, async () => {
+        const page = await this.iam.send(new GetServiceLastAccessedDetailsCommand({ JobId: jobId }));
+        return page.JobStatus === 'IN_PROGRESS' ? undefined : page;
+      });
+    } catch (error) {
+      return { gaps: [gapFromError(error, { accountId, arn, source, notRead })] };
+    }
+    if (!first) {
+      return {
+        gaps: [
+          coverageGap({
+            accountId,
+            arn,
+            source,
+            category: 'Timeout',
+            reason: `Job ${jobId} was still in progress after ${Math.round(
+              this.polling.timeoutMs / 1000,
+            )} s; ${notRead}.`,
+          }),
+        ],
+      };
+    }
+    if (first.JobStatus !== 'COMPLETED') {
+      const message = first.Error?.Message ?? first.Error?.Code ?? 'no error detail';
+      return {
+        gaps: [
+          coverageGap({
+            accountId,
+            arn,
+            source,
+            category: 'ServiceError',
+            reason: `Job ${jobId} ended ${first.JobStatus ?? 'without a status'} (${message}); ${notRead}.`,
+          }),
+        ],
+      };
+    }
+    const services: unknown[] = [...(toCliJson(first.ServicesLastAccessed ?? []) as unknown[])];
+    let marker = first.IsTruncated ? first.Marker : undefined;
+    try {
+      while (marker) {
+        const page = await this.iam.send(
+          new GetServiceLastAccessedDetailsCommand({ JobId: jobId, Marker: marker }),
+        );
+        services.push(...(toCliJson(page.ServicesLastAccessed ?? []) as unknown[]));
+        marker = page.IsTruncated ? page.Marker : undefined;
+      }
+    } catch (error) {
+      return { gaps: [gapFromError(error, { accountId, arn, source, notRead })] };
+    }
+    const output = toCliJson(first) as Record<string, unknown>;
+    delete output.Error;
+    output.ServicesLastAccessed = services;
+    return { data: output, gaps: [] };
+  }
+}

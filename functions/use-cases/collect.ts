@@ -1,0 +1,465 @@
+import { CredentialReportFormatError, parseCredentialReport } from '../core/credential-report';
+import type { CoverageGap } from '../core/model';
+import type { RawAccountData, RawSources } from '../core/raw';
+import type { ScanSettings } from '../core/settings';
+
+/** One read's outcome: the data when it was read completely, coverage gaps otherwise. */
+export interface SourceRead<T> {
+  data?: T;
+  gaps: CoverageGap[];
+}
+
+export type ItemsProgress = (done: number, total: number) => void;
+
+export interface UserRef {
+  userName: string;
+  arn: string;
+}
+
+export interface SecretRef {
+  arn: string;
+  region: string;
+}
+
+/** The reads a live collection needs (implemented over the AWS SDK by `AwsCollector`). */
+export interface AccountSource {
+  /** Throws when the account cannot be identified: then nothing else is meaningful. */
+  callerIdentity(): Promise<{ accountId: string; arn?: string }>;
+  homeRegion(): Promise<string>;
+  enabledRegions(accountId: string): Promise<SourceRead<string[]>>;
+  authorizationDetails(
+    accountId: string,
+    onPage?: (pages: number, entities: number) => void,
+  ): Promise<SourceRead<AuthorizationDetailsOutput>>;
+  credentialReport(accountId: string): Promise<SourceRead<{ content: string; generatedAt?: string }>>;
+  accessKeys(
+    accountId: string,
+    users: readonly UserRef[],
+    onProgress?: ItemsProgress,
+  ): Promise<SourceRead<Record<string, unknown>>>;
+  serverCertificates(accountId: string): Promise<SourceRead<unknown>>;
+  secrets(accountId: string, region: string): Promise<SourceRead<unknown>>;
+  secretPolicies(
+    accountId: string,
+    secrets: readonly SecretRef[],
+    onProgress?: ItemsProgress,
+  ): Promise<SourceRead<unknown[]>>;
+  serviceLastAccessed(
+    accountId: string,
+    principalArns: readonly string[],
+    onProgress?: ItemsProgress,
+  ): Promise<SourceRead<Record<string, unknown>>>;
+  /** Requests sent so far, by operation. */
+  apiCalls(): Record<string, number>;
+}
+
+/** `get-account-authorization-details` output (every page merged), as far as collection reads it. */
+export interface AuthorizationDetailsOutput {
+  UserDetailList: Record<string, unknown>[];
+  GroupDetailList: Record<string, unknown>[];
+  RoleDetailList: Record<string, unknown>[];
+  Policies: Record<string, unknown>[];
+}
+
+export interface CollectDeps {
+  source: AccountSource;
+  now(): Date;
+}
+
+export interface ServiceLastAccessedCollectOptions {
+  /** Principal ARN -> `get-service-last-accessed-details` output of an earlier collection. */
+  previous?: Record<string, unknown>;
+  /** Earlier results whose JobCompletionDate is at most this old are reused. Default 7. */
+  maxAgeDays?: number;
+  /** At most this many jobs per collection; the rest wait for a later one. Default 100. */
+  maxJobs?: number;
+}
+
+export interface CollectOptions {
+  /** Secrets regions: names, or `all` for every enabled region. Default: the home region. */
+  regions?: readonly string[] | 'all';
+  /** Decides which optional reads a rule needs (disabled rules need nothing). */
+  settings: Pick<ScanSettings, 'disabledRules'>;
+  serviceLastAccessed?: ServiceLastAccessedCollectOptions;
+}
+
+export type CollectPhase =
+  | 'identity'
+  | 'regions'
+  | 'authorization-details'
+  | 'credential-report'
+  | 'access-keys'
+  | 'server-certificates'
+  | 'secrets'
+  | 'secret-policies'
+  | 'service-last-accessed'
+  | 'done';
+
+export interface CollectProgressEvent {
+  phase: CollectPhase;
+  message: string;
+  done?: number;
+  total?: number;
+}
+
+export type CollectProgress = (event: CollectProgressEvent) => void;
+
+export interface CollectResult {
+  raw: RawAccountData;
+  accountId: string;
+  /** The regions whose secrets were listed. */
+  regions: string[];
+  /** Requests sent, by operation (`iam:GetAccountAuthorizationDetails`), retries included. */
+  apiCalls: Record<string, number>;
+  serviceLastAccessed: { generated: number; reused: number; deferred: number };
+}
+
+/** Where live data comes from, for messages about it. */
+export const LIVE_SOURCES: RawSources = {
+  authorizationDetails: 'iam:GetAccountAuthorizationDetails',
+  credentialReport: 'iam:GetCredentialReport',
+  secrets: 'secretsmanager:ListSecrets',
+  secretPolicies: 'secretsmanager:GetResourcePolicy',
+  serverCertificates: 'iam:ListServerCertificates',
+  serviceLastAccessed: 'iam:GetServiceLastAccessedDetails',
+  accessKeys: 'iam:ListAccessKeys',
+  account: 'sts:GetCallerIdentity',
+};
+
+export const SECRET_POLICY_RULE = 'secret-policy-public';
+export const SERVICE_PERMISSIONS_RULE = 'unused-service-permissions';
+const SERVICE_LINKED_PATH = '/aws-service-role/';
+const DAY_MS = 86_400_000;
+
+/**
+ * Collects one account live with as few calls as the APIs allow: a handful of account-wide
+ * listings, then per-entity calls only where a finding needs them (key ids of active keys,
+ * policies of secrets, service-last-accessed jobs of principals holding policies). What cannot be
+ * read becomes a coverage gap; everything else is still collected.
+ */
+export async function collectAccount(
+  deps: CollectDeps,
+  options: CollectOptions,
+  progress: CollectProgress = () => {},
+): Promise<CollectResult> {
+  const { source } = deps;
+  const collectedAt = deps.now();
+  const disabled = new Set(options.settings.disabledRules);
+
+  progress({ phase: 'identity', message: 'identifying the account' });
+  const { accountId } = await source.callerIdentity();
+  const gaps: CoverageGap[] = [];
+
+  const iamPart = async () => {
+    const details = await source.authorizationDetails(accountId, (pages, entities) =>
+      progress({
+        phase: 'authorization-details',
+        message: `authorization details: ${pages} page(s), ${entities} entities`,
+        done: pages,
+      }),
+    );
+    gaps.push(...details.gaps);
+    return details.data;
+  };
+
+  const credentialPart = async () => {
+    progress({ phase: 'credential-report', message: 'generating the credential report' });
+    const report = await source.credentialReport(accountId);
+    gaps.push(...report.gaps);
+    if (!report.data) return { report: undefined, accessKeys: undefined };
+    const users = usersWithActiveKeys(report.data.content);
+    progress({ phase: 'access-keys', message: 'listing access keys', done: 0, total: users.length });
+    const keys = await source.accessKeys(accountId, users, (done, total) =>
+      progress({ phase: 'access-keys', message: 'listing access keys', done, total }),
+    );
+    gaps.push(...keys.gaps);
+    return { report: report.data, accessKeys: keys.data };
+  };
+
+  const certificatePart = async () => {
+    progress({ phase: 'server-certificates', message: 'listing server certificates' });
+    const certificates = await source.serverCertificates(accountId);
+    gaps.push(...certificates.gaps);
+    return certificates.data;
+  };
+
+  const secretsPart = async () => {
+    const regions = await secretsRegions(source, accountId, options.regions, gaps, progress);
+    const byRegion: Record<string, unknown> = {};
+    let listed = 0;
+    for (const region of regions) {
+      progress({
+        phase: 'secrets',
+        message: `listing secrets in ${region}`,
+        done: listed,
+        total: regions.length,
+      });
+      const read = await source.secrets(accountId, region);
+      gaps.push(...read.gaps);
+      if (read.data !== undefined) byRegion[region] = read.data;
+      listed++;
+    }
+    let policies: unknown[] | undefined;
+    if (!disabled.has(SECRET_POLICY_RULE)) {
+      const refs = secretRefs(byRegion);
+      progress({ phase: 'secret-policies', message: 'reading secret policies', done: 0, total: refs.length });
+      const read = await source.secretPolicies(accountId, refs, (done, total) =>
+        progress({ phase: 'secret-policies', message: 'reading secret policies', done, total }),
+      );
+      gaps.push(...read.gaps);
+      policies = read.data;
+    }
+    return { regions, byRegion, policies };
+  };
+
+  // Different services (and IAM's account-wide listings) proceed side by side.
+  const [details, credentials, certificates, secrets] = await Promise.all([
+    iamPart(),
+    credentialPart(),
+    certificatePart(),
+    secretsPart(),
+  ]);
+
+  let lastAccessed: { data: Record<string, unknown>; generated: number; reused: number; deferred: number } = {
+    data: {},
+    generated: 0,
+    reused: 0,
+    deferred: 0,
+  };
+  if (details && !disabled.has(SERVICE_PERMISSIONS_RULE)) {
+    lastAccessed = await collectServiceLastAccessed(
+      source,
+      accountId,
+      principalsHoldingPolicies(details),
+      options.serviceLastAccessed ?? {},
+      collectedAt,
+      gaps,
+      progress,
+    );
+  }
+
+  const account: Record<string, string> = { AccountId: accountId, CollectedAt: collectedAt.toISOString() };
+  if (credentials.report?.generatedAt) account.CredentialReportGeneratedAt = credentials.report.generatedAt;
+  const raw: RawAccountData = {
+    authorizationDetails: details ? [details] : [],
+    ...(details ? { authorizationDetailsShape: 'object' as const } : {}),
+    ...(credentials.report ? { credentialReport: credentials.report.content } : {}),
+    ...(credentials.report?.generatedAt
+      ? { credentialReportGeneratedAt: credentials.report.generatedAt }
+      : {}),
+    secrets: secrets.byRegion,
+    ...(secrets.policies ? { secretPolicies: secrets.policies } : {}),
+    ...(certificates !== undefined ? { serverCertificates: certificates } : {}),
+    ...(Object.keys(lastAccessed.data).length > 0 ? { serviceLastAccessed: lastAccessed.data } : {}),
+    ...(credentials.accessKeys ? { accessKeys: credentials.accessKeys } : {}),
+    account,
+    coverageGaps: gaps.sort(compareGaps),
+    sources: LIVE_SOURCES,
+  };
+  const apiCalls = source.apiCalls();
+  progress({ phase: 'done', message: `collected with ${sumCalls(apiCalls)} API calls` });
+  return {
+    raw,
+    accountId,
+    regions: secrets.regions,
+    apiCalls,
+    serviceLastAccessed: {
+      generated: lastAccessed.generated,
+      reused: lastAccessed.reused,
+      deferred: lastAccessed.deferred,
+    },
+  };
+}
+
+async function secretsRegions(
+  source: AccountSource,
+  accountId: string,
+  requested: CollectOptions['regions'],
+  gaps: CoverageGap[],
+  progress: CollectProgress,
+): Promise<string[]> {
+  if (requested === 'all') {
+    progress({ phase: 'regions', message: 'listing enabled regions' });
+    const read = await source.enabledRegions(accountId);
+    gaps.push(...read.gaps);
+    if (read.data && read.data.length > 0) return read.data;
+    return [await source.homeRegion()];
+  }
+  if (requested && requested.length > 0) return [...new Set(requested)];
+  return [await source.homeRegion()];
+}
+
+/**
+ * Service-last-accessed data for the principals that need it: reuse fresh results of an earlier
+ * collection, generate at most `maxJobs` new ones (principals without data first, then the
+ * stalest), keep stale data where a refresh is deferred or fails, and record a gap for
+ * principals left without any data.
+ */
+async function collectServiceLastAccessed(
+  source: AccountSource,
+  accountId: string,
+  principals: string[],
+  options: ServiceLastAccessedCollectOptions,
+  now: Date,
+  gaps: CoverageGap[],
+  progress: CollectProgress,
+): Promise<{ data: Record<string, unknown>; generated: number; reused: number; deferred: number }> {
+  const maxAgeMs = (options.maxAgeDays ?? 7) * DAY_MS;
+  const maxJobs = Math.max(0, options.maxJobs ?? 100);
+  const previous = options.previous ?? {};
+  const data: Record<string, unknown> = {};
+  const candidates: { arn: string; completedAt?: number }[] = [];
+  let reused = 0;
+  for (const arn of principals) {
+    const earlier = previous[arn];
+    const completedAt = jobCompletion(earlier);
+    if (completedAt !== undefined && now.getTime() - completedAt <= maxAgeMs) {
+      data[arn] = earlier;
+      reused++;
+    } else {
+      candidates.push(completedAt === undefined ? { arn } : { arn, completedAt });
+    }
+  }
+  // Principals without any data first, then the stalest; ARN order breaks ties.
+  candidates.sort(
+    (a, b) =>
+      (a.completedAt ?? Number.NEGATIVE_INFINITY) - (b.completedAt ?? Number.NEGATIVE_INFINITY) ||
+      (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0),
+  );
+  const refresh = candidates.slice(0, maxJobs).map((candidate) => candidate.arn);
+  const deferred = candidates.slice(maxJobs);
+
+  progress({
+    phase: 'service-last-accessed',
+    message: 'service last accessed jobs',
+    done: 0,
+    total: refresh.length,
+  });
+  const read =
+    refresh.length > 0
+      ? await source.serviceLastAccessed(accountId, refresh, (done, total) =>
+          progress({ phase: 'service-last-accessed', message: 'service last accessed jobs', done, total }),
+        )
+      : { data: {}, gaps: [] };
+  gaps.push(...read.gaps);
+  let generated = 0;
+  for (const arn of refresh) {
+    const fresh = read.data?.[arn];
+    if (fresh !== undefined) {
+      data[arn] = fresh;
+      generated++;
+    } else if (previous[arn] !== undefined && jobCompletion(previous[arn]) !== undefined) {
+      data[arn] = previous[arn];
+    }
+  }
+  const withoutData: string[] = [];
+  for (const candidate of deferred) {
+    if (candidate.completedAt !== undefined) data[candidate.arn] = previous[candidate.arn];
+    else withoutData.push(candidate.arn);
+  }
+  if (withoutData.length > 0) {
+    const shown = withoutData.slice(0, 5).join(', ');
+    const more = withoutData.length > 5 ? ` and ${withoutData.length - 5} more` : '';
+    gaps.push({
+      kind: 'coverage-gap',
+      // About the account as a whole: normalize fills in the account ARN.
+      arn: '',
+      accountId,
+      source: 'iam:GenerateServiceLastAccessedDetails',
+      category: 'Deferred',
+      detail: 'job-cap',
+      reason: `The cap of ${maxJobs} service-last-accessed jobs per collection was reached; no data was generated for ${withoutData.length} principal(s) (${shown}${more}), later collections continue with them.`,
+    });
+  }
+  return { data: sortRecord(data), generated, reused, deferred: deferred.length };
+}
+
+function jobCompletion(output: unknown): number | undefined {
+  if (typeof output !== 'object' || output === null) return undefined;
+  const value = (output as { JobCompletionDate?: unknown }).JobCompletionDate;
+  const time =
+    typeof value === 'string' ? Date.parse(value) : typeof value === 'number' ? value * 1000 : Number.NaN;
+  return Number.isFinite(time) ? time : undefined;
+}
+
+/**
+ * Roles (except service-linked ones) and users that hold a policy, directly or (users) through
+ * a group: the principals whose unused services can be found. Sorted by ARN.
+ */
+export function principalsHoldingPolicies(details: AuthorizationDetailsOutput): string[] {
+  const arns = new Set<string>();
+  const groupsWithPolicies = new Set<string>();
+  for (const group of details.GroupDetailList) {
+    if (holdsPolicies(group, 'GroupPolicyList') && typeof group.GroupName === 'string') {
+      groupsWithPolicies.add(group.GroupName);
+    }
+  }
+  for (const role of details.RoleDetailList) {
+    if (typeof role.Arn !== 'string') continue;
+    if (typeof role.Path === 'string' && role.Path.startsWith(SERVICE_LINKED_PATH)) continue;
+    if (holdsPolicies(role, 'RolePolicyList')) arns.add(role.Arn);
+  }
+  for (const user of details.UserDetailList) {
+    if (typeof user.Arn !== 'string') continue;
+    const groups = Array.isArray(user.GroupList) ? user.GroupList : [];
+    if (
+      holdsPolicies(user, 'UserPolicyList') ||
+      groups.some((group) => typeof group === 'string' && groupsWithPolicies.has(group))
+    ) {
+      arns.add(user.Arn);
+    }
+  }
+  return [...arns].sort();
+}
+
+function holdsPolicies(entity: Record<string, unknown>, inlineList: string): boolean {
+  const inline = entity[inlineList];
+  const managed = entity.AttachedManagedPolicies;
+  return (Array.isArray(inline) && inline.length > 0) || (Array.isArray(managed) && managed.length > 0);
+}
+
+/** Secrets of every listed region, for `get-resource-policy`. */
+function secretRefs(byRegion: Record<string, unknown>): SecretRef[] {
+  const refs: SecretRef[] = [];
+  for (const [region, output] of Object.entries(byRegion)) {
+    const list = (output as { SecretList?: unknown }).SecretList;
+    if (!Array.isArray(list)) continue;
+    for (const secret of list) {
+      const arn = (secret as { ARN?: unknown }).ARN;
+      if (typeof arn === 'string') refs.push({ arn, region });
+    }
+  }
+  return refs;
+}
+
+/**
+ * Users whose credential report row shows an active access key. The root row is left out: only
+ * the root user itself can list its keys. A report that cannot be parsed selects nobody (the
+ * analysis reports it).
+ */
+export function usersWithActiveKeys(csv: string): UserRef[] {
+  let report: ReturnType<typeof parseCredentialReport>;
+  try {
+    report = parseCredentialReport(csv);
+  } catch (error) {
+    if (error instanceof CredentialReportFormatError) return [];
+    throw error;
+  }
+  return report.rows
+    .filter((row) => !row.isRoot && row.accessKeys.some((slot) => slot.active))
+    .map((row) => ({ userName: row.user, arn: row.arn }));
+}
+
+function sortRecord<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function compareGaps(a: CoverageGap, b: CoverageGap): number {
+  const key = (gap: CoverageGap) => `${gap.source}\n${gap.arn}\n${gap.detail ?? ''}`;
+  const [x, y] = [key(a), key(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function sumCalls(calls: Record<string, number>): number {
+  return Object.values(calls).reduce((sum, count) => sum + count, 0);
+}

@@ -1,0 +1,309 @@
+import * as z from 'zod';
+import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
+
+/**
+ * The deploy config: what `cdk deploy -c key=value` (or the `context` of cdk.json) may set. The
+ * thresholds, organization, exemptions and disabled rules are the scan settings themselves
+ * (`ScanSettingsSchema`), so the stack accepts exactly what the scan function will accept. Every
+ * key is a top-level schema key, so a bad value is reported under the name the user typed.
+ */
+
+export const DEFAULT_SCHEDULE = 'rate(1 day)';
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
+
+/**
+ * Budget for the JSON of the scan settings in the function's environment: Lambda allows 4 KB for
+ * all variables together, and the other variables take well under 1 KB.
+ */
+export const SCAN_SETTINGS_ENV_BUDGET_BYTES = 3000;
+
+/** Why a schedule expression is not acceptable, or undefined when it is. */
+export function scheduleProblem(expression: string): string | undefined {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (rate) {
+    const value = Number(rate[1]);
+    const unit = rate[2]!;
+    if (value < 1) return 'the rate must be at least 1';
+    if ((value === 1) !== !unit.endsWith('s')) {
+      return value === 1
+        ? `use the singular unit: rate(1 ${unit.replace(/s$/, '')})`
+        : `use the plural unit: rate(${value} ${unit}s)`;
+    }
+    const minutes = value * (unit.startsWith('minute') ? 1 : unit.startsWith('hour') ? 60 : 1440);
+    if (minutes < 60)
+      return 'scan at most once an hour (IAM regenerates the credential report at most every 4 hours)';
+    return undefined;
+  }
+  const cron = /^cron\((.*)\)$/.exec(expression);
+  if (cron) return cronProblem(cron[1]!.trim().split(/\s+/));
+  return 'must be rate(N hours|days), e.g. rate(1 day), or cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 6 * * ? *)';
+}
+
+const CRON_FIELDS: readonly { name: string; pattern: RegExp }[] = [
+  { name: 'minutes', pattern: /^([0-5]?\d)$/ },
+  { name: 'hours', pattern: /^[0-9*,/-]+$/ },
+  { name: 'day-of-month', pattern: /^[0-9*,/?LW-]+$/ },
+  { name: 'month', pattern: /^[0-9A-Za-z*,/-]+$/ },
+  { name: 'day-of-week', pattern: /^[0-9A-Za-z*,/?L#-]+$/ },
+  { name: 'year', pattern: /^[0-9*,/-]+$/ },
+];
+
+function cronProblem(fields: string[]): string | undefined {
+  if (fields.length !== 6) {
+    return `a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
+  }
+  for (const [i, field] of CRON_FIELDS.entries()) {
+    const value = fields[i]!;
+    if (!field.pattern.test(value)) {
+      return i === 0
+        ? `the minutes field must be a single minute (0-59), so that scans run at most once an hour; got "${value}"`
+        : `the ${field.name} field "${value}" is not valid`;
+    }
+  }
+  if ((fields[2] === '?') === (fields[4] === '?')) {
+    return 'exactly one of day-of-month and day-of-week must be "?"';
+  }
+  return undefined;
+}
+
+const ScheduleSchema = z
+  .string()
+  .trim()
+  .superRefine((expression, ctx) => {
+    const problem = scheduleProblem(expression);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region name like eu-west-1');
+
+/** An exact ARN, or a glob of ARNs (`*` within a segment, `**` across `/`). */
+const arnPattern = z
+  .string()
+  .regex(/^arn:[^\s]+$/, 'must be an ARN (or a glob of ARNs) starting with arn:, without spaces');
+
+export const ApproverSchema = z
+  .object({
+    /** Slack workspace (team) id, e.g. T0123ABCD. */
+    teamId: z.string().regex(/^T[A-Z0-9]{6,}$/, 'must be a Slack team id like T0123ABCD'),
+    /** Slack user id, e.g. U0123ABCD. */
+    userId: z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id like U0123ABCD'),
+  })
+  .strict();
+
+export type Approver = z.infer<typeof ApproverSchema>;
+
+const settings = ScanSettingsSchema.shape;
+
+export const DeployConfigSchema = z
+  .object({
+    /** EventBridge Scheduler expression, UTC. At most hourly. */
+    schedule: ScheduleSchema.default(DEFAULT_SCHEDULE),
+    thresholds: settings.thresholds,
+    organization: settings.organization,
+    exemptions: settings.exemptions,
+    disabledRules: settings.disabledRules,
+    /** Regions whose secrets are listed; `all` = every enabled region; absent = the stack's region. */
+    secretsRegions: z
+      .union([z.literal('all'), z.array(region).min(1, 'must name at least one region')])
+      .optional(),
+    /** Principals remediation never touches, besides the built-in ones. */
+    protectedArns: z.array(arnPattern).default([]),
+    /** Emergency identities: unused by design, never flagged for removal. */
+    breakGlassArns: z.array(arnPattern).default([]),
+    /** Slack channel that receives findings and approval requests. */
+    slackChannelId: z
+      .string()
+      .regex(/^[CGD][A-Z0-9]{6,}$/, 'must be a Slack channel id like C0123ABCD')
+      .optional(),
+    /** Who may approve a remediation. Empty = nobody can. */
+    approvers: z.array(ApproverSchema).default([]),
+    logRetentionDays: z
+      .number()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `must be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .default(90),
+    /** Subscribed to the alarm topic when set (the subscription must be confirmed from the mail). */
+    alarmEmail: z.email('must be an email address').optional(),
+    /** Resolved findings are deleted by DynamoDB TTL this many days after resolution. */
+    resolvedTtlDays: z.int().min(1).max(3650).default(90),
+    /**
+     * Reserved concurrency of the scan function: 1 keeps scans of one account from overlapping.
+     * `none` for accounts whose concurrency quota (10 on new accounts) cannot spare a reservation.
+     */
+    reservedConcurrency: z.union([z.literal('none'), z.int().min(1).max(100)]).default(1),
+    /** AWS X-Ray active tracing on the functions. */
+    tracing: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const bytes = new TextEncoder().encode(JSON.stringify(scanSettingsOf(config))).length;
+    if (bytes > SCAN_SETTINGS_ENV_BUDGET_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [config.exemptions.length > 0 ? 'exemptions' : 'disabledRules'],
+        message: `the scan settings take ${bytes} bytes, more than the ${SCAN_SETTINGS_ENV_BUDGET_BYTES} the Lambda environment (4 KB in all) can hold`,
+      });
+    }
+  });
+
+export type DeployConfig = z.output<typeof DeployConfigSchema>;
+
+export type DeployConfigKey = keyof z.input<typeof DeployConfigSchema>;
+
+export const DEPLOY_CONFIG_KEYS = Object.keys(DeployConfigSchema.shape) as DeployConfigKey[];
+
+/** How a `-c key=value` string becomes the value the schema checks. */
+type ContextKind = 'string' | 'json' | 'list' | 'number' | 'boolean' | 'number-or-word';
+
+const CONTEXT_KINDS: Record<DeployConfigKey, ContextKind> = {
+  schedule: 'string',
+  thresholds: 'json',
+  organization: 'json',
+  exemptions: 'json',
+  disabledRules: 'list',
+  secretsRegions: 'list',
+  protectedArns: 'list',
+  breakGlassArns: 'list',
+  slackChannelId: 'string',
+  approvers: 'json',
+  logRetentionDays: 'number',
+  alarmEmail: 'string',
+  resolvedTtlDays: 'number',
+  reservedConcurrency: 'number-or-word',
+  tracing: 'boolean',
+};
+
+/** A deploy config that failed validation; each issue names its key (`approvers.0.userId: ...`). */
+export class DeployConfigError extends Error {
+  override readonly name = 'DeployConfigError';
+  constructor(
+    readonly issues: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`invalid deploy config: ${issues.join('; ')}`, options);
+  }
+}
+
+/** Validates an already-structured deploy config (tests, programmatic use). */
+export function parseDeployConfig(input: unknown): DeployConfig {
+  const result = DeployConfigSchema.safeParse(input ?? {});
+  if (!result.success) throw new DeployConfigError(formatIssues(result.error), { cause: result.error });
+  return result.data;
+}
+
+/**
+ * Reads the deploy config from CDK context. Values given with `-c key=value` arrive as strings:
+ * structured keys accept JSON, list keys accept JSON arrays or comma-separated values, and
+ * numbers and booleans are converted. Values from cdk.json arrive already typed and are used as
+ * they are. Keys CDK itself uses (`@aws-cdk/...`, `aws:cdk:...`, lookups) are ignored; any other
+ * unknown key is an error, so a misspelt key never silently falls back to its default.
+ */
+export function parseDeployConfigFromContext(context: Readonly<Record<string, unknown>>): DeployConfig {
+  const issues: string[] = [];
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(context)) {
+    if (value === undefined) continue;
+    if (!isDeployConfigKey(key)) {
+      if (/^[a-z][A-Za-z0-9]*$/.test(key)) issues.push(`${key}: unknown key${suggestion(key)}`);
+      continue;
+    }
+    const converted = fromContextValue(CONTEXT_KINDS[key], value);
+    if (converted.ok) input[key] = converted.value;
+    else issues.push(`${key}: ${converted.problem}`);
+  }
+  if (issues.length > 0) throw new DeployConfigError(issues);
+  return parseDeployConfig(input);
+}
+
+/** The scan settings part of the config, as the scan function's SCAN_SETTINGS holds them. */
+export function scanSettingsOf(
+  config: Pick<DeployConfig, 'thresholds' | 'organization' | 'exemptions' | 'disabledRules'>,
+): ScanSettings {
+  return {
+    thresholds: config.thresholds,
+    organization: config.organization,
+    exemptions: config.exemptions,
+    disabledRules: config.disabledRules,
+  };
+}
+
+/** The SECRETS_REGIONS value: `all`, or a comma list; `homeRegion` when the config names none. */
+export function secretsRegionsVariable(
+  config: Pick<DeployConfig, 'secretsRegions'>,
+  homeRegion: string,
+): string {
+  if (config.secretsRegions === undefined) return homeRegion;
+  return config.secretsRegions === 'all' ? 'all' : config.secretsRegions.join(',');
+}
+
+function isDeployConfigKey(key: string): key is DeployConfigKey {
+  return Object.hasOwn(CONTEXT_KINDS, key);
+}
+
+function suggestion(key: string): string {
+  const lower = key.toLowerCase();
+  const close = DEPLOY_CONFIG_KEYS.find((k) => {
+    const known = k.toLowerCase();
+    return known.startsWith(lower) || lower.startsWith(known) || editDistance(known, lower) <= 2;
+  });
+  return close ? ` (did you mean ${close}?)` : ` (known keys: ${DEPLOY_CONFIG_KEYS.join(', ')})`;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+type Converted = { ok: true; value: unknown } | { ok: false; problem: string };
+
+function fromContextValue(kind: ContextKind, value: unknown): Converted {
+  if (typeof value !== 'string') return { ok: true, value };
+  const text = value.trim();
+  switch (kind) {
+    case 'string':
+      return { ok: true, value: text };
+    case 'json':
+      return parseJson(text);
+    case 'list':
+      if (text.startsWith('[')) return parseJson(text);
+      if (text === 'all') return { ok: true, value: 'all' };
+      return {
+        ok: true,
+        value: text
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+      };
+    case 'number':
+      return /^-?\d+(\.\d+)?$/.test(text) ? { ok: true, value: Number(text) } : { ok: true, value: text };
+    case 'number-or-word':
+      return /^\d+$/.test(text) ? { ok: true, value: Number(text) } : { ok: true, value: text };
+    case 'boolean':
+      if (text === 'true') return { ok: true, value: true };
+      if (text === 'false') return { ok: true, value: false };
+      return { ok: false, problem: `must be true or false, got "${text}"` };
+  }
+}
+
+function parseJson(text: string): Converted {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { ok: false, problem: `is not valid JSON (${(error as Error).message})` };
+  }
+}

@@ -1,0 +1,91 @@
+import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { DeployConfig } from '../functions/core/deploy-config';
+import { FINDINGS_TABLE } from '../functions/core/findings-table';
+import { DataKey } from './constructs/data-key';
+import { FindingsEventBus } from './constructs/findings-event-bus';
+import { FindingsTable } from './constructs/findings-table';
+import { OperationalAlarms } from './constructs/operational-alarms';
+import { ScanFunction } from './constructs/scan-function';
+import { ScanSchedule } from './constructs/scan-schedule';
+import { ScannerRole } from './constructs/scanner-role';
+
+export interface IamPostureStackProps extends StackProps {
+  config: DeployConfig;
+}
+
+/** Tag on the stack's own roles: remediation never acts on an identity carrying it. */
+export const PROTECTED_TAG = { key: 'iam-posture:protected', value: 'true' } as const;
+
+/**
+ * iam-posture in one account: the findings table and its key, the findings event bus, the
+ * scheduled scan with its least-privilege role, dead-letter queues and alarms. Each concern is a
+ * construct; a new function joins by taking `table`, `events` and `alarms` from here.
+ */
+export class IamPostureStack extends Stack {
+  readonly config: DeployConfig;
+  readonly dataKey: DataKey;
+  readonly findings: FindingsTable;
+  readonly events: FindingsEventBus;
+  readonly alarms: OperationalAlarms;
+  readonly scannerRole: ScannerRole;
+  readonly scan: ScanFunction;
+  readonly schedule: ScanSchedule;
+
+  constructor(scope: Construct, id: string, props: IamPostureStackProps) {
+    super(scope, id, {
+      description: 'iam-posture: scheduled IAM posture scanning with findings in DynamoDB',
+      ...props,
+    });
+    this.config = props.config;
+
+    this.dataKey = new DataKey(this, 'DataKey');
+    this.findings = new FindingsTable(this, 'Findings', {
+      definition: FINDINGS_TABLE,
+      encryptionKey: this.dataKey.key,
+    });
+    this.events = new FindingsEventBus(this, 'Events');
+    this.alarms = new OperationalAlarms(this, 'Alarms', {
+      dataKey: this.dataKey,
+      ...(props.config.alarmEmail ? { email: props.config.alarmEmail } : {}),
+    });
+
+    this.scannerRole = new ScannerRole(this, 'Scanner');
+    this.scan = new ScanFunction(this, 'Scan', {
+      role: this.scannerRole.role,
+      table: this.findings,
+      bus: this.events.bus,
+      config: props.config,
+    });
+    this.schedule = new ScanSchedule(this, 'Schedule', {
+      expression: props.config.schedule,
+      target: this.scan.function,
+    });
+
+    this.alarms.watchFunction(this.scan.function, 'Scan');
+    this.alarms.watchDeadLetterQueue(this.scan.deadLetterQueue, 'Scan');
+    this.alarms.watchDeadLetterQueue(this.schedule.deadLetterQueue, 'Schedule');
+
+    Tags.of(this).add(PROTECTED_TAG.key, PROTECTED_TAG.value, { includeResourceTypes: ['AWS::IAM::Role'] });
+
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output(
+      'FindingsTableName',
+      this.findings.table.tableName,
+      'DynamoDB table holding findings and scan records',
+    );
+    output('EventBusName', this.events.bus.eventBusName, 'EventBridge bus receiving findings events');
+    output('EventBusArn', this.events.bus.eventBusArn, 'ARN of the findings event bus');
+    output('ScanFunctionName', this.scan.function.functionName, 'Scan function (invoke it to scan now)');
+    output('ScanLogGroupName', this.scan.logGroupName, 'Log group of the scan function');
+    output('ScannerRoleArn', this.scannerRole.role.roleArn, 'Read-only role the scan runs with');
+    output('ScheduleName', this.schedule.schedule.ref, 'EventBridge Scheduler schedule starting the scan');
+    output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic receiving alarm notifications');
+    output(
+      'DataKeyArn',
+      this.dataKey.key.keyArn,
+      'KMS key encrypting the findings table and the alarm topic',
+    );
+  }
+}

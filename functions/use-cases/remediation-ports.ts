@@ -22,6 +22,8 @@ export interface RemediationRequestStore {
     to: RequestState,
     changes: Partial<RemediationRequest>,
   ): Promise<RemediationRequest | undefined>;
+  /** Records where the request's Slack message is, whatever the state (the message may be posted late). */
+  setSlackMessage(requestId: string, slack: { channel: string; ts: string }): Promise<void>;
   /** Saves progress (step records) while executing, conditional on the state staying `executing`. */
   saveSteps(requestId: string, steps: RemediationRequest['steps']): Promise<void>;
   listByState(state: RequestState, limit?: number): Promise<RemediationRequest[]>;
@@ -44,8 +46,11 @@ export interface RemediationExecutor {
   /** Reads the target's current state: what rollback would restore. */
   captureBefore(step: RemediationStep): Promise<BeforeState>;
   apply(step: RemediationStep): Promise<void>;
-  /** Re-reads and confirms the step took effect; returns a reason when it did not. */
-  verify(step: RemediationStep): Promise<string | undefined>;
+  /**
+   * Re-reads and confirms the step took effect; returns a reason when it did not. `before` is what
+   * `captureBefore` recorded (a rotation is verified against the version it replaced).
+   */
+  verify(step: RemediationStep, before: BeforeState): Promise<string | undefined>;
   /** Restores one before-state exactly. */
   restore(before: BeforeState): Promise<void>;
   /** Re-reads and confirms the before-state is back; returns a reason when it is not. */
@@ -58,7 +63,8 @@ export interface RemediationEvents {
       | 'RemediationApproved'
       | 'RemediationExecuted'
       | 'RemediationRolledBack'
-      | 'RemediationRequested',
+      | 'RemediationRequested'
+      | 'RollbackRequested',
     detail: Record<string, unknown>,
   ): Promise<void>;
 }

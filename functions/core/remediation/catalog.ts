@@ -25,6 +25,52 @@ export const QUARANTINE_POLICY_DOCUMENT = {
   Statement: [{ Sid: 'IamPostureQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }],
 } as const;
 
+/** Re-reading a role: identity, last use, tags, trust policy, and every policy with its document. */
+const ROLE_READS = [
+  'iam:GetRole',
+  'iam:ListAttachedRolePolicies',
+  'iam:ListRolePolicies',
+  'iam:GetRolePolicy',
+  'iam:GetPolicy',
+  'iam:GetPolicyVersion',
+] as const;
+
+const GROUP_READS = [
+  'iam:GetGroup',
+  'iam:ListAttachedGroupPolicies',
+  'iam:ListGroupPolicies',
+  'iam:GetGroupPolicy',
+  'iam:GetPolicy',
+  'iam:GetPolicyVersion',
+] as const;
+
+/** Re-reading a user: identity, tags, policies (its groups' too), password, MFA and access keys. */
+const USER_READS = [
+  'iam:GetUser',
+  'iam:ListUserTags',
+  'iam:ListAttachedUserPolicies',
+  'iam:ListUserPolicies',
+  'iam:GetUserPolicy',
+  'iam:ListGroupsForUser',
+  ...GROUP_READS,
+  'iam:GetLoginProfile',
+  'iam:ListMFADevices',
+  'iam:ListAccessKeys',
+  'iam:GetAccessKeyLastUsed',
+] as const;
+
+/** Re-running `unused-service-permissions` needs fresh service last accessed data. */
+const SERVICE_LAST_ACCESSED_READS = [
+  'iam:GenerateServiceLastAccessedDetails',
+  'iam:GetServiceLastAccessedDetails',
+] as const;
+
+const PRINCIPAL_READS = [...ROLE_READS, ...USER_READS, ...GROUP_READS, ...SERVICE_LAST_ACCESSED_READS];
+
+function unique(permissions: readonly string[]): string[] {
+  return [...new Set(permissions)];
+}
+
 export const REMEDIATION_ACTIONS: readonly RemediationAction[] = [
   {
     id: 'deactivate-access-key',
@@ -32,13 +78,7 @@ export const REMEDIATION_ACTIONS: readonly RemediationAction[] = [
     appliesTo: ['access-key-unused'],
     disruptive: true,
     reversibleBy: 'reactivating the key (UpdateAccessKey Status=Active)',
-    permissions: [
-      'iam:ListAccessKeys',
-      'iam:GetAccessKeyLastUsed',
-      'iam:ListUserTags',
-      'iam:GetUser',
-      'iam:UpdateAccessKey',
-    ],
+    permissions: unique([...USER_READS, 'iam:UpdateAccessKey']),
     rollbackPermissions: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'],
   },
   {
@@ -47,19 +87,12 @@ export const REMEDIATION_ACTIONS: readonly RemediationAction[] = [
     appliesTo: ['unused-service-permissions', 'standing-admin'],
     disruptive: true,
     reversibleBy: 'attaching the same policy ARN again',
-    permissions: [
-      'iam:GetRole',
-      'iam:GetUser',
-      'iam:GetGroup',
-      'iam:ListRoleTags',
-      'iam:ListUserTags',
-      'iam:ListAttachedRolePolicies',
-      'iam:ListAttachedUserPolicies',
-      'iam:ListAttachedGroupPolicies',
+    permissions: unique([
+      ...PRINCIPAL_READS,
       'iam:DetachRolePolicy',
       'iam:DetachUserPolicy',
       'iam:DetachGroupPolicy',
-    ],
+    ]),
     rollbackPermissions: [
       'iam:ListAttachedRolePolicies',
       'iam:ListAttachedUserPolicies',
@@ -75,19 +108,12 @@ export const REMEDIATION_ACTIONS: readonly RemediationAction[] = [
     appliesTo: ['unused-service-permissions', 'standing-admin'],
     disruptive: true,
     reversibleBy: 'putting the saved policy document back under the same name',
-    permissions: [
-      'iam:GetRole',
-      'iam:GetUser',
-      'iam:GetGroup',
-      'iam:ListRoleTags',
-      'iam:ListUserTags',
-      'iam:GetRolePolicy',
-      'iam:GetUserPolicy',
-      'iam:GetGroupPolicy',
+    permissions: unique([
+      ...PRINCIPAL_READS,
       'iam:DeleteRolePolicy',
       'iam:DeleteUserPolicy',
       'iam:DeleteGroupPolicy',
-    ],
+    ]),
     rollbackPermissions: [
       'iam:GetRolePolicy',
       'iam:GetUserPolicy',
@@ -103,8 +129,9 @@ export const REMEDIATION_ACTIONS: readonly RemediationAction[] = [
     appliesTo: ['role-unused'],
     disruptive: true,
     reversibleBy: `deleting the ${QUARANTINE_POLICY_NAME} inline policy`,
-    permissions: ['iam:GetRole', 'iam:ListRoleTags', 'iam:GetRolePolicy', 'iam:PutRolePolicy'],
-    rollbackPermissions: ['iam:GetRolePolicy', 'iam:DeleteRolePolicy'],
+    permissions: unique([...ROLE_READS, 'iam:PutRolePolicy']),
+    // PutRolePolicy: a policy of that name that existed before is put back instead of deleted.
+    rollbackPermissions: ['iam:GetRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePolicy'],
   },
   {
     id: 'rotate-secret',
@@ -112,12 +139,9 @@ export const REMEDIATION_ACTIONS: readonly RemediationAction[] = [
     appliesTo: ['secret-not-rotated'],
     disruptive: false,
     reversibleBy: 'moving the AWSCURRENT stage back to the previous version',
-    permissions: ['secretsmanager:DescribeSecret', 'secretsmanager:RotateSecret'],
-    rollbackPermissions: [
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:ListSecretVersionIds',
-      'secretsmanager:UpdateSecretVersionStage',
-    ],
+    // RotateSecret invokes the secret's rotation function with the caller's permissions.
+    permissions: ['secretsmanager:DescribeSecret', 'secretsmanager:RotateSecret', 'lambda:InvokeFunction'],
+    rollbackPermissions: ['secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
   },
 ];
 

@@ -120,7 +120,7 @@ export function planRemediation(finding: Finding, fresh: FreshState, ctx: PlanCo
     case 'access-key':
       return planAccessKey(finding, snapshot, refuse);
     case 'role':
-      if (actionId === 'quarantine-role') return planQuarantine(finding, snapshot);
+      if (actionId === 'quarantine-role') return planQuarantine(finding, snapshot, refuse);
       return planPolicyRemoval(finding, snapshot, result, ctx, refuse);
     case 'user':
     case 'group':
@@ -147,7 +147,10 @@ function planAccessKey(finding: Finding, key: AccessKeySnapshot, refuse: Refuse)
   };
 }
 
-function planQuarantine(finding: Finding, role: RoleSnapshot): RemediationPlan {
+function planQuarantine(finding: Finding, role: RoleSnapshot, refuse: Refuse): RemediationPlan {
+  if (role.inlinePolicies.some((p) => p.name === QUARANTINE_POLICY_NAME)) {
+    return refuse('rule-passes', `Role ${role.name} already carries the ${QUARANTINE_POLICY_NAME} policy.`);
+  }
   return {
     outcome: 'plan',
     findingId: finding.id,
@@ -165,7 +168,8 @@ function planQuarantine(finding: Finding, role: RoleSnapshot): RemediationPlan {
 }
 
 function planRotation(finding: Finding, secret: SecretSnapshot, refuse: Refuse): RemediationPlan {
-  if (!secret.rotationEnabled || !secret.rotationLambdaArn) {
+  // Rotation is configured with a Lambda function or managed by the owning service (no function).
+  if (!secret.rotationEnabled) {
     return refuse('not-rotatable', `Secret ${secret.name} has no rotation configured; rotate it by hand.`);
   }
   return {
@@ -188,8 +192,11 @@ function planPolicyRemoval(
     return refuse('no-action', `No policy remediation for ${principal.kind} resources.`);
   }
   // Removing standing admin from an identity that is in use would break it: only unused ones.
-  if (finding.ruleId === 'standing-admin' && principal.kind !== 'group') {
-    const inUse = inUseReason(principal, ctx);
+  if (finding.ruleId === 'standing-admin') {
+    const inUse =
+      principal.kind === 'group'
+        ? `Group ${principal.name} grants its members' permissions, and whether they use them is not known`
+        : inUseReason(principal, ctx);
     if (inUse) return refuse('in-use', `${inUse}; narrow its policies instead of detaching them.`);
   }
   const removable = removablePolicies(result.evidence.removablePolicies);
@@ -307,4 +314,20 @@ function evaluate(rule: Rule, snapshot: Snapshot, ctx: PlanContext): RuleResult 
     // A rule that cannot evaluate the fresh state is not a green light.
     return { status: 'not-applicable', reason: (error as Error).message };
   }
+}
+
+/** True when two step lists are the same steps in the same order (key order does not matter). */
+export function sameSteps(a: readonly RemediationStep[], b: readonly RemediationStep[]): boolean {
+  return a.length === b.length && a.every((step, i) => canonicalJson(step) === canonicalJson(b[i]));
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -64,7 +64,15 @@ export type BeforeState =
       policyDocument: string;
     }
   | { action: 'quarantine-role'; roleName: string; policyName: string; existingDocument?: string }
-  | { action: 'rotate-secret'; secretId: string; region: string; currentVersionId?: string };
+  | {
+      action: 'rotate-secret';
+      secretId: string;
+      region: string;
+      /** The versions carrying the AWSCURRENT, AWSPREVIOUS and AWSPENDING labels (absent: none). */
+      currentVersionId?: string;
+      previousVersionId?: string;
+      pendingVersionId?: string;
+    };
 
 export interface StepRecord {
   step: RemediationStep;
@@ -102,6 +110,8 @@ export interface RemediationRequest {
   outcomeReason?: string;
   /** The Slack message to update: channel and message ts. */
   slack?: { channel: string; ts: string };
+  /** A few short evidence values shown with the request (e.g. `idleDays: 120`), for the message. */
+  highlights?: Record<string, string>;
   /** A snapshot of the finding as approved, for the message and the audit trail. */
   finding: Pick<Finding, 'id' | 'ruleId' | 'severity' | 'resourceArn' | 'subResource' | 'reason' | 'title'>;
 }

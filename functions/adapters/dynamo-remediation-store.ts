@@ -1,0 +1,270 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import {
+  INDEX_BY_STATUS,
+  ITEM_TYPE_ATTRIBUTE,
+  KEY_ATTRIBUTES,
+  remediationRequestItemKeys,
+  remediationRequestKey,
+  remediationStatePartition,
+} from '../core/findings-table';
+import {
+  canTransition,
+  REQUEST_STATES,
+  type RemediationRequest,
+  type RequestState,
+} from '../core/remediation/request';
+import type { RemediationRequestStore } from '../use-cases/remediation-ports';
+
+const ITEM_TYPE = 'remediation-request';
+const BATCH_GET_LIMIT = 100;
+const BATCH_GET_ATTEMPTS = 5;
+
+/** A stored request could not be read or written as expected. */
+export class RemediationStoreError extends Error {
+  override readonly name = 'RemediationStoreError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const ActorSchema = z.looseObject({ kind: z.enum(['slack', 'cli', 'system']), id: z.string() });
+
+/** The fields every stored request must have; the rest is kept as stored. */
+const StoredRequestSchema = z.looseObject({
+  requestId: z.string().min(1),
+  findingId: z.string().min(1),
+  accountId: z.string(),
+  ruleId: z.string(),
+  resourceArn: z.string(),
+  actions: z.array(z.string()),
+  state: z.enum(REQUEST_STATES),
+  version: z.number().int().min(1),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  requestedBy: ActorSchema,
+  plan: z.looseObject({ outcome: z.literal('plan'), steps: z.array(z.looseObject({ action: z.string() })) }),
+  steps: z
+    .array(z.looseObject({ step: z.looseObject({ action: z.string() }), status: z.string() }))
+    .optional(),
+  finding: z.looseObject({ id: z.string() }),
+});
+
+/** Fields a transition may not set through `changes`: identity, state and bookkeeping. */
+const RESERVED_FIELDS = new Set(['requestId', 'state', 'version', ITEM_TYPE_ATTRIBUTE, ...KEY_ATTRIBUTES]);
+
+/**
+ * Remediation requests in the findings table (single-table design, `core/findings-table.ts`): one
+ * item per request, keyed by id, and listed by state through the `by-status` index. Every write
+ * after `create` is conditional on the state the caller expects and increments `version`, so of
+ * two concurrent transitions from one state exactly one succeeds.
+ */
+export class DynamoRemediationRequestStore implements RemediationRequestStore {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  async create(request: RemediationRequest): Promise<void> {
+    if (request.state !== 'pending') {
+      throw new RemediationStoreError(`a new request must be pending, not ${request.state}`);
+    }
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...request, ...remediationRequestItemKeys(request), [ITEM_TYPE_ATTRIBUTE]: ITEM_TYPE },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new RemediationStoreError(`remediation request ${request.requestId} already exists`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async get(requestId: string): Promise<RemediationRequest | undefined> {
+    const output = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: remediationRequestKey(requestId),
+        ConsistentRead: true,
+      }),
+    );
+    return output.Item ? toRequest(output.Item) : undefined;
+  }
+
+  async transition(
+    requestId: string,
+    from: RequestState,
+    to: RequestState,
+    changes: Partial<RemediationRequest>,
+  ): Promise<RemediationRequest | undefined> {
+    if (!canTransition(from, to)) {
+      throw new RemediationStoreError(`a request cannot go from ${from} to ${to}`);
+    }
+    const names: Record<string, string> = { '#state': 'state', '#version': 'version', '#gsi1pk': 'GSI1PK' };
+    const values: Record<string, unknown> = {
+      ':from': from,
+      ':to': to,
+      ':one': 1,
+      ':partition': remediationStatePartition(to),
+    };
+    const sets = ['#state = :to', '#version = #version + :one', '#gsi1pk = :partition'];
+    for (const [index, [field, value]] of Object.entries(changes).entries()) {
+      if (value === undefined) continue;
+      if (RESERVED_FIELDS.has(field)) throw new RemediationStoreError(`a transition cannot change ${field}`);
+      names[`#f${index}`] = field;
+      values[`:f${index}`] = value;
+      sets.push(`#f${index} = :f${index}`);
+    }
+    try {
+      const output = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: remediationRequestKey(requestId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK) AND #state = :from',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return output.Attributes ? toRequest(output.Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async setSlackMessage(requestId: string, slack: { channel: string; ts: string }): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: remediationRequestKey(requestId),
+          UpdateExpression: 'SET #slack = :slack, #version = #version + :one',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#slack': 'slack', '#version': 'version' },
+          ExpressionAttributeValues: { ':slack': { channel: slack.channel, ts: slack.ts }, ':one': 1 },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new RemediationStoreError(`remediation request ${requestId} does not exist`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async saveSteps(requestId: string, steps: RemediationRequest['steps']): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: remediationRequestKey(requestId),
+          UpdateExpression: 'SET #steps = :steps, #version = #version + :one',
+          ConditionExpression: 'attribute_exists(PK) AND #state = :executing',
+          ExpressionAttributeNames: { '#steps': 'steps', '#version': 'version', '#state': 'state' },
+          ExpressionAttributeValues: { ':steps': steps ?? [], ':one': 1, ':executing': 'executing' },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new RemediationStoreError(`remediation request ${requestId} is no longer executing`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Requests in one state, oldest first. */
+  async listByState(state: RequestState, limit = 100): Promise<RemediationRequest[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEX_BY_STATUS,
+          KeyConditionExpression: 'GSI1PK = :partition',
+          ExpressionAttributeValues: { ':partition': remediationStatePartition(state) },
+          Limit: limit - ids.length,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const id =
+          typeof item.PK === 'string' && item.PK.startsWith('REQUEST#') ? item.PK.slice(8) : undefined;
+        if (id) ids.push(id);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && ids.length < limit);
+
+    const requests = await this.batchGet(ids);
+    // The index is eventually consistent: keep only what is still in the state asked for.
+    return ids.flatMap((id) => {
+      const request = requests.get(id);
+      return request && request.state === state ? [request] : [];
+    });
+  }
+
+  private async batchGet(ids: readonly string[]): Promise<Map<string, RemediationRequest>> {
+    const out = new Map<string, RemediationRequest>();
+    for (let start = 0; start < ids.length; start += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = ids
+        .slice(start, start + BATCH_GET_LIMIT)
+        .map((id) => ({ ...remediationRequestKey(id) }));
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        if (attempt > BATCH_GET_ATTEMPTS) {
+          throw new RemediationStoreError(
+            `${keys.length} remediation requests stayed unprocessed by BatchGetItem`,
+          );
+        }
+        const output = await this.documents.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of output.Responses?.[this.tableName] ?? []) {
+          const request = toRequest(item);
+          out.set(request.requestId, request);
+        }
+        keys = (output.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return out;
+  }
+}
+
+/** A stored item as a request: key attributes dropped, the essential fields checked. */
+function toRequest(item: Record<string, unknown>): RemediationRequest {
+  const record: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item)) {
+    if (!KEY_ATTRIBUTES.includes(key) && key !== ITEM_TYPE_ATTRIBUTE) record[key] = value;
+  }
+  const parsed = StoredRequestSchema.safeParse(record);
+  if (!parsed.success) {
+    const where = typeof item.PK === 'string' ? item.PK : 'an item';
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new RemediationStoreError(`stored remediation request ${where} is malformed: ${issues}`);
+  }
+  return parsed.data as unknown as RemediationRequest;
+}

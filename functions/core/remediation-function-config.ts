@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type { ProtectionConfig } from './remediation/protection';
+import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
+
+/**
+ * The remediation function's environment. Parsed once, lazily, by the handler; the CDK construct
+ * writes it with `remediationFunctionEnvironment`, so a value the stack sets is a value the
+ * function accepts.
+ */
+
+/** A variable holding JSON, validated by `schema` once parsed. */
+function jsonVariable<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+const required = z.string({ error: 'is required' }).trim().min(1, 'is required');
+
+const arnList = z.array(z.string().min(1, 'must not be empty'));
+
+const secretArn = z
+  .string()
+  .regex(/^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');
+
+/** Slack's API, or a local stand-in (http only on the loopback interface). */
+const slackApiUrl = z
+  .url({ error: 'must be a URL' })
+  .refine((url) => {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'https:') return true;
+    return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+  }, 'must be an https URL (http only for 127.0.0.1 or localhost)')
+  .refine((url) => url.endsWith('/'), 'must end with /');
+
+export const RemediationFunctionEnvSchema = z.object({
+  FINDINGS_TABLE_NAME: required,
+  EVENT_BUS_NAME: required,
+  /** Exact ARNs or globs remediation never touches. */
+  PROTECTED_ARNS: jsonVariable(arnList).default([]),
+  BREAK_GLASS_ARNS: jsonVariable(arnList).default([]),
+  /** iam-posture's own roles. */
+  OWN_ARNS: jsonVariable(arnList).default([]),
+  /** The scan settings (thresholds, organization): a rule re-runs with the thresholds it found with. */
+  SCAN_SETTINGS: jsonVariable(ScanSettingsSchema).default(ScanSettingsSchema.parse({})),
+  /** The bot token's secret: when set, each request's Slack message is updated with the outcome. */
+  SLACK_BOT_TOKEN_SECRET_ARN: secretArn.optional(),
+  /** The approval channel. A request's message names its own channel, so updates do not need it. */
+  SLACK_CHANNEL_ID: z
+    .string()
+    .regex(/^[CGD][A-Z0-9]{6,}$/, 'must be a Slack channel id like C0123ABCD')
+    .optional(),
+  SLACK_API_URL: slackApiUrl.optional(),
+});
+
+export interface RemediationFunctionConfig {
+  findingsTableName: string;
+  eventBusName: string;
+  protection: ProtectionConfig;
+  settings: ScanSettings;
+  /** Set when the bot token is; otherwise Slack messages are not updated. */
+  slack?: { botTokenSecretArn: string; channelId?: string; apiUrl?: string };
+}
+
+/** A bad environment variable; the message names each variable and what is wrong with it. */
+export class RemediationConfigError extends Error {
+  override readonly name = 'RemediationConfigError';
+  constructor(
+    readonly issues: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`invalid remediation function environment: ${issues.join('; ')}`, options);
+  }
+}
+
+/** Parses the environment (pass `process.env`); throws `RemediationConfigError` naming the variable. */
+export function parseRemediationFunctionConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): RemediationFunctionConfig {
+  const result = RemediationFunctionEnvSchema.safeParse(env);
+  if (!result.success) throw new RemediationConfigError(formatIssues(result.error), { cause: result.error });
+  const e = result.data;
+  if (e.SLACK_BOT_TOKEN_SECRET_ARN === undefined && e.SLACK_CHANNEL_ID !== undefined) {
+    throw new RemediationConfigError([
+      'SLACK_BOT_TOKEN_SECRET_ARN: is required when SLACK_CHANNEL_ID is set',
+    ]);
+  }
+  const config: RemediationFunctionConfig = {
+    findingsTableName: e.FINDINGS_TABLE_NAME,
+    eventBusName: e.EVENT_BUS_NAME,
+    protection: {
+      protectedArns: e.PROTECTED_ARNS,
+      breakGlassArns: e.BREAK_GLASS_ARNS,
+      ownArns: e.OWN_ARNS,
+    },
+    settings: e.SCAN_SETTINGS,
+  };
+  if (e.SLACK_BOT_TOKEN_SECRET_ARN) {
+    config.slack = {
+      botTokenSecretArn: e.SLACK_BOT_TOKEN_SECRET_ARN,
+      ...(e.SLACK_CHANNEL_ID ? { channelId: e.SLACK_CHANNEL_ID } : {}),
+      ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+    };
+  }
+  return config;
+}
+
+export interface RemediationFunctionEnvironmentInput {
+  findingsTableName: string;
+  eventBusName: string;
+  protectedArns: readonly string[];
+  breakGlassArns: readonly string[];
+  ownArns: readonly string[];
+  settings: ScanSettings;
+  slack?: { botTokenSecretArn: string; channelId?: string };
+}
+
+/**
+ * The environment the remediation function reads, for the CDK construct (values may be CDK
+ * tokens): the same variable names and encodings `parseRemediationFunctionConfig` accepts.
+ */
+export function remediationFunctionEnvironment(
+  input: RemediationFunctionEnvironmentInput,
+): Record<string, string> {
+  return {
+    FINDINGS_TABLE_NAME: input.findingsTableName,
+    EVENT_BUS_NAME: input.eventBusName,
+    PROTECTED_ARNS: JSON.stringify(input.protectedArns),
+    BREAK_GLASS_ARNS: JSON.stringify(input.breakGlassArns),
+    OWN_ARNS: JSON.stringify(input.ownArns),
+    SCAN_SETTINGS: JSON.stringify(input.settings),
+    ...(input.slack ? { SLACK_BOT_TOKEN_SECRET_ARN: input.slack.botTokenSecretArn } : {}),
+    ...(input.slack?.channelId ? { SLACK_CHANNEL_ID: input.slack.channelId } : {}),
+  };
+}

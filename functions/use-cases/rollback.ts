@@ -1,0 +1,102 @@
+import type { Actor, RemediationRequest, StepRecord } from '../core/remediation/request';
+import { attempt, describeStep, eventDetail, notify } from './execute-remediation';
+import type {
+  ApprovalNotifier,
+  FindingLookup,
+  RemediationEvents,
+  RemediationExecutor,
+  RemediationRequestStore,
+} from './remediation-ports';
+
+export interface RollbackDeps {
+  requests: RemediationRequestStore;
+  findings: FindingLookup;
+  executor: RemediationExecutor;
+  events: RemediationEvents;
+  notifier?: ApprovalNotifier;
+  now: () => Date;
+}
+
+export type RollbackOutcome =
+  | { outcome: 'rolled-back'; request: RemediationRequest; warnings: string[] }
+  /** Nothing was done: the request is unknown or not in state `executed`. */
+  | { outcome: 'not-rolled-back'; requestId: string; reason: string }
+  /** Some before-states could not be restored; the request stays `executed` and can be rolled back again. */
+  | { outcome: 'failed'; request: RemediationRequest; reason: string; problems: string[] };
+
+/**
+ * Restores the recorded before-state of every executed step, newest first, verifies each, then
+ * moves the request `executed -> rolled-back` and reopens the finding. Restoring is idempotent,
+ * so a rollback that stopped half-way can simply be run again.
+ */
+export async function rollbackRemediation(
+  requestId: string,
+  actor: Actor,
+  deps: RollbackDeps,
+): Promise<RollbackOutcome> {
+  const request = await deps.requests.get(requestId);
+  if (!request)
+    return {
+      outcome: 'not-rolled-back',
+      requestId,
+      reason: `No remediation request ${requestId} is recorded.`,
+    };
+  if (request.state !== 'executed') {
+    return {
+      outcome: 'not-rolled-back',
+      requestId,
+      reason: `Request ${requestId} is ${request.state}; only an executed request can be rolled back.`,
+    };
+  }
+  const records: StepRecord[] = (request.steps ?? []).map((record) => ({ ...record }));
+  const problems: string[] = [];
+  for (const record of [...records].reverse()) {
+    if (record.status !== 'done') continue;
+    if (!record.before) {
+      problems.push(`${describeStep(record)}: no before-state was recorded`);
+      continue;
+    }
+    try {
+      await deps.executor.restore(record.before);
+      const problem = await deps.executor.verifyRestored(record.before);
+      if (problem) {
+        problems.push(`${describeStep(record)}: ${problem}`);
+        continue;
+      }
+      record.status = 'rolled-back';
+    } catch (error) {
+      problems.push(`${describeStep(record)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (problems.length > 0) {
+    return {
+      outcome: 'failed',
+      request,
+      reason: `The rollback of request ${requestId} is incomplete; run it again once the cause is fixed.`,
+      problems,
+    };
+  }
+
+  const at = deps.now();
+  const rolledBack = await deps.requests.transition(requestId, 'executed', 'rolled-back', {
+    steps: records,
+    rolledBackAt: at.toISOString(),
+    rolledBackBy: actor,
+  });
+  if (!rolledBack) {
+    return {
+      outcome: 'not-rolled-back',
+      requestId,
+      reason: `Request ${requestId} was rolled back by someone else first.`,
+    };
+  }
+  const warnings: string[] = [];
+  await attempt(warnings, 'reopening the finding', () =>
+    deps.findings.markReopened(request.findingId, requestId, at),
+  );
+  await attempt(warnings, 'publishing RemediationRolledBack', () =>
+    deps.events.publish('RemediationRolledBack', eventDetail(rolledBack)),
+  );
+  warnings.push(...(await notify(rolledBack, deps)));
+  return { outcome: 'rolled-back', request: rolledBack, warnings };
+}

@@ -1,0 +1,519 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  ListUsersCommand,
+  PutRolePolicyCommand,
+  TagRoleCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../functions/adapters/aws/clients';
+import { AwsCollector } from '../../functions/adapters/aws/collector';
+import { AwsLiveStateReader } from '../../functions/adapters/aws/live-state-reader';
+import { AwsRemediationExecutor } from '../../functions/adapters/aws/remediation-executor';
+import { DynamoFindingsStore, findingItem } from '../../functions/adapters/dynamo-findings-store';
+import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
+import type { Finding } from '../../functions/core/finding';
+import { createTableInput } from '../../functions/core/findings-table';
+import type { StoredFinding } from '../../functions/core/reconcile';
+import { QUARANTINE_POLICY_NAME } from '../../functions/core/remediation/catalog';
+import type { Actor } from '../../functions/core/remediation/request';
+import { DEFAULT_SETTINGS } from '../../functions/core/settings';
+import { analyzeAccount } from '../../functions/use-cases/analyze';
+import { collectAccount } from '../../functions/use-cases/collect';
+import {
+  createRemediationRequest,
+  executeRemediation,
+  type RemediationDeps,
+} from '../../functions/use-cases/execute-remediation';
+import type { RemediationEvents } from '../../functions/use-cases/remediation-ports';
+import { buildRemediationRequest, planFromLiveState } from '../../functions/use-cases/remediation-request';
+import { rollbackRemediation } from '../../functions/use-cases/rollback';
+import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+
+const TABLE = 'iam-posture-findings';
+const DAY_MS = 86_400_000;
+const OPERATOR: Actor = { kind: 'cli', id: 'alice' };
+const APPROVER: Actor = { kind: 'slack', id: 'U0APPROVER', teamId: 'T0TEAM0001' };
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+const ADMIN = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+/** Whitespace and key order as a person wrote it: rollback must put back these exact bytes. */
+const INLINE_ADMIN_TEXT =
+  '{\n  "Version": "2012-10-17",\n  "Statement": [ { "Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*" } ]\n}';
+
+let moto: MotoServer;
+let iam: IAMClient;
+let secrets: SecretsManagerClient;
+let dynamo: DynamoDBClient;
+
+const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS);
+
+beforeAll(async () => {
+  moto = await startMoto();
+  iam = new IAMClient({ ...moto.clientConfig });
+  secrets = new SecretsManagerClient({ ...moto.clientConfig });
+  dynamo = new DynamoDBClient({ ...moto.clientConfig });
+});
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+beforeEach(async () => {
+  await moto.reset();
+  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
+});
+
+class RecordedEvents implements RemediationEvents {
+  readonly published: { detailType: string; detail: Record<string, unknown> }[] = [];
+  async publish(detailType: Parameters<RemediationEvents['publish']>[0], detail: Record<string, unknown>) {
+    this.published.push({ detailType, detail });
+  }
+}
+
+function remediation(): RemediationDeps & { events: RecordedEvents; findingsStore: DynamoFindingsStore } {
+  const findingsStore = new DynamoFindingsStore(dynamo, TABLE);
+  return {
+    requests: new DynamoRemediationRequestStore(dynamo, TABLE),
+    findings: findingsStore,
+    findingsStore,
+    reader: new AwsLiveStateReader(iam, () => secrets),
+    executor: new AwsRemediationExecutor(iam, () => secrets),
+    events: new RecordedEvents(),
+    planning: {
+      settings: DEFAULT_SETTINGS,
+      protection: { protectedArns: [], breakGlassArns: [], ownArns: [] },
+    },
+    now: () => new Date(),
+  };
+}
+
+/** A live scan of moto with the real collector and engine: the findings a deployed scan would record. */
+async function scan(): Promise<Finding[]> {
+  const clients = createAwsClients({
+    endpoint: moto.endpoint,
+    region: MOTO_REGION,
+    credentials: moto.clientConfig.credentials,
+    maxAttempts: 2,
+  });
+  try {
+    const collector = new AwsCollector(clients, {
+      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) },
+    });
+    // moto has no service last accessed data: that rule's reads are left out.
+    const settings = { ...DEFAULT_SETTINGS, disabledRules: ['unused-service-permissions'] };
+    const collected = await collectAccount(
+      { source: collector, now: () => new Date() },
+      { settings, regions: [MOTO_REGION] },
+    );
+    return analyzeAccount(collected.raw, { settings, now: new Date() }).findings;
+  } finally {
+    clients.destroy();
+  }
+}
+
+/** Scans, stores the one finding of `ruleId` on `arn` as the findings store would, and returns it. */
+async function recordedFinding(ruleId: string, arn: string): Promise<Finding> {
+  const findings = await scan();
+  const finding = findings.find((f) => f.ruleId === ruleId && f.resourceArn === arn);
+  if (!finding) {
+    throw new Error(
+      `no ${ruleId} finding on ${arn}; found: ${findings.map((f) => `${f.ruleId} ${f.resourceArn}`).join(', ')}`,
+    );
+  }
+  const now = new Date().toISOString();
+  const stored: StoredFinding = {
+    ...finding,
+    status: 'open',
+    firstSeenAt: now,
+    firstSeenScanId: '20240601T000000Z-abcd',
+    lastChangedAt: now,
+    lastChangedScanId: '20240601T000000Z-abcd',
+    reopenCount: 0,
+    version: 1,
+  };
+  await DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }).send(
+    new PutCommand({ TableName: TABLE, Item: findingItem(stored) }),
+  );
+  return finding;
+}
+
+/** The whole IAM state: authorization details and every user's access keys, order-insensitive. */
+async function iamState(): Promise<unknown> {
+  const details = await iam.send(new GetAccountAuthorizationDetailsCommand({}));
+  const users = (await iam.send(new ListUsersCommand({}))).Users ?? [];
+  const keys: unknown[] = [];
+  for (const user of users) {
+    keys.push((await iam.send(new ListAccessKeysCommand({ UserName: user.UserName! }))).AccessKeyMetadata);
+  }
+  const { $metadata: _metadata, ...rest } = details;
+  return canonical({ ...rest, keys });
+}
+
+/** Stage labels by version, leaving out versions that carry none. */
+async function secretStages(secretId: string): Promise<Record<string, string[]>> {
+  const described = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+  return Object.fromEntries(
+    Object.entries(described.VersionIdsToStages ?? {})
+      .filter(([, labels]) => labels.length > 0)
+      .map(([version, labels]) => [version, [...labels].sort()]),
+  );
+}
+
+function canonical(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) {
+    return value.map(canonical).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
+  }
+  return value;
+}
+
+async function anUnusedRole(name: string, options: { lastUsedDaysAgo?: number } = {}): Promise<string> {
+  const role = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST }));
+  await moto.backdateRole({
+    roleName: name,
+    createDate: daysAgo(400),
+    lastUsedDate: options.lastUsedDaysAgo === undefined ? null : daysAgo(options.lastUsedDaysAgo),
+  });
+  return role.Role!.Arn!;
+}
+
+async function findingStatus(deps: ReturnType<typeof remediation>, id: string): Promise<string | undefined> {
+  return (await deps.findingsStore.getStoredFinding(id))?.status;
+}
+
+describe('remediation against moto', () => {
+  it('deactivates an unused access key, verifies it, and rolls back to the exact before-state', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'deploy-bot' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'deploy-bot' }))).AccessKey!;
+    await moto.backdateUser({ userName: 'deploy-bot', createDate: daysAgo(300) });
+    await moto.backdateAccessKey({
+      accessKeyId: key.AccessKeyId!,
+      createDate: daysAgo(200),
+      lastUsedDate: daysAgo(100),
+      lastUsedService: 's3',
+      lastUsedRegion: 'eu-west-1',
+    });
+    const finding = await recordedFinding(
+      'access-key-unused',
+      `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/deploy-bot`,
+    );
+    expect(finding.subResource).toBe(key.AccessKeyId);
+    const before = await iamState();
+    const deps = remediation();
+
+    const outcome = await createRemediationRequest(finding, deps, { dryRun: false, actor: OPERATOR });
+    expect(outcome.outcome).toBe('executed');
+    if (outcome.outcome !== 'executed') return;
+    expect(outcome.execution.outcome).toBe('executed');
+    const keys = (await iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }))).AccessKeyMetadata!;
+    expect(keys.map((k) => [k.AccessKeyId, k.Status])).toEqual([[key.AccessKeyId, 'Inactive']]);
+    const [request] = await deps.requests.listByState('executed');
+    expect(request).toMatchObject({
+      findingId: finding.id,
+      requestedBy: OPERATOR,
+      approvedBy: OPERATOR,
+      steps: [{ status: 'done', before: { status: 'Active', accessKeyId: key.AccessKeyId } }],
+    });
+    expect(await findingStatus(deps, finding.id)).toBe('remediated');
+    expect(deps.events.published.map((e) => e.detailType)).toEqual(['RemediationExecuted']);
+
+    const rolledBack = await rollbackRemediation(request!.requestId, OPERATOR, deps);
+    expect(rolledBack.outcome).toBe('rolled-back');
+    expect(await iamState()).toEqual(before);
+    expect((await deps.requests.get(request!.requestId))?.state).toBe('rolled-back');
+    expect(await findingStatus(deps, finding.id)).toBe('open');
+  });
+
+  it('quarantines an unused role with a deny-all policy and removes it on rollback', async () => {
+    const arn = await anUnusedRole('legacy-etl');
+    const finding = await recordedFinding('role-unused', arn);
+    const before = await iamState();
+    const deps = remediation();
+
+    const outcome = await createRemediationRequest(finding, deps, { dryRun: false, actor: OPERATOR });
+    expect(outcome).toMatchObject({ outcome: 'executed', execution: { outcome: 'executed' } });
+    const policy = await iam.send(
+      new GetRolePolicyCommand({ RoleName: 'legacy-etl', PolicyName: QUARANTINE_POLICY_NAME }),
+    );
+    expect(JSON.parse(decodeURIComponent(policy.PolicyDocument!))).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'IamPostureQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }],
+    });
+
+    const [request] = await deps.requests.listByState('executed');
+    expect((await rollbackRemediation(request!.requestId, OPERATOR, deps)).outcome).toBe('rolled-back');
+    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'legacy-etl' }))).PolicyNames).toEqual([]);
+    expect(await iamState()).toEqual(before);
+  });
+
+  it('detaches a managed and deletes an inline admin policy of an unused role, and puts both back exactly', async () => {
+    const arn = await anUnusedRole('old-admin', { lastUsedDaysAgo: 200 });
+    const policy = await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'admin-all', PolicyDocument: JSON.stringify(ADMIN) }),
+    );
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'old-admin', PolicyArn: policy.Policy!.Arn! }));
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'old-admin',
+        PolicyName: 'everything',
+        PolicyDocument: INLINE_ADMIN_TEXT,
+      }),
+    );
+    const finding = await recordedFinding('standing-admin', arn);
+    const before = await iamState();
+    const deps = remediation();
+
+    const dryRun = await createRemediationRequest(finding, deps, { dryRun: true, actor: OPERATOR });
+    expect(dryRun.plan).toMatchObject({ outcome: 'plan' });
+    if (dryRun.plan.outcome !== 'plan') return;
+    expect([...dryRun.plan.actions].sort()).toEqual(['delete-inline-policy', 'detach-managed-policy']);
+    expect(await iamState()).toEqual(before);
+
+    const outcome = await createRemediationRequest(finding, deps, { dryRun: false, actor: OPERATOR });
+    expect(outcome).toMatchObject({ outcome: 'executed', execution: { outcome: 'executed' } });
+    expect(
+      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'old-admin' }))).AttachedPolicies,
+    ).toEqual([]);
+    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'old-admin' }))).PolicyNames).toEqual([]);
+
+    const [request] = await deps.requests.listByState('executed');
+    const inline = request!.steps!.find((s) => s.before?.action === 'delete-inline-policy');
+    expect(inline?.before).toMatchObject({ policyDocument: INLINE_ADMIN_TEXT });
+    expect((await rollbackRemediation(request!.requestId, OPERATOR, deps)).outcome).toBe('rolled-back');
+    expect(await iamState()).toEqual(before);
+    const restored = await iam.send(
+      new GetRolePolicyCommand({ RoleName: 'old-admin', PolicyName: 'everything' }),
+    );
+    expect(decodeURIComponent(restored.PolicyDocument!)).toBe(INLINE_ADMIN_TEXT);
+  });
+
+  it('detaches an admin policy from an unused user', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'old-ops' }));
+    await moto.backdateUser({ userName: 'old-ops', createDate: daysAgo(300) });
+    const policy = await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'admin-all', PolicyDocument: JSON.stringify(ADMIN) }),
+    );
+    await iam.send(new AttachUserPolicyCommand({ UserName: 'old-ops', PolicyArn: policy.Policy!.Arn! }));
+    const finding = await recordedFinding('standing-admin', `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/old-ops`);
+    const before = await iamState();
+    const deps = remediation();
+
+    const outcome = await createRemediationRequest(finding, deps, { dryRun: false, actor: OPERATOR });
+    expect(outcome).toMatchObject({ outcome: 'executed', execution: { outcome: 'executed' } });
+    expect(await iamState()).not.toEqual(before);
+    const [request] = await deps.requests.listByState('executed');
+    expect((await rollbackRemediation(request!.requestId, OPERATOR, deps)).outcome).toBe('rolled-back');
+    expect(await iamState()).toEqual(before);
+  });
+
+  it('rotates an overdue secret and moves its staging labels back on rollback', async () => {
+    const created = await secrets.send(new CreateSecretCommand({ Name: 'prod/db', SecretString: 'first' }));
+    // Rotation configured (no function of its own in moto: it rotates at once), then long ago.
+    await secrets.send(
+      new RotateSecretCommand({ SecretId: 'prod/db', RotationRules: { AutomaticallyAfterDays: 30 } }),
+    );
+    await moto.backdateSecret({
+      secretId: 'prod/db',
+      createdDate: daysAgo(400),
+      lastRotatedDate: daysAgo(200),
+      nextRotationDate: daysAgo(170),
+    });
+    const finding = await recordedFinding('secret-not-rotated', created.ARN!);
+    const stagesBefore = await secretStages(created.ARN!);
+    const deps = remediation();
+
+    const outcome = await createRemediationRequest(finding, deps, { dryRun: false, actor: OPERATOR });
+    expect(outcome).toMatchObject({ outcome: 'executed', execution: { outcome: 'executed' } });
+    const stagesAfter = await secretStages(created.ARN!);
+    const currentBefore = Object.keys(stagesBefore).find((v) => stagesBefore[v]!.includes('AWSCURRENT'));
+    const currentAfter = Object.keys(stagesAfter).find((v) => stagesAfter[v]!.includes('AWSCURRENT'));
+    expect(currentAfter).toBeDefined();
+    expect(currentAfter).not.toBe(currentBefore);
+
+    const [request] = await deps.requests.listByState('executed');
+    expect((await rollbackRemediation(request!.requestId, OPERATOR, deps)).outcome).toBe('rolled-back');
+    expect(await secretStages(created.ARN!)).toEqual(stagesBefore);
+  });
+
+  it('refuses and leaves IAM untouched when the identity is used after approval', async () => {
+    const arn = await anUnusedRole('batch-runner', { lastUsedDaysAgo: 150 });
+    const finding = await recordedFinding('role-unused', arn);
+    const deps = remediation();
+    const plan = await planFromLiveState(finding, deps.reader, { ...deps.planning, now: new Date() });
+    if (plan.outcome !== 'plan') throw new Error(plan.reason);
+    const request = buildRemediationRequest({ finding, plan, requestedBy: OPERATOR, now: new Date() });
+    await deps.requests.create(request);
+    await deps.requests.transition(request.requestId, 'pending', 'approved', { approvedBy: APPROVER });
+    // The role is assumed between the approval and the execution.
+    await moto.backdateRole({
+      roleName: 'batch-runner',
+      lastUsedDate: new Date(),
+      lastUsedRegion: 'eu-west-1',
+    });
+    const before = await iamState();
+
+    const outcome = await executeRemediation(request.requestId, deps);
+    expect(outcome).toMatchObject({
+      outcome: 'refused',
+      reason: `Rule role-unused now passes for ${arn}; nothing to remediate.`,
+    });
+    expect(await iamState()).toEqual(before);
+    expect(await deps.requests.get(request.requestId)).toMatchObject({
+      state: 'refused',
+      outcomeReason: `Rule role-unused now passes for ${arn}; nothing to remediate.`,
+    });
+    expect(await findingStatus(deps, finding.id)).toBe('open');
+  });
+
+  it('refuses a role tagged protected and leaves it untouched', async () => {
+    const arn = await anUnusedRole('break-glass');
+    await iam.send(
+      new TagRoleCommand({
+        RoleName: 'break-glass',
+        Tags: [{ Key: 'iam-posture:protected', Value: 'true' }],
+      }),
+    );
+    const finding = await recordedFinding('role-unused', arn);
+    const before = await iamState();
+    const outcome = await createRemediationRequest(finding, remediation(), {
+      dryRun: false,
+      actor: OPERATOR,
+    });
+    expect(outcome).toMatchObject({
+      outcome: 'refused',
+      plan: { gate: 'protected', reason: 'Refused: break-glass is tagged iam-posture:protected=true.' },
+    });
+    expect(await iamState()).toEqual(before);
+  });
+
+  it('acts once on a double click and on a redelivered approval (conditional writes)', async () => {
+    // moto applies concurrent conditional writes without a lock (two of three racing writes can
+    // both succeed), so the clicks and deliveries are sequential here; the unit tests race them.
+    const arn = await anUnusedRole('twice');
+    const finding = await recordedFinding('role-unused', arn);
+    const deps = remediation();
+    const plan = await planFromLiveState(finding, deps.reader, { ...deps.planning, now: new Date() });
+    if (plan.outcome !== 'plan') throw new Error(plan.reason);
+    const request = buildRemediationRequest({ finding, plan, requestedBy: OPERATOR, now: new Date() });
+    await deps.requests.create(request);
+
+    const first = await deps.requests.transition(request.requestId, 'pending', 'approved', {
+      approvedBy: APPROVER,
+    });
+    const second = await deps.requests.transition(request.requestId, 'pending', 'approved', {
+      approvedBy: { kind: 'slack', id: 'U0OTHER', teamId: 'T0TEAM0001' },
+    });
+    expect(first).toMatchObject({ state: 'approved', version: 2, approvedBy: APPROVER });
+    expect(second).toBeUndefined();
+
+    const delivered = await executeRemediation(request.requestId, deps);
+    const redelivered = await executeRemediation(request.requestId, deps);
+    expect(delivered.outcome).toBe('executed');
+    expect(redelivered).toMatchObject({ outcome: 'skipped', state: 'executed' });
+    expect(deps.events.published).toHaveLength(1);
+    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'twice' }))).PolicyNames).toEqual([
+      QUARANTINE_POLICY_NAME,
+    ]);
+    expect(await deps.requests.get(request.requestId)).toMatchObject({
+      state: 'executed',
+      approvedBy: APPROVER,
+    });
+    expect(await deps.requests.listByState('approved')).toEqual([]);
+  });
+});
+
+describe('remediation request store on DynamoDB (moto)', () => {
+  async function aPendingRequest(requestId: string, createdAt: Date) {
+    const arn = await anUnusedRole(`role-${requestId}`);
+    const finding = await recordedFinding('role-unused', arn);
+    const deps = remediation();
+    const plan = await planFromLiveState(finding, deps.reader, { ...deps.planning, now: new Date() });
+    if (plan.outcome !== 'plan') throw new Error(plan.reason);
+    return buildRemediationRequest({ finding, plan, requestedBy: OPERATOR, now: createdAt, requestId });
+  }
+
+  it('stores, reads back and lists requests by state, oldest first', async () => {
+    const store = new DynamoRemediationRequestStore(dynamo, TABLE);
+    const older = await aPendingRequest('r-older', daysAgo(2));
+    const newer = await aPendingRequest('r-newer', daysAgo(1));
+    await store.create(newer);
+    await store.create(older);
+    expect(await store.get('r-older')).toEqual(older);
+    expect((await store.listByState('pending')).map((r) => r.requestId)).toEqual(['r-older', 'r-newer']);
+    expect((await store.listByState('pending', 1)).map((r) => r.requestId)).toEqual(['r-older']);
+
+    await store.setSlackMessage('r-newer', { channel: 'C0123ABCD', ts: '1717200000.000100' });
+    const approved = await store.transition('r-newer', 'pending', 'approved', { approvedBy: APPROVER });
+    expect(approved).toMatchObject({
+      state: 'approved',
+      version: 3,
+      approvedBy: APPROVER,
+      slack: { channel: 'C0123ABCD', ts: '1717200000.000100' },
+    });
+    expect((await store.listByState('pending')).map((r) => r.requestId)).toEqual(['r-older']);
+    expect((await store.listByState('approved')).map((r) => r.requestId)).toEqual(['r-newer']);
+  });
+
+  it('refuses a second request with the same id, a transition the lifecycle forbids, and steps outside execution', async () => {
+    const store = new DynamoRemediationRequestStore(dynamo, TABLE);
+    const request = await aPendingRequest('r-1', daysAgo(1));
+    await store.create(request);
+    await expect(store.create(request)).rejects.toThrow('remediation request r-1 already exists');
+    await expect(store.transition('r-1', 'pending', 'executed', {})).rejects.toThrow(
+      'a request cannot go from pending to executed',
+    );
+    await expect(store.saveSteps('r-1', [])).rejects.toThrow(
+      'remediation request r-1 is no longer executing',
+    );
+    expect(await store.transition('r-1', 'approved', 'executing', {})).toBeUndefined();
+    expect(await store.transition('unknown', 'pending', 'approved', {})).toBeUndefined();
+    expect((await store.get('r-1'))?.version).toBe(1);
+  });
+
+  it('reports a damaged stored request instead of acting on it', async () => {
+    const store = new DynamoRemediationRequestStore(dynamo, TABLE);
+    await DynamoDBDocumentClient.from(dynamo).send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          PK: 'REQUEST#bad',
+          SK: 'REQUEST',
+          itemType: 'remediation-request',
+          requestId: 'bad',
+          state: 'approved',
+        },
+      }),
+    );
+    await expect(store.get('bad')).rejects.toThrow(
+      /stored remediation request REQUEST#bad is malformed: findingId/,
+    );
+  });
+});

@@ -1,0 +1,120 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const ENV = {
+  FINDINGS_TABLE_NAME: 'findings',
+  EVENT_BUS_NAME: 'iam-posture',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIAUNITTEST00000000',
+  AWS_SECRET_ACCESS_KEY: 'unit-test-secret',
+  // Nothing listens there: a client that escaped the mocks fails instead of reaching AWS.
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+};
+
+function approvedEvent(
+  detail: unknown,
+  detailType = 'RemediationApproved',
+): EventBridgeEvent<string, unknown> {
+  return {
+    version: '0',
+    id: 'e1',
+    'detail-type': detailType,
+    source: 'iam-posture',
+    account: '123456789012',
+    time: '2024-06-01T00:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail,
+  };
+}
+
+const storedRequest = {
+  PK: 'REQUEST#r-1',
+  SK: 'REQUEST',
+  itemType: 'remediation-request',
+  requestId: 'r-1',
+  findingId: 'f-1',
+  accountId: '123456789012',
+  ruleId: 'role-unused',
+  resourceArn: 'arn:aws:iam::123456789012:role/ci',
+  actions: ['quarantine-role'],
+  state: 'executed',
+  version: 4,
+  createdAt: '2024-06-01T00:00:00Z',
+  expiresAt: '2024-06-02T00:00:00Z',
+  requestedBy: { kind: 'slack', id: 'U1' },
+  plan: { outcome: 'plan', findingId: 'f-1', actions: ['quarantine-role'], steps: [], summary: 's' },
+  finding: { id: 'f-1' },
+};
+
+/**
+ * A fresh handler module (its configuration is parsed once per module), with the SDK clients of
+ * that module graph mocked.
+ */
+async function loadHandler() {
+  vi.resetModules();
+  const { DynamoDBDocumentClient, GetCommand, UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { IAMClient } = await import('@aws-sdk/client-iam');
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  const iam = mockClient(IAMClient);
+  const module = await import('../../../functions/handlers/remediate');
+  return { ...module, dynamo, iam, GetCommand, UpdateCommand };
+}
+
+beforeEach(() => {
+  for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('remediate handler', () => {
+  it('does nothing for a redelivered event whose request was already executed', async () => {
+    const { handler, dynamo, iam, GetCommand, UpdateCommand } = await loadHandler();
+    dynamo.on(GetCommand).resolves({ Item: storedRequest });
+    await expect(handler(approvedEvent({ requestId: 'r-1' }))).resolves.toEqual({ outcome: 'skipped' });
+    expect(dynamo.commandCalls(GetCommand)[0]!.args[0].input).toEqual({
+      TableName: 'findings',
+      Key: { PK: 'REQUEST#r-1', SK: 'REQUEST' },
+      ConsistentRead: true,
+    });
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(iam.calls()).toHaveLength(0);
+  });
+
+  it('rejects an event without a request id, and an event of another type', async () => {
+    const { handler, InvalidRemediationEventError, dynamo } = await loadHandler();
+    await expect(handler(approvedEvent({}))).rejects.toBeInstanceOf(InvalidRemediationEventError);
+    await expect(handler(approvedEvent({ requestId: 'r-1' }, 'FindingOpened'))).rejects.toBeInstanceOf(
+      InvalidRemediationEventError,
+    );
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('fails on a bad environment, naming the variable', async () => {
+    vi.stubEnv('PROTECTED_ARNS', 'not json');
+    const { handler, dynamo } = await loadHandler();
+    await expect(handler(approvedEvent({ requestId: 'r-1' }))).rejects.toThrow(
+      /PROTECTED_ARNS: is not valid JSON/,
+    );
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('rolls back on RollbackRequested, and does nothing for a request that was not executed', async () => {
+    const { handler, dynamo, iam, GetCommand, UpdateCommand } = await loadHandler();
+    dynamo.on(GetCommand).resolves({ Item: { ...storedRequest, state: 'refused' } });
+    const requestedBy = { kind: 'slack', id: 'U0APPROVER', teamId: 'T0TEAM0001' };
+    await expect(
+      handler(approvedEvent({ requestId: 'r-1', requestedBy }, 'RollbackRequested')),
+    ).resolves.toEqual({
+      outcome: 'not-rolled-back',
+    });
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(iam.calls()).toHaveLength(0);
+    await expect(handler(approvedEvent({ requestId: 'r-1' }, 'RollbackRequested'))).rejects.toThrow(
+      'the RollbackRequested detail lacks the request id or the requester',
+    );
+  });
+});

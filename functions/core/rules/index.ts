@@ -1,5 +1,49 @@
 import type { Rule } from '../rule';
+import { accessKeyNotRotated } from './access-key-not-rotated';
+import { accessKeyUnused } from './access-key-unused';
+import { passwordUnused } from './password-unused';
+import { privilegeEscalation } from './privilege-escalation';
 import { roleUnused } from './role-unused';
+import { rootAccessKey } from './root-access-key';
+import { scanCoverageGap } from './scan-coverage-gap';
+import { secretNotRotated } from './secret-not-rotated';
+import { secretPolicyPublic } from './secret-policy-public';
+import { secretRotationDisabled } from './secret-rotation-disabled';
+import { secretUnused } from './secret-unused';
+import { serverCertificateExpiring } from './server-certificate-expiring';
+import { standingAdmin } from './standing-admin';
+import { trustExternalAccountNoExternalId } from './trust-external-account-no-external-id';
+import { trustOidcUnscoped } from './trust-oidc-unscoped';
+import { trustWildcardPrincipal } from './trust-wildcard-principal';
+import { unusedServicePermissions } from './unused-service-permissions';
+import { userHumanAndMachine } from './user-human-and-machine';
+import { userMultipleActiveKeys } from './user-multiple-active-keys';
 
 /** The rule catalog: every rule, listed explicitly. Order is the display order of `iam-posture rules`. */
-export const RULES: readonly Rule[] = [roleUnused];
+export const RULES: readonly Rule[] = [
+  // identities
+  roleUnused,
+  standingAdmin,
+  privilegeEscalation,
+  unusedServicePermissions,
+  passwordUnused,
+  userHumanAndMachine,
+  // access keys
+  rootAccessKey,
+  accessKeyUnused,
+  accessKeyNotRotated,
+  userMultipleActiveKeys,
+  // secrets
+  secretPolicyPublic,
+  secretRotationDisabled,
+  secretNotRotated,
+  secretUnused,
+  // certificates
+  serverCertificateExpiring,
+  // trust
+  trustWildcardPrincipal,
+  trustExternalAccountNoExternalId,
+  trustOidcUnscoped,
+  // coverage
+  scanCoverageGap,
+];

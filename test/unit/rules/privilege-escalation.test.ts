@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { evaluationContext } from '../../../functions/core/engine';
 import type { Snapshot } from '../../../functions/core/model';
 import type { RuleResult } from '../../../functions/core/rule';
 import { privilegeEscalation } from '../../../functions/core/rules/privilege-escalation';
-import { DEFAULT_SETTINGS } from '../../../functions/core/settings';
 import {
   ACCOUNT,
   ADMIN,
-  aGroup,
-  aRole,
-  aUser,
   doc,
   inline,
   managed,
@@ -17,8 +12,9 @@ import {
   policyFixture,
   READ_ONLY,
 } from '../../fixtures/policies/principals';
+import { aContext, aGroup, aRole, aUser, theRootUser } from '../../support/builders';
 
-const ctx = evaluationContext(ACCOUNT, DEFAULT_SETTINGS, new Date('2025-06-01T00:00:00Z'), () => undefined);
+const ctx = aContext();
 const run = (snapshot: Snapshot): RuleResult => privilegeEscalation.evaluate(snapshot, ctx);
 
 function failed(result: RuleResult) {
@@ -47,7 +43,7 @@ describe('privilege-escalation', () => {
   });
 
   it('fails iam:PassRole with lambda:CreateFunction and names the path and the granting statements', () => {
-    const result = failed(run(aRole('ci', { inline: [passAndLambda] })));
+    const result = failed(run(aRole({ name: 'ci', inlinePolicies: [passAndLambda] })));
     expect(result.severity).toBeUndefined();
     expect(result.reason).toBe(
       'Role ci can escalate its privileges: Pass a role to a new Lambda function and run it (iam-passrole-lambda).',
@@ -97,21 +93,23 @@ describe('privilege-escalation', () => {
   });
 
   it('passes a near miss: iam:PassRole alone', () => {
-    const role = aRole('passer', {
-      inline: [inline('pass', doc({ Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' }))],
+    const role = aRole({
+      name: 'passer',
+      inlinePolicies: [inline('pass', doc({ Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' }))],
     });
     expect(run(role)).toEqual({ status: 'pass' });
   });
 
   it('passes a user that manages only its own keys and password', () => {
-    const user = aUser('alice', {
-      managed: [managed('SelfService', policyFixture('manage-own-credentials'), true)],
+    const user = aUser({
+      name: 'alice',
+      managedPolicies: [managed('SelfService', policyFixture('manage-own-credentials'), true)],
     });
     expect(run(user)).toEqual({ status: 'pass' });
   });
 
   it('fails PowerUserAccess on the existing-workload paths', () => {
-    const result = failed(run(aRole('power', { managed: [POWER_USER] })));
+    const result = failed(run(aRole({ name: 'power', managedPolicies: [POWER_USER] })));
     expect(result.reason).toBe(
       'Role power can escalate its privileges: Replace the code of an existing Lambda function (lambda-update-function-code) and 6 more paths.',
     );
@@ -120,8 +118,8 @@ describe('privilege-escalation', () => {
   });
 
   it('fails a user through its group’s policies', () => {
-    const devs = aGroup('devs', { inline: [passAndLambda] });
-    const result = failed(run(aUser('bob', { groups: [devs] })));
+    const devs = aGroup({ name: 'devs', inlinePolicies: [passAndLambda] });
+    const result = failed(run(aUser({ name: 'bob', groups: [devs] })));
     const permissions = (
       result.evidence.paths as { permissions: { statements: { group?: string }[] }[] }[]
     )[0]!.permissions;
@@ -129,8 +127,9 @@ describe('privilege-escalation', () => {
   });
 
   it('reports a path open only under a condition at medium severity', () => {
-    const role = aRole('scoped', {
-      inline: [
+    const role = aRole({
+      name: 'scoped',
+      inlinePolicies: [
         inline(
           'scoped',
           doc(
@@ -154,7 +153,7 @@ describe('privilege-escalation', () => {
   });
 
   it('leaves identities that hold full access to standing-admin', () => {
-    expect(run(aRole('admin', { managed: [ADMIN] }))).toEqual({
+    expect(run(aRole({ name: 'admin', managedPolicies: [ADMIN] }))).toEqual({
       status: 'not-applicable',
       reason: 'holds full access already; reported by standing-admin',
     });
@@ -162,14 +161,17 @@ describe('privilege-escalation', () => {
 
   it('reports the self-grant path of an identity that is admin-equivalent through it', () => {
     const arn = `arn:aws:iam::${ACCOUNT}:role/ci`;
-    const role = aRole('ci', {
-      inline: [inline('self', doc({ Effect: 'Allow', Action: 'iam:AttachRolePolicy', Resource: arn }))],
+    const role = aRole({
+      name: 'ci',
+      inlinePolicies: [
+        inline('self', doc({ Effect: 'Allow', Action: 'iam:AttachRolePolicy', Resource: arn })),
+      ],
     });
     expect(failed(run(role)).evidence.pathIds).toEqual(['iam-attach-role-policy']);
   });
 
   it('passes read-only identities and skips the root user', () => {
-    expect(run(aRole('reader', { managed: [READ_ONLY] }))).toEqual({ status: 'pass' });
-    expect(run(aUser('<root_account>', { isRoot: true })).status).toBe('not-applicable');
+    expect(run(aRole({ name: 'reader', managedPolicies: [READ_ONLY] }))).toEqual({ status: 'pass' });
+    expect(run(theRootUser()).status).toBe('not-applicable');
   });
 });

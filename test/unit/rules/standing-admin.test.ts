@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { evaluationContext } from '../../../functions/core/engine';
 import { type Finding, findingId } from '../../../functions/core/finding';
 import type { Snapshot } from '../../../functions/core/model';
 import { planRemediation } from '../../../functions/core/remediation/plan';
@@ -9,9 +8,6 @@ import { DEFAULT_SETTINGS } from '../../../functions/core/settings';
 import {
   ACCOUNT,
   ADMIN,
-  aGroup,
-  aRole,
-  aUser,
   doc,
   IAM_FULL,
   inline,
@@ -20,9 +16,10 @@ import {
   policyFixture,
   READ_ONLY,
 } from '../../fixtures/policies/principals';
+import { aContext, aGroup, aRole, aUser, daysAgo, NOW, theRootUser } from '../../support/builders';
 
-const now = new Date('2025-06-01T00:00:00Z');
-const ctx = evaluationContext(ACCOUNT, DEFAULT_SETTINGS, now, () => undefined);
+const now = NOW;
+const ctx = aContext();
 const run = (snapshot: Snapshot): RuleResult => standingAdmin.evaluate(snapshot, ctx);
 
 function failed(result: RuleResult) {
@@ -43,7 +40,7 @@ describe('standing-admin', () => {
   });
 
   it('fails a role holding AdministratorAccess and proposes detaching it', () => {
-    const result = failed(run(aRole('deployer', { managed: [ADMIN, READ_ONLY] })));
+    const result = failed(run(aRole({ name: 'deployer', managedPolicies: [ADMIN, READ_ONLY] })));
     expect(result.reason).toBe(
       'Role deployer holds administrator-equivalent permissions (full access, `*` on `*`) through policy AdministratorAccess.',
     );
@@ -64,19 +61,35 @@ describe('standing-admin', () => {
   it('fails full IAM access and an inline grant, proposing to delete the inline policy', () => {
     const result = failed(
       run(
-        aRole('ops', {
-          inline: [inline('ops-iam', doc({ Effect: 'Allow', Action: 'iam:*', Resource: '*' }))],
+        aRole({
+          name: 'ops',
+          inlinePolicies: [inline('ops-iam', doc({ Effect: 'Allow', Action: 'iam:*', Resource: '*' }))],
         }),
       ),
     );
     expect(result.evidence.basis).toBe('iam-full-access');
     expect(result.evidence.removablePolicies).toEqual([{ type: 'inline', name: 'ops-iam' }]);
-    expect(failed(run(aRole('iam-admin', { managed: [IAM_FULL] }))).evidence.basis).toBe('iam-full-access');
+    expect(failed(run(aRole({ name: 'iam-admin', managedPolicies: [IAM_FULL] }))).evidence.basis).toBe(
+      'iam-full-access',
+    );
+  });
+
+  it('proposes removing only the policies that grant the admin access', () => {
+    const role = aRole({
+      name: 'ops',
+      inlinePolicies: [
+        inline('ops-iam', doc({ Effect: 'Allow', Action: 'iam:*', Resource: '*' })),
+        inline('pass-any-role', doc({ Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' })),
+      ],
+    });
+    const result = failed(run(role));
+    expect(result.evidence.removablePolicies).toEqual([{ type: 'inline', name: 'ops-iam' }]);
+    expect(result.evidence.grantingPolicies).toEqual(['inline policy ops-iam']);
   });
 
   it('fails a user who is admin through a group, with nothing removable on the user', () => {
-    const admins = aGroup('Admins', { managed: [ADMIN] });
-    const result = failed(run(aUser('alice', { groups: [admins] })));
+    const admins = aGroup({ name: 'Admins', managedPolicies: [ADMIN] });
+    const result = failed(run(aUser({ name: 'alice', groups: [admins] })));
     expect(result.reason).toBe(
       'User alice holds administrator-equivalent permissions (full access, `*` on `*`) through group Admins (policy AdministratorAccess).',
     );
@@ -92,8 +105,11 @@ describe('standing-admin', () => {
     const arn = `arn:aws:iam::${ACCOUNT}:role/ci`;
     const result = failed(
       run(
-        aRole('ci', {
-          inline: [inline('self', doc({ Effect: 'Allow', Action: 'iam:PutRolePolicy', Resource: arn }))],
+        aRole({
+          name: 'ci',
+          inlinePolicies: [
+            inline('self', doc({ Effect: 'Allow', Action: 'iam:PutRolePolicy', Resource: arn })),
+          ],
         }),
       ),
     );
@@ -105,39 +121,51 @@ describe('standing-admin', () => {
   });
 
   it.each([
-    ['PowerUserAccess', () => aRole('power', { managed: [POWER_USER] })],
-    ['ReadOnly-like', () => aRole('reader', { managed: [READ_ONLY] })],
+    ['PowerUserAccess', () => aRole({ name: 'power', managedPolicies: [POWER_USER] })],
+    ['ReadOnly-like', () => aRole({ name: 'reader', managedPolicies: [READ_ONLY] })],
     [
       'admin only with MFA',
-      () => aRole('mfa', { managed: [managed('Mfa', policyFixture('conditional-admin-mfa'), true)] }),
+      () =>
+        aRole({
+          name: 'mfa',
+          managedPolicies: [managed('Mfa', policyFixture('conditional-admin-mfa'), true)],
+        }),
     ],
     [
       'time-bound admin',
-      () => aRole('jit', { managed: [managed('Jit', policyFixture('time-bound-admin'), true)] }),
+      () =>
+        aRole({ name: 'jit', managedPolicies: [managed('Jit', policyFixture('time-bound-admin'), true)] }),
     ],
     [
       'admin capped by a permissions boundary',
       () =>
-        aRole('capped', {
-          managed: [ADMIN],
-          boundary: managed('Cap', policyFixture('boundary-s3-only'), true),
+        aRole({
+          name: 'capped',
+          managedPolicies: [ADMIN],
+          permissionsBoundary: managed('Cap', policyFixture('boundary-s3-only'), true),
         }),
     ],
     [
       'admin with a deny-all quarantine',
-      () => aRole('quarantined', { managed: [ADMIN], inline: [inline('q', policyFixture('deny-all'))] }),
+      () =>
+        aRole({
+          name: 'quarantined',
+          managedPolicies: [ADMIN],
+          inlinePolicies: [inline('q', policyFixture('deny-all'))],
+        }),
     ],
   ])('passes %s', (_name, build) => {
     expect(run(build())).toEqual({ status: 'pass' });
   });
 
   it('does not evaluate the root user or service-linked roles', () => {
-    expect(run(aUser('<root_account>', { isRoot: true })).status).toBe('not-applicable');
+    expect(run(theRootUser()).status).toBe('not-applicable');
     expect(
       run(
-        aRole('AWSServiceRoleForSupport', {
+        aRole({
+          name: 'AWSServiceRoleForSupport',
           path: '/aws-service-role/support.amazonaws.com/',
-          managed: [ADMIN],
+          managedPolicies: [ADMIN],
         }),
       ),
     ).toEqual({
@@ -147,7 +175,11 @@ describe('standing-admin', () => {
   });
 
   it('gives the remediation planner the policy to detach on an unused role', () => {
-    const role = aRole('dormant', { managed: [ADMIN], lastUsedAt: new Date('2024-01-01T00:00:00Z') });
+    const role = aRole({
+      name: 'dormant',
+      managedPolicies: [ADMIN],
+      lastUsedAt: daysAgo(200),
+    });
     const result = failed(run(role));
     const finding: Finding = {
       id: findingId(ACCOUNT, 'standing-admin', role.arn),

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { evaluationContext } from '../../../functions/core/engine';
 import { type Finding, findingId } from '../../../functions/core/finding';
 import type { ServiceLastAccessed, Snapshot } from '../../../functions/core/model';
 import { planRemediation } from '../../../functions/core/remediation/plan';
@@ -9,20 +8,16 @@ import { DEFAULT_SETTINGS } from '../../../functions/core/settings';
 import {
   ACCOUNT,
   ADMIN,
-  aGroup,
-  aRole,
-  aUser,
   doc,
   inline,
   managed,
   POWER_USER,
   S3_FULL,
 } from '../../fixtures/policies/principals';
+import { aContext, aGroup, aRole, aUser, daysAgo, NOW } from '../../support/builders';
 
-const DAY = 86_400_000;
-const now = new Date('2025-06-01T00:00:00Z');
-const daysAgo = (days: number) => new Date(now.getTime() - days * DAY);
-const ctx = evaluationContext(ACCOUNT, DEFAULT_SETTINGS, now, () => undefined);
+const now = NOW;
+const ctx = aContext();
 const run = (snapshot: Snapshot): RuleResult => unusedServicePermissions.evaluate(snapshot, ctx);
 
 function failed(result: RuleResult) {
@@ -60,22 +55,24 @@ describe('unused-service-permissions', () => {
   });
 
   it('is not applicable without service last accessed data', () => {
-    expect(run(aRole('app', { managed: [S3_FULL] }))).toEqual({
+    expect(run(aRole({ name: 'app', managedPolicies: [S3_FULL] }))).toEqual({
       status: 'not-applicable',
       reason: 'no service last accessed data',
     });
   });
 
   it('gives identities younger than the window a grace period', () => {
-    const young = aRole('new', {
+    const young = aRole({
+      name: 'new',
       createdAt: daysAgo(89),
-      managed: [SQS],
+      managedPolicies: [SQS],
       serviceLastAccessed: accessed({ sqs: undefined }),
     });
     expect(run(young)).toEqual({ status: 'not-applicable', reason: 'identity is younger than the window' });
-    const old = aRole('old', {
+    const old = aRole({
+      name: 'old',
       createdAt: daysAgo(90),
-      managed: [SQS],
+      managedPolicies: [SQS],
       serviceLastAccessed: accessed({ sqs: undefined }),
     });
     expect(failed(run(old)).evidence.unusedServices).toEqual(['sqs']);
@@ -86,30 +83,33 @@ describe('unused-service-permissions', () => {
     [90, 'fail'],
     [365, 'fail'],
   ])('a service last used %i days ago is a %s at the 90-day threshold', (days, expected) => {
-    const role = aRole('app', { managed: [SQS], serviceLastAccessed: accessed({ sqs: days }) });
+    const role = aRole({ name: 'app', managedPolicies: [SQS], serviceLastAccessed: accessed({ sqs: days }) });
     expect(run(role).status).toBe(expected);
   });
 
   it('measures idle time up to when the data was generated', () => {
     // Used 100 days before now, but the data is 30 days old: idle for 70 days when it was generated.
-    const role = aRole('app', {
-      managed: [SQS],
+    const role = aRole({
+      name: 'app',
+      managedPolicies: [SQS],
       serviceLastAccessed: accessed({ sqs: 100 }, daysAgo(30)),
     });
     expect(run(role)).toEqual({ status: 'pass' });
   });
 
   it('ignores services the data lists but the policies do not grant', () => {
-    const role = aRole('app', {
-      managed: [S3_FULL],
+    const role = aRole({
+      name: 'app',
+      managedPolicies: [S3_FULL],
       serviceLastAccessed: accessed({ s3: 1, kms: undefined }),
     });
     expect(run(role)).toEqual({ status: 'pass' });
   });
 
   it('proposes detaching a managed policy whose every service is unused', () => {
-    const role = aRole('worker', {
-      managed: [S3_FULL, SQS],
+    const role = aRole({
+      name: 'worker',
+      managedPolicies: [S3_FULL, SQS],
       serviceLastAccessed: accessed({ s3: 3, sqs: 200 }),
     });
     const result = failed(run(role));
@@ -135,8 +135,9 @@ describe('unused-service-permissions', () => {
   });
 
   it('proposes a narrowed document for AdministratorAccess on a role that uses two services', () => {
-    const role = aRole('etl', {
-      managed: [ADMIN],
+    const role = aRole({
+      name: 'etl',
+      managedPolicies: [ADMIN],
       serviceLastAccessed: accessed({
         s3: 1,
         dynamodb: 10,
@@ -171,8 +172,9 @@ describe('unused-service-permissions', () => {
   });
 
   it('shortens a long list of services in the reason', () => {
-    const role = aRole('idle-admin', {
-      managed: [ADMIN],
+    const role = aRole({
+      name: 'idle-admin',
+      managedPolicies: [ADMIN],
       serviceLastAccessed: accessed({
         a: undefined,
         b: undefined,
@@ -194,15 +196,16 @@ describe('unused-service-permissions', () => {
   });
 
   it('narrows an inline policy action by action and keeps conditions and resources', () => {
-    const role = aRole('api', {
-      inline: [
+    const role = aRole({
+      name: 'api',
+      inlinePolicies: [
         inline(
           'app',
           doc({
             Sid: 'App',
             Effect: 'Allow',
             Action: ['s3:GetObject', 'sqs:SendMessage', 'dynamodb:*', 'kinesis:PutRecord'],
-            Resource: ['arn:aws:s3:::app/*', 'arn:aws:sqs:eu-west-1:123456789012:jobs'],
+            Resource: ['arn:aws:s3:::app/*', 'arn:aws:sqs:eu-west-1:111111111111:jobs'],
             Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
           }),
         ),
@@ -224,7 +227,7 @@ describe('unused-service-permissions', () => {
               Effect: 'Allow',
               // kinesis is not in the data: it is kept, never assumed unused.
               Action: ['s3:GetObject', 'dynamodb:*', 'kinesis:PutRecord'],
-              Resource: ['arn:aws:s3:::app/*', 'arn:aws:sqs:eu-west-1:123456789012:jobs'],
+              Resource: ['arn:aws:s3:::app/*', 'arn:aws:sqs:eu-west-1:111111111111:jobs'],
               Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
             },
           ],
@@ -234,8 +237,9 @@ describe('unused-service-permissions', () => {
   });
 
   it('turns NotAction into the services still in use', () => {
-    const role = aRole('power', {
-      managed: [POWER_USER],
+    const role = aRole({
+      name: 'power',
+      managedPolicies: [POWER_USER],
       serviceLastAccessed: accessed({ s3: 1, ec2: 200, iam: 300 }),
     });
     const narrowed = failed(run(role)).evidence.narrowedPolicies as { document: { Statement: unknown[] } }[];
@@ -254,8 +258,9 @@ describe('unused-service-permissions', () => {
   });
 
   it('spells out a complete service partly excluded by NotAction, and flags others for review', () => {
-    const role = aRole('broad', {
-      inline: [
+    const role = aRole({
+      name: 'broad',
+      inlinePolicies: [
         inline(
           'broad',
           doc({ Effect: 'Allow', NotAction: ['iam:DeleteRole', 's3:DeleteBucket'], Resource: '*' }),
@@ -276,8 +281,9 @@ describe('unused-service-permissions', () => {
   });
 
   it('does not propose removing a policy that also denies', () => {
-    const role = aRole('guarded', {
-      inline: [
+    const role = aRole({
+      name: 'guarded',
+      inlinePolicies: [
         inline(
           'sqs-with-guard',
           doc(
@@ -286,7 +292,7 @@ describe('unused-service-permissions', () => {
           ),
         ),
       ],
-      managed: [S3_FULL],
+      managedPolicies: [S3_FULL],
       serviceLastAccessed: accessed({ sqs: undefined, s3: 1 }),
     });
     const result = failed(run(role));
@@ -303,10 +309,11 @@ describe('unused-service-permissions', () => {
   });
 
   it('points at the group when a user holds unused services through it', () => {
-    const queues = aGroup('queue-operators', { managed: [SQS] });
-    const user = aUser('svc-batch', {
+    const queues = aGroup({ name: 'queue-operators', managedPolicies: [SQS] });
+    const user = aUser({
+      name: 'svc-batch',
       groups: [queues],
-      managed: [S3_FULL],
+      managedPolicies: [S3_FULL],
       serviceLastAccessed: accessed({ s3: 2, sqs: 150 }),
     });
     const result = failed(run(user));
@@ -320,8 +327,9 @@ describe('unused-service-permissions', () => {
   });
 
   it('hands the removable policy to the remediation planner', () => {
-    const role = aRole('worker', {
-      managed: [S3_FULL, SQS],
+    const role = aRole({
+      name: 'worker',
+      managedPolicies: [S3_FULL, SQS],
       serviceLastAccessed: accessed({ s3: 3, sqs: 200 }),
     });
     const result = failed(run(role));

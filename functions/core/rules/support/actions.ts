@@ -1,4 +1,5 @@
 import type { Statement } from '../../policy/types';
+import { wildcardMatcher } from '../../policy/wildcard';
 
 /** True when the IAM pattern (`*` any run, `?` one character) matches the whole value. */
 export function wildcardMatches(
@@ -6,29 +7,8 @@ export function wildcardMatches(
   value: string,
   options: { ignoreCase?: boolean } = {},
 ): boolean {
-  const p = options.ignoreCase ? pattern.toLowerCase() : pattern;
-  const v = options.ignoreCase ? value.toLowerCase() : value;
-  // Iterative glob match with backtracking on the last `*`: linear in practice, no regular expression.
-  let pi = 0;
-  let vi = 0;
-  let star = -1;
-  let mark = 0;
-  while (vi < v.length) {
-    if (pi < p.length && (p[pi] === '?' || p[pi] === v[vi])) {
-      pi++;
-      vi++;
-    } else if (pi < p.length && p[pi] === '*') {
-      star = pi++;
-      mark = vi;
-    } else if (star >= 0) {
-      pi = star + 1;
-      vi = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.length && p[pi] === '*') pi++;
-  return pi === p.length;
+  if (options.ignoreCase) return wildcardMatcher(pattern.toLowerCase())(value.toLowerCase());
+  return wildcardMatcher(pattern)(value);
 }
 
 /** Actions are case-insensitive: `sts:Assume*` matches `sts:AssumeRole`. */

@@ -1,0 +1,47 @@
+import { evaluateInventory } from '../core/engine';
+import type { CoverageGap, Inventory } from '../core/model';
+import { normalize } from '../core/normalize';
+import { createPrivilegeAnalyzer } from '../core/privilege';
+import type { RawAccountData } from '../core/raw';
+import type { AnalysisReport, CoverageEntry } from '../core/report/types';
+import { RULES } from '../core/rules';
+import type { ScanSettings } from '../core/settings';
+
+export type { AnalysisReport, AnalysisSummary, ApiCallSummary, CoverageEntry } from '../core/report/types';
+
+export interface AnalyzeOptions {
+  settings: ScanSettings;
+  /** Evaluate as of this instant (`--as-of`). */
+  asOf?: Date;
+  /** The current time, used when neither `asOf` nor the data's collection time is known. */
+  now: Date;
+}
+
+/**
+ * Raw AWS documents -> findings, summary and coverage gaps. Pure: the caller reads the input
+ * (export directory or live collection) and writes the output.
+ */
+export function analyzeAccount(raw: RawAccountData, options: AnalyzeOptions): AnalysisReport {
+  return analyzeInventory(normalize(raw), options);
+}
+
+/** As `analyzeAccount`, for an inventory that is already normalized. */
+export function analyzeInventory(inventory: Inventory, options: AnalyzeOptions): AnalysisReport {
+  const { findings, summary } = evaluateInventory(inventory, {
+    rules: RULES,
+    settings: options.settings,
+    now: evaluationTime(inventory, options),
+    privilege: createPrivilegeAnalyzer(inventory),
+  });
+  return { findings, summary, coverage: inventory.coverageGaps.map(coverageEntry) };
+}
+
+/** `asOf`, else when the data was collected, else now. */
+export function evaluationTime(inventory: Pick<Inventory, 'collectedAt'>, options: AnalyzeOptions): Date {
+  return options.asOf ?? inventory.collectedAt ?? options.now;
+}
+
+function coverageEntry(gap: CoverageGap): CoverageEntry {
+  const { kind: _kind, ...entry } = gap;
+  return entry;
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { CSV_COLUMNS, csvField, formatCsv } from '../../../functions/core/report';
+import { aFinding, aReport } from './fixtures';
+
+/** A small RFC 4180 reader, to check that what we write reads back field for field. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) throw new Error('CSV does not end with CRLF');
+  return rows;
+}
+
+describe('csvField', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['a,b', '"a,b"'],
+    ['say "hi"', '"say ""hi"""'],
+    ['two\nlines', '"two\nlines"'],
+    ['cr\rhere', '"cr\rhere"'],
+    ['', ''],
+  ])('quotes %j as %j', (input, expected) => {
+    expect(csvField(input)).toBe(expected);
+  });
+});
+
+describe('formatCsv', () => {
+  it('writes a header and one CRLF-terminated row per finding', () => {
+    const rows = parseCsv(formatCsv(aReport([aFinding(), aFinding({ id: 'second' })])));
+    expect(rows[0]).toEqual([...CSV_COLUMNS]);
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.length === CSV_COLUMNS.length)).toBe(true);
+  });
+
+  it('round-trips commas, quotes and line breaks in reasons and evidence', () => {
+    const finding = aFinding({
+      reason: 'Secret "prod/db, primary" was\nlast rotated 200 days ago.',
+      evidence: { note: 'a "quoted", value' },
+    });
+    const [, row] = parseCsv(formatCsv(aReport([finding])));
+    const cell = (name: (typeof CSV_COLUMNS)[number]) => row![CSV_COLUMNS.indexOf(name)];
+    expect(cell('reason')).toBe('Secret "prod/db, primary" was\nlast rotated 200 days ago.');
+    expect(JSON.parse(cell('evidence')!)).toEqual({ note: 'a "quoted", value' });
+    expect(cell('compliance')).toBe('cis-aws-3.0:1.14 aws-fsbp:IAM.3');
+    expect(cell('subResource')).toBe('AKIAIOSFODNN7EXAMPLE');
+    expect(cell('suppressed')).toBe('false');
+  });
+
+  it('carries the suppression of an exempted finding', () => {
+    const finding = aFinding({
+      suppression: { reason: 'break-glass user', owner: 'security@example.com', expires: '2025-12-31' },
+    });
+    const [, row] = parseCsv(formatCsv(aReport([finding])));
+    expect(row!.slice(CSV_COLUMNS.indexOf('suppressed'))).toEqual([
+      'true',
+      'break-glass user',
+      'security@example.com',
+      '2025-12-31',
+    ]);
+  });
+
+  it('prints only the header when there are no findings', () => {
+    expect(formatCsv(aReport([]))).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
+  });
+});

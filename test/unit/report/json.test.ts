@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { formatJson } from '../../../functions/core/report';
+import { aFinding, aReport } from './fixtures';
+
+describe('formatJson', () => {
+  it('prints one document with findings, summary and coverage', () => {
+    const report = aReport([aFinding()], {
+      coverage: [
+        {
+          arn: 'arn:aws:iam::aws:policy/SecurityAudit',
+          accountId: '111122223333',
+          source: 'authorization-details.json',
+          category: 'Missing',
+          reason: 'Managed policy SecurityAudit is attached but its document is not in the export.',
+        },
+      ],
+    });
+    const document = JSON.parse(formatJson(report));
+    expect(Object.keys(document)).toEqual(['findings', 'summary', 'coverage']);
+    expect(document.summary.total).toBe(1);
+    expect(document.coverage).toEqual([
+      {
+        source: 'authorization-details.json',
+        category: 'Missing',
+        reason: 'Managed policy SecurityAudit is attached but its document is not in the export.',
+        arn: 'arn:aws:iam::aws:policy/SecurityAudit',
+        accountId: '111122223333',
+        detail: null,
+      },
+    ]);
+  });
+
+  it('gives every finding the contract fields, absent values as null', () => {
+    const [finding] = JSON.parse(
+      formatJson(aReport([aFinding({ subResource: undefined, remediation: { summary: 'Delete it.' } })])),
+    ).findings;
+    expect(finding).toMatchObject({
+      id: '0123456789abcdef0123456789abcdef',
+      ruleId: 'access-key-not-rotated',
+      severity: 'medium',
+      resourceType: 'access-key',
+      resourceArn: 'arn:aws:iam::111122223333:user/deploy-bot',
+      subResource: null,
+      accountId: '111122223333',
+      region: null,
+      reason: 'Access key AKIAIOSFODNN7EXAMPLE of user deploy-bot is 120 days old.',
+      evidence: { createdAt: '2025-02-02T08:00:00.000Z', ageDays: 120, thresholdDays: 90 },
+      compliance: [
+        { framework: 'cis-aws-3.0', control: '1.14' },
+        { framework: 'aws-fsbp', control: 'IAM.3' },
+      ],
+      remediation: { summary: 'Delete it.', action: null },
+      suppression: null,
+    });
+  });
+
+  it('keeps the order of the findings', () => {
+    const ids = ['a', 'b', 'c'].map((id) => aFinding({ id }));
+    const document = JSON.parse(formatJson(aReport(ids)));
+    expect(document.findings.map((f: { id: string }) => f.id)).toEqual(['a', 'b', 'c']);
+  });
+});

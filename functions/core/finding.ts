@@ -35,7 +35,12 @@ export interface Finding {
   suppression?: Suppression;
 }
 
-export function findingId(accountId: string, ruleId: string, resourceArn: string, subResource?: string): string {
+export function findingId(
+  accountId: string,
+  ruleId: string,
+  resourceArn: string,
+  subResource?: string,
+): string {
   return createHash('sha256')
     .update(`${accountId}\n${ruleId}\n${resourceArn}\n${subResource ?? ''}`)
     .digest('hex')

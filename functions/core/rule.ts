@@ -58,7 +58,10 @@ export interface RuleMetadata {
   staleness?: boolean;
 }
 
-export type Evidence = Record<string, string | number | boolean | null | string[] | Record<string, unknown>[]>;
+export type Evidence = Record<
+  string,
+  string | number | boolean | null | string[] | Record<string, unknown>[]
+>;
 
 export type RuleResult =
   | { status: 'pass' }

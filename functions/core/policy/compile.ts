@@ -138,7 +138,11 @@ class Compiled implements CompiledPolicy {
 
 /** Tracked service names by length, for matching an action's prefix without allocating. */
 const TRACKED_BY_LENGTH: string[][] = [];
-for (const service of TRACKED) (TRACKED_BY_LENGTH[service.length] ??= []).push(service);
+for (const service of TRACKED) {
+  const sameLength = TRACKED_BY_LENGTH[service.length] ?? [];
+  sameLength.push(service);
+  TRACKED_BY_LENGTH[service.length] = sameLength;
+}
 
 function reachMask(statements: readonly Statement[], effect: Statement['effect']): number {
   let mask = 0;

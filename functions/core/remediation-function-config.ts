@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProtectionConfig } from './remediation/protection';
 import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Scan settings: thresholds, organization, exemptions. One schema for the CLI `--config` file, the

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { AwsLiveStateReader } from '../adapters/aws/live-state-reader';
 import { AwsRemediationExecutor } from '../adapters/aws/remediation-executor';

@@ -1,0 +1,871 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  DynamoDBDocumentClient,
+  GetCommand,
+  NumberValue,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { Finding } from '../core/finding';
+import {
+  ACCOUNTS_PARTITION,
+  type AccountState,
+  AccountStateSchema,
+  accountPartition,
+  accountStateItemKeys,
+  accountStateKey,
+  type CommitInput,
+  type CommitResult,
+  FINDING_SORT_PREFIX,
+  FINDINGS_TABLE,
+  type FindingStatus,
+  type FindingsListing,
+  type FindingsQuery,
+  findingIdOfSortKey,
+  findingIdPartition,
+  findingItemKeys,
+  findingKey,
+  findingRulePartition,
+  findingStatusPartition,
+  INDEX_BY_ID,
+  INDEX_BY_RULE,
+  INDEX_BY_STATUS,
+  ITEM_TYPE_ATTRIBUTE,
+  type ItemKey,
+  type ItemType,
+  KEY_ATTRIBUTES,
+  type ListedFinding,
+  type LoadedAccount,
+  type MalformedItem,
+  ruleSortPrefix,
+  SCAN_SORT_PREFIX,
+  type ScanRecord,
+  ScanRecordSchema,
+  type ScanStore,
+  type StoreStats,
+  scanIdPartition,
+  scanItemKeys,
+  scanKey,
+  severitySortPrefix,
+} from '../core/findings-table';
+import { type FindingChange, parseStoredFinding, type StoredFinding } from '../core/reconcile';
+import { formatIssues } from '../core/settings';
+
+/**
+ * The findings store over DynamoDB (the table of `core/findings-table`).
+ *
+ * Writes: every finding write is a Put conditional on the record it was computed from (absent for a
+ * new finding, else the same version and status), inside a TransactWriteItems that also updates the
+ * account's state item conditional on the sequence number the scan read. BatchWriteItem cannot carry
+ * conditions, so it is never used: a batch of changes is a transaction of up to 100 conditional
+ * writes. Two scans of one account therefore cannot both act on the same stored state: the second
+ * transaction fails, and its scan re-reads and reconciles again.
+ *
+ * Reads: a scan reads the account's state item, then every finding of the account with one
+ * strongly consistent query of its partition, so it sees every transaction committed before.
+ */
+
+export interface FindingsStoreOptions {
+  /** Attempts of one transaction that DynamoDB cancelled for a conflicting transaction in flight. Default 5. */
+  conflictAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A DynamoDB request failed in a way a retry does not fix, or the account state is unusable. */
+export class FindingsStoreError extends Error {
+  override readonly name = 'FindingsStoreError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A stored item could not be read as what its key says it is. */
+export class MalformedItemError extends Error {
+  override readonly name = 'MalformedItemError';
+  constructor(
+    readonly item: MalformedItem,
+    options?: { cause?: unknown },
+  ) {
+    super(`stored item ${item.key.PK} / ${item.key.SK} is malformed: ${item.issues.join('; ')}`, options);
+  }
+}
+
+/** TransactWriteItems takes at most 100 actions and 4 MB. */
+const MAX_TRANSACTION_ITEMS = 100;
+const MAX_TRANSACTION_BYTES = 3_500_000;
+/** DynamoDB refuses items over 400 KB; evidence beyond this is replaced by a note. */
+const MAX_ITEM_BYTES = 380_000;
+const BATCH_GET_SIZE = 100;
+const KB = 1024;
+
+export class DynamoFindingsStore implements ScanStore {
+  private readonly db: DynamoDBDocumentClient;
+  private readonly conflictAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private counters: StoreStats = emptyStats();
+
+  constructor(
+    client: DynamoDBClient,
+    readonly tableName: string,
+    options: FindingsStoreOptions = {},
+  ) {
+    this.db = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+      // Numbers arrive wrapped, so an out-of-range number in a damaged item is reported, not thrown.
+      unmarshallOptions: { wrapNumbers: true },
+    });
+    this.conflictAttempts = options.conflictAttempts ?? 5;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Requests and capacity used since construction (or the last `resetStats`). */
+  stats(): StoreStats {
+    return { ...this.counters };
+  }
+
+  resetStats(): void {
+    this.counters = emptyStats();
+  }
+
+  // ------------------------------------------------------------------------------------- scans
+
+  /** The account state, then every finding of the account, strongly consistent. */
+  async loadAccount(accountId: string): Promise<LoadedAccount> {
+    const state = await this.readState(accountId);
+    const findings: StoredFinding[] = [];
+    const malformed: MalformedItem[] = [];
+    for await (const item of this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+      ExpressionAttributeValues: { ':pk': accountPartition(accountId), ':prefix': FINDING_SORT_PREFIX },
+      ConsistentRead: true,
+    })) {
+      const parsed = parseFindingItem(item);
+      if (parsed.ok) findings.push(parsed.finding);
+      else malformed.push(parsed.malformed);
+    }
+    return { ...(state ? { state } : {}), findings, malformed };
+  }
+
+  /**
+   * Writes the changes in transactions, each conditional on the account state the scan read; the
+   * last one also writes the scan record and points the account state at it. On a conflict the
+   * transactions already committed stay (they were computed from then-current records), and the
+   * caller re-reads and reconciles again.
+   */
+  async commitScan(input: CommitInput): Promise<CommitResult> {
+    const applied: FindingChange[] = [];
+    let sequence = input.expected?.sequence ?? 0;
+    let stateExists = input.expected !== undefined;
+    const chunks = chunkChanges(input.changes.map((change) => ({ change, item: findingItem(change.after) })));
+    for (const [index, chunk] of chunks.entries()) {
+      const last = index === chunks.length - 1;
+      const actions: Action[] = chunk.map(({ change, item }) =>
+        findingPut(this.tableName, change, item, true),
+      );
+      if (last) actions.push(scanRecordPut(this.tableName, input.scanRecord, true));
+      actions.push(
+        stateUpdate(this.tableName, {
+          accountId: input.accountId,
+          sequence,
+          stateExists,
+          bump: chunk.length > 0,
+          asOf: input.asOf,
+          now: input.now,
+          ...(last ? { scan: input.scanRecord } : {}),
+        }),
+      );
+      const outcome = await this.transact(actions);
+      if (outcome === 'conflict') return { outcome: 'conflict', applied };
+      applied.push(...chunk.map(({ change }) => change));
+      if (chunk.length > 0) sequence++;
+      stateExists = true;
+    }
+    return { outcome: 'committed', applied };
+  }
+
+  /** Stores a scan record on its own (a scan superseded by newer data changes no finding). */
+  async recordScan(record: ScanRecord): Promise<void> {
+    const action = scanRecordPut(this.tableName, record, false);
+    try {
+      const output = await this.db.send(new PutCommand({ ...action.Put!, ReturnConsumedCapacity: 'TOTAL' }));
+      this.countWrite(1, action.wcu, output.ConsumedCapacity);
+    } catch (error) {
+      throw new FindingsStoreError(`could not store scan record ${record.scanId}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async getScan(scanId: string): Promise<ScanRecord | undefined> {
+    const key = await this.keyById(scanIdPartition(scanId));
+    if (!key) return undefined;
+    const item = await this.getItem(key);
+    return item ? parseScanItem(item) : undefined;
+  }
+
+  /** The latest scan record of an account: the one its state points at. */
+  async latestScan(accountId: string): Promise<ScanRecord | undefined> {
+    const state = await this.readState(accountId);
+    if (!state?.latestScanId) return undefined;
+    const item = await this.getItem(scanKey(accountId, state.latestScanId));
+    return item ? parseScanItem(item) : undefined;
+  }
+
+  /** Scan records of an account, newest first. */
+  async listScans(accountId: string, limit = 20): Promise<ScanRecord[]> {
+    const output = await this.query({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+      ExpressionAttributeValues: { ':pk': accountPartition(accountId), ':prefix': SCAN_SORT_PREFIX },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return (output.Items ?? []).map((item) => parseScanItem(unwrap(item) as Record<string, unknown>));
+  }
+
+  /** Accounts scanned into the table. */
+  async listAccounts(): Promise<string[]> {
+    const accounts: string[] = [];
+    for await (const item of this.queryAll({
+      TableName: this.tableName,
+      IndexName: INDEX_BY_RULE,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'GSI2PK' },
+      ExpressionAttributeValues: { ':pk': ACCOUNTS_PARTITION },
+    })) {
+      if (typeof item.GSI2SK === 'string') accounts.push(item.GSI2SK);
+    }
+    return accounts;
+  }
+
+  // ---------------------------------------------------------------------------------- listings
+
+  /**
+   * Stored findings by status (default open), optionally one severity or one rule, ranked most
+   * severe and riskiest first. Reads keys from an index, then the items themselves.
+   */
+  async listFindings(query: FindingsQuery = {}): Promise<FindingsListing> {
+    const status = query.status ?? 'open';
+    const accounts = query.accountId ? [query.accountId] : await this.listAccounts();
+    const findings: ListedFinding[] = [];
+    const malformed: MalformedItem[] = [];
+    for (const accountId of accounts) {
+      const keys: ItemKey[] = [];
+      for await (const item of this.queryAll(indexQuery(this.tableName, accountId, status, query))) {
+        if (typeof item.PK === 'string' && typeof item.SK === 'string')
+          keys.push({ PK: item.PK, SK: item.SK });
+      }
+      if (keys.length === 0) continue;
+      const items = await this.batchGet(keys);
+      const lastSeen = await this.lastSeenOf(accountId);
+      for (const key of keys) {
+        const item = items.get(`${key.PK}\n${key.SK}`);
+        if (!item) continue;
+        const parsed = parseFindingItem(item);
+        if (!parsed.ok) {
+          malformed.push(parsed.malformed);
+          continue;
+        }
+        const finding = parsed.finding;
+        // The index is eventually consistent: keep only what still matches.
+        if (finding.status !== status) continue;
+        if (query.severity && finding.severity !== query.severity) continue;
+        if (query.ruleId && finding.ruleId !== query.ruleId) continue;
+        findings.push(lastSeen(finding));
+      }
+    }
+    return { findings, malformed };
+  }
+
+  // --------------------------------------------------------------------- one finding (remediation)
+
+  /** The stored finding with this id, or undefined. Throws `MalformedItemError` for a damaged item. */
+  async getStoredFinding(findingId: string): Promise<StoredFinding | undefined> {
+    const key = await this.keyById(findingIdPartition(findingId));
+    if (!key) return undefined;
+    const item = await this.getItem(key);
+    if (!item) return undefined;
+    const parsed = parseFindingItem(item);
+    if (!parsed.ok) throw new MalformedItemError(parsed.malformed);
+    return parsed.finding;
+  }
+
+  async getFinding(findingId: string): Promise<Finding | undefined> {
+    return this.getStoredFinding(findingId);
+  }
+
+  /** Marks a finding remediated after a verified change. Idempotent for the same request. */
+  async markRemediated(findingId: string, requestId: string, at: Date): Promise<void> {
+    await this.transition(findingId, (before) => {
+      if (before.status === 'remediated' && before.remediationRequestId === requestId) return undefined;
+      const { ttl: _ttl, resolvedAt: _resolvedAt, resolvedScanId: _resolvedScanId, ...rest } = before;
+      return {
+        ...rest,
+        status: 'remediated',
+        remediatedAt: at.toISOString(),
+        remediationRequestId: requestId,
+        lastChangedAt: at.toISOString(),
+        version: before.version + 1,
+      };
+    });
+  }
+
+  /** After a rollback: the finding remediated by this request is open again. */
+  async markReopened(findingId: string, requestId: string, at: Date): Promise<void> {
+    await this.transition(findingId, (before) => {
+      if (before.status !== 'remediated' || before.remediationRequestId !== requestId) return undefined;
+      const { remediatedAt: _remediatedAt, remediationRequestId: _requestId, ...rest } = before;
+      return {
+        ...rest,
+        status: 'open',
+        reopenedAt: at.toISOString(),
+        reopenCount: before.reopenCount + 1,
+        lastChangedAt: at.toISOString(),
+        version: before.version + 1,
+      };
+    });
+  }
+
+  // ----------------------------------------------------------------------------------- internals
+
+  private async transition(
+    findingId: string,
+    next: (before: StoredFinding) => StoredFinding | undefined,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.getStoredFinding(findingId);
+      if (!before) throw new FindingsStoreError(`finding ${findingId} is not stored`);
+      const after = next(before);
+      if (!after) return;
+      const item = findingItem(after);
+      const action = findingPut(this.tableName, { kind: 'opened', before, after }, item, false);
+      try {
+        const output = await this.db.send(
+          new PutCommand({ ...action.Put!, ReturnConsumedCapacity: 'TOTAL' }),
+        );
+        this.countWrite(1, action.wcu, output.ConsumedCapacity);
+        return;
+      } catch (error) {
+        if (errorName(error) === 'ConditionalCheckFailedException' && attempt < this.conflictAttempts)
+          continue;
+        throw new FindingsStoreError(`could not update finding ${findingId}: ${describe(error)}`, {
+          cause: error,
+        });
+      }
+    }
+  }
+
+  private async readState(accountId: string): Promise<AccountState | undefined> {
+    const item = await this.getItem(accountStateKey(accountId));
+    if (!item) return undefined;
+    const result = AccountStateSchema.safeParse(stripKeys(item));
+    if (!result.success) {
+      // The state guards every write of the account: without it no write can be made safely.
+      throw new MalformedItemError({ key: accountStateKey(accountId), issues: formatIssues(result.error) });
+    }
+    return result.data;
+  }
+
+  private async keyById(partition: string): Promise<ItemKey | undefined> {
+    const output = await this.query({
+      TableName: this.tableName,
+      IndexName: INDEX_BY_ID,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'GSI3PK' },
+      ExpressionAttributeValues: { ':pk': partition },
+      Limit: 1,
+    });
+    const item = output.Items?.[0];
+    return item && typeof item.PK === 'string' && typeof item.SK === 'string'
+      ? { PK: item.PK, SK: item.SK }
+      : undefined;
+  }
+
+  private async getItem(key: ItemKey): Promise<Record<string, unknown> | undefined> {
+    try {
+      const output = await this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConsistentRead: true,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.countRead(output.ConsumedCapacity);
+      return output.Item ? (unwrap(output.Item) as Record<string, unknown>) : undefined;
+    } catch (error) {
+      throw new FindingsStoreError(`could not read ${key.PK} / ${key.SK}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private async query(input: QueryCommandInput) {
+    try {
+      const output = await this.db.send(new QueryCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' }));
+      this.countRead(output.ConsumedCapacity);
+      return output;
+    } catch (error) {
+      throw new FindingsStoreError(`could not query ${this.tableName}: ${describe(error)}`, { cause: error });
+    }
+  }
+
+  private async *queryAll(input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.query({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
+      for (const item of output.Items ?? []) yield unwrap(item) as Record<string, unknown>;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  private async batchGet(keys: readonly ItemKey[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < keys.length; i += BATCH_GET_SIZE) {
+      let pending: ItemKey[] = keys.slice(i, i + BATCH_GET_SIZE);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await this.sleep(Math.min(2000, 50 * 2 ** attempt));
+        if (attempt >= 8)
+          throw new FindingsStoreError(`could not read ${pending.length} findings: still unprocessed`);
+        let output: BatchGetCommandOutput;
+        try {
+          output = await this.db.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys: pending } },
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          );
+        } catch (error) {
+          throw new FindingsStoreError(`could not read findings: ${describe(error)}`, { cause: error });
+        }
+        for (const capacity of output.ConsumedCapacity ?? []) this.countRead(capacity);
+        for (const raw of output.Responses?.[this.tableName] ?? []) {
+          const item = unwrap(raw) as Record<string, unknown>;
+          found.set(`${String(item.PK)}\n${String(item.SK)}`, item);
+        }
+        pending = (output.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as ItemKey[];
+      }
+    }
+    return found;
+  }
+
+  /** Derives when the latest scan saw each open or suppressed finding. */
+  private async lastSeenOf(accountId: string): Promise<(finding: StoredFinding) => ListedFinding> {
+    const state = await this.readState(accountId);
+    if (!state?.latestScanId) return (finding) => finding;
+    const record = await this.getItem(scanKey(accountId, state.latestScanId));
+    const scan = record ? parseScanItem(record) : undefined;
+    const held = new Set(scan?.heldFindingIds ?? []);
+    const heldListComplete = scan !== undefined && scan.held <= scan.heldFindingIds.length;
+    return (finding) => {
+      if (finding.status !== 'open' && finding.status !== 'suppressed') return finding;
+      if (held.has(finding.id)) return { ...finding, unverifiedInLatestScan: true };
+      if (!heldListComplete) return finding;
+      return { ...finding, lastSeenScanId: state.latestScanId!, lastSeenAt: state.observedAt };
+    };
+  }
+
+  /** Runs one transaction; retries it while DynamoDB cancels it for a transaction in flight. */
+  private async transact(actions: Action[]): Promise<'committed' | 'conflict'> {
+    const input: TransactWriteCommandInput = {
+      TransactItems: actions.map(({ wcu: _wcu, ...action }) => action),
+      ReturnConsumedCapacity: 'TOTAL',
+    };
+    const wcu = actions.reduce((sum, action) => sum + action.wcu, 0);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const output = await this.db.send(new TransactWriteCommand(input));
+        this.countWrite(actions.length, wcu, output.ConsumedCapacity);
+        return 'committed';
+      } catch (error) {
+        const reasons = cancellationCodes(error);
+        if (reasons === undefined) {
+          throw new FindingsStoreError(`could not write findings: ${describe(error)}`, { cause: error });
+        }
+        this.counters.writeRequests++;
+        if (reasons.includes('ConditionalCheckFailed')) return 'conflict';
+        const retryable = reasons.every(
+          (code) => code === 'None' || code === 'TransactionConflict' || code === 'ThrottlingError',
+        );
+        if (!retryable || attempt >= this.conflictAttempts) {
+          throw new FindingsStoreError(
+            `could not write findings: transaction cancelled (${reasons.join(', ')})`,
+            {
+              cause: error,
+            },
+          );
+        }
+        await this.sleep(Math.min(2000, 50 * 2 ** attempt + Math.floor(Math.random() * 50)));
+      }
+    }
+  }
+
+  private countWrite(
+    items: number,
+    wcu: number,
+    consumed: ConsumedCapacityLike | ConsumedCapacityLike[] | undefined,
+  ) {
+    this.counters.writeRequests++;
+    this.counters.itemWrites += items;
+    this.counters.estimatedWcu += wcu;
+    for (const capacity of [consumed ?? []].flat()) this.counters.consumedWcu += capacity.CapacityUnits ?? 0;
+  }
+
+  private countRead(consumed: ConsumedCapacityLike | undefined) {
+    this.counters.readRequests++;
+    this.counters.consumedRcu += consumed?.CapacityUnits ?? 0;
+  }
+}
+
+// ------------------------------------------------------------------------------------ item shapes
+
+interface ConsumedCapacityLike {
+  CapacityUnits?: number;
+}
+
+type Action = NonNullable<TransactWriteCommandInput['TransactItems']>[number] & { wcu: number };
+
+function emptyStats(): StoreStats {
+  return {
+    writeRequests: 0,
+    itemWrites: 0,
+    consumedWcu: 0,
+    estimatedWcu: 0,
+    readRequests: 0,
+    consumedRcu: 0,
+  };
+}
+
+function typed(type: ItemType): Record<string, string> {
+  return { [ITEM_TYPE_ATTRIBUTE]: type };
+}
+
+/** A finding record as an item: index keys first, evidence replaced by a note if the item would be too large. */
+export function findingItem(finding: StoredFinding): Record<string, unknown> {
+  const item: Record<string, unknown> = { ...findingItemKeys(finding), ...typed('finding'), ...finding };
+  const size = itemSize(item);
+  if (size <= MAX_ITEM_BYTES) return item;
+  return {
+    ...item,
+    evidence: {
+      truncated: `the evidence (${itemSize({ evidence: finding.evidence })} bytes) was too large to store`,
+    },
+  };
+}
+
+function findingPut(
+  tableName: string,
+  change: FindingChange,
+  item: Record<string, unknown>,
+  transactional: boolean,
+): Action {
+  const before = change.before;
+  const beforeItem = before ? findingItem(before) : undefined;
+  const wcu =
+    (transactional ? 2 : 1) * units(Math.max(itemSize(item), beforeItem ? itemSize(beforeItem) : 0)) +
+    indexWrites(beforeItem, item);
+  return {
+    Put: {
+      TableName: tableName,
+      Item: item,
+      ...(before
+        ? {
+            ConditionExpression: '#version = :version AND #status = :status',
+            ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
+            ExpressionAttributeValues: { ':version': before.version, ':status': before.status },
+          }
+        : {
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'PK' },
+          }),
+    },
+    wcu,
+  };
+}
+
+function scanRecordPut(tableName: string, record: ScanRecord, transactional: boolean): Action {
+  const item = { ...scanItemKeys(record.accountId, record.scanId), ...typed('scan'), ...record };
+  return {
+    Put: {
+      TableName: tableName,
+      Item: item,
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': 'PK' },
+    },
+    wcu: (transactional ? 2 : 1) * units(itemSize(item)) + indexWrites(undefined, item),
+  };
+}
+
+interface StateUpdate {
+  accountId: string;
+  sequence: number;
+  stateExists: boolean;
+  /** Whether this transaction changes findings (then the sequence moves on). */
+  bump: boolean;
+  asOf: Date;
+  now: Date;
+  scan?: ScanRecord;
+}
+
+function stateUpdate(tableName: string, update: StateUpdate): Action {
+  const keys = accountStateItemKeys(update.accountId);
+  const names: Record<string, string> = {
+    '#sequence': 'sequence',
+    '#observedAt': 'observedAt',
+    '#updatedAt': 'updatedAt',
+    '#accountId': 'accountId',
+    '#type': ITEM_TYPE_ATTRIBUTE,
+    '#gsi2pk': 'GSI2PK',
+    '#gsi2sk': 'GSI2SK',
+  };
+  const values: Record<string, unknown> = {
+    ':next': update.bump ? update.sequence + 1 : update.sequence,
+    ':asOf': update.asOf.toISOString(),
+    ':now': update.now.toISOString(),
+    ':accountId': update.accountId,
+    ':type': 'account-state',
+    ':gsi2pk': keys.GSI2PK,
+    ':gsi2sk': keys.GSI2SK,
+  };
+  const set = [
+    '#sequence = :next',
+    '#observedAt = :asOf',
+    '#updatedAt = :now',
+    '#accountId = :accountId',
+    '#type = :type',
+    '#gsi2pk = :gsi2pk',
+    '#gsi2sk = :gsi2sk',
+  ];
+  if (update.scan) {
+    names['#latestScanId'] = 'latestScanId';
+    names['#latestScanAt'] = 'latestScanAt';
+    values[':scanId'] = update.scan.scanId;
+    values[':scanAt'] = update.scan.finishedAt;
+    set.push('#latestScanId = :scanId', '#latestScanAt = :scanAt');
+  }
+  let condition: string;
+  if (update.stateExists) {
+    values[':expected'] = update.sequence;
+    condition = '#sequence = :expected AND #observedAt <= :asOf';
+  } else {
+    names['#pk'] = 'PK';
+    condition = 'attribute_not_exists(#pk)';
+  }
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { PK: keys.PK, SK: keys.SK },
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+    // The state item is a few hundred bytes; its index entry is written once, when it is created.
+    wcu: 2 + (update.stateExists ? 0 : 1),
+  };
+}
+
+/** Changes in transactions: at most 98 findings each (the scan record and the state take two slots). */
+function chunkChanges<T extends { item: Record<string, unknown> }>(entries: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = itemSize(entry.item);
+    if (
+      chunk.length >= MAX_TRANSACTION_ITEMS - 2 ||
+      (chunk.length > 0 && bytes + size > MAX_TRANSACTION_BYTES)
+    ) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(entry);
+    bytes += size;
+  }
+  chunks.push(chunk);
+  return chunks;
+}
+
+function indexQuery(
+  tableName: string,
+  accountId: string,
+  status: FindingStatus,
+  query: FindingsQuery,
+): QueryCommandInput {
+  if (query.ruleId) {
+    return {
+      TableName: tableName,
+      IndexName: INDEX_BY_RULE,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': 'GSI2PK', '#sk': 'GSI2SK' },
+      ExpressionAttributeValues: {
+        ':pk': findingRulePartition(accountId, query.ruleId),
+        ':prefix': ruleSortPrefix(status, query.severity),
+      },
+    };
+  }
+  return {
+    TableName: tableName,
+    IndexName: INDEX_BY_STATUS,
+    ExpressionAttributeNames: { '#pk': 'GSI1PK', ...(query.severity ? { '#sk': 'GSI1SK' } : {}) },
+    ...(query.severity
+      ? {
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': findingStatusPartition(accountId, status),
+            ':prefix': severitySortPrefix(query.severity),
+          },
+        }
+      : {
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeValues: { ':pk': findingStatusPartition(accountId, status) },
+        }),
+  };
+}
+
+type ParsedItem = { ok: true; finding: StoredFinding } | { ok: false; malformed: MalformedItem };
+
+function parseFindingItem(item: Record<string, unknown>): ParsedItem {
+  const key = { PK: String(item.PK), SK: String(item.SK) };
+  const findingId = findingIdOfSortKey(key.SK);
+  const parsed = parseStoredFinding(stripKeys(item));
+  if (!parsed.ok) {
+    return { ok: false, malformed: { key, ...(findingId ? { findingId } : {}), issues: parsed.issues } };
+  }
+  const expected = findingKey(parsed.finding.accountId, parsed.finding.id);
+  if (expected.PK !== key.PK || expected.SK !== key.SK) {
+    return {
+      ok: false,
+      malformed: {
+        key,
+        ...(findingId ? { findingId } : {}),
+        issues: [`id ${parsed.finding.id} and account ${parsed.finding.accountId} do not match the item key`],
+      },
+    };
+  }
+  return parsed;
+}
+
+function parseScanItem(item: Record<string, unknown>): ScanRecord {
+  const result = ScanRecordSchema.safeParse(stripKeys(item));
+  if (!result.success) {
+    throw new MalformedItemError({
+      key: { PK: String(item.PK), SK: String(item.SK) },
+      issues: formatIssues(result.error),
+    });
+  }
+  return result.data;
+}
+
+/** The record without the table's key attributes and item type. */
+function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
+  const record = { ...item };
+  for (const name of KEY_ATTRIBUTES) delete record[name];
+  delete record[ITEM_TYPE_ATTRIBUTE];
+  return record;
+}
+
+/** Wrapped numbers back to numbers; one that a JavaScript number cannot hold stays a string (and fails validation). */
+function unwrap(value: unknown): unknown {
+  if (value instanceof NumberValue) {
+    const number = Number(value.value);
+    return Number.isFinite(number) && (!Number.isInteger(number) || Number.isSafeInteger(number))
+      ? number
+      : value.value;
+  }
+  if (Array.isArray(value)) return value.map(unwrap);
+  if (value instanceof Set) return new Set([...value].map(unwrap));
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------- capacity
+
+/**
+ * An item's size as DynamoDB counts it: attribute names plus values (strings in UTF-8 bytes,
+ * numbers about one byte per two digits, lists and maps 3 bytes plus 1 per element).
+ */
+export function itemSize(item: Record<string, unknown>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) {
+    if (value === undefined) continue;
+    size += Buffer.byteLength(name) + valueSize(value);
+  }
+  return size;
+}
+
+function valueSize(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') {
+    const digits =
+      String(Math.abs(value))
+        .replace(/[.e+-]/g, '')
+        .replace(/^0+/, '').length || 1;
+    return Math.ceil(digits / 2) + 1;
+  }
+  if (typeof value === 'boolean' || value === null) return 1;
+  if (Array.isArray(value)) {
+    return 3 + value.reduce((sum: number, element) => sum + valueSize(element) + 1, 0);
+  }
+  if (typeof value === 'object') {
+    let size = 3;
+    for (const [name, element] of Object.entries(value as Record<string, unknown>)) {
+      if (element === undefined) continue;
+      size += Buffer.byteLength(name) + valueSize(element) + 1;
+    }
+    return size;
+  }
+  return 0;
+}
+
+function units(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / KB));
+}
+
+/**
+ * Index writes of replacing `before` by `after`: the indexes project keys only, so an entry is
+ * written (1 unit) when it appears, deleted when it goes, and both when its key changes.
+ */
+function indexWrites(before: Record<string, unknown> | undefined, after: Record<string, unknown>): number {
+  let writes = 0;
+  for (const index of FINDINGS_TABLE.globalSecondaryIndexes) {
+    const keyOf = (item: Record<string, unknown> | undefined) =>
+      item && item[index.partitionKey.name] !== undefined
+        ? `${String(item[index.partitionKey.name])}\n${index.sortKey ? String(item[index.sortKey.name]) : ''}`
+        : undefined;
+    const [was, is] = [keyOf(before), keyOf(after)];
+    if (was === is) continue;
+    writes += (was === undefined ? 0 : 1) + (is === undefined ? 0 : 1);
+  }
+  return writes;
+}
+
+// ------------------------------------------------------------------------------------------ errors
+
+function errorName(error: unknown): string {
+  return typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string'
+    ? (error as { name: string }).name
+    : '';
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The per-item codes of a cancelled transaction, or undefined for any other error. */
+function cancellationCodes(error: unknown): string[] | undefined {
+  if (errorName(error) !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code ?? 'None');
+}

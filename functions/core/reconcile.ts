@@ -1,0 +1,530 @@
+import * as z from 'zod';
+import { expiryOf } from './engine';
+import type { Finding, Suppression } from './finding';
+import { type ChangeKind, FINDING_STATUSES, type FindingStatus } from './findings-table';
+import type { CoverageGap, ResourceKind } from './model';
+import { EXPORT_FILES } from './raw';
+import { FRAMEWORKS, REMEDIATION_ACTION_IDS, type RuleMetadata, SEVERITIES, severityRank } from './rule';
+import { formatIssues } from './settings';
+
+/**
+ * Reconcile: the findings a scan produced against the findings stored for the account, giving the
+ * lifecycle changes to write. Pure: the caller reads the store, passes the scan's coverage, and
+ * writes the changes (each one conditional on the record it was computed from).
+ *
+ * Lifecycle, per finding id:
+ *
+ *   (none) --fails--> open          (suppressed instead, when an exemption covers it)
+ *   open --passes--> resolved       (only if the scan fully read the rule's input for it)
+ *   open --exemption applies--> suppressed --exemption removed or expired--> open
+ *   open | suppressed --severity differs--> same status, new severity
+ *   resolved --fails again--> open  ("reopened"; first-seen time and history are kept)
+ *   remediated --fails again, on data newer than the remediation--> open
+ *   remediated --passes--> remediated (it stays the record of the verified change)
+ *
+ * A finding that still fails the same way is not written: when it was last seen follows from the
+ * account's latest scan record. Absence is never health: an open finding whose rule was not
+ * evaluated, or whose input had a coverage gap (or was not read at all), is held open, not
+ * resolved. Severity decreases are held back the same way, since a privilege-based raise may be
+ * missing only because the policies could not be read.
+ */
+
+export { type ChangeKind, FINDING_STATUSES, type FindingStatus } from './findings-table';
+
+/** A finding as stored, with its lifecycle. */
+export interface StoredFinding extends Finding {
+  status: FindingStatus;
+  firstSeenAt: string;
+  firstSeenScanId: string;
+  /** When and by which scan the record was last written (a lifecycle change, not every sighting). */
+  lastChangedAt: string;
+  lastChangedScanId: string;
+  resolvedAt?: string;
+  resolvedScanId?: string;
+  suppressedAt?: string;
+  remediatedAt?: string;
+  remediationRequestId?: string;
+  reopenedAt?: string;
+  /** How many times the finding came back after being resolved or remediated. */
+  reopenCount: number;
+  /** Epoch seconds after which DynamoDB deletes a resolved record. */
+  ttl?: number;
+  /** Incremented on every write; every write is conditional on the version it read. */
+  version: number;
+}
+
+const isoTime = z.iso.datetime({ offset: true });
+const severity = z.enum(SEVERITIES);
+
+export const StoredFindingSchema = z.looseObject({
+  id: z.string().min(1),
+  ruleId: z.string().min(1),
+  title: z.string(),
+  severity,
+  baseSeverity: severity,
+  resourceType: z.string().min(1),
+  resourceArn: z.string().min(1),
+  subResource: z.string().optional(),
+  accountId: z.string().min(1),
+  region: z.string().optional(),
+  reason: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+  compliance: z.array(
+    z.looseObject({
+      framework: z.enum(Object.keys(FRAMEWORKS) as [string, ...string[]]),
+      control: z.string(),
+    }),
+  ),
+  remediation: z.looseObject({ summary: z.string(), action: z.enum(REMEDIATION_ACTION_IDS).optional() }),
+  result: z.enum(['fail', 'error']),
+  riskScore: z.number(),
+  suppression: z.looseObject({ reason: z.string(), owner: z.string(), expires: z.string() }).optional(),
+  status: z.enum(FINDING_STATUSES),
+  firstSeenAt: isoTime,
+  firstSeenScanId: z.string().min(1),
+  lastChangedAt: isoTime,
+  lastChangedScanId: z.string().min(1),
+  resolvedAt: isoTime.optional(),
+  resolvedScanId: z.string().optional(),
+  suppressedAt: isoTime.optional(),
+  remediatedAt: isoTime.optional(),
+  remediationRequestId: z.string().optional(),
+  reopenedAt: isoTime.optional(),
+  reopenCount: z.number().int().min(0),
+  ttl: z.number().int().optional(),
+  version: z.number().int().min(1),
+});
+
+export type ParsedStoredFinding = { ok: true; finding: StoredFinding } | { ok: false; issues: string[] };
+
+/** Validates a stored record; a record that fails is reported by the caller, never rewritten blindly. */
+export function parseStoredFinding(value: unknown): ParsedStoredFinding {
+  const result = StoredFindingSchema.safeParse(value);
+  if (!result.success) return { ok: false, issues: formatIssues(result.error) };
+  return { ok: true, finding: result.data as unknown as StoredFinding };
+}
+
+// -------------------------------------------------------------------------------------- coverage
+
+/**
+ * The documents a scan reads. A finding depends on some of them; only when all of those were read
+ * without a gap does the finding's absence mean the rule passed.
+ */
+export const DATA_SETS = [
+  'authorization-details',
+  'credential-report',
+  'access-keys',
+  'secrets',
+  'secret-policies',
+  'server-certificates',
+  'service-last-accessed',
+  'account',
+] as const;
+export type DataSet = (typeof DATA_SETS)[number];
+
+/** The rule whose findings are the coverage gaps themselves. */
+export const COVERAGE_GAP_RULE = 'scan-coverage-gap';
+
+/** Coverage-gap sources (API operations and export files) and the data set each one is part of. */
+const SOURCE_DATA_SETS: ReadonlyMap<string, DataSet> = new Map<string, DataSet>([
+  ['iam:GetAccountAuthorizationDetails', 'authorization-details'],
+  ['iam:GenerateCredentialReport', 'credential-report'],
+  ['iam:GetCredentialReport', 'credential-report'],
+  ['iam:ListAccessKeys', 'access-keys'],
+  ['secretsmanager:ListSecrets', 'secrets'],
+  // Without the list of enabled regions, only the home region's secrets are listed.
+  ['ec2:DescribeRegions', 'secrets'],
+  ['secretsmanager:GetResourcePolicy', 'secret-policies'],
+  ['iam:ListServerCertificates', 'server-certificates'],
+  ['iam:GenerateServiceLastAccessedDetails', 'service-last-accessed'],
+  ['iam:GetServiceLastAccessedDetails', 'service-last-accessed'],
+  ['sts:GetCallerIdentity', 'account'],
+  [EXPORT_FILES.authorizationDetails, 'authorization-details'],
+  [EXPORT_FILES.credentialReport, 'credential-report'],
+  [EXPORT_FILES.accessKeys, 'access-keys'],
+  [EXPORT_FILES.secrets, 'secrets'],
+  [EXPORT_FILES.secretPolicies, 'secret-policies'],
+  [EXPORT_FILES.serverCertificates, 'server-certificates'],
+  [EXPORT_FILES.serviceLastAccessed, 'service-last-accessed'],
+  [EXPORT_FILES.account, 'account'],
+]);
+
+/** The data set a gap's source belongs to; undefined when the source is unknown (then it blocks everything). */
+export function dataSetOfSource(source: string): DataSet | undefined {
+  const exact = SOURCE_DATA_SETS.get(source);
+  if (exact) return exact;
+  for (const [name, dataSet] of SOURCE_DATA_SETS) {
+    if (name.endsWith('.json') || name.endsWith('.csv')) {
+      if (source.startsWith(name)) return dataSet;
+    }
+  }
+  return undefined;
+}
+
+/** What the snapshots of each resource kind are built from. */
+const KIND_INPUTS: Readonly<Record<ResourceKind, readonly DataSet[]>> = {
+  role: ['authorization-details'],
+  group: ['authorization-details'],
+  user: ['authorization-details', 'credential-report'],
+  'access-key': ['credential-report'],
+  secret: ['secrets'],
+  'server-certificate': ['server-certificates'],
+  'coverage-gap': [],
+};
+
+/** Rules that read more than their resource kind's snapshot. */
+const RULE_INPUTS: Readonly<Record<string, readonly DataSet[]>> = {
+  'secret-policy-public': ['secret-policies'],
+  'unused-service-permissions': ['service-last-accessed'],
+};
+
+/**
+ * The data sets a finding depends on. An access key finding named by its key id (rather than its
+ * credential report slot) also depends on the key listing: without it, the same key would come
+ * out under its slot, and the id-named finding would look absent.
+ */
+export function inputsOf(finding: Pick<Finding, 'ruleId' | 'resourceType' | 'subResource'>): DataSet[] {
+  const inputs = new Set<DataSet>(KIND_INPUTS[finding.resourceType] ?? DATA_SETS);
+  for (const input of RULE_INPUTS[finding.ruleId] ?? []) inputs.add(input);
+  if (
+    finding.resourceType === 'access-key' &&
+    finding.subResource &&
+    !finding.subResource.startsWith('slot-')
+  ) {
+    inputs.add('access-keys');
+  }
+  return [...inputs];
+}
+
+/** A coverage gap as reconcile needs it. */
+export type CoverageGapRef = Pick<CoverageGap, 'arn' | 'source' | 'category'> & { detail?: string };
+
+export interface ScanCoverage {
+  /** The rules the scan evaluated (the enabled ones). */
+  rules: readonly Pick<RuleMetadata, 'id'>[];
+  /** Everything the scan could not read. */
+  gaps: readonly CoverageGapRef[];
+  /** Data sets the scan did not read at all (an export without the optional file). */
+  unread?: readonly DataSet[];
+}
+
+const ACCOUNT_ARN = /^arn:[^:]+:iam::\d{12}:root$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** True for a gap about a whole API or document rather than one resource. */
+function isAccountWide(gap: CoverageGapRef): boolean {
+  return gap.arn === '' || ACCOUNT_ARN.test(gap.arn);
+}
+
+/**
+ * A gap on a managed policy or a group hides permissions of every principal holding it, so it
+ * weighs on its whole data set, not only on findings about the policy or group itself.
+ */
+function affectsOtherPrincipals(gap: CoverageGapRef): boolean {
+  return /^arn:[^:]+:iam::\d{12}:(policy|group)\//.test(gap.arn);
+}
+
+function describeGap(gap: CoverageGapRef): string {
+  return `coverage gap in ${gap.source}${gap.detail ? ` (${gap.detail})` : ''}: ${gap.category} on ${gap.arn || 'the account'}`;
+}
+
+/** Decides, for a finding absent from a scan, whether the scan could have seen it. */
+export interface CoverageCheck {
+  /** Why the finding's absence does not prove it passes; undefined when it does. */
+  unverified(
+    finding: Pick<Finding, 'ruleId' | 'resourceType' | 'resourceArn' | 'subResource' | 'region'>,
+  ): string | undefined;
+}
+
+export function compileCoverage(coverage: ScanCoverage): CoverageCheck {
+  const evaluated = new Set(coverage.rules.map((rule) => rule.id));
+  const unread = new Set(coverage.unread ?? []);
+  const wide = new Map<DataSet, CoverageGapRef[]>();
+  const byArn = new Map<string, { gap: CoverageGapRef; dataSet: DataSet }[]>();
+  const unknown: CoverageGapRef[] = [];
+  for (const gap of coverage.gaps) {
+    const dataSet = dataSetOfSource(gap.source);
+    if (dataSet === undefined) {
+      unknown.push(gap);
+    } else if (dataSet === 'account') {
+      // Account metadata (id, collection time) decides no rule's outcome.
+    } else if (isAccountWide(gap) || affectsOtherPrincipals(gap)) {
+      wide.set(dataSet, [...(wide.get(dataSet) ?? []), gap]);
+    } else {
+      byArn.set(gap.arn, [...(byArn.get(gap.arn) ?? []), { gap, dataSet }]);
+    }
+  }
+
+  return {
+    unverified(finding) {
+      if (!evaluated.has(finding.ruleId)) return `rule ${finding.ruleId} was not evaluated in this scan`;
+      // The gap findings are the gap list itself, which a scan always reads completely.
+      if (finding.ruleId === COVERAGE_GAP_RULE) return undefined;
+      const inputs = inputsOf(finding);
+      for (const input of inputs) {
+        if (unread.has(input)) return `${input} was not read in this scan`;
+        for (const gap of wide.get(input) ?? []) {
+          if (otherRegion(gap, input, finding.region)) continue;
+          return describeGap(gap);
+        }
+      }
+      for (const { gap, dataSet } of byArn.get(finding.resourceArn) ?? []) {
+        if (inputs.includes(dataSet)) return describeGap(gap);
+      }
+      const first = unknown[0];
+      return first ? describeGap(first) : undefined;
+    },
+  };
+}
+
+/** A secrets listing gap in one region says nothing about secrets of another region. */
+function otherRegion(gap: CoverageGapRef, input: DataSet, region: string | undefined): boolean {
+  return input === 'secrets' && region !== undefined && gap.detail !== undefined && REGION.test(gap.detail)
+    ? gap.detail !== region
+    : false;
+}
+
+// ------------------------------------------------------------------------------------- reconcile
+
+export interface ReconcileOptions {
+  scanId: string;
+  /** When the scan writes: `lastChangedAt`, and the start of a resolved record's TTL. */
+  now: Date;
+  /**
+   * The time the scan's data describes: first seen, resolved, reopened and suppressed times. A
+   * remediated finding reopens only on data newer than the remediation.
+   */
+  asOf: Date;
+  /** Resolved records expire this many days after they are written. */
+  ttlDays: number;
+  coverage: ScanCoverage;
+  /** Finding ids whose stored record could not be read: this scan does not write them. */
+  unreadable?: ReadonlySet<string>;
+}
+
+/** One record to write: `after` replaces `before` (absent for a new record) if `before` is still current. */
+export interface FindingChange {
+  kind: ChangeKind;
+  before?: StoredFinding;
+  after: StoredFinding;
+}
+
+/** An open (or suppressed) finding absent from the scan, but not resolved: the scan could not have seen it. */
+export interface HeldFinding {
+  id: string;
+  ruleId: string;
+  resourceArn: string;
+  reason: string;
+}
+
+export interface ReconcileResult {
+  /** Ordered by finding id. */
+  changes: FindingChange[];
+  /** Failing findings whose stored record needs no write. */
+  unchanged: number;
+  held: HeldFinding[];
+  /** Failing findings not written because their stored record could not be read. */
+  skipped: { id: string; reason: string }[];
+}
+
+const DAY_SECONDS = 86_400;
+
+export function reconcile(
+  current: readonly Finding[],
+  stored: readonly StoredFinding[],
+  options: ReconcileOptions,
+): ReconcileResult {
+  const coverage = compileCoverage(options.coverage);
+  const ctx: Context = {
+    options,
+    coverage,
+    now: options.now.toISOString(),
+    seen: options.asOf.toISOString(),
+  };
+  const storedById = new Map(stored.map((record) => [record.id, record]));
+  const unreadable = options.unreadable ?? new Set<string>();
+  const changes: FindingChange[] = [];
+  const held: HeldFinding[] = [];
+  const skipped: { id: string; reason: string }[] = [];
+  const failing = new Set<string>();
+  let unchanged = 0;
+
+  for (const finding of current) {
+    if (failing.has(finding.id)) continue;
+    failing.add(finding.id);
+    if (unreadable.has(finding.id)) {
+      skipped.push({ id: finding.id, reason: 'the stored record could not be read' });
+      continue;
+    }
+    const before = storedById.get(finding.id);
+    const change = before ? stillFailing(before, finding, ctx) : firstFailure(finding, ctx);
+    if (change) changes.push(change);
+    else unchanged++;
+  }
+
+  for (const before of stored) {
+    if (failing.has(before.id) || unreadable.has(before.id)) continue;
+    if (before.status !== 'open' && before.status !== 'suppressed') continue;
+    const reason = coverage.unverified(before);
+    if (reason === undefined) {
+      changes.push(resolve(before, ctx));
+      continue;
+    }
+    held.push({ id: before.id, ruleId: before.ruleId, resourceArn: before.resourceArn, reason });
+    if (before.status === 'suppressed' && suppressionEnded(before.suppression, options.asOf)) {
+      changes.push({ kind: 'unsuppressed', before, after: unsuppressed(before, ctx) });
+    }
+  }
+
+  changes.sort((a, b) => (a.after.id < b.after.id ? -1 : a.after.id > b.after.id ? 1 : 0));
+  return { changes, unchanged, held, skipped };
+}
+
+interface Context {
+  options: ReconcileOptions;
+  coverage: CoverageCheck;
+  /** When the record is written. */
+  now: string;
+  /** When the data was observed: the time of sightings (first seen, resolved, reopened, suppressed). */
+  seen: string;
+}
+
+function firstFailure(finding: Finding, ctx: Context): FindingChange {
+  const suppressed = finding.suppression !== undefined;
+  const after: StoredFinding = {
+    ...findingFields(finding),
+    status: suppressed ? 'suppressed' : 'open',
+    firstSeenAt: ctx.seen,
+    firstSeenScanId: ctx.options.scanId,
+    lastChangedAt: ctx.now,
+    lastChangedScanId: ctx.options.scanId,
+    reopenCount: 0,
+    version: 1,
+  };
+  if (suppressed) after.suppressedAt = ctx.seen;
+  return { kind: suppressed ? 'suppressed' : 'opened', after };
+}
+
+function stillFailing(before: StoredFinding, finding: Finding, ctx: Context): FindingChange | undefined {
+  const suppressed = finding.suppression !== undefined;
+  switch (before.status) {
+    case 'remediated':
+      // Data collected before the verified change still shows the old state.
+      if (before.remediatedAt && ctx.options.asOf.getTime() <= Date.parse(before.remediatedAt))
+        return undefined;
+      return comeBack(before, finding, ctx);
+    case 'resolved':
+      return comeBack(before, finding, ctx);
+    case 'open':
+      if (suppressed) {
+        return {
+          kind: 'suppressed',
+          before,
+          after: update(before, finding, ctx, { status: 'suppressed', suppressedAt: ctx.seen }),
+        };
+      }
+      return severityChange(before, finding, ctx);
+    case 'suppressed':
+      if (!suppressed)
+        return { kind: 'unsuppressed', before, after: update(before, finding, ctx, { status: 'open' }) };
+      if (!sameSuppression(before.suppression, finding.suppression)) {
+        return {
+          kind: 'suppression-changed',
+          before,
+          after: update(before, finding, ctx, { status: 'suppressed', suppressedAt: ctx.seen }),
+        };
+      }
+      return severityChange(before, finding, ctx);
+  }
+}
+
+/** A resolved or remediated finding failing again: open (or suppressed) with its history kept. */
+function comeBack(before: StoredFinding, finding: Finding, ctx: Context): FindingChange {
+  const suppressed = finding.suppression !== undefined;
+  const after = update(
+    before,
+    finding,
+    ctx,
+    {
+      status: suppressed ? 'suppressed' : 'open',
+      reopenedAt: ctx.seen,
+      reopenCount: before.reopenCount + 1,
+      ...(suppressed ? { suppressedAt: ctx.seen } : {}),
+    },
+    ['resolvedAt', 'resolvedScanId', 'ttl', 'remediatedAt', 'remediationRequestId'],
+  );
+  return { kind: suppressed ? 'suppressed' : 'reopened', before, after };
+}
+
+function severityChange(before: StoredFinding, finding: Finding, ctx: Context): FindingChange | undefined {
+  if (finding.severity === before.severity) return undefined;
+  const lower = severityRank(finding.severity) > severityRank(before.severity);
+  if (lower && ctx.coverage.unverified(before) !== undefined) return undefined;
+  return { kind: 'severity-changed', before, after: update(before, finding, ctx, { status: before.status }) };
+}
+
+function resolve(before: StoredFinding, ctx: Context): FindingChange {
+  const after: StoredFinding = {
+    ...before,
+    status: 'resolved',
+    resolvedAt: ctx.seen,
+    resolvedScanId: ctx.options.scanId,
+    ttl: Math.floor(ctx.options.now.getTime() / 1000) + Math.round(ctx.options.ttlDays * DAY_SECONDS),
+    lastChangedAt: ctx.now,
+    lastChangedScanId: ctx.options.scanId,
+    version: before.version + 1,
+  };
+  return { kind: 'resolved', before, after };
+}
+
+/** An expired suppression on a finding the scan could not check: open again, the exemption is over. */
+function unsuppressed(before: StoredFinding, ctx: Context): StoredFinding {
+  const { suppression: _ended, ...rest } = before;
+  return {
+    ...rest,
+    status: 'open',
+    lastChangedAt: ctx.now,
+    lastChangedScanId: ctx.options.scanId,
+    version: before.version + 1,
+  };
+}
+
+/** The record after a change: the fresh finding's fields over the stored lifecycle fields. */
+function update(
+  before: StoredFinding,
+  finding: Finding,
+  ctx: Context,
+  patch: Partial<StoredFinding> & { status: FindingStatus },
+  remove: readonly (keyof StoredFinding)[] = [],
+): StoredFinding {
+  const after: StoredFinding = {
+    ...before,
+    ...findingFields(finding),
+    ...patch,
+    lastChangedAt: ctx.now,
+    lastChangedScanId: ctx.options.scanId,
+    version: before.version + 1,
+  };
+  if (finding.suppression === undefined) delete after.suppression;
+  for (const key of remove) delete after[key];
+  return after;
+}
+
+/** The finding's own fields, without undefined values (they are not stored). */
+function findingFields(finding: Finding): Finding {
+  const fields = { ...finding };
+  for (const key of Object.keys(fields) as (keyof Finding)[]) {
+    if (fields[key] === undefined) delete fields[key];
+  }
+  return fields;
+}
+
+function sameSuppression(a: Suppression | undefined, b: Suppression | undefined): boolean {
+  return a?.reason === b?.reason && a?.owner === b?.owner && a?.expires === b?.expires;
+}
+
+function suppressionEnded(suppression: Suppression | undefined, asOf: Date): boolean {
+  if (!suppression) return true;
+  const expiry = expiryOf(suppression.expires);
+  return Number.isNaN(expiry.getTime()) || expiry.getTime() <= asOf.getTime();
+}

@@ -1,0 +1,106 @@
+import * as z from 'zod';
+import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
+
+/**
+ * The scan function's environment. Parsed once, lazily, by the handler; the CDK construct sets
+ * exactly these variables (by these names), so a value the stack accepts is one the function
+ * accepts.
+ */
+
+export const SCAN_FUNCTION_ENV = {
+  /** The findings table (see `findings-table.ts`). */
+  findingsTableName: 'FINDINGS_TABLE_NAME',
+  /** The EventBridge bus for FindingOpened, FindingResolved and ScanCompleted. */
+  eventBusName: 'EVENT_BUS_NAME',
+  /** Regions whose secrets are listed: a comma-separated list, or `all` (every enabled region). Default: the function's region. */
+  secretsRegions: 'SECRETS_REGIONS',
+  /** The scan settings as JSON (`ScanSettingsSchema`). Default: the defaults. */
+  scanSettings: 'SCAN_SETTINGS',
+  /** Days a resolved finding is kept before DynamoDB's TTL removes it. Default 90. */
+  resolvedTtlDays: 'RESOLVED_TTL_DAYS',
+} as const;
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+const regionList = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .transform((text, ctx): string[] | 'all' => {
+    if (text === 'all') return 'all';
+    const regions = text.split(',').map((region) => region.trim());
+    for (const region of regions) {
+      if (!REGION.test(region)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${region}" is not a region name; use a comma-separated list like us-east-1,eu-west-1, or all`,
+        });
+        return z.NEVER;
+      }
+    }
+    return [...new Set(regions)];
+  });
+
+const settingsJson = z
+  .string()
+  .transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(ScanSettingsSchema);
+
+const days = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'must be a whole number of days')
+  .transform(Number)
+  .pipe(z.number().int().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days'));
+
+const required = z.string({ error: 'is required' }).trim().min(1, 'is required');
+
+export const ScanFunctionEnvSchema = z.object({
+  [SCAN_FUNCTION_ENV.findingsTableName]: required,
+  [SCAN_FUNCTION_ENV.eventBusName]: required,
+  [SCAN_FUNCTION_ENV.secretsRegions]: regionList.optional(),
+  [SCAN_FUNCTION_ENV.scanSettings]: settingsJson.optional(),
+  [SCAN_FUNCTION_ENV.resolvedTtlDays]: days.optional(),
+});
+
+export interface ScanFunctionConfig {
+  findingsTableName: string;
+  eventBusName: string;
+  /** Undefined: the function's own region only. */
+  secretsRegions?: string[] | 'all';
+  settings: ScanSettings;
+  resolvedTtlDays?: number;
+}
+
+/** A bad environment variable; the message names each variable and what is wrong with it. */
+export class ScanConfigError extends Error {
+  override readonly name = 'ScanConfigError';
+  constructor(readonly issues: string[]) {
+    super(`invalid scan function environment: ${issues.join('; ')}`);
+  }
+}
+
+/** Parses the environment (pass `process.env`); throws `ScanConfigError` naming the variable. */
+export function parseScanFunctionConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): ScanFunctionConfig {
+  const result = ScanFunctionEnvSchema.safeParse(env);
+  if (!result.success) throw new ScanConfigError(formatIssues(result.error));
+  const e = result.data;
+  const regions = e[SCAN_FUNCTION_ENV.secretsRegions];
+  const ttl = e[SCAN_FUNCTION_ENV.resolvedTtlDays];
+  return {
+    findingsTableName: e[SCAN_FUNCTION_ENV.findingsTableName],
+    eventBusName: e[SCAN_FUNCTION_ENV.eventBusName],
+    ...(regions !== undefined ? { secretsRegions: regions } : {}),
+    settings: e[SCAN_FUNCTION_ENV.scanSettings] ?? ScanSettingsSchema.parse({}),
+    ...(ttl !== undefined ? { resolvedTtlDays: ttl } : {}),
+  };
+}

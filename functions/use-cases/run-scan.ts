@@ -1,0 +1,424 @@
+import {
+  CHANGE_KINDS,
+  type ChangeKind,
+  type MalformedItem,
+  makeScanId,
+  SCAN_RECORD_LIMITS,
+  SCAN_RECORD_TTL_DAYS,
+  type ScanRecord,
+  type ScanStore,
+  type StoreStats,
+} from '../core/findings-table';
+import type { RawAccountData } from '../core/raw';
+import {
+  type DataSet,
+  type FindingChange,
+  type HeldFinding,
+  type ReconcileResult,
+  reconcile,
+  type StoredFinding,
+} from '../core/reconcile';
+import type { AnalysisReport } from '../core/report/types';
+import { RULES } from '../core/rules';
+import type { ScanSettings } from '../core/settings';
+import { analyzeAccount } from './analyze';
+
+/**
+ * One scan of one account, for the CLI and the scan Lambda alike:
+ * collect -> analyze -> reconcile with the stored findings -> persist the changes -> publish events.
+ *
+ * Persisting is optimistic: the scan reads the account's findings, reconciles, and commits on
+ * condition that nothing changed since it read. When another scan (or a remediation) changed the
+ * account in between, it reads again and reconciles against what is now stored, so two scans
+ * racing on one account end where one scan would. A scan of data older than what is stored
+ * (an old export) changes nothing and is recorded as superseded.
+ */
+
+export const SCAN_EVENT_VERSION = 1;
+export const DEFAULT_RESOLVED_TTL_DAYS = 90;
+
+/** What the collect step produced: the raw documents, and where they came from. */
+export interface CollectedInput {
+  raw: RawAccountData;
+  /** `live`: read from AWS now; `export`: an export directory (an absent optional file was not read). */
+  origin: 'live' | 'export';
+  /** Requests sent by a live collection, by operation. */
+  apiCalls?: Record<string, number>;
+}
+
+/** An event for the bus (the EventBridge publisher takes these). */
+export interface ScanEvent {
+  detailType: 'FindingOpened' | 'FindingResolved' | 'ScanCompleted';
+  detail: { version: number } & Record<string, unknown>;
+  resources?: string[];
+}
+
+export interface ScanEventPublisher {
+  publish(events: readonly ScanEvent[]): Promise<EventsOutcome>;
+}
+
+export interface EventsOutcome {
+  events: number;
+  published: number;
+  failed: { detailType: string; errorCode: string; errorMessage?: string }[];
+  requests: number;
+  failedEntryCount: number;
+}
+
+export interface RunScanDeps {
+  collect(): Promise<CollectedInput>;
+  store: ScanStore;
+  /** Without a publisher, no events are sent. */
+  events?: ScanEventPublisher;
+  now(): Date;
+  /** Random suffix of the scan id (hex). */
+  randomSuffix(): string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RunScanOptions {
+  settings: ScanSettings;
+  /** Evaluate as of this instant; default the data's collection time, else now. */
+  asOf?: Date;
+  /** Resolved findings expire this many days after resolution. Default 90. */
+  resolvedTtlDays?: number;
+  /** Times the scan re-reads and reconciles after a concurrent change. Default 8. */
+  maxAttempts?: number;
+}
+
+export interface RunScanResult {
+  scanId: string;
+  accountId: string;
+  outcome: ScanRecord['outcome'];
+  /** What the analysis found (every current finding, coverage, counts). */
+  report: AnalysisReport;
+  /** The stored scan record. */
+  record: ScanRecord;
+  /** Changes this scan wrote. */
+  changes: FindingChange[];
+  /** Open findings absent from this scan but kept open, because their input was not fully read. */
+  held: HeldFinding[];
+  /** Stored items that could not be read, and events that could not be sent. */
+  warnings: string[];
+  /** Store requests and write units this scan used. */
+  writes: StoreStats;
+  events?: EventsOutcome;
+}
+
+/** The scan cannot be stored (no account id) or kept losing to concurrent writers. */
+export class RunScanError extends Error {
+  override readonly name = 'RunScanError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+const DAY_MS = 86_400_000;
+
+export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promise<RunScanResult> {
+  const startedAt = deps.now();
+  const input = await deps.collect();
+  const report = analyzeAccount(input.raw, {
+    settings: options.settings,
+    ...(options.asOf ? { asOf: options.asOf } : {}),
+    now: startedAt,
+  });
+  const accountId = report.summary.accountId;
+  if (!ACCOUNT_ID.test(accountId)) {
+    throw new RunScanError(
+      `the scanned data names no account id (got "${accountId}"), so its findings cannot be stored; add account.json to the export`,
+    );
+  }
+  const asOf = new Date(report.summary.evaluatedAt);
+  const scanId = makeScanId(startedAt, deps.randomSuffix());
+  const ttlDays = options.resolvedTtlDays ?? DEFAULT_RESOLVED_TTL_DAYS;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const disabled = new Set(options.settings.disabledRules);
+  const coverage = {
+    rules: RULES.filter((rule) => !disabled.has(rule.meta.id)).map((rule) => ({ id: rule.meta.id })),
+    gaps: report.coverage,
+    unread: unreadDataSets(input),
+  };
+  const statsBefore = deps.store.stats();
+
+  const applied: FindingChange[] = [];
+  let record: ScanRecord | undefined;
+  let last: ReconcileResult | undefined;
+  let warnings: string[] = [];
+  for (let attempt = 1; !record; attempt++) {
+    const loaded = await deps.store.loadAccount(accountId);
+    warnings = loaded.malformed.map(describeMalformed);
+    const base = {
+      scanId,
+      accountId,
+      origin: input.origin,
+      startedAt,
+      asOf,
+      report,
+      apiCalls: input.apiCalls ?? {},
+      warnings,
+      attempts: attempt,
+    };
+    if (loaded.state && Date.parse(loaded.state.observedAt) > asOf.getTime()) {
+      const superseded = scanRecord({
+        ...base,
+        finishedAt: deps.now(),
+        outcome: 'superseded',
+        changes: applied,
+      });
+      await deps.store.recordScan(superseded);
+      record = superseded;
+      break;
+    }
+    const now = deps.now();
+    last = reconcile(report.findings, loaded.findings, {
+      scanId,
+      now,
+      asOf,
+      ttlDays,
+      coverage,
+      unreadable: new Set(loaded.malformed.flatMap((item) => (item.findingId ? [item.findingId] : []))),
+    });
+    const candidate = scanRecord({
+      ...base,
+      finishedAt: now,
+      outcome: 'completed',
+      changes: [...applied, ...last.changes],
+      unchanged: last.unchanged,
+      held: last.held,
+    });
+    const commit = await deps.store.commitScan({
+      accountId,
+      ...(loaded.state ? { expected: loaded.state } : {}),
+      asOf,
+      now,
+      changes: last.changes,
+      scanRecord: candidate,
+    });
+    applied.push(...commit.applied);
+    if (commit.outcome === 'committed') {
+      record = candidate;
+      break;
+    }
+    if (attempt >= maxAttempts) {
+      // What was written stays written and is announced; the next scan completes the rest.
+      await publish(deps, findingEvents(applied, scanId, accountId));
+      throw new RunScanError(
+        `scan ${scanId} of account ${accountId} could not be stored: the account kept changing during ${attempt} attempts`,
+      );
+    }
+    await sleep(Math.min(5000, 100 * 2 ** (attempt - 1)) + Math.floor(Math.random() * 100));
+  }
+
+  const writes = diffStats(deps.store.stats(), statsBefore);
+  const events = await publish(deps, [
+    ...findingEvents(applied, scanId, accountId),
+    scanCompletedEvent(record, writes),
+  ]);
+  if (events) {
+    for (const failed of events.failed) {
+      warnings.push(`event ${failed.detailType} was not published: ${failed.errorCode}`);
+    }
+  }
+  return {
+    scanId,
+    accountId,
+    outcome: record.outcome,
+    report,
+    record,
+    changes: applied,
+    held: last?.held ?? [],
+    warnings,
+    writes,
+    ...(events ? { events } : {}),
+  };
+}
+
+/**
+ * Data sets the scan did not read at all. An export may leave out optional files; a live
+ * collection reads everything (what fails is a coverage gap), but leaves out service-last-accessed
+ * data when no principal needed it.
+ */
+export function unreadDataSets(input: CollectedInput): DataSet[] {
+  const { raw } = input;
+  const unread: DataSet[] = [];
+  if (raw.authorizationDetails.length === 0) unread.push('authorization-details');
+  if (raw.credentialReport === undefined) unread.push('credential-report');
+  if (raw.accessKeys === undefined) unread.push('access-keys');
+  if (raw.secrets === undefined) unread.push('secrets');
+  if (raw.secretPolicies === undefined) unread.push('secret-policies');
+  if (raw.serverCertificates === undefined) unread.push('server-certificates');
+  if (raw.serviceLastAccessed === undefined && input.origin === 'export')
+    unread.push('service-last-accessed');
+  return unread;
+}
+
+interface RecordInput {
+  scanId: string;
+  accountId: string;
+  origin: CollectedInput['origin'];
+  outcome: ScanRecord['outcome'];
+  startedAt: Date;
+  finishedAt: Date;
+  asOf: Date;
+  report: AnalysisReport;
+  changes: readonly FindingChange[];
+  unchanged?: number;
+  held?: readonly HeldFinding[];
+  apiCalls: Record<string, number>;
+  warnings: readonly string[];
+  attempts: number;
+}
+
+function scanRecord(input: RecordInput): ScanRecord {
+  const { summary, coverage } = input.report;
+  const changes = Object.fromEntries(CHANGE_KINDS.map((kind) => [kind, 0])) as Record<ChangeKind, number>;
+  for (const change of input.changes) changes[change.kind]++;
+  const held = input.held ?? [];
+  return {
+    scanId: input.scanId,
+    accountId: input.accountId,
+    outcome: input.outcome,
+    origin: input.origin,
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    evaluatedAt: input.asOf.toISOString(),
+    findings: {
+      total: summary.total,
+      bySeverity: { ...summary.bySeverity },
+      suppressed: summary.suppressed,
+      errors: summary.errors,
+    },
+    changes,
+    unchanged: input.unchanged ?? 0,
+    held: held.length,
+    heldFindingIds: held.slice(0, SCAN_RECORD_LIMITS.heldFindingIds).map((finding) => finding.id),
+    coverageGapCount: coverage.length,
+    coverageGaps: coverage.slice(0, SCAN_RECORD_LIMITS.coverageGaps).map((gap) => ({
+      arn: gap.arn,
+      source: gap.source,
+      category: gap.category,
+      reason: gap.reason.slice(0, 500),
+      ...(gap.detail !== undefined ? { detail: gap.detail.slice(0, 500) } : {}),
+    })),
+    apiCalls: {
+      total: Object.values(input.apiCalls).reduce((sum, count) => sum + count, 0),
+      byOperation: { ...input.apiCalls },
+    },
+    warnings: input.warnings.slice(0, SCAN_RECORD_LIMITS.warnings),
+    attempts: input.attempts,
+    ttl: Math.floor((input.finishedAt.getTime() + SCAN_RECORD_TTL_DAYS * DAY_MS) / 1000),
+  };
+}
+
+function describeMalformed(item: MalformedItem): string {
+  const what = item.findingId ? `finding ${item.findingId}` : `item ${item.key.PK} / ${item.key.SK}`;
+  return `stored ${what} is malformed and was left as it is: ${item.issues.slice(0, 3).join('; ')}`;
+}
+
+// ------------------------------------------------------------------------------------------ events
+
+/** Detail of a finding event larger than this loses its evidence (EventBridge takes 256 KB per request). */
+const MAX_DETAIL_BYTES = 200_000;
+
+const OPENING_CHANGES: ReadonlySet<ChangeKind> = new Set(['opened', 'reopened', 'unsuppressed']);
+
+export function findingEvents(
+  changes: readonly FindingChange[],
+  scanId: string,
+  accountId: string,
+): ScanEvent[] {
+  const events: ScanEvent[] = [];
+  for (const change of changes) {
+    if (OPENING_CHANGES.has(change.kind)) {
+      events.push(findingEvent('FindingOpened', change, scanId, accountId));
+    } else if (change.kind === 'resolved') {
+      events.push(findingEvent('FindingResolved', change, scanId, accountId));
+    }
+  }
+  return events;
+}
+
+function findingEvent(
+  detailType: 'FindingOpened' | 'FindingResolved',
+  change: FindingChange,
+  scanId: string,
+  accountId: string,
+): ScanEvent {
+  const detail = {
+    version: SCAN_EVENT_VERSION,
+    scanId,
+    accountId,
+    change: change.kind,
+    finding: eventFinding(change.after),
+  };
+  if (Buffer.byteLength(JSON.stringify(detail)) > MAX_DETAIL_BYTES) {
+    detail.finding = { ...detail.finding, evidence: { truncated: 'the evidence is too large for an event' } };
+  }
+  return { detailType, detail, resources: [change.after.resourceArn] };
+}
+
+function eventFinding(finding: StoredFinding): Record<string, unknown> {
+  return {
+    id: finding.id,
+    ruleId: finding.ruleId,
+    title: finding.title,
+    status: finding.status,
+    severity: finding.severity,
+    baseSeverity: finding.baseSeverity,
+    riskScore: finding.riskScore,
+    resourceType: finding.resourceType,
+    resourceArn: finding.resourceArn,
+    ...(finding.subResource !== undefined ? { subResource: finding.subResource } : {}),
+    ...(finding.region !== undefined ? { region: finding.region } : {}),
+    reason: finding.reason,
+    evidence: finding.evidence,
+    compliance: finding.compliance,
+    remediation: finding.remediation,
+    result: finding.result,
+    firstSeenAt: finding.firstSeenAt,
+    reopenCount: finding.reopenCount,
+    ...(finding.resolvedAt !== undefined ? { resolvedAt: finding.resolvedAt } : {}),
+  };
+}
+
+export function scanCompletedEvent(record: ScanRecord, writes: StoreStats): ScanEvent {
+  return {
+    detailType: 'ScanCompleted',
+    detail: {
+      version: SCAN_EVENT_VERSION,
+      scanId: record.scanId,
+      accountId: record.accountId,
+      outcome: record.outcome,
+      origin: record.origin,
+      startedAt: record.startedAt,
+      finishedAt: record.finishedAt,
+      evaluatedAt: record.evaluatedAt,
+      findings: record.findings,
+      changes: record.changes,
+      unchanged: record.unchanged,
+      held: record.held,
+      coverageGaps: record.coverageGapCount,
+      apiCalls: record.apiCalls.total,
+      writes: { requests: writes.writeRequests, items: writes.itemWrites, estimatedWcu: writes.estimatedWcu },
+    },
+  };
+}
+
+async function publish(deps: RunScanDeps, events: ScanEvent[]): Promise<EventsOutcome | undefined> {
+  if (!deps.events || events.length === 0) return undefined;
+  return deps.events.publish(events);
+}
+
+function diffStats(after: StoreStats, before: StoreStats): StoreStats {
+  return {
+    writeRequests: after.writeRequests - before.writeRequests,
+    itemWrites: after.itemWrites - before.itemWrites,
+    consumedWcu: after.consumedWcu - before.consumedWcu,
+    estimatedWcu: after.estimatedWcu - before.estimatedWcu,
+    readRequests: after.readRequests - before.readRequests,
+    consumedRcu: after.consumedRcu - before.consumedRcu,
+  };
+}

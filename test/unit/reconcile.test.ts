@@ -1,0 +1,498 @@
+import { describe, expect, it } from 'vitest';
+import { type Finding, findingId } from '../../functions/core/finding';
+import {
+  type CoverageGapRef,
+  dataSetOfSource,
+  type FindingChange,
+  inputsOf,
+  type ReconcileOptions,
+  reconcile,
+  type ScanCoverage,
+  type StoredFinding,
+} from '../../functions/core/reconcile';
+import { RULES } from '../../functions/core/rules';
+
+const ACCOUNT = '111122223333';
+const ACCOUNT_ARN = `arn:aws:iam::${ACCOUNT}:root`;
+const NOW = new Date('2024-06-01T12:00:00.000Z');
+const EARLIER = '2024-05-01T12:00:00.000Z';
+const ALL_RULES: ScanCoverage['rules'] = RULES.map((rule) => ({ id: rule.meta.id }));
+
+function aFinding(overrides: Partial<Finding> = {}): Finding {
+  const ruleId = overrides.ruleId ?? 'role-unused';
+  const resourceArn = overrides.resourceArn ?? `arn:aws:iam::${ACCOUNT}:role/ci`;
+  return {
+    id: findingId(ACCOUNT, ruleId, resourceArn, overrides.subResource),
+    ruleId,
+    title: 'Roles are used within the unused-role window',
+    severity: 'medium',
+    baseSeverity: 'medium',
+    resourceType: 'role',
+    resourceArn,
+    accountId: ACCOUNT,
+    reason: 'Role ci was last used 120 days ago.',
+    evidence: { idleDays: 120 },
+    compliance: [{ framework: 'owasp-nhi-2025', control: 'NHI1' }],
+    remediation: { summary: 'Delete the role.', action: 'quarantine-role' },
+    result: 'fail',
+    riskScore: 310,
+    ...overrides,
+  };
+}
+
+function stored(finding: Finding, overrides: Partial<StoredFinding> = {}): StoredFinding {
+  return {
+    ...finding,
+    status: 'open',
+    firstSeenAt: EARLIER,
+    firstSeenScanId: '20240501T120000.000Z-aaaa0001',
+    lastChangedAt: EARLIER,
+    lastChangedScanId: '20240501T120000.000Z-aaaa0001',
+    reopenCount: 0,
+    version: 1,
+    ...overrides,
+  };
+}
+
+function options(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
+  return {
+    scanId: '20240601T120000.000Z-bbbb0002',
+    now: NOW,
+    asOf: NOW,
+    ttlDays: 30,
+    coverage: { rules: ALL_RULES, gaps: [] },
+    ...overrides,
+  };
+}
+
+function gap(overrides: Partial<CoverageGapRef> = {}): CoverageGapRef {
+  return {
+    arn: ACCOUNT_ARN,
+    source: 'iam:GetAccountAuthorizationDetails',
+    category: 'AccessDenied',
+    ...overrides,
+  };
+}
+
+const kinds = (changes: FindingChange[]) => changes.map((change) => change.kind);
+
+describe('reconcile', () => {
+  it('opens a finding seen for the first time, with version 1 and first-seen fields', () => {
+    const finding = aFinding();
+    const result = reconcile([finding], [], options());
+    expect(kinds(result.changes)).toEqual(['opened']);
+    const [change] = result.changes;
+    expect(change!.before).toBeUndefined();
+    expect(change!.after).toMatchObject({
+      id: finding.id,
+      status: 'open',
+      firstSeenAt: NOW.toISOString(),
+      firstSeenScanId: '20240601T120000.000Z-bbbb0002',
+      lastChangedScanId: '20240601T120000.000Z-bbbb0002',
+      reopenCount: 0,
+      version: 1,
+    });
+    expect(change!.after.ttl).toBeUndefined();
+    expect(result.unchanged).toBe(0);
+  });
+
+  it('dates sightings by the data (as-of) and writes by the scan time', () => {
+    const asOf = new Date('2024-05-20T00:00:00.000Z');
+    const [opened] = reconcile([aFinding()], [], options({ asOf })).changes;
+    expect(opened!.after.firstSeenAt).toBe(asOf.toISOString());
+    expect(opened!.after.lastChangedAt).toBe(NOW.toISOString());
+    const [resolved] = reconcile([], [stored(aFinding())], options({ asOf, ttlDays: 1 })).changes;
+    expect(resolved!.after.resolvedAt).toBe(asOf.toISOString());
+    expect(resolved!.after.ttl).toBe(NOW.getTime() / 1000 + 86_400);
+  });
+
+  it('writes nothing for a finding that still fails the same way, even with newer evidence', () => {
+    const finding = aFinding();
+    const today = aFinding({ evidence: { idleDays: 151 }, reason: 'Role ci was last used 151 days ago.' });
+    const result = reconcile([today], [stored(finding)], options());
+    expect(result.changes).toEqual([]);
+    expect(result.unchanged).toBe(1);
+    expect(result.held).toEqual([]);
+  });
+
+  it('resolves an open finding the scan no longer produces, with a TTL of ttlDays', () => {
+    const before = stored(aFinding());
+    const result = reconcile([], [before], options({ ttlDays: 30 }));
+    expect(kinds(result.changes)).toEqual(['resolved']);
+    const after = result.changes[0]!.after;
+    expect(after.status).toBe('resolved');
+    expect(after.resolvedAt).toBe(NOW.toISOString());
+    expect(after.resolvedScanId).toBe('20240601T120000.000Z-bbbb0002');
+    expect(after.ttl).toBe(NOW.getTime() / 1000 + 30 * 86_400);
+    expect(after.version).toBe(2);
+    expect(after.firstSeenAt).toBe(EARLIER);
+    expect(result.changes[0]!.before).toBe(before);
+  });
+
+  it('leaves a resolved finding alone while it keeps passing', () => {
+    const before = stored(aFinding(), { status: 'resolved', resolvedAt: EARLIER, ttl: 1 });
+    const result = reconcile([], [before], options());
+    expect(result.changes).toEqual([]);
+    expect(result.held).toEqual([]);
+  });
+
+  it('reopens a resolved finding that fails again, keeping its first-seen time', () => {
+    const finding = aFinding();
+    const before = stored(finding, {
+      status: 'resolved',
+      resolvedAt: EARLIER,
+      resolvedScanId: 'x',
+      ttl: 1_720_000_000,
+      version: 2,
+    });
+    const result = reconcile([finding], [before], options());
+    expect(kinds(result.changes)).toEqual(['reopened']);
+    const after = result.changes[0]!.after;
+    expect(after).toMatchObject({
+      status: 'open',
+      firstSeenAt: EARLIER,
+      reopenedAt: NOW.toISOString(),
+      reopenCount: 1,
+      version: 3,
+    });
+    expect(after.resolvedAt).toBeUndefined();
+    expect(after.resolvedScanId).toBeUndefined();
+    expect(after.ttl).toBeUndefined();
+  });
+
+  it('records a severity change with the new severity, reason and evidence', () => {
+    const before = stored(aFinding({ severity: 'medium' }));
+    const raised = aFinding({
+      severity: 'high',
+      reason: 'Admin role ci was last used 120 days ago.',
+      riskScore: 450,
+    });
+    const result = reconcile([raised], [before], options());
+    expect(kinds(result.changes)).toEqual(['severity-changed']);
+    expect(result.changes[0]!.after).toMatchObject({
+      status: 'open',
+      severity: 'high',
+      reason: 'Admin role ci was last used 120 days ago.',
+      riskScore: 450,
+      version: 2,
+    });
+  });
+
+  it('holds back a severity decrease when the finding input had a coverage gap', () => {
+    const before = stored(aFinding({ severity: 'high' }));
+    const lowered = aFinding({ severity: 'medium' });
+    const coverage = { rules: ALL_RULES, gaps: [gap()] };
+    expect(reconcile([lowered], [before], options({ coverage })).changes).toEqual([]);
+    expect(kinds(reconcile([lowered], [before], options()).changes)).toEqual(['severity-changed']);
+  });
+
+  describe('suppression', () => {
+    const exemption = { reason: 'break-glass role', owner: 'secops', expires: '2024-12-31' };
+
+    it('stores a new finding covered by an exemption as suppressed', () => {
+      const result = reconcile([aFinding({ suppression: exemption })], [], options());
+      expect(kinds(result.changes)).toEqual(['suppressed']);
+      expect(result.changes[0]!.after).toMatchObject({
+        status: 'suppressed',
+        suppression: exemption,
+        suppressedAt: NOW.toISOString(),
+      });
+    });
+
+    it('suppresses an open finding once an exemption covers it', () => {
+      const before = stored(aFinding());
+      const result = reconcile([aFinding({ suppression: exemption })], [before], options());
+      expect(kinds(result.changes)).toEqual(['suppressed']);
+      expect(result.changes[0]!.after.status).toBe('suppressed');
+      expect(result.changes[0]!.after.suppression).toEqual(exemption);
+    });
+
+    it('writes nothing while the same exemption keeps covering the finding', () => {
+      const before = stored(aFinding({ suppression: exemption }), { status: 'suppressed' });
+      const result = reconcile([aFinding({ suppression: exemption })], [before], options());
+      expect(result.changes).toEqual([]);
+      expect(result.unchanged).toBe(1);
+    });
+
+    it('records a changed exemption (new expiry) on a suppressed finding', () => {
+      const before = stored(aFinding({ suppression: exemption }), { status: 'suppressed' });
+      const extended = { ...exemption, expires: '2025-06-30' };
+      const result = reconcile([aFinding({ suppression: extended })], [before], options());
+      expect(kinds(result.changes)).toEqual(['suppression-changed']);
+      expect(result.changes[0]!.after.suppression).toEqual(extended);
+    });
+
+    it('lifts the suppression when the exemption expired and the finding still fails', () => {
+      // The engine no longer applies an expired exemption: the finding comes without suppression.
+      const before = stored(aFinding({ suppression: { ...exemption, expires: '2024-05-31' } }), {
+        status: 'suppressed',
+      });
+      const result = reconcile([aFinding()], [before], options());
+      expect(kinds(result.changes)).toEqual(['unsuppressed']);
+      expect(result.changes[0]!.after.status).toBe('open');
+      expect(result.changes[0]!.after.suppression).toBeUndefined();
+    });
+
+    it('resolves a suppressed finding that passes', () => {
+      const before = stored(aFinding({ suppression: exemption }), { status: 'suppressed' });
+      const result = reconcile([], [before], options());
+      expect(kinds(result.changes)).toEqual(['resolved']);
+    });
+
+    it('keeps a suppressed finding without expiry suppressed while the scan cannot check it', () => {
+      const open = { ...exemption, expires: '2099-12-31' };
+      const before = stored(aFinding({ suppression: open }), { status: 'suppressed' });
+      const coverage = { rules: ALL_RULES, gaps: [gap()] };
+      const result = reconcile([], [before], options({ coverage }));
+      expect(result.changes).toEqual([]);
+      expect(result.held.map((held) => held.id)).toEqual([before.id]);
+    });
+
+    it('lifts an expired suppression on a finding the scan cannot check', () => {
+      const before = stored(aFinding({ suppression: { ...exemption, expires: '2024-05-31' } }), {
+        status: 'suppressed',
+      });
+      const coverage = { rules: ALL_RULES, gaps: [gap()] };
+      const result = reconcile([], [before], options({ coverage }));
+      expect(kinds(result.changes)).toEqual(['unsuppressed']);
+      expect(result.changes[0]!.after.status).toBe('open');
+      expect(result.held.map((held) => held.id)).toEqual([before.id]);
+    });
+
+    it('treats a date-only expiry as lasting through that day', () => {
+      const before = stored(aFinding({ suppression: { ...exemption, expires: '2024-06-01' } }), {
+        status: 'suppressed',
+      });
+      const coverage = { rules: ALL_RULES, gaps: [gap()] };
+      expect(reconcile([], [before], options({ coverage })).changes).toEqual([]);
+      const nextDay = new Date('2024-06-02T00:00:00Z');
+      expect(kinds(reconcile([], [before], options({ coverage, asOf: nextDay })).changes)).toEqual([
+        'unsuppressed',
+      ]);
+    });
+  });
+
+  describe('remediated findings', () => {
+    const remediatedAt = '2024-05-20T00:00:00.000Z';
+
+    it('stay remediated while the rule passes', () => {
+      const before = stored(aFinding(), { status: 'remediated', remediatedAt, remediationRequestId: 'r-1' });
+      expect(reconcile([], [before], options()).changes).toEqual([]);
+    });
+
+    it('stay remediated when the failing data predates the remediation', () => {
+      const before = stored(aFinding(), { status: 'remediated', remediatedAt, remediationRequestId: 'r-1' });
+      const result = reconcile([aFinding()], [before], options({ asOf: new Date('2024-05-19T00:00:00Z') }));
+      expect(result.changes).toEqual([]);
+    });
+
+    it('reopen when they fail again on data newer than the remediation', () => {
+      const before = stored(aFinding(), { status: 'remediated', remediatedAt, remediationRequestId: 'r-1' });
+      const result = reconcile([aFinding()], [before], options());
+      expect(kinds(result.changes)).toEqual(['reopened']);
+      expect(result.changes[0]!.after.remediatedAt).toBeUndefined();
+      expect(result.changes[0]!.after.reopenCount).toBe(1);
+    });
+  });
+
+  describe('coverage: absence is never health', () => {
+    const role = stored(aFinding());
+
+    it('does not resolve a finding whose data set had an account-wide gap', () => {
+      const coverage = { rules: ALL_RULES, gaps: [gap()] };
+      const result = reconcile([], [role], options({ coverage }));
+      expect(result.changes).toEqual([]);
+      expect(result.held).toEqual([
+        {
+          id: role.id,
+          ruleId: 'role-unused',
+          resourceArn: role.resourceArn,
+          reason: expect.stringContaining('iam:GetAccountAuthorizationDetails'),
+        },
+      ]);
+    });
+
+    it('resolves it when the gap is in a data set the rule does not read', () => {
+      const coverage = {
+        rules: ALL_RULES,
+        gaps: [gap({ source: 'secretsmanager:ListSecrets', detail: 'eu-west-1' })],
+      };
+      expect(kinds(reconcile([], [role], options({ coverage })).changes)).toEqual(['resolved']);
+    });
+
+    it('holds only the findings of the resource a resource-level gap is about', () => {
+      const other = stored(aFinding({ resourceArn: `arn:aws:iam::${ACCOUNT}:role/deploy` }));
+      const coverage = {
+        rules: ALL_RULES,
+        gaps: [gap({ arn: role.resourceArn, category: 'Malformed', source: 'authorization-details.json' })],
+      };
+      const result = reconcile([], [role, other], options({ coverage }));
+      expect(result.changes.map((change) => change.after.id)).toEqual([other.id]);
+      expect(result.held.map((held) => held.id)).toEqual([role.id]);
+    });
+
+    it('holds every principal finding when a managed policy could not be read', () => {
+      const coverage = {
+        rules: ALL_RULES,
+        gaps: [gap({ arn: `arn:aws:iam::${ACCOUNT}:policy/Deploy`, category: 'Malformed' })],
+      };
+      const admin = stored(aFinding({ ruleId: 'standing-admin', severity: 'critical' }));
+      expect(reconcile([], [admin], options({ coverage })).changes).toEqual([]);
+    });
+
+    it('does not resolve findings of a rule that was not evaluated (disabled)', () => {
+      const coverage = { rules: ALL_RULES.filter((rule) => rule.id !== 'role-unused'), gaps: [] };
+      const result = reconcile([], [role], options({ coverage }));
+      expect(result.changes).toEqual([]);
+      expect(result.held[0]!.reason).toBe('rule role-unused was not evaluated in this scan');
+    });
+
+    it('does not resolve findings whose data set was not read at all', () => {
+      const secret = stored(
+        aFinding({
+          ruleId: 'secret-rotation-disabled',
+          resourceType: 'secret',
+          resourceArn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:db-AbCdEf`,
+          region: 'us-east-1',
+        }),
+      );
+      const coverage = { rules: ALL_RULES, gaps: [], unread: ['secrets' as const] };
+      const result = reconcile([], [secret], options({ coverage }));
+      expect(result.changes).toEqual([]);
+      expect(result.held[0]!.reason).toBe('secrets was not read in this scan');
+    });
+
+    it('holds secrets only in the region whose listing failed', () => {
+      const secretIn = (region: string) =>
+        stored(
+          aFinding({
+            ruleId: 'secret-rotation-disabled',
+            resourceType: 'secret',
+            resourceArn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:db-AbCdEf`,
+            region,
+          }),
+        );
+      const [east, west] = [secretIn('us-east-1'), secretIn('eu-west-1')];
+      const coverage = {
+        rules: ALL_RULES,
+        gaps: [gap({ source: 'secretsmanager:ListSecrets', detail: 'eu-west-1', category: 'AccessDenied' })],
+      };
+      const result = reconcile([], [east, west], options({ coverage }));
+      expect(result.changes.map((change) => change.after.id)).toEqual([east.id]);
+      expect(result.held.map((held) => held.id)).toEqual([west.id]);
+    });
+
+    it('holds a secret policy finding when that secret policy could not be read', () => {
+      const arn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:db-AbCdEf`;
+      const finding = stored(
+        aFinding({
+          ruleId: 'secret-policy-public',
+          resourceType: 'secret',
+          resourceArn: arn,
+          region: 'us-east-1',
+        }),
+      );
+      const rotation = stored(
+        aFinding({
+          ruleId: 'secret-rotation-disabled',
+          resourceType: 'secret',
+          resourceArn: arn,
+          region: 'us-east-1',
+        }),
+      );
+      const coverage = {
+        rules: ALL_RULES,
+        gaps: [gap({ arn, source: 'secretsmanager:GetResourcePolicy', category: 'AccessDenied' })],
+      };
+      const result = reconcile([], [finding, rotation], options({ coverage }));
+      expect(result.held.map((held) => held.id)).toEqual([finding.id]);
+      expect(result.changes.map((change) => change.after.id)).toEqual([rotation.id]);
+    });
+
+    it('holds an access key finding named by key id when the key listing failed for its user', () => {
+      const user = `arn:aws:iam::${ACCOUNT}:user/ci`;
+      const byId = stored(
+        aFinding({
+          ruleId: 'access-key-unused',
+          resourceType: 'access-key',
+          resourceArn: user,
+          subResource: 'AKIAEXAMPLE1',
+        }),
+      );
+      const bySlot = stored(
+        aFinding({
+          ruleId: 'access-key-not-rotated',
+          resourceType: 'access-key',
+          resourceArn: user,
+          subResource: 'slot-2',
+        }),
+      );
+      const coverage = { rules: ALL_RULES, gaps: [gap({ arn: user, source: 'iam:ListAccessKeys' })] };
+      const result = reconcile([], [byId, bySlot], options({ coverage }));
+      expect(result.held.map((held) => held.id)).toEqual([byId.id]);
+      expect(result.changes.map((change) => change.after.id)).toEqual([bySlot.id]);
+    });
+
+    it('resolves a coverage-gap finding once the gap is gone, even with other gaps present', () => {
+      const gapFinding = stored(
+        aFinding({
+          ruleId: 'scan-coverage-gap',
+          resourceType: 'coverage-gap',
+          resourceArn: ACCOUNT_ARN,
+          subResource: 'iam:ListServerCertificates',
+        }),
+      );
+      const coverage = { rules: ALL_RULES, gaps: [gap()] };
+      expect(kinds(reconcile([], [gapFinding], options({ coverage })).changes)).toEqual(['resolved']);
+    });
+
+    it('holds everything when a gap comes from an unknown source', () => {
+      const coverage = { rules: ALL_RULES, gaps: [gap({ source: 'something:Else' })] };
+      expect(reconcile([], [role], options({ coverage })).held).toHaveLength(1);
+    });
+
+    it('ignores gaps in the account metadata', () => {
+      const coverage = { rules: ALL_RULES, gaps: [gap({ source: 'account.json', category: 'Malformed' })] };
+      expect(kinds(reconcile([], [role], options({ coverage })).changes)).toEqual(['resolved']);
+    });
+  });
+
+  it('skips findings whose stored record could not be read, and never resolves them', () => {
+    const finding = aFinding();
+    const other = aFinding({ resourceArn: `arn:aws:iam::${ACCOUNT}:role/deploy` });
+    const result = reconcile([finding], [], options({ unreadable: new Set([finding.id, other.id]) }));
+    expect(result.changes).toEqual([]);
+    expect(result.skipped).toEqual([{ id: finding.id, reason: 'the stored record could not be read' }]);
+  });
+
+  it('orders changes by finding id and counts each finding once', () => {
+    const a = aFinding({ resourceArn: `arn:aws:iam::${ACCOUNT}:role/a` });
+    const b = aFinding({ resourceArn: `arn:aws:iam::${ACCOUNT}:role/b` });
+    const result = reconcile([b, a, b], [], options());
+    expect(result.changes.map((change) => change.after.id)).toEqual([a.id, b.id].sort());
+  });
+});
+
+describe('coverage inputs', () => {
+  it('maps API operations and export files to data sets', () => {
+    expect(dataSetOfSource('iam:GetCredentialReport')).toBe('credential-report');
+    expect(dataSetOfSource('credential-report.csv')).toBe('credential-report');
+    expect(dataSetOfSource('secret-policies.json')).toBe('secret-policies');
+    expect(dataSetOfSource('iam:GenerateServiceLastAccessedDetails')).toBe('service-last-accessed');
+    expect(dataSetOfSource('s3:ListBuckets')).toBeUndefined();
+  });
+
+  it('names the data sets of each kind of finding', () => {
+    expect(inputsOf({ ruleId: 'unused-service-permissions', resourceType: 'role' }).sort()).toEqual([
+      'authorization-details',
+      'service-last-accessed',
+    ]);
+    expect(inputsOf({ ruleId: 'password-unused', resourceType: 'user' }).sort()).toEqual([
+      'authorization-details',
+      'credential-report',
+    ]);
+    expect(
+      inputsOf({ ruleId: 'access-key-unused', resourceType: 'access-key', subResource: 'slot-1' }),
+    ).toEqual(['credential-report']);
+  });
+});

@@ -1,0 +1,288 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readExportDirectory } from '../../functions/adapters/export-reader';
+import type {
+  AccountState,
+  CommitInput,
+  CommitResult,
+  LoadedAccount,
+  ScanRecord,
+  ScanStore,
+  StoreStats,
+} from '../../functions/core/findings-table';
+import type { RawAccountData } from '../../functions/core/raw';
+import type { StoredFinding } from '../../functions/core/reconcile';
+import { DEFAULT_SETTINGS } from '../../functions/core/settings';
+import {
+  type CollectedInput,
+  type EventsOutcome,
+  RunScanError,
+  runScan,
+  type ScanEvent,
+  unreadDataSets,
+} from '../../functions/use-cases/run-scan';
+
+/**
+ * An in-memory store with the commit semantics of the DynamoDB one: a commit applies only if the
+ * account state is still the one the scan read.
+ */
+class MemoryStore implements ScanStore {
+  state: AccountState | undefined;
+  readonly findings = new Map<string, StoredFinding>();
+  readonly records: ScanRecord[] = [];
+  commits = 0;
+  /** Called before each commit: a concurrent writer can change the store here. */
+  beforeCommit: (() => void) | undefined;
+
+  async loadAccount(): Promise<LoadedAccount> {
+    return {
+      ...(this.state ? { state: structuredClone(this.state) } : {}),
+      findings: [...this.findings.values()].map((f) => structuredClone(f)),
+      malformed: [],
+    };
+  }
+
+  async commitScan(input: CommitInput): Promise<CommitResult> {
+    this.commits++;
+    this.beforeCommit?.();
+    if ((this.state?.sequence ?? -1) !== (input.expected?.sequence ?? -1)) {
+      return { outcome: 'conflict', applied: [] };
+    }
+    for (const change of input.changes) this.findings.set(change.after.id, change.after);
+    this.records.push(input.scanRecord);
+    this.state = {
+      accountId: input.accountId,
+      sequence: (this.state?.sequence ?? 0) + (input.changes.length > 0 ? 1 : 0),
+      observedAt: input.asOf.toISOString(),
+      latestScanId: input.scanRecord.scanId,
+      updatedAt: input.now.toISOString(),
+    };
+    return { outcome: 'committed', applied: [...input.changes] };
+  }
+
+  async recordScan(record: ScanRecord): Promise<void> {
+    this.records.push(record);
+  }
+
+  stats(): StoreStats {
+    return {
+      writeRequests: this.commits,
+      itemWrites: 0,
+      consumedWcu: 0,
+      estimatedWcu: 0,
+      readRequests: 0,
+      consumedRcu: 0,
+    };
+  }
+}
+
+class RecordedEvents {
+  readonly sent: ScanEvent[] = [];
+  failing = false;
+  async publish(events: readonly ScanEvent[]): Promise<EventsOutcome> {
+    this.sent.push(...events);
+    const failed = this.failing
+      ? events.map((e) => ({ detailType: e.detailType, errorCode: 'InternalFailure' }))
+      : [];
+    return {
+      events: events.length,
+      published: events.length - failed.length,
+      failed,
+      requests: 1,
+      failedEntryCount: failed.length,
+    };
+  }
+}
+
+const NOW = new Date('2025-06-03T00:00:00.000Z');
+let demo: RawAccountData;
+
+beforeAll(async () => {
+  demo = await readExportDirectory('examples/demo-account');
+});
+
+function deps(
+  store: MemoryStore,
+  raw: RawAccountData,
+  events?: RecordedEvents,
+  origin: CollectedInput['origin'] = 'export',
+) {
+  let n = 0;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    deps: {
+      collect: async () => ({ raw, origin }),
+      store,
+      ...(events ? { events } : {}),
+      now: () => NOW,
+      randomSuffix: () => `beef${String(++n).padStart(4, '0')}`,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+      },
+    },
+  };
+}
+
+describe('runScan', () => {
+  it('stores every finding of a first scan and announces each opened one, then the scan', async () => {
+    const store = new MemoryStore();
+    const events = new RecordedEvents();
+    const result = await runScan(deps(store, demo, events).deps, { settings: DEFAULT_SETTINGS });
+
+    expect(result.outcome).toBe('completed');
+    expect(result.accountId).toBe('111122223333');
+    expect(result.scanId).toBe('20250603T000000.000Z-beef0001');
+    expect(store.findings.size).toBe(result.report.findings.length);
+    expect(result.record.changes.opened + result.record.changes.suppressed).toBe(
+      result.report.findings.length,
+    );
+    expect(result.record).toMatchObject({
+      outcome: 'completed',
+      origin: 'export',
+      evaluatedAt: '2025-06-02T08:00:00.000Z',
+      coverageGapCount: result.report.coverage.length,
+      attempts: 1,
+      unchanged: 0,
+    });
+    expect(result.record.findings.total).toBe(result.report.summary.total);
+
+    const types = events.sent.map((e) => e.detailType);
+    expect(types.filter((t) => t === 'FindingOpened')).toHaveLength(result.record.changes.opened);
+    expect(types.at(-1)).toBe('ScanCompleted');
+    const opened = events.sent[0]!;
+    expect(opened.detail).toMatchObject({
+      version: 1,
+      scanId: result.scanId,
+      accountId: '111122223333',
+      change: 'opened',
+    });
+    expect(opened.resources).toEqual([(opened.detail.finding as { resourceArn: string }).resourceArn]);
+    expect(events.sent.at(-1)!.detail).toMatchObject({
+      version: 1,
+      scanId: result.scanId,
+      outcome: 'completed',
+    });
+  });
+
+  it('changes nothing on a rescan of the same data', async () => {
+    const store = new MemoryStore();
+    await runScan(deps(store, demo).deps, { settings: DEFAULT_SETTINGS });
+    const before = structuredClone([...store.findings.values()]);
+    const events = new RecordedEvents();
+    const result = await runScan(deps(store, demo, events).deps, { settings: DEFAULT_SETTINGS });
+    expect(result.changes).toEqual([]);
+    expect(result.record.unchanged).toBe(before.length);
+    expect([...store.findings.values()]).toEqual(before);
+    expect(events.sent.map((e) => e.detailType)).toEqual(['ScanCompleted']);
+  });
+
+  it('holds secret findings open when a rescanned export has no secrets.json', async () => {
+    const store = new MemoryStore();
+    await runScan(deps(store, demo).deps, { settings: DEFAULT_SETTINGS });
+    const { secrets: _secrets, ...withoutSecrets } = demo;
+    const result = await runScan(deps(store, withoutSecrets).deps, { settings: DEFAULT_SETTINGS });
+    const secretIds = [...store.findings.values()]
+      .filter((f) => f.resourceType === 'secret')
+      .map((f) => f.id);
+    expect(secretIds.length).toBeGreaterThan(0);
+    expect(result.held.map((h) => h.id).sort()).toEqual([...secretIds].sort());
+    expect(result.record.heldFindingIds.sort()).toEqual([...secretIds].sort());
+    expect(result.changes.filter((c) => c.kind === 'resolved')).toEqual([]);
+    expect(secretIds.every((id) => store.findings.get(id)!.status === 'open')).toBe(true);
+  });
+
+  it('re-reads and reconciles again when the account changed between its read and its commit', async () => {
+    const store = new MemoryStore();
+    const run = deps(store, demo);
+    store.beforeCommit = () => {
+      // Another scan commits first.
+      store.state = {
+        accountId: '111122223333',
+        sequence: 7,
+        observedAt: '2025-06-01T00:00:00.000Z',
+        updatedAt: '',
+      };
+      store.beforeCommit = undefined;
+    };
+    const result = await runScan(run.deps, { settings: DEFAULT_SETTINGS });
+    expect(result.record.attempts).toBe(2);
+    expect(store.commits).toBe(2);
+    expect(run.sleeps).toHaveLength(1);
+    expect(store.findings.size).toBe(result.report.findings.length);
+  });
+
+  it('gives up after maxAttempts conflicts, naming the scan and account', async () => {
+    const store = new MemoryStore();
+    let sequence = 0;
+    store.beforeCommit = () => {
+      store.state = {
+        accountId: '111122223333',
+        sequence: ++sequence,
+        observedAt: '2025-06-01T00:00:00.000Z',
+        updatedAt: '',
+      };
+    };
+    await expect(
+      runScan(deps(store, demo).deps, { settings: DEFAULT_SETTINGS, maxAttempts: 3 }),
+    ).rejects.toThrow(
+      new RunScanError(
+        'scan 20250603T000000.000Z-beef0001 of account 111122223333 could not be stored: the account kept changing during 3 attempts',
+      ),
+    );
+    expect(store.commits).toBe(3);
+  });
+
+  it('records a scan of data older than what is stored as superseded, changing nothing', async () => {
+    const store = new MemoryStore();
+    store.state = {
+      accountId: '111122223333',
+      sequence: 3,
+      observedAt: '2025-06-10T00:00:00.000Z',
+      updatedAt: '',
+    };
+    const events = new RecordedEvents();
+    const result = await runScan(deps(store, demo, events).deps, { settings: DEFAULT_SETTINGS });
+    expect(result.outcome).toBe('superseded');
+    expect(store.commits).toBe(0);
+    expect(store.findings.size).toBe(0);
+    expect(store.records.map((r) => r.outcome)).toEqual(['superseded']);
+    expect(events.sent.map((e) => e.detailType)).toEqual(['ScanCompleted']);
+  });
+
+  it('reports events that could not be published as warnings, without failing the scan', async () => {
+    const store = new MemoryStore();
+    const events = new RecordedEvents();
+    events.failing = true;
+    const result = await runScan(deps(store, demo, events).deps, { settings: DEFAULT_SETTINGS });
+    expect(result.outcome).toBe('completed');
+    expect(result.warnings).toContain('event ScanCompleted was not published: InternalFailure');
+    expect(result.events?.failed).toHaveLength(events.sent.length);
+  });
+
+  it('refuses to store data that names no account', async () => {
+    const raw: RawAccountData = {
+      authorizationDetails: [{ UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] }],
+      credentialReport: 'user,arn,user_creation_time\n',
+      coverageGaps: [],
+      sources: demo.sources,
+    };
+    const store = new MemoryStore();
+    await expect(runScan(deps(store, raw).deps, { settings: DEFAULT_SETTINGS })).rejects.toBeInstanceOf(
+      RunScanError,
+    );
+    expect(store.commits).toBe(0);
+  });
+});
+
+describe('unreadDataSets', () => {
+  it('names the optional documents an export left out', () => {
+    const { secrets: _s, serverCertificates: _c, ...raw } = demo;
+    expect(unreadDataSets({ raw, origin: 'export' })).toEqual(['secrets', 'server-certificates']);
+  });
+
+  it('does not count service-last-accessed data a live collection did not need', () => {
+    const { serviceLastAccessed: _sla, ...raw } = demo;
+    expect(unreadDataSets({ raw, origin: 'live' })).toEqual([]);
+    expect(unreadDataSets({ raw, origin: 'export' })).toEqual(['service-last-accessed']);
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseScanFunctionConfig,
+  SCAN_FUNCTION_ENV,
+  ScanConfigError,
+} from '../../functions/core/scan-function-config';
+import { DEFAULT_SETTINGS } from '../../functions/core/settings';
+
+const REQUIRED = { FINDINGS_TABLE_NAME: 'findings', EVENT_BUS_NAME: 'posture' };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseScanFunctionConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScanConfigError);
+    return (error as ScanConfigError).issues;
+  }
+  throw new Error('expected the environment to be rejected');
+}
+
+describe('parseScanFunctionConfig', () => {
+  it('exports the variable names the stack sets', () => {
+    expect(SCAN_FUNCTION_ENV).toEqual({
+      findingsTableName: 'FINDINGS_TABLE_NAME',
+      eventBusName: 'EVENT_BUS_NAME',
+      secretsRegions: 'SECRETS_REGIONS',
+      scanSettings: 'SCAN_SETTINGS',
+      resolvedTtlDays: 'RESOLVED_TTL_DAYS',
+    });
+  });
+
+  it('reads the required variables and defaults the rest', () => {
+    expect(parseScanFunctionConfig(REQUIRED)).toEqual({
+      findingsTableName: 'findings',
+      eventBusName: 'posture',
+      settings: DEFAULT_SETTINGS,
+    });
+  });
+
+  it('reads regions, settings and the resolved TTL', () => {
+    const config = parseScanFunctionConfig({
+      ...REQUIRED,
+      SECRETS_REGIONS: 'eu-west-1, us-east-1,eu-west-1',
+      SCAN_SETTINGS: JSON.stringify({ thresholds: { roleUnusedDays: 30 }, disabledRules: ['secret-unused'] }),
+      RESOLVED_TTL_DAYS: '14',
+    });
+    expect(config.secretsRegions).toEqual(['eu-west-1', 'us-east-1']);
+    expect(config.settings.thresholds.roleUnusedDays).toBe(30);
+    expect(config.settings.thresholds.accessKeyUnusedDays).toBe(45);
+    expect(config.settings.disabledRules).toEqual(['secret-unused']);
+    expect(config.resolvedTtlDays).toBe(14);
+    expect(parseScanFunctionConfig({ ...REQUIRED, SECRETS_REGIONS: 'all' }).secretsRegions).toBe('all');
+  });
+
+  it.each([
+    [{}, ['FINDINGS_TABLE_NAME: is required', 'EVENT_BUS_NAME: is required']],
+    [{ ...REQUIRED, FINDINGS_TABLE_NAME: '  ' }, ['FINDINGS_TABLE_NAME: is required']],
+    [
+      { ...REQUIRED, SECRETS_REGIONS: 'eu-west-1,mars' },
+      [
+        'SECRETS_REGIONS: "mars" is not a region name; use a comma-separated list like us-east-1,eu-west-1, or all',
+      ],
+    ],
+    [{ ...REQUIRED, SCAN_SETTINGS: '{nope' }, ['SCAN_SETTINGS: is not valid JSON']],
+    [
+      { ...REQUIRED, SCAN_SETTINGS: '{"thresholds":{"roleUnusedDays":0}}' },
+      ['SCAN_SETTINGS.thresholds.roleUnusedDays: Too small: expected number to be >=1'],
+    ],
+    [{ ...REQUIRED, RESOLVED_TTL_DAYS: 'soon' }, ['RESOLVED_TTL_DAYS: must be a whole number of days']],
+    [{ ...REQUIRED, RESOLVED_TTL_DAYS: '0' }, ['RESOLVED_TTL_DAYS: must be at least 1 day']],
+  ])('names the variable that is wrong: %j', (env, expected) => {
+    expect(problems(env as Record<string, string>)).toEqual(expected);
+  });
+});

@@ -1,0 +1,105 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetAccountAuthorizationDetailsCommand } from '@aws-sdk/client-iam';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ACCOUNT_ID, mocks, resetMocks, stubHealthyAccount } from './collector-fixtures';
+
+const documents = mockClient(DynamoDBDocumentClient);
+const eventBridge = mockClient(EventBridgeClient);
+const saved = { ...process.env };
+
+const ENV = {
+  AWS_REGION: 'eu-west-1',
+  FINDINGS_TABLE_NAME: 'findings-table',
+  EVENT_BUS_NAME: 'posture-bus',
+  SECRETS_REGIONS: 'eu-west-1,us-east-1',
+  SCAN_SETTINGS: JSON.stringify({ disabledRules: ['unused-service-permissions'] }),
+  RESOLVED_TTL_DAYS: '30',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+/** A fresh module: configuration and clients are built on its first invocation. */
+async function loadHandler() {
+  vi.resetModules();
+  return (await import('../../functions/handlers/scan')).handler;
+}
+
+beforeEach(() => {
+  resetMocks();
+  documents.reset();
+  eventBridge.reset();
+  process.env = { ...saved, ...ENV };
+});
+
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+describe('scan handler', () => {
+  it('scans the account, stores the findings in the configured table and publishes to the bus', async () => {
+    stubHealthyAccount();
+    documents.on(GetCommand).resolves({});
+    documents.on(QueryCommand).resolves({ Items: [] });
+    documents.on(TransactWriteCommand).resolves({});
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map(() => ({ EventId: 'e' })),
+    }));
+    const handler = await loadHandler();
+
+    const outcome = await handler();
+
+    expect(outcome).toMatchObject({ accountId: ACCOUNT_ID, outcome: 'completed', eventsFailed: 0 });
+    expect(outcome.findings).toBeGreaterThan(0);
+    expect(mocks.iam.commandCalls(GetAccountAuthorizationDetailsCommand).length).toBeGreaterThan(0);
+    const writes = documents
+      .commandCalls(TransactWriteCommand)
+      .map((call) => call.args[0].input.TransactItems!);
+    const puts = writes.flat().filter((item) => item.Put?.Item?.itemType === 'finding');
+    expect(puts.length).toBe(outcome.opened);
+    expect(puts.every((item) => item.Put!.TableName === 'findings-table')).toBe(true);
+    expect(puts.every((item) => item.Put!.Item!.accountId === ACCOUNT_ID)).toBe(true);
+    expect(outcome.writeRequests).toBe(writes.length);
+
+    const entries = eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries!);
+    expect(
+      entries.every((entry) => entry.Source === 'iam-posture' && entry.EventBusName === 'posture-bus'),
+    ).toBe(true);
+    expect(entries.filter((entry) => entry.DetailType === 'FindingOpened')).toHaveLength(outcome.opened);
+    expect(entries.at(-1)!.DetailType).toBe('ScanCompleted');
+  });
+
+  it('parses its configuration once: later invocations keep the first values', async () => {
+    stubHealthyAccount();
+    documents.on(GetCommand).resolves({});
+    documents.on(QueryCommand).resolves({ Items: [] });
+    documents.on(TransactWriteCommand).resolves({});
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    const handler = await loadHandler();
+    await handler();
+    process.env.FINDINGS_TABLE_NAME = 'another-table';
+    documents.resetHistory();
+    await handler();
+    const tables = documents
+      .commandCalls(TransactWriteCommand)
+      .flatMap((call) => call.args[0].input.TransactItems!)
+      .map((item) => (item.Put ?? item.Update)!.TableName);
+    expect(new Set(tables)).toEqual(new Set(['findings-table']));
+  });
+
+  it('fails on a bad variable, naming it, before calling AWS', async () => {
+    process.env.SCAN_SETTINGS = '{"thresholds":{"roleUnusedDays":1000}}';
+    const handler = await loadHandler();
+    await expect(handler()).rejects.toThrow(
+      'invalid scan function environment: SCAN_SETTINGS.thresholds.roleUnusedDays: Too big: expected number to be <=365',
+    );
+    expect(mocks.iam.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(0);
+  });
+});

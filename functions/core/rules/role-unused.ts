@@ -1,3 +1,5 @@
+import type { RoleSnapshot } from '../model';
+import { QUARANTINE_POLICY_NAME } from '../remediation/catalog';
 import { daysBetween, defineRule, notApplicable, pass } from '../rule';
 
 export const roleUnused = defineRule(
@@ -7,7 +9,7 @@ export const roleUnused = defineRule(
     resourceKinds: ['role'],
     severity: 'medium',
     description:
-      'A role that has not been assumed for the configured window (default 90 days), or has no recorded use and is older than the window. A role idle for exactly the window fails; roles younger than the window and service-linked roles are not evaluated.',
+      'A role that has not been assumed for the configured window (default 90 days), or has no recorded use and is older than the window. A role idle for exactly the window fails; roles younger than the window and service-linked roles are not evaluated. A role quarantined by iam-posture (its deny-all inline policy in place) passes: it can no longer act.',
     risk: 'A stale role is a standing access path nobody watches: its trust policy and permissions still work for whoever can assume it.',
     remediation: {
       summary:
@@ -27,6 +29,7 @@ export const roleUnused = defineRule(
   },
   (role, ctx) => {
     if (role.path.startsWith('/aws-service-role/')) return notApplicable('service-linked role');
+    if (isQuarantined(role)) return pass;
     const window = ctx.thresholds.roleUnusedDays;
     const ageDays = daysBetween(role.createdAt, ctx.now);
     if (ageDays < window) return notApplicable('role is younger than the window');
@@ -58,3 +61,17 @@ export const roleUnused = defineRule(
     };
   },
 );
+
+/** True when the role carries iam-posture's quarantine policy denying every action on every resource. */
+function isQuarantined(role: RoleSnapshot): boolean {
+  const policy = role.inlinePolicies.find((p) => p.name === QUARANTINE_POLICY_NAME);
+  return (
+    policy?.document.statements.some(
+      (s) =>
+        s.effect === 'Deny' &&
+        s.conditions.length === 0 &&
+        s.actions?.includes('*') === true &&
+        s.resources?.includes('*') === true,
+    ) === true
+  );
+}

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import {
+  QUARANTINE_POLICY_DOCUMENT,
+  QUARANTINE_POLICY_NAME,
+} from '../../../functions/core/remediation/catalog';
 import { roleUnused } from '../../../functions/core/rules/role-unused';
-import { aContext, aRole, daysAgo } from '../../support/builders';
+import { aContext, aPolicy, aRole, daysAgo } from '../../support/builders';
 
 const ctx = aContext();
 
@@ -31,6 +35,22 @@ describe('role-unused', () => {
     ],
   ] as const)('%s -> %s', (_label, overrides, status) => {
     expect(roleUnused.evaluate(aRole(overrides), ctx).status).toBe(status);
+  });
+
+  it('passes a stale role quarantined with the deny-all policy, and only that policy', () => {
+    const stale = { createdAt: daysAgo(400), lastUsedAt: daysAgo(200) };
+    const quarantine = {
+      name: QUARANTINE_POLICY_NAME,
+      document: aPolicy([...QUARANTINE_POLICY_DOCUMENT.Statement]),
+    };
+    expect(roleUnused.evaluate(aRole({ ...stale, inlinePolicies: [quarantine] }), ctx).status).toBe('pass');
+    const sameNameButNarrow = {
+      name: QUARANTINE_POLICY_NAME,
+      document: aPolicy([{ Effect: 'Deny', Action: 's3:*', Resource: '*' }]),
+    };
+    expect(roleUnused.evaluate(aRole({ ...stale, inlinePolicies: [sameNameButNarrow] }), ctx).status).toBe(
+      'fail',
+    );
   });
 
   it('names the role and gives the dates', () => {

@@ -44,6 +44,11 @@ const SECTIONS = {
       'API calls and wall time of a live collection from moto (2,000 roles, 500 users, 800 keys, 300 secrets) vs. a per-entity scanner',
     run: benchApiCalls,
   },
+  privilege: {
+    description:
+      'privilege analyzer and privilege rules on a synthetic inventory of 100,000 identities (time, CPU, peak RSS)',
+    run: benchPrivilege,
+  },
   dynamo: {
     description:
       'DynamoDB write requests and write units of a first scan, an unchanged rescan and 10 deleted roles, 2,000-role account (moto)',
@@ -204,34 +209,34 @@ async function benchBundleSection(context) {
 }
 
 /** scripts/bench-api-calls.ts: seeds a local moto server, collects it, prints its table and a JSON line. */
-async function benchApiCalls(context) {
-  const result = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/bench-api-calls.ts'],
-    { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  if (result.status !== 0) {
-    throw new Error(`scripts/bench-api-calls.ts exited with ${result.status}:\n${result.stderr}`);
-  }
-  const lines = result.stdout.trim().split('\n');
-  const json = lines.pop();
-  console.log(lines.join('\n'));
-  if (context.json) console.log(json);
+function benchApiCalls(context) {
+  return runTsBenchmark('scripts/bench-api-calls.ts', context);
 }
 
-async function benchDynamo(context) {
-  const result = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/bench-dynamo.ts'],
-    { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  if (result.status !== 0) {
-    throw new Error(`scripts/bench-dynamo.ts exited with ${result.status}:\n${result.stderr}`);
-  }
+/** scripts/bench-dynamo.ts: first scan, unchanged rescan and a small change against moto's DynamoDB. */
+function benchDynamo(context) {
+  return runTsBenchmark('scripts/bench-dynamo.ts', context);
+}
+
+/** scripts/bench-privilege.ts: the privilege analyzer and the three privilege rules on 100,000 identities. */
+function benchPrivilege(context) {
+  return runTsBenchmark('scripts/bench-privilege.ts', context);
+}
+
+/** Runs a TypeScript benchmark that prints a readable report and a JSON line last. */
+async function runTsBenchmark(script, context) {
+  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (result.status !== 0) throw new Error(`${script} exited with ${result.status}:\n${result.stderr}`);
   const lines = result.stdout.trim().split('\n');
   const json = lines.pop();
-  console.log(lines.join('\n'));
-  if (context.json) console.log(json);
+  if (lines.length > 0) console.log(lines.join('\n'));
+  else console.log(json);
+  if (context.json && lines.length > 0) console.log(json);
 }
 
 // ------------------------------------------------------------------------------------- helpers

@@ -6,9 +6,11 @@ import { DataKey } from './constructs/data-key';
 import { FindingsEventBus } from './constructs/findings-event-bus';
 import { FindingsTable } from './constructs/findings-table';
 import { OperationalAlarms } from './constructs/operational-alarms';
+import { ownRolesPattern, Remediation } from './constructs/remediation';
 import { ScanFunction } from './constructs/scan-function';
 import { ScanSchedule } from './constructs/scan-schedule';
 import { ScannerRole } from './constructs/scanner-role';
+import { SlackApproval } from './constructs/slack-approval';
 
 export interface IamPostureStackProps extends StackProps {
   config: DeployConfig;
@@ -31,6 +33,9 @@ export class IamPostureStack extends Stack {
   readonly scannerRole: ScannerRole;
   readonly scan: ScanFunction;
   readonly schedule: ScanSchedule;
+  /** Slack approval and remediation: deployed when `slackChannelId` is set. */
+  readonly slack?: SlackApproval;
+  readonly remediation?: Remediation;
 
   constructor(scope: Construct, id: string, props: IamPostureStackProps) {
     super(scope, id, {
@@ -87,5 +92,38 @@ export class IamPostureStack extends Stack {
       this.dataKey.key.keyArn,
       'KMS key encrypting the findings table and the alarm topic',
     );
+
+    const channelId = props.config.slackChannelId;
+    if (channelId) {
+      const slack = new SlackApproval(this, 'Slack', {
+        table: this.findings,
+        bus: this.events.bus,
+        config: props.config,
+        channelId,
+        ownArns: [ownRolesPattern(this)],
+      });
+      const remediation = new Remediation(this, 'Remediation', {
+        table: this.findings,
+        bus: this.events.bus,
+        config: props.config,
+        slack: { botToken: slack.botToken, channelId },
+      });
+      this.slack = slack;
+      this.remediation = remediation;
+      this.alarms.watchFunction(slack.interaction, 'SlackInteraction');
+      this.alarms.watchFunction(slack.notify, 'SlackNotify');
+      this.alarms.watchDeadLetterQueue(slack.notifyDeadLetterQueue, 'SlackNotify');
+      this.alarms.watchFunction(remediation.function, 'Remediation');
+      this.alarms.watchDeadLetterQueue(remediation.deadLetterQueue, 'Remediation');
+      output('SlackInteractionUrl', slack.interactionUrl.url, 'Slack app Interactivity Request URL');
+      output('SlackSigningSecretArn', slack.signingSecret.secretArn, 'Store the Slack signing secret here');
+      output('SlackBotTokenSecretArn', slack.botToken.secretArn, 'Store the Slack bot token (xoxb-...) here');
+      output('RemediationFunctionName', remediation.function.functionName, 'Executes approved remediations');
+      output(
+        'RemediationRoleArn',
+        remediation.role.roleArn,
+        'Role holding exactly the remediation catalog actions',
+      );
+    }
   }
 }

@@ -53,6 +53,9 @@ describe('verifySlackSignature', () => {
 
   it('rejects a signature made with another secret', () => {
     const forged = signSlackRequest('another-secret', String(now), body);
-    expect(verifySlackSignature(request({ signature: forged }))).toEqual({ valid: false, reason: 'bad-signature' });
+    expect(verifySlackSignature(request({ signature: forged }))).toEqual({
+      valid: false,
+      reason: 'bad-signature',
+    });
   });
 });

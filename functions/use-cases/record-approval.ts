@@ -1,0 +1,275 @@
+import type { Approver } from '../core/deploy-config';
+import { isExpired, type RemediationRequest } from '../core/remediation/request';
+import { authorizeApprover, type SlackUser, slackActor } from '../core/slack/approvers';
+import { parseInteraction, type SlackInteraction } from '../core/slack/interaction';
+import type { RequestMessageOptions } from '../core/slack/messages';
+import { type SignatureVerdict, verifySlackSignature } from '../core/slack/signature';
+import type { ApprovalNotifier, RemediationEvents, RemediationRequestStore } from './remediation-ports';
+
+/**
+ * A click on a request message's button, as Slack posts it to the interaction endpoint:
+ * verify the signature, parse, authorize the person, look the request up, and move it with one
+ * conditional write (`pending -> approved` or `rejected`), then hand off through an event that
+ * carries only the request id. No IAM call is made here: the endpoint answers well within Slack's
+ * 3 seconds, and the remediation function does the work.
+ *
+ * A replayed or double click acts once: the second conditional write finds the request decided.
+ * Whatever is refused leaves the request as it was, and the person gets an ephemeral reason.
+ */
+
+export interface InteractionHttpRequest {
+  /** Header names in lower case. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /** The body exactly as received, as bytes (a base64 Function URL body decoded first). */
+  rawBody: Buffer;
+}
+
+export type InteractionOutcome =
+  | 'bad-signature'
+  | 'malformed'
+  | 'not-an-approver'
+  | 'requester'
+  | 'unknown-request'
+  | 'wrong-message'
+  | 'already-decided'
+  | 'expired'
+  | 'approved'
+  | 'rejected'
+  | 'rollback-requested'
+  | 'rollback-not-started'
+  | 'not-executed';
+
+export interface InteractionAnswer {
+  /** 401: not from Slack (signature, time, empty secret); 400: not a payload of ours; 200 otherwise. */
+  statusCode: 200 | 400 | 401;
+  outcome: InteractionOutcome;
+  /** The ephemeral text the person was shown, if any. */
+  text?: string;
+  /** Why a request was refused with 401 or 400 (for the log; never shown to the caller). */
+  detail?: string;
+  requestId?: string;
+  userId?: string;
+  /** Follow-up work that failed after the decision was recorded (event, message update, ephemeral). */
+  warnings: string[];
+}
+
+export interface InteractionNotifier extends Pick<ApprovalNotifier, 'tellUser'> {
+  updateRequest(request: RemediationRequest, options?: RequestMessageOptions): Promise<void>;
+}
+
+export interface RecordApprovalDeps {
+  /** The app's signing secret; an empty string when none is stored (every request is then refused). */
+  signingSecret: () => Promise<string>;
+  /** Who may decide; empty = nobody. */
+  approvers: readonly Approver[];
+  requests: RemediationRequestStore;
+  events: RemediationEvents;
+  notifier: InteractionNotifier;
+  now: () => Date;
+}
+
+const SIGNATURE_DETAIL: Record<Exclude<SignatureVerdict, { valid: true }>['reason'], string> = {
+  'empty-secret': 'no signing secret is stored',
+  'missing-header': 'the signature or timestamp header is missing',
+  'malformed-timestamp': 'the timestamp header is not a number of seconds',
+  stale: 'the timestamp is more than 5 minutes old',
+  future: 'the timestamp is more than 5 minutes ahead',
+  'bad-signature': 'the signature does not match the body',
+};
+
+export async function recordApproval(
+  http: InteractionHttpRequest,
+  deps: RecordApprovalDeps,
+): Promise<InteractionAnswer> {
+  const now = deps.now();
+  const verdict = verifySlackSignature({
+    signingSecret: await deps.signingSecret(),
+    timestamp: http.headers['x-slack-request-timestamp'],
+    signature: http.headers['x-slack-signature'],
+    rawBody: http.rawBody,
+    nowSeconds: Math.floor(now.getTime() / 1000),
+  });
+  if (!verdict.valid) {
+    return {
+      statusCode: 401,
+      outcome: 'bad-signature',
+      detail: SIGNATURE_DETAIL[verdict.reason],
+      warnings: [],
+    };
+  }
+  const parsed = parseInteraction(http.rawBody);
+  if (!parsed.ok) return { statusCode: 400, outcome: 'malformed', detail: parsed.reason, warnings: [] };
+  return new Click(parsed.interaction, deps, now).handle();
+}
+
+/** One verified, parsed click. */
+class Click {
+  private readonly warnings: string[] = [];
+  private readonly user: SlackUser;
+
+  constructor(
+    private readonly interaction: SlackInteraction,
+    private readonly deps: RecordApprovalDeps,
+    private readonly now: Date,
+  ) {
+    this.user = { teamId: interaction.teamId, userId: interaction.userId };
+  }
+
+  async handle(): Promise<InteractionAnswer> {
+    const { interaction, deps } = this;
+    // The allowlist is checked before anything is read: strangers learn nothing about requests.
+    const allowed = authorizeApprover(this.user, deps.approvers);
+    if (!allowed.allowed) return this.refuse('not-an-approver', allowed.message);
+
+    const request = await deps.requests.get(interaction.requestId);
+    if (!request) {
+      return this.refuse(
+        'unknown-request',
+        'This remediation request is unknown to iam-posture; nothing was changed.',
+      );
+    }
+    const asRequester = authorizeApprover(this.user, deps.approvers, request.requestedBy);
+    if (!asRequester.allowed) return this.refuse('requester', asRequester.message);
+    if (
+      request.slack &&
+      (request.slack.channel !== interaction.channelId || request.slack.ts !== interaction.messageTs)
+    ) {
+      return this.refuse(
+        'wrong-message',
+        'This button is not on the message of that request; nothing was changed.',
+      );
+    }
+    return interaction.action === 'undo' ? this.undo(request) : this.decide(request);
+  }
+
+  private async decide(request: RemediationRequest): Promise<InteractionAnswer> {
+    const { deps } = this;
+    if (request.state !== 'pending') return this.alreadyDecided(request);
+    const at = this.now.toISOString();
+    if (isExpired(request, this.now)) {
+      const expired = await deps.requests.transition(request.requestId, 'pending', 'expired', {
+        outcomeReason: `Nobody decided before ${request.expiresAt}.`,
+      });
+      if (!expired) return this.alreadyDecided((await deps.requests.get(request.requestId)) ?? request);
+      await this.updateMessage(expired);
+      return this.refuse(
+        'expired',
+        'This request expired before it was decided; nothing was changed.',
+        expired,
+      );
+    }
+
+    const actor = slackActor(this.user);
+    if (this.interaction.action === 'reject') {
+      const rejected = await deps.requests.transition(request.requestId, 'pending', 'rejected', {
+        rejectedBy: actor,
+        decidedAt: at,
+      });
+      if (!rejected) return this.alreadyDecided((await deps.requests.get(request.requestId)) ?? request);
+      await this.updateMessage(rejected);
+      return this.done('rejected', rejected);
+    }
+
+    const approved = await deps.requests.transition(request.requestId, 'pending', 'approved', {
+      approvedBy: actor,
+      approvedAt: at,
+      decidedAt: at,
+    });
+    if (!approved) return this.alreadyDecided((await deps.requests.get(request.requestId)) ?? request);
+    // The message first: the remediation function updates it next, and must not be overwritten.
+    await this.updateMessage(approved);
+    try {
+      await deps.events.publish('RemediationApproved', { requestId: approved.requestId });
+    } catch (error) {
+      this.warnings.push(`publishing RemediationApproved failed: ${describe(error)}`);
+      await this.tell(
+        'Your approval is recorded, but the remediation could not be started. Ask an operator to check the iam-posture logs.',
+      );
+    }
+    return this.done('approved', approved);
+  }
+
+  private async undo(request: RemediationRequest): Promise<InteractionAnswer> {
+    if (request.state !== 'executed') {
+      return this.refuse(
+        'not-executed',
+        `Only an executed remediation can be undone; this one is ${request.state}. Nothing was changed.`,
+        request,
+      );
+    }
+    const actor = slackActor(this.user);
+    // The message first (the rollback updates it when done), then the hand-off.
+    await this.updateMessage(request, { rollbackRequestedBy: actor });
+    try {
+      await this.deps.events.publish('RollbackRequested', {
+        requestId: request.requestId,
+        requestedBy: actor,
+      });
+    } catch (error) {
+      this.warnings.push(`publishing RollbackRequested failed: ${describe(error)}`);
+      await this.updateMessage(request);
+      return this.refuse(
+        'rollback-not-started',
+        'The rollback could not be started; nothing was changed. Try again, or run iam-posture rollback.',
+        request,
+      );
+    }
+    return this.done('rollback-requested', request);
+  }
+
+  private async alreadyDecided(request: RemediationRequest): Promise<InteractionAnswer> {
+    return this.refuse(
+      'already-decided',
+      `This request is already ${request.state}; nothing more was done.`,
+      request,
+    );
+  }
+
+  /** A 200 answer with an ephemeral explanation; the request is as it was. */
+  private async refuse(
+    outcome: InteractionOutcome,
+    text: string,
+    request?: RemediationRequest,
+  ): Promise<InteractionAnswer> {
+    await this.tell(text);
+    return {
+      statusCode: 200,
+      outcome,
+      text,
+      requestId: request?.requestId ?? this.interaction.requestId,
+      userId: this.interaction.userId,
+      warnings: this.warnings,
+    };
+  }
+
+  private done(outcome: InteractionOutcome, request: RemediationRequest): InteractionAnswer {
+    return {
+      statusCode: 200,
+      outcome,
+      requestId: request.requestId,
+      userId: this.interaction.userId,
+      warnings: this.warnings,
+    };
+  }
+
+  private async tell(text: string): Promise<void> {
+    try {
+      await this.deps.notifier.tellUser(this.interaction.channelId, this.interaction.userId, text);
+    } catch (error) {
+      this.warnings.push(`the ephemeral message could not be sent: ${describe(error)}`);
+    }
+  }
+
+  private async updateMessage(request: RemediationRequest, options?: RequestMessageOptions): Promise<void> {
+    if (!request.slack) return;
+    try {
+      await this.deps.notifier.updateRequest(request, options);
+    } catch (error) {
+      this.warnings.push(`updating the Slack message failed: ${describe(error)}`);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

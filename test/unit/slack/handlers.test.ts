@@ -1,0 +1,328 @@
+import type { APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { findingItem } from '../../../functions/adapters/dynamo-findings-store';
+import { remediationRequestKey } from '../../../functions/core/findings-table';
+import type { StoredFinding } from '../../../functions/core/reconcile';
+import { type SlackServer, startSlackServer } from '../../support/slack-server';
+import { anAccessKey, daysAgo, findingFor } from '../remediation/builders';
+import {
+  APPROVER,
+  aRequest,
+  blockActions,
+  formBody,
+  REQUEST_ID,
+  SIGNING_SECRET,
+  signedHeaders,
+  TEAM,
+} from './fixtures';
+
+const SIGNING_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:IamPosture-SlackSigning-AbCdEf';
+const TOKEN_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:IamPosture-SlackBotToken-GhIjKl';
+const BOT_TOKEN = 'xoxb-unit-test-token';
+
+let slack: SlackServer;
+
+function env(): Record<string, string> {
+  return {
+    FINDINGS_TABLE_NAME: 'findings',
+    EVENT_BUS_NAME: 'iam-posture',
+    SLACK_SIGNING_SECRET_ARN: SIGNING_ARN,
+    SLACK_BOT_TOKEN_SECRET_ARN: TOKEN_ARN,
+    SLACK_CHANNEL_ID: 'C0CHANNEL1',
+    SLACK_APPROVERS: JSON.stringify([{ teamId: TEAM, userId: APPROVER }]),
+    SLACK_API_URL: slack.apiUrl,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIAUNITTEST00000000',
+    AWS_SECRET_ACCESS_KEY: 'unit-test-secret',
+    // Nothing listens there: a client that escaped the mocks fails instead of reaching AWS.
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  };
+}
+
+/** A fresh module graph (configuration is parsed once per module) with its SDK clients mocked. */
+async function load<T>(path: string) {
+  vi.resetModules();
+  const lib = await import('@aws-sdk/lib-dynamodb');
+  const sm = await import('@aws-sdk/client-secrets-manager');
+  const eb = await import('@aws-sdk/client-eventbridge');
+  const dynamo = mockClient(lib.DynamoDBDocumentClient);
+  const secrets = mockClient(sm.SecretsManagerClient);
+  const events = mockClient(eb.EventBridgeClient);
+  secrets.on(sm.GetSecretValueCommand, { SecretId: SIGNING_ARN }).resolves({ SecretString: SIGNING_SECRET });
+  secrets.on(sm.GetSecretValueCommand, { SecretId: TOKEN_ARN }).resolves({ SecretString: BOT_TOKEN });
+  events.on(eb.PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  const module = (await import(path)) as T;
+  return { module, dynamo, secrets, events, lib, sm, eb };
+}
+
+/** Everything the handler wrote to stdout and stderr while `work` ran. */
+async function captureOutput<T>(work: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const chunks: string[] = [];
+  const capture = (chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  };
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  try {
+    return { result: await work(), output: chunks.join('') };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+function urlEvent(
+  body: Buffer,
+  headers: Record<string, string>,
+  options: { base64?: boolean; method?: string } = {},
+) {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/',
+    rawQueryString: '',
+    headers,
+    body: options.base64 === false ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: options.base64 !== false,
+    requestContext: { http: { method: options.method ?? 'POST', path: '/' } },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+beforeAll(async () => {
+  slack = await startSlackServer();
+});
+afterAll(async () => {
+  await slack.stop();
+});
+beforeEach(() => {
+  slack.reset();
+  for (const [name, value] of Object.entries(env())) vi.stubEnv(name, value);
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+type InteractionModule = typeof import('../../../functions/handlers/slack-interaction');
+const INTERACTION = '../../../functions/handlers/slack-interaction';
+
+describe('slack-interaction handler', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const pendingItem = () => ({
+    ...aRequest({ expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
+    ...remediationRequestKey(REQUEST_ID),
+  });
+
+  it('decodes a base64 body, records the approval with a conditional write, and hands off the request id', async () => {
+    const { module, dynamo, events, lib, eb } = await load<InteractionModule>(INTERACTION);
+    dynamo.on(lib.GetCommand).resolves({ Item: pendingItem() });
+    dynamo.on(lib.UpdateCommand).callsFake((input) => ({
+      Attributes: {
+        ...pendingItem(),
+        state: 'approved',
+        version: 3,
+        ...input.ExpressionAttributeValues?.[':f0'],
+      },
+    }));
+    const body = formBody(blockActions());
+    const answer = await module.handler(urlEvent(body, signedHeaders(body, now())));
+
+    expect(answer).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '' });
+    const update = dynamo.commandCalls(lib.UpdateCommand)[0]!.args[0].input;
+    expect(update.ConditionExpression).toBe('attribute_exists(PK) AND #state = :from');
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':from': 'pending', ':to': 'approved' });
+    const put = events.commandCalls(eb.PutEventsCommand)[0]!.args[0].input.Entries![0]!;
+    expect(put).toMatchObject({
+      EventBusName: 'iam-posture',
+      Source: 'iam-posture',
+      DetailType: 'RemediationApproved',
+    });
+    expect(JSON.parse(put.Detail!)).toEqual({ version: 1, requestId: REQUEST_ID });
+    expect(slack.calls('chat.update')).toHaveLength(1);
+    expect(slack.calls('chat.update')[0]?.token).toBe(BOT_TOKEN);
+  });
+
+  it('accepts a body that is not base64-encoded', async () => {
+    const { module, dynamo, lib } = await load<InteractionModule>(INTERACTION);
+    dynamo.on(lib.GetCommand).resolves({});
+    const body = formBody(blockActions());
+    const answer = await module.handler(urlEvent(body, signedHeaders(body, now()), { base64: false }));
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body as string)).toEqual({
+      response_type: 'ephemeral',
+      text: 'This remediation request is unknown to iam-posture; nothing was changed.',
+    });
+  });
+
+  it('answers 401 to a bad signature without reading the table, and 405 to anything but POST', async () => {
+    const { module, dynamo, lib } = await load<InteractionModule>(INTERACTION);
+    const body = formBody(blockActions());
+    const forged = await module.handler(urlEvent(body, signedHeaders(body, now(), 'guessed')));
+    expect(forged).toEqual({
+      statusCode: 401,
+      headers: { 'content-type': 'text/plain' },
+      body: 'invalid request signature',
+    });
+    expect((await module.handler(urlEvent(body, {}, { method: 'GET' }))).statusCode).toBe(405);
+    expect(dynamo.commandCalls(lib.GetCommand)).toHaveLength(0);
+  });
+
+  it('answers 400 to a signed body that is not one of our clicks', async () => {
+    const { module } = await load<InteractionModule>(INTERACTION);
+    const body = Buffer.from('payload=%7B%22type%22%3A%22shortcut%22%7D');
+    const answer = await module.handler(urlEvent(body, signedHeaders(body, now())));
+    expect(answer).toEqual({
+      statusCode: 400,
+      headers: { 'content-type': 'text/plain' },
+      body: 'malformed interaction payload',
+    });
+  });
+
+  it('refuses everything while the signing secret still holds the stack’s placeholder', async () => {
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
+    const { module, secrets, sm } = await load<InteractionModule>(INTERACTION);
+    secrets.on(sm.GetSecretValueCommand, { SecretId: SIGNING_ARN }).resolves({
+      SecretString: '{"iamPosturePlaceholder":"Zm9vYmFy"}',
+    });
+    const body = formBody(blockActions());
+    const { result, output } = await captureOutput(() =>
+      module.handler(urlEvent(body, signedHeaders(body, now(), '{"iamPosturePlaceholder":"Zm9vYmFy"}'))),
+    );
+    expect(result.statusCode).toBe(401);
+    expect(output).toContain('slack signing secret is not set');
+    expect(output).toContain('no signing secret is stored');
+  });
+
+  it('answers 500 when the signing secret cannot be read', async () => {
+    const { module, secrets, sm } = await load<InteractionModule>(INTERACTION);
+    secrets
+      .on(sm.GetSecretValueCommand, { SecretId: SIGNING_ARN })
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const body = formBody(blockActions());
+    const { result } = await captureOutput(() => module.handler(urlEvent(body, signedHeaders(body, now()))));
+    expect(result).toEqual({
+      statusCode: 500,
+      headers: { 'content-type': 'text/plain' },
+      body: 'internal error',
+    });
+  });
+
+  it('never logs the body, the signature, the signing secret or the bot token', async () => {
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
+    const { module, dynamo, lib } = await load<InteractionModule>(INTERACTION);
+    dynamo.on(lib.GetCommand).resolves({ Item: pendingItem() });
+    dynamo
+      .on(lib.UpdateCommand)
+      .resolves({ Attributes: { ...pendingItem(), state: 'approved', version: 3 } });
+    const body = formBody(blockActions());
+    const headers = signedHeaders(body, now());
+    const forgedHeaders = signedHeaders(body, now(), 'guessed');
+    const { output } = await captureOutput(async () => {
+      await module.handler(urlEvent(body, headers));
+      await module.handler(urlEvent(body, forgedHeaders));
+      await module.handler(
+        urlEvent(Buffer.from('payload=%7B%7D'), signedHeaders(Buffer.from('payload=%7B%7D'), now())),
+      );
+    });
+    expect(output).toContain('slack interaction handled');
+    expect(output).toContain('slack interaction refused');
+    for (const secret of [
+      SIGNING_SECRET,
+      BOT_TOKEN,
+      headers['x-slack-signature']!,
+      forgedHeaders['x-slack-signature']!,
+      body.toString('utf8'),
+      body.toString('base64').slice(0, 40),
+      'legacy-verification-token',
+      'hooks.slack.com',
+    ]) {
+      expect(output).not.toContain(secret);
+    }
+  });
+});
+
+type NotifyModule = typeof import('../../../functions/handlers/notify');
+const NOTIFY = '../../../functions/handlers/notify';
+
+function findingOpened(detail: unknown, detailType = 'FindingOpened'): EventBridgeEvent<string, unknown> {
+  return {
+    version: '0',
+    id: 'e1',
+    'detail-type': detailType,
+    source: 'iam-posture',
+    account: '123456789012',
+    time: '2024-06-01T00:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail,
+  };
+}
+
+describe('notify handler', () => {
+  const key = anAccessKey({ keyId: 'AKIAEXAMPLEKEY000001', lastUsedAt: daysAgo(100) });
+  const finding = findingFor(key, 'access-key-unused');
+  const stored: StoredFinding = {
+    ...finding,
+    status: 'open',
+    firstSeenAt: '2024-06-01T00:00:00.000Z',
+    firstSeenScanId: '20240601T000000Z-abcd',
+    lastChangedAt: '2024-06-01T00:00:00.000Z',
+    lastChangedScanId: '20240601T000000Z-abcd',
+    reopenCount: 0,
+    version: 1,
+  };
+
+  it('reads the stored finding, opens a request and posts it to Slack', async () => {
+    const { module, dynamo, lib } = await load<NotifyModule>(NOTIFY);
+    const item = findingItem(stored);
+    dynamo.on(lib.QueryCommand).resolves({ Items: [{ PK: item.PK, SK: item.SK }] });
+    dynamo.on(lib.GetCommand).resolves({});
+    dynamo.on(lib.GetCommand, { Key: { PK: item.PK, SK: item.SK } }).resolves({ Item: item });
+    dynamo.on(lib.PutCommand).resolves({});
+    dynamo.on(lib.UpdateCommand).resolves({});
+    const { result } = await captureOutput(() =>
+      module.handler(
+        findingOpened({ version: 1, scanId: '20240601T000000Z-abcd', finding: { id: finding.id } }),
+      ),
+    );
+    expect(result).toEqual({ outcome: 'posted' });
+    const put = dynamo.commandCalls(lib.PutCommand)[0]!.args[0].input;
+    expect(put.ConditionExpression).toBe('attribute_not_exists(PK)');
+    expect(put.Item).toMatchObject({
+      state: 'pending',
+      findingId: finding.id,
+      requestedBy: { kind: 'system' },
+    });
+    const [post] = slack.calls('chat.postMessage');
+    expect(post?.token).toBe(BOT_TOKEN);
+    expect(post?.args.channel).toBe('C0CHANNEL1');
+    const update = dynamo.commandCalls(lib.UpdateCommand)[0]!.args[0].input;
+    expect(update.ExpressionAttributeValues?.[':slack']).toEqual({
+      channel: 'C0CHANNEL1',
+      ts: '1717200000.000100',
+    });
+  });
+
+  it('does nothing for a finding no longer stored', async () => {
+    const { module, dynamo, lib } = await load<NotifyModule>(NOTIFY);
+    dynamo.on(lib.QueryCommand).resolves({ Items: [] });
+    const { result } = await captureOutput(() =>
+      module.handler(findingOpened({ version: 1, scanId: 's', finding: { id: 'gone' } })),
+    );
+    expect(result).toEqual({ outcome: 'skipped' });
+    expect(slack.calls()).toEqual([]);
+  });
+
+  it('rejects events it does not handle, so they reach the dead-letter queue', async () => {
+    const { module } = await load<NotifyModule>(NOTIFY);
+    await expect(module.handler(findingOpened({ finding: { id: 'x' } }, 'FindingResolved'))).rejects.toThrow(
+      'unexpected event type FindingResolved',
+    );
+    await expect(module.handler(findingOpened({ finding: { id: 'x' } }))).rejects.toThrow(
+      'the event detail has no scan id or finding id',
+    );
+  });
+});

@@ -512,24 +512,19 @@ async function remediationDeps(
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
   });
-  const dynamo = new DynamoDBClient({
+  const awsConfig = {
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-  });
-  const findings = new DynamoFindingsStore(dynamo, options.table);
+  };
+  // One DynamoDB client per store: DynamoDBDocumentClient.from() keeps its translation options on
+  // the client it wraps, so stores sharing a client would read items with each other's options.
+  const findings = new DynamoFindingsStore(new DynamoDBClient(awsConfig), options.table);
   const publisher = options.eventBus
-    ? new EventBridgePublisher(
-        new EventBridgeClient({
-          ...(options.profile ? { profile: options.profile } : {}),
-          ...(options.region ? { region: options.region } : {}),
-          ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-        }),
-        { eventBusName: options.eventBus },
-      )
+    ? new EventBridgePublisher(new EventBridgeClient(awsConfig), { eventBusName: options.eventBus })
     : undefined;
   const deps: RemediationDeps = {
-    requests: new DynamoRemediationRequestStore(dynamo, options.table),
+    requests: new DynamoRemediationRequestStore(new DynamoDBClient(awsConfig), options.table),
     findings,
     reader: new AwsLiveStateReader(clients.iam, (region) => clients.secretsManager(region)),
     executor: new AwsRemediationExecutor(clients.iam, (region) => clients.secretsManager(region)),

@@ -66,7 +66,6 @@ function dependencies(): RemediationDeps {
   const config = parseRemediationFunctionConfig(process.env);
   clients ??= createAwsClients({});
   const aws = clients;
-  const dynamo = new DynamoDBClient({});
   const slack = config.slack;
   let notifier: SlackNotifier | undefined;
   if (slack) {
@@ -80,8 +79,10 @@ function dependencies(): RemediationDeps {
     });
   }
   deps = {
-    requests: new DynamoRemediationRequestStore(dynamo, config.findingsTableName),
-    findings: new DynamoFindingsStore(dynamo, config.findingsTableName),
+    // One DynamoDB client per store: DynamoDBDocumentClient.from() keeps its translation options on
+    // the client it wraps, so stores sharing a client would read items with each other's options.
+    requests: new DynamoRemediationRequestStore(new DynamoDBClient({}), config.findingsTableName),
+    findings: new DynamoFindingsStore(new DynamoDBClient({}), config.findingsTableName),
     reader: new AwsLiveStateReader(aws.iam, (region) => aws.secretsManager(region)),
     executor: new AwsRemediationExecutor(aws.iam, (region) => aws.secretsManager(region)),
     events: remediationEvents(
@@ -117,7 +118,9 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
     }
     const { requestId, requestedBy } = detail.data;
     return withRequestId(requestId, async () => {
-      const outcome = await rollbackRemediation(requestId, requestedBy as Actor, dependencies());
+      const outcome = await rollbackRemediation(requestId, requestedBy as Actor, dependencies(), {
+        accept: ['rollback-requested'],
+      });
       reportRollback(outcome);
       if (outcome.outcome === 'failed') {
         throw new RemediationFailedError(requestId, `${outcome.reason} ${outcome.problems.join('; ')}`);

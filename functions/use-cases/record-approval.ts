@@ -198,8 +198,18 @@ class Click {
       );
     }
     const actor = slackActor(this.user);
-    // The message first (the rollback updates it when done), then the hand-off.
-    await this.updateMessage(request, { rollbackRequestedBy: actor });
+    // The authorized request is recorded first: the remediation function rolls back only requests
+    // in state rollback-requested, so the event alone proves nothing.
+    const marked = await this.deps.requests.transition(request.requestId, 'executed', 'rollback-requested', {
+      rollbackRequestedBy: actor,
+      rollbackRequestedAt: this.now.toISOString(),
+    });
+    if (!marked) {
+      const current = await this.deps.requests.get(request.requestId);
+      return this.alreadyDecided(current ?? request);
+    }
+    // The message next (the rollback updates it when done), then the hand-off.
+    await this.updateMessage(marked);
     try {
       await this.deps.events.publish('RollbackRequested', {
         requestId: request.requestId,
@@ -207,14 +217,13 @@ class Click {
       });
     } catch (error) {
       this.warnings.push(`publishing RollbackRequested failed: ${describe(error)}`);
-      await this.updateMessage(request);
       return this.refuse(
         'rollback-not-started',
-        'The rollback could not be started; nothing was changed. Try again, or run iam-posture rollback.',
-        request,
+        `The rollback is recorded but could not be started; nothing was changed yet. Run iam-posture rollback ${marked.requestId}.`,
+        marked,
       );
     }
-    return this.done('rollback-requested', request);
+    return this.done('rollback-requested', marked);
   }
 
   private async alreadyDecided(request: RemediationRequest): Promise<InteractionAnswer> {

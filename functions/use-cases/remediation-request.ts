@@ -10,9 +10,10 @@ export const DEFAULT_REQUEST_TTL_HOURS = 24;
 export type ApprovablePlan = Extract<RemediationPlan, { outcome: 'plan' }>;
 
 /**
- * Re-reads the finding's resource and plans against what is there now. Both request paths (Slack
- * and the CLI) plan this way before a person sees the plan, and execution plans again after
- * approval.
+ * Re-reads the finding's resource and plans against what is there now: the CLI path plans this
+ * way before a person sees the plan. The Slack path plans from the finding's own data
+ * (`planFromFinding`, so the notify function needs no IAM access); execution always plans again
+ * from live state after approval and refuses when the steps differ.
  */
 export async function planFromLiveState(
   finding: Finding,

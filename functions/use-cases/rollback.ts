@@ -1,4 +1,4 @@
-import type { Actor, RemediationRequest, StepRecord } from '../core/remediation/request';
+import type { Actor, RemediationRequest, RequestState, StepRecord } from '../core/remediation/request';
 import { attempt, describeStep, eventDetail, notify } from './execute-remediation';
 import type {
   ApprovalNotifier,
@@ -17,6 +17,15 @@ export interface RollbackDeps {
   now: () => Date;
 }
 
+export interface RollbackOptions {
+  /**
+   * States a rollback may start from. The CLI (an operator with IAM credentials) accepts an executed
+   * request; the remediation function accepts only `rollback-requested`, recorded by an authorized
+   * Undo click, so an event on the bus cannot undo a remediation by itself.
+   */
+  accept: readonly RequestState[];
+}
+
 export type RollbackOutcome =
   | { outcome: 'rolled-back'; request: RemediationRequest; warnings: string[] }
   /** Nothing was done: the request is unknown or not in state `executed`. */
@@ -33,6 +42,7 @@ export async function rollbackRemediation(
   requestId: string,
   actor: Actor,
   deps: RollbackDeps,
+  options: RollbackOptions = { accept: ['executed', 'rollback-requested'] },
 ): Promise<RollbackOutcome> {
   const request = await deps.requests.get(requestId);
   if (!request)
@@ -41,11 +51,11 @@ export async function rollbackRemediation(
       requestId,
       reason: `No remediation request ${requestId} is recorded.`,
     };
-  if (request.state !== 'executed') {
+  if (!options.accept.includes(request.state)) {
     return {
       outcome: 'not-rolled-back',
       requestId,
-      reason: `Request ${requestId} is ${request.state}; only an executed request can be rolled back.`,
+      reason: `Request ${requestId} is ${request.state}; only a request that is ${options.accept.join(' or ')} can be rolled back.`,
     };
   }
   const records: StepRecord[] = (request.steps ?? []).map((record) => ({ ...record }));
@@ -78,7 +88,7 @@ export async function rollbackRemediation(
   }
 
   const at = deps.now();
-  const rolledBack = await deps.requests.transition(requestId, 'executed', 'rolled-back', {
+  const rolledBack = await deps.requests.transition(requestId, request.state, 'rolled-back', {
     steps: records,
     rolledBackAt: at.toISOString(),
     rolledBackBy: actor,

@@ -408,7 +408,7 @@ describe('recordApproval', () => {
     expect(w.iam.changes).toBe(0);
   });
 
-  it('asks for a rollback on Undo of an executed request, approver-checked, and leaves the state to the rollback', async () => {
+  it('records an approver-checked rollback request on Undo of an executed request, then hands off', async () => {
     await recordApproval(click(w), w.deps);
     await w.deliverApprovals();
     const executed = structuredClone(w.stored());
@@ -424,11 +424,17 @@ describe('recordApproval', () => {
       requestId: w.request.requestId,
       requestedBy: { kind: 'slack', id: OTHER_APPROVER, teamId: TEAM },
     });
-    expect(w.stored()).toEqual(executed);
-    expect(w.notifier.updates.at(-1)).toEqual({
-      state: 'executed',
-      options: { rollbackRequestedBy: { kind: 'slack', id: OTHER_APPROVER, teamId: TEAM } },
+    expect(w.stored()).toMatchObject({
+      ...executed,
+      state: 'rollback-requested',
+      rollbackRequestedBy: { kind: 'slack', id: OTHER_APPROVER, teamId: TEAM },
+      version: (executed?.version ?? 0) + 1,
     });
+    expect(w.notifier.updates.at(-1)).toEqual({ state: 'rollback-requested' });
+
+    const again = await recordApproval(click(w, { action: 'undo', userId: OTHER_APPROVER }), w.deps);
+    expect(again.outcome).not.toBe('rollback-requested');
+    expect(w.events.published).toHaveLength(2);
   });
 
   it('records the approval and tells the approver when the hand-off event cannot be published', async () => {
@@ -448,10 +454,9 @@ describe('recordApproval', () => {
     w.events.fail = true;
     const answer = await recordApproval(click(w, { action: 'undo' }), w.deps);
     expect(answer).toMatchObject({ statusCode: 200, outcome: 'rollback-not-started' });
-    expect(w.notifier.updates.slice(-2)).toEqual([
-      { state: 'executed', options: { rollbackRequestedBy: { kind: 'slack', id: APPROVER, teamId: TEAM } } },
-      { state: 'executed' },
-    ]);
+    expect(w.stored()?.state).toBe('rollback-requested');
+    expect(w.notifier.updates.at(-1)).toEqual({ state: 'rollback-requested' });
+    expect(w.notifier.ephemerals.at(-1)?.text).toMatch(/iam-posture rollback/);
   });
 
   it('still approves when the Slack message cannot be updated, and reports it', async () => {

@@ -318,7 +318,10 @@ function evaluate(rule: Rule, snapshot: Snapshot, ctx: PlanContext): RuleResult 
 
 /** True when two step lists are the same steps in the same order (key order does not matter). */
 export function sameSteps(a: readonly RemediationStep[], b: readonly RemediationStep[]): boolean {
-  return a.length === b.length && a.every((step, i) => canonicalJson(step) === canonicalJson(b[i]));
+  // Order does not matter: live reads may list a principal's policies in another order.
+  const left = a.map(canonicalJson).sort();
+  const right = b.map(canonicalJson).sort();
+  return left.length === right.length && left.every((step, i) => step === right[i]);
 }
 
 function canonicalJson(value: unknown): string {

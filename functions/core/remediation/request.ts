@@ -16,6 +16,7 @@ export const REQUEST_STATES = [
   'executed',
   'failed',
   'refused',
+  'rollback-requested',
   'rolled-back',
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
@@ -25,7 +26,10 @@ export const REQUEST_TRANSITIONS: Readonly<Record<RequestState, readonly Request
   pending: ['approved', 'rejected', 'expired'],
   approved: ['executing', 'expired'],
   executing: ['executed', 'failed', 'refused'],
-  executed: ['rolled-back'],
+  // `rollback-requested` is recorded by an authorized Undo click; the remediation function only
+  // rolls back requests in that state, so an event alone cannot undo a remediation.
+  executed: ['rolled-back', 'rollback-requested'],
+  'rollback-requested': ['rolled-back'],
   rejected: [],
   expired: [],
   failed: [],
@@ -100,6 +104,8 @@ export interface RemediationRequest {
   rejectedBy?: Actor;
   decidedAt?: string;
   executedAt?: string;
+  rollbackRequestedBy?: Actor;
+  rollbackRequestedAt?: string;
   rolledBackAt?: string;
   rolledBackBy?: Actor;
   /** The plan as approved (what the person saw). */

@@ -155,6 +155,7 @@ const HEADERS: Record<RequestState, string> = {
   executed: 'Remediation executed',
   failed: 'Remediation failed',
   refused: 'Remediation refused',
+  'rollback-requested': 'Remediation rollback requested',
   'rolled-back': 'Remediation rolled back',
 };
 
@@ -243,6 +244,8 @@ function statusLine(request: RemediationRequest, options: RequestMessageOptions)
         return `:leftwards_arrow_with_hook: Rollback requested by ${describeActor(options.rollbackRequestedBy)}. Executed ${slackDate(request.executedAt)}, approved by ${by(request.approvedBy)}.`;
       }
       return `:white_check_mark: Executed ${slackDate(request.executedAt)}, approved by ${by(request.approvedBy)}. Undo restores the recorded before-state.`;
+    case 'rollback-requested':
+      return `:leftwards_arrow_with_hook: Rollback requested by ${by(request.rollbackRequestedBy)} ${slackDate(request.rollbackRequestedAt)}. Executed ${slackDate(request.executedAt)}, approved by ${by(request.approvedBy)}.`;
     case 'failed':
       return `:x: Failed.${reason || ' No reason was recorded.'}`;
     case 'refused':

@@ -399,7 +399,7 @@ describe('rollbackRemediation', () => {
     expect(again).toEqual({
       outcome: 'not-rolled-back',
       requestId: id,
-      reason: `Request ${id} is rolled-back; only an executed request can be rolled back.`,
+      reason: `Request ${id} is rolled-back; only a request that is executed or rollback-requested can be rolled back.`,
     });
     expect(h.iam.changes).toBe(changes);
   });

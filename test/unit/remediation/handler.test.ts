@@ -113,6 +113,14 @@ describe('remediate handler', () => {
     });
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
     expect(iam.calls()).toHaveLength(0);
+    // An executed request whose rollback nobody recorded through an authorized Undo: a bare event
+    // on the bus must not undo the remediation.
+    dynamo.on(GetCommand).resolves({ Item: { ...storedRequest, state: 'executed' } });
+    await expect(
+      handler(approvedEvent({ requestId: 'r-1', requestedBy }, 'RollbackRequested')),
+    ).resolves.toEqual({ outcome: 'not-rolled-back' });
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(iam.calls()).toHaveLength(0);
     await expect(handler(approvedEvent({ requestId: 'r-1' }, 'RollbackRequested'))).rejects.toThrow(
       'the RollbackRequested detail lacks the request id or the requester',
     );

@@ -498,6 +498,19 @@ describe('sameSteps', () => {
     expect(sameSteps(a, other)).toBe(false);
     expect(sameSteps(a, [])).toBe(false);
   });
+
+  it('does not depend on the order of the steps, but counts repeated steps', () => {
+    const detach = (policyArn: string) => ({
+      action: 'detach-managed-policy' as const,
+      principalType: 'role' as const,
+      principalName: 'ci',
+      policyArn,
+    });
+    const one = detach('arn:aws:iam::aws:policy/AdministratorAccess');
+    const two = detach('arn:aws:iam::111122223333:policy/deploy');
+    expect(sameSteps([one, two], [two, one])).toBe(true);
+    expect(sameSteps([one, one], [one, two])).toBe(false);
+  });
 });
 
 const ADMINISTRATOR_ACCESS_DOC = {

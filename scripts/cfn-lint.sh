@@ -11,20 +11,26 @@ if ! command -v cfn-lint >/dev/null 2>&1; then
   exit 1
 fi
 
-outdir="cdk.out"
-npx cdk synth --quiet --output "$outdir"
+# Two configurations: the default stack (scanning only), and the stack with Slack approval and
+# remediation, which adds the remediation, notify and interaction functions.
+lint() {
+  local outdir="$1"
+  shift
+  npx cdk synth --quiet --output "$outdir" "$@"
+  shopt -s nullglob
+  local templates=("$outdir"/*.template.json)
+  if [ ${#templates[@]} -eq 0 ]; then
+    echo "no templates found in $outdir" >&2
+    exit 1
+  fi
+  local status=0
+  cfn-lint --format parseable -- "${templates[@]}" || status=$?
+  if (( status & 1 || status & 2 )); then
+    echo "cfn-lint: errors in ${templates[*]}" >&2
+    exit 1
+  fi
+  echo "cfn-lint: no errors in ${#templates[@]} template(s) in $outdir"
+}
 
-shopt -s nullglob
-templates=("$outdir"/*.template.json)
-if [ ${#templates[@]} -eq 0 ]; then
-  echo "no templates found in $outdir" >&2
-  exit 1
-fi
-
-status=0
-cfn-lint --format parseable -- "${templates[@]}" || status=$?
-if (( status & 1 || status & 2 )); then
-  echo "cfn-lint: errors in ${templates[*]}" >&2
-  exit 1
-fi
-echo "cfn-lint: no errors in ${#templates[@]} template(s)"
+lint cdk.out
+lint cdk.out.slack -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]'

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { jsonVariable, requiredVariable, secretArnVariable } from './env-schema';
 import type { ProtectionConfig } from './remediation/protection';
 import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
 
@@ -8,28 +9,7 @@ import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings'
  * function accepts.
  */
 
-/** A variable holding JSON, validated by `schema` once parsed. */
-function jsonVariable<T extends z.ZodType>(schema: T) {
-  return z
-    .string()
-    .transform((text, ctx): unknown => {
-      try {
-        return JSON.parse(text);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-}
-
-const required = z.string({ error: 'is required' }).trim().min(1, 'is required');
-
 const arnList = z.array(z.string().min(1, 'must not be empty'));
-
-const secretArn = z
-  .string()
-  .regex(/^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');
 
 /** Slack's API, or a local stand-in (http only on the loopback interface). */
 const slackApiUrl = z
@@ -42,8 +22,8 @@ const slackApiUrl = z
   .refine((url) => url.endsWith('/'), 'must end with /');
 
 export const RemediationFunctionEnvSchema = z.object({
-  FINDINGS_TABLE_NAME: required,
-  EVENT_BUS_NAME: required,
+  FINDINGS_TABLE_NAME: requiredVariable,
+  EVENT_BUS_NAME: requiredVariable,
   /** Exact ARNs or globs remediation never touches. */
   PROTECTED_ARNS: jsonVariable(arnList).default([]),
   BREAK_GLASS_ARNS: jsonVariable(arnList).default([]),
@@ -52,7 +32,7 @@ export const RemediationFunctionEnvSchema = z.object({
   /** The scan settings (thresholds, organization): a rule re-runs with the thresholds it found with. */
   SCAN_SETTINGS: jsonVariable(ScanSettingsSchema).default(ScanSettingsSchema.parse({})),
   /** The bot token's secret: when set, each request's Slack message is updated with the outcome. */
-  SLACK_BOT_TOKEN_SECRET_ARN: secretArn.optional(),
+  SLACK_BOT_TOKEN_SECRET_ARN: secretArnVariable.optional(),
   /** The approval channel. A request's message names its own channel, so updates do not need it. */
   SLACK_CHANNEL_ID: z
     .string()

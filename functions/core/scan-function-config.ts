@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { jsonVariable } from './env-schema';
 import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
 
 /**
@@ -41,17 +42,7 @@ const regionList = z
     return [...new Set(regions)];
   });
 
-const settingsJson = z
-  .string()
-  .transform((text, ctx): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(ScanSettingsSchema);
+const settingsJson = jsonVariable(ScanSettingsSchema);
 
 const days = z
   .string()

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { type Approver, ApproverSchema } from './deploy-config';
+import { jsonVariable, requiredVariable, secretArnVariable } from './env-schema';
 import type { ProtectionConfig } from './remediation/protection';
 import { formatIssues } from './settings';
 
@@ -16,27 +17,6 @@ import { formatIssues } from './settings';
  */
 export const SECRET_PLACEHOLDER_KEY = 'iamPosturePlaceholder';
 
-const required = z.string({ error: 'is required' }).trim().min(1, 'is required');
-
-const secretArn = z
-  .string({ error: 'is required' })
-  .regex(/^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');
-
-/** A variable holding JSON, validated by `schema` once parsed. */
-function jsonVariable<T extends z.ZodType>(schema: T) {
-  return z
-    .string()
-    .transform((text, ctx): unknown => {
-      try {
-        return JSON.parse(text);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-}
-
 const arnList = jsonVariable(z.array(z.string().min(1, 'must not be empty'))).default([]);
 
 /** Slack's API, or a local stand-in (http only on the loopback interface). */
@@ -50,18 +30,18 @@ const slackApiUrl = z
   .refine((url) => url.endsWith('/'), 'must end with /');
 
 export const SlackInteractionEnvSchema = z.object({
-  FINDINGS_TABLE_NAME: required,
-  EVENT_BUS_NAME: required,
-  SLACK_SIGNING_SECRET_ARN: secretArn,
-  SLACK_BOT_TOKEN_SECRET_ARN: secretArn,
+  FINDINGS_TABLE_NAME: requiredVariable,
+  EVENT_BUS_NAME: requiredVariable,
+  SLACK_SIGNING_SECRET_ARN: secretArnVariable,
+  SLACK_BOT_TOKEN_SECRET_ARN: secretArnVariable,
   /** JSON: `[{"teamId":"T0123ABCD","userId":"U0123ABCD"}]`; absent or `[]`: nobody can approve. */
   SLACK_APPROVERS: jsonVariable(z.array(ApproverSchema)).default([]),
   SLACK_API_URL: slackApiUrl.optional(),
 });
 
 export const SlackNotifyEnvSchema = z.object({
-  FINDINGS_TABLE_NAME: required,
-  SLACK_BOT_TOKEN_SECRET_ARN: secretArn,
+  FINDINGS_TABLE_NAME: requiredVariable,
+  SLACK_BOT_TOKEN_SECRET_ARN: secretArnVariable,
   SLACK_CHANNEL_ID: z
     .string({ error: 'is required' })
     .regex(/^[CGD][A-Z0-9]{6,}$/, 'must be a Slack channel id like C0123ABCD'),

@@ -1,0 +1,29 @@
+import * as z from 'zod';
+
+/**
+ * Building blocks for the functions' environment schemas: every Lambda parses its variables with
+ * these, so the same mistake gets the same message in every function.
+ */
+
+/** A variable holding JSON, validated by `schema` once parsed. */
+export function jsonVariable<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+/** A variable that must be set to a non-blank value. */
+export const requiredVariable = z.string({ error: 'is required' }).trim().min(1, 'is required');
+
+/** A Secrets Manager secret ARN (secrets are referenced by ARN, never given as values). */
+export const secretArnVariable = z
+  .string({ error: 'is required' })
+  .regex(/^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');

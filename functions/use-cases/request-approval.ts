@@ -6,12 +6,12 @@ import {
   QUARANTINE_POLICY_NAME,
   remediationAction,
 } from '../core/remediation/catalog';
-import type {
-  PrincipalType,
-  RefusalGate,
-  RemediationPlan,
-  RemediationStep,
-  RemovablePolicy,
+import {
+  type PrincipalType,
+  type RefusalGate,
+  type RemediationPlan,
+  type RemediationStep,
+  removablePolicies,
 } from '../core/remediation/plan';
 import { type ProtectionConfig, protectionReason } from '../core/remediation/protection';
 import type { Actor, RemediationRequest } from '../core/remediation/request';
@@ -311,18 +311,4 @@ function subjectOf(finding: Finding): Subject | undefined {
     return { kind: 'secret', arn: finding.resourceArn, name, region: secret[1]! };
   }
   return undefined;
-}
-
-/** The `removablePolicies` evidence of the privilege rules; anything malformed is nothing. */
-function removablePolicies(value: unknown): RemovablePolicy[] {
-  if (!Array.isArray(value)) return [];
-  const out: RemovablePolicy[] = [];
-  for (const item of value) {
-    if (typeof item !== 'object' || item === null) return [];
-    const { type, arn, name } = item as Record<string, unknown>;
-    if ((type !== 'managed' && type !== 'inline') || typeof name !== 'string') return [];
-    if (type === 'managed' && typeof arn !== 'string') return [];
-    out.push(typeof arn === 'string' ? { type, arn, name } : { type, name });
-  }
-  return out;
 }

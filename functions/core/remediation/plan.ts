@@ -238,7 +238,8 @@ function planPolicyRemoval(
   };
 }
 
-function removablePolicies(value: unknown): RemovablePolicy[] {
+/** The `removablePolicies` evidence of the privilege rules; anything malformed is nothing. */
+export function removablePolicies(value: unknown): RemovablePolicy[] {
   if (!Array.isArray(value)) return [];
   const out: RemovablePolicy[] = [];
   for (const item of value) {

@@ -145,7 +145,7 @@ function buildFinding(
   }
   const privileged =
     privilege !== undefined && (privilege.adminEquivalent || privilege.escalationPaths.length > 0);
-  const severity = privileged ? raiseSeverity(outcome.severity) : outcome.severity;
+  const severity = adjustSeverity(outcome.severity, privilege, rule.meta.staleness === true);
   const finding: Finding = {
     id: findingId(snapshot.accountId, rule.meta.id, snapshot.arn, subResource),
     ruleId: rule.meta.id,
@@ -181,6 +181,22 @@ export function subResourceOf(snapshot: Snapshot): string | undefined {
   if (snapshot.kind === 'coverage-gap')
     return `${snapshot.source}${snapshot.detail ? `#${snapshot.detail}` : ''}`;
   return undefined;
+}
+
+/**
+ * A finding on a privileged identity is one level more severe. A stale admin-equivalent identity is
+ * the worst case (standing privilege nobody uses), so staleness findings on one rise two levels:
+ * an unused admin role is critical.
+ */
+function adjustSeverity(
+  severity: Severity,
+  privilege: PrivilegeSummary | undefined,
+  stale: boolean,
+): Severity {
+  if (!privilege) return severity;
+  if (privilege.adminEquivalent && stale) return raiseSeverity(raiseSeverity(severity));
+  if (privilege.adminEquivalent || privilege.escalationPaths.length > 0) return raiseSeverity(severity);
+  return severity;
 }
 
 /** Severity dominates; within a severity, privilege then staleness. */

@@ -131,7 +131,7 @@ describe('the demo account', () => {
       (f) =>
         f.ruleId === 'role-unused' && f.resourceArn === `arn:aws:iam::${ACCOUNT}:role/old-admin-automation`,
     );
-    expect(staleAdmin?.severity).toBe('high');
+    expect(staleAdmin?.severity).toBe('critical');
     const suppressed = findings.filter((f) => f.suppression).map((f) => `${f.ruleId} ${f.resourceArn}`);
     expect(suppressed.sort()).toEqual([
       `password-unused arn:aws:iam::${ACCOUNT}:user/breakglass-admin`,

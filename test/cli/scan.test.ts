@@ -181,11 +181,11 @@ describe('iam-posture scan --format table and csv', () => {
     const tty = await run('script', ['-qec', command, '/dev/null'], {
       env: { ...process.env, NO_COLOR: '' },
     });
-    expect(tty.stdout).toContain('\u001b[1;91mCRITICAL (3)\u001b[0m');
+    expect(tty.stdout).toContain('\u001b[1;91mCRITICAL (4)\u001b[0m');
     const plain = await run('script', ['-qec', command, '/dev/null'], {
       env: { ...process.env, NO_COLOR: '1' },
     });
-    expect(plain.stdout).toContain('CRITICAL (3)');
+    expect(plain.stdout).toContain('CRITICAL (4)');
     expect(plain.stdout).not.toContain('\u001b[');
   });
 
@@ -261,6 +261,8 @@ describe('iam-posture scan options', () => {
           exempt('root-access-key', `arn:aws:iam::${ACCOUNT}:root`),
           exempt('trust-oidc-unscoped', `arn:aws:iam::${ACCOUNT}:role/github-actions-*`),
           exempt('*', `arn:aws:iam::${ACCOUNT}:role/sandbox-*`),
+          exempt('role-unused', `arn:aws:iam::${ACCOUNT}:role/old-admin-automation`),
+          exempt('password-unused', `arn:aws:iam::${ACCOUNT}:user/breakglass-admin`),
         ],
       }),
     );
@@ -278,7 +280,7 @@ describe('iam-posture scan options', () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as JsonReport;
     expect(report.summary.bySeverity.critical).toBe(0);
-    expect(report.findings.filter((f) => f.severity === 'critical' && f.suppression).length).toBe(3);
+    expect(report.findings.filter((f) => f.severity === 'critical' && f.suppression).length).toBe(5);
     expect(
       (await runCli(['scan', '--export', DEMO_EXPORT, '--config', config, '--fail-on', 'high'])).code,
     ).toBe(1);

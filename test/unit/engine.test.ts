@@ -294,6 +294,19 @@ describe('evaluateInventory', () => {
       expect(plain?.evidence).not.toHaveProperty('adminEquivalent');
     });
 
+    it('raises staleness findings two levels on an admin-equivalent principal, one on an escalating one', () => {
+      const result = run(anInventory({ roles: [ciRole, appRole] }), {
+        rules: [aRule('stale', ['role'], { staleness: true }), aRule('other', ['role'])],
+        privilege: analyzer({ [ciRole.arn]: admin, [appRole.arn]: escalates }),
+      });
+      const severity = (ruleId: string, arn: string) =>
+        result.findings.find((f) => f.ruleId === ruleId && f.resourceArn === arn)?.severity;
+      expect(severity('stale', ciRole.arn)).toBe('critical');
+      expect(severity('other', ciRole.arn)).toBe('high');
+      expect(severity('stale', appRole.arn)).toBe('high');
+      expect(severity('other', appRole.arn)).toBe('high');
+    });
+
     it('raises for an open escalation path, raises access keys through their user, and caps at critical', () => {
       const key = anAccessKey({ userName: alice.name });
       const result = run(anInventory({ users: [alice], accessKeys: [key], roles: [ciRole] }), {

@@ -492,7 +492,7 @@ describe('createPrivilegeAnalyzer', () => {
       privilege: createPrivilegeAnalyzer(inventory),
     });
     expect(findings.map((f) => [f.resourceArn.split('/')[1], f.baseSeverity, f.severity])).toEqual([
-      ['dormant-admin', 'medium', 'high'],
+      ['dormant-admin', 'medium', 'critical'],
       ['dormant-reader', 'medium', 'medium'],
     ]);
     expect(findings[0]!.evidence.adminEquivalent).toBe(true);

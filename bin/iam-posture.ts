@@ -480,13 +480,14 @@ interface RemediateOptions extends RemediationCommandOptions {
   yes?: boolean;
   config?: string;
   protectedArn?: string[];
+  breakGlassArn?: string[];
 }
 
 /** Adapters for the remediation use cases, against the account of the credentials in use. */
 async function remediationDeps(
   options: RemediationCommandOptions,
   settings: ScanSettings,
-  protectedArns: string[],
+  protection: { protectedArns: string[]; breakGlassArns: string[] },
 ) {
   const [
     { createAwsClients },
@@ -530,7 +531,8 @@ async function remediationDeps(
     executor: new AwsRemediationExecutor(clients.iam, (region) => clients.secretsManager(region)),
     // Without --event-bus the outcome is recorded in the table only.
     events: publisher ? remediationEvents(publisher) : { publish: async () => {} },
-    planning: { settings, protection: { protectedArns, breakGlassArns: [], ownArns: [] } },
+    // iam-posture's own roles carry the iam-posture:protected=true tag, which the planner honours.
+    planning: { settings, protection: { ...protection, ownArns: [] } },
     now: () => new Date(),
   };
   return { deps, findings, close: () => clients.destroy() };
@@ -544,7 +546,10 @@ async function remediateCommand(findingId: string, options: RemediateOptions, io
     fail('remediate changes IAM: add --yes to record and execute the plan, or --dry-run to print it');
   }
   const settings = await loadSettings(options.config);
-  const { deps, findings, close } = await remediationDeps(options, settings, options.protectedArn ?? []);
+  const { deps, findings, close } = await remediationDeps(options, settings, {
+    protectedArns: options.protectedArn ?? [],
+    breakGlassArns: options.breakGlassArn ?? [],
+  });
   try {
     const finding = await findings.getFinding(findingId);
     if (!finding) fail(`no finding ${findingId} in table ${options.table}`);
@@ -601,7 +606,10 @@ async function rollbackCommand(
   options: RemediationCommandOptions,
   io: Io,
 ): Promise<number> {
-  const { deps, close } = await remediationDeps(options, DEFAULT_SETTINGS, []);
+  const { deps, close } = await remediationDeps(options, DEFAULT_SETTINGS, {
+    protectedArns: [],
+    breakGlassArns: [],
+  });
   try {
     const outcome = await rollbackRemediation(requestId, cliActor(), deps);
     switch (outcome.outcome) {
@@ -834,6 +842,11 @@ function buildProgram(io: Io): Command {
       .option(
         '--protected-arn <arn>',
         'never touch this ARN (or glob); repeatable',
+        (value, previous: string[] = []) => [...previous, value],
+      )
+      .option(
+        '--break-glass-arn <arn>',
+        'a break-glass identity (unused by design): never touch it; repeatable',
         (value, previous: string[] = []) => [...previous, value],
       ),
   ).action(async (findingId: string, options: RemediateOptions) => {

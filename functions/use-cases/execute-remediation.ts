@@ -158,6 +158,8 @@ class Execution {
     await deps.requests.saveSteps(request.requestId, this.records);
 
     for (const [index, record] of this.records.entries()) {
+      record.status = 'applying';
+      await deps.requests.saveSteps(request.requestId, this.records);
       try {
         await deps.executor.apply(record.step);
         const problem = await deps.executor.verify(record.step, record.before!);
@@ -222,12 +224,18 @@ class Execution {
 
   /** Restores, newest first, every step that was applied or may have been partly applied. */
   private async rollBackDone(): Promise<{ complete: boolean; summary: string }> {
-    const touched = this.records
-      .filter((r) => r.before && (r.status === 'done' || r.status === 'failed'))
-      .reverse();
+    const touched = this.records.filter((r) => r.before && isTouched(r)).reverse();
     if (touched.length === 0) return { complete: true, summary: ' Nothing had been changed.' };
     const problems: string[] = [];
     for (const record of touched) {
+      if (record.step.action === 'rotate-secret' && record.status !== 'done') {
+        // A rotation that did not finish in time may still be running: moving its staging labels
+        // now could leave the protected service and the secret out of step. Leave it to a person.
+        const text = 'the rotation may still be in progress; its staging labels were left as they are';
+        record.error = record.error ? `${record.error}; ${text}` : text;
+        problems.push(`${describeStep(record)}: ${text}`);
+        continue;
+      }
       try {
         await this.deps.executor.restore(record.before!);
         const problem = await this.deps.executor.verifyRestored(record.before!);
@@ -243,6 +251,11 @@ class Execution {
       ? { complete: true, summary: ` Rolled back ${touched.length} step${touched.length === 1 ? '' : 's'}.` }
       : { complete: false, summary: ` Rollback incomplete: ${problems.join('; ')}.` };
   }
+}
+
+/** A step that changed, or may have changed, AWS: done, failed part-way, or stopped while applying. */
+export function isTouched(record: StepRecord): boolean {
+  return record.status === 'done' || record.status === 'failed' || record.status === 'applying';
 }
 
 /** A step ran but the re-read state is not what it should be. */

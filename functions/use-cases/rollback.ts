@@ -1,5 +1,5 @@
 import type { Actor, RemediationRequest, RequestState, StepRecord } from '../core/remediation/request';
-import { attempt, describeStep, eventDetail, notify } from './execute-remediation';
+import { attempt, describeStep, eventDetail, isTouched, notify } from './execute-remediation';
 import type {
   ApprovalNotifier,
   FindingLookup,
@@ -21,7 +21,8 @@ export interface RollbackOptions {
   /**
    * States a rollback may start from. The CLI (an operator with IAM credentials) accepts an executed
    * request; the remediation function accepts only `rollback-requested`, recorded by an authorized
-   * Undo click, so an event on the bus cannot undo a remediation by itself.
+   * Undo click, so an event on the bus cannot undo a remediation by itself. A `failed` request
+   * whose in-line rollback was incomplete can be rolled back from the CLI.
    */
   accept: readonly RequestState[];
 }
@@ -42,7 +43,7 @@ export async function rollbackRemediation(
   requestId: string,
   actor: Actor,
   deps: RollbackDeps,
-  options: RollbackOptions = { accept: ['executed', 'rollback-requested'] },
+  options: RollbackOptions = { accept: ['executed', 'rollback-requested', 'failed'] },
 ): Promise<RollbackOutcome> {
   const request = await deps.requests.get(requestId);
   if (!request)
@@ -55,13 +56,19 @@ export async function rollbackRemediation(
     return {
       outcome: 'not-rolled-back',
       requestId,
-      reason: `Request ${requestId} is ${request.state}; only a request that is ${options.accept.join(' or ')} can be rolled back.`,
+      reason: `Request ${requestId} is ${request.state}; only a request that is ${listStates(options.accept)} can be rolled back.`,
     };
   }
   const records: StepRecord[] = (request.steps ?? []).map((record) => ({ ...record }));
   const problems: string[] = [];
   for (const record of [...records].reverse()) {
-    if (record.status !== 'done') continue;
+    if (!isTouched(record)) continue;
+    if (record.step.action === 'rotate-secret' && record.status !== 'done') {
+      problems.push(
+        `${describeStep(record)}: the rotation did not finish and may still be running; check the secret's staging labels by hand`,
+      );
+      continue;
+    }
     if (!record.before) {
       problems.push(`${describeStep(record)}: no before-state was recorded`);
       continue;
@@ -109,4 +116,10 @@ export async function rollbackRemediation(
   );
   warnings.push(...(await notify(rolledBack, deps)));
   return { outcome: 'rolled-back', request: rolledBack, warnings };
+}
+
+/** `executed`, `executed or failed`, `executed, rollback-requested or failed`. */
+function listStates(states: readonly RequestState[]): string {
+  if (states.length <= 1) return states.join('');
+  return `${states.slice(0, -1).join(', ')} or ${states.at(-1)}`;
 }

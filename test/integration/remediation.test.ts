@@ -46,6 +46,7 @@ import {
 import type { RemediationEvents } from '../../functions/use-cases/remediation-ports';
 import { buildRemediationRequest, planFromLiveState } from '../../functions/use-cases/remediation-request';
 import { rollbackRemediation } from '../../functions/use-cases/rollback';
+import { runCli } from '../support/cli';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 
 const TABLE = 'iam-posture-findings';
@@ -447,6 +448,32 @@ describe('remediation against moto', () => {
       approvedBy: APPROVER,
     });
     expect(await deps.requests.listByState('approved')).toEqual([]);
+  });
+});
+
+describe('iam-posture remediate (the CLI against moto)', () => {
+  const cli = (args: string[]) =>
+    runCli([...args, '--table', TABLE, '--endpoint-url', moto.endpoint, '--region', MOTO_REGION], {
+      env: {
+        AWS_ACCESS_KEY_ID: moto.clientConfig.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: moto.clientConfig.credentials.secretAccessKey,
+        AWS_PROFILE: '',
+      },
+    });
+
+  it('prints the plan on --dry-run, refuses a break-glass role given by flag, and changes nothing', async () => {
+    const arn = await anUnusedRole('emergency-access');
+    const finding = await recordedFinding('role-unused', arn);
+    const before = await iamState();
+
+    const plan = await cli(['remediate', finding.id, '--dry-run']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(QUARANTINE_POLICY_NAME);
+
+    const refused = await cli(['remediate', finding.id, '--yes', '--break-glass-arn', arn]);
+    expect(refused.code).toBe(1);
+    expect(`${refused.stdout}${refused.stderr}`).toContain('break-glass');
+    expect(await iamState()).toEqual(before);
   });
 });
 

@@ -32,7 +32,8 @@ export const REQUEST_TRANSITIONS: Readonly<Record<RequestState, readonly Request
   'rollback-requested': ['rolled-back'],
   rejected: [],
   expired: [],
-  failed: [],
+  // A failure whose in-line rollback was incomplete can still be rolled back (CLI).
+  failed: ['rolled-back'],
   refused: [],
   'rolled-back': [],
 };
@@ -81,7 +82,11 @@ export type BeforeState =
 export interface StepRecord {
   step: RemediationStep;
   before?: BeforeState;
-  status: 'pending' | 'done' | 'failed' | 'rolled-back';
+  /**
+   * `applying` is stored before the step runs: a record left `applying` (the function stopped
+   * mid-step) may have changed AWS, so rollback treats it as touched.
+   */
+  status: 'pending' | 'applying' | 'done' | 'failed' | 'rolled-back';
   error?: string;
 }
 
@@ -124,5 +129,8 @@ export interface RemediationRequest {
 
 /** True when the request can no longer be approved because its time ran out. */
 export function isExpired(request: Pick<RemediationRequest, 'state' | 'expiresAt'>, now: Date): boolean {
-  return (request.state === 'pending' || request.state === 'approved') && new Date(request.expiresAt) <= now;
+  if (request.state !== 'pending' && request.state !== 'approved') return false;
+  const expiresAt = new Date(request.expiresAt).getTime();
+  // An unreadable expiry fails closed: the request counts as expired.
+  return Number.isNaN(expiresAt) || expiresAt <= now.getTime();
 }

@@ -12,6 +12,7 @@ import {
 } from '../../../functions/use-cases/execute-remediation';
 import { buildRemediationRequest } from '../../../functions/use-cases/remediation-request';
 import { rollbackRemediation } from '../../../functions/use-cases/rollback';
+import { aSecret } from '../../support/builders';
 import {
   ADMIN_DOCUMENT,
   ADMINISTRATOR_ACCESS,
@@ -70,6 +71,16 @@ function adminRoleHarness(): Harness {
   iam.attachedTo('role/ci-deployer').add(ADMINISTRATOR_ACCESS.arn);
   iam.inlineOf('role/ci-deployer').set('everything', JSON.stringify(ADMIN_DOCUMENT));
   return harness(findingFor(role, 'standing-admin'), { snapshot: role }, iam);
+}
+
+/** A secret with rotation configured, last rotated 200 days ago. */
+function secretHarness(): Harness {
+  const secret = aSecret({
+    lastRotatedAt: daysAgo(200),
+    nextRotationAt: daysAgo(170),
+    createdAt: daysAgo(400),
+  });
+  return harness(findingFor(secret, 'secret-not-rotated'), { snapshot: secret }, new FakeIam());
 }
 
 function harness(
@@ -131,6 +142,7 @@ describe('executeRemediation', () => {
       'store:approved->executing',
       'iam:capture:deactivate-access-key',
       'store:save-steps:pending',
+      'store:save-steps:applying',
       'iam:apply:deactivate-access-key',
       'iam:verify:deactivate-access-key',
       'store:save-steps:done',
@@ -335,6 +347,43 @@ describe('executeRemediation', () => {
     expect(h.store.items.get(id)!.state).toBe('failed');
   });
 
+  it('can roll back later, from the CLI, a failure whose in-line rollback was incomplete', async () => {
+    const h = adminRoleHarness();
+    const before = h.iam.snapshot();
+    const id = await approvedRequest(h);
+    h.executor.failApplyAt = { index: 1, error: new Error('Throttling') };
+    h.executor.failRestore = new Error('AccessDenied');
+    expect(await executeRemediation(id, h.deps)).toMatchObject({ outcome: 'failed', unchanged: false });
+    expect(h.iam.snapshot()).not.toEqual(before);
+
+    h.executor.failRestore = undefined;
+    const rollback = await rollbackRemediation(id, OPERATOR, h.deps);
+    expect(rollback.outcome).toBe('rolled-back');
+    expect(h.iam.snapshot()).toEqual(before);
+    expect(h.store.items.get(id)!.state).toBe('rolled-back');
+    // The remediation function only acts on an authorized Undo, never on a failed request.
+    const h2 = adminRoleHarness();
+    const id2 = await approvedRequest(h2);
+    h2.executor.failApplyAt = { index: 1, error: new Error('Throttling') };
+    h2.executor.failRestore = new Error('AccessDenied');
+    await executeRemediation(id2, h2.deps);
+    h2.executor.failRestore = undefined;
+    const refused = await rollbackRemediation(id2, OPERATOR, h2.deps, { accept: ['rollback-requested'] });
+    expect(refused.outcome).toBe('not-rolled-back');
+  });
+
+  it('leaves a rotation that did not verify in time alone, and does not claim nothing changed', async () => {
+    const h = secretHarness();
+    const id = await approvedRequest(h);
+    h.executor.verificationProblem = 'the new version did not become AWSCURRENT within 60 s';
+    const outcome = await executeRemediation(id, h.deps);
+    expect(outcome).toMatchObject({ outcome: 'failed', unchanged: false });
+    if (outcome.outcome !== 'failed') return;
+    expect(outcome.reason).toContain('may still be in progress');
+    expect(h.timeline.filter((t) => t.startsWith('iam:restore'))).toEqual([]);
+    expect(h.store.items.get(id)!.steps!.map((s) => s.status)).toEqual(['failed']);
+  });
+
   it('records a failure and changes nothing when the live state cannot be read', async () => {
     const h = keyHarness();
     const id = await approvedRequest(h);
@@ -399,7 +448,7 @@ describe('rollbackRemediation', () => {
     expect(again).toEqual({
       outcome: 'not-rolled-back',
       requestId: id,
-      reason: `Request ${id} is rolled-back; only a request that is executed or rollback-requested can be rolled back.`,
+      reason: `Request ${id} is rolled-back; only a request that is executed, rollback-requested or failed can be rolled back.`,
     });
     expect(h.iam.changes).toBe(changes);
   });

@@ -1,5 +1,5 @@
 import type { Finding } from '../core/finding';
-import { type PlanContext, type RemediationPlan, sameSteps } from '../core/remediation/plan';
+import { type PlanContext, planRemediation, type RemediationPlan, sameSteps } from '../core/remediation/plan';
 import {
   type Actor,
   isExpired,
@@ -188,14 +188,39 @@ class Execution {
     });
     if (!executed) throw new Error(`request ${request.requestId} left the executing state while it ran`);
     const warnings: string[] = [];
-    await attempt(warnings, 'marking the finding remediated', () =>
-      deps.findings.markRemediated(finding.id, request.requestId, executedAt),
-    );
+    const stillFailing = await this.ruleStillFails(finding);
+    if (stillFailing) {
+      // The change is made and recorded (and can be rolled back), but it did not fix the finding.
+      warnings.push(`the finding stays open: ${stillFailing}`);
+    } else {
+      await attempt(warnings, 'marking the finding remediated', () =>
+        deps.findings.markRemediated(finding.id, request.requestId, executedAt),
+      );
+    }
     await attempt(warnings, 'publishing RemediationExecuted', () =>
       deps.events.publish('RemediationExecuted', eventDetail(executed)),
     );
     warnings.push(...(await notify(executed, deps)));
     return { outcome: 'executed', request: executed, warnings };
+  }
+
+  /**
+   * Re-reads the resource and re-runs the rule after the change: a finding counts as remediated only
+   * when its rule no longer fails on the live state. Returns why it still fails, or undefined.
+   */
+  private async ruleStillFails(finding: Finding): Promise<string | undefined> {
+    let plan: RemediationPlan;
+    try {
+      const fresh = await this.deps.reader.read(finding);
+      plan = planRemediation(finding, fresh, { ...this.deps.planning, now: this.deps.now() });
+    } catch (error) {
+      return `the live state could not be re-read to confirm the fix (${message(error)})`;
+    }
+    if (plan.outcome === 'refused' && (plan.gate === 'rule-passes' || plan.gate === 'not-found'))
+      return undefined;
+    return plan.outcome === 'plan'
+      ? `rule ${finding.ruleId} still fails on the live state (a further change would be: ${plan.summary})`
+      : `rule ${finding.ruleId} could not be confirmed to pass (${plan.reason})`;
   }
 
   private async refuse(reason: string): Promise<ExecutionOutcome> {

@@ -91,7 +91,7 @@ function harness(
   const timeline: Timeline = [];
   const store = new InMemoryRequestStore(timeline);
   const findings = new FakeFindings(new Map([[finding.id, finding]]), timeline);
-  const reader = new FakeReader(fresh);
+  const reader = new FakeReader(fresh, iam);
   const executor = new FakeExecutor(iam, timeline);
   const events = new FakeEvents();
   const notifier = new FakeNotifier();
@@ -197,7 +197,8 @@ describe('executeRemediation', () => {
     ]);
     expect(h.iam.changes).toBe(1);
     expect(h.executor.applied).toBe(1);
-    expect(h.reader.reads).toBe(1);
+    // One read to plan, one to confirm the rule passes after the change.
+    expect(h.reader.reads).toBe(2);
     expect(h.events.published).toHaveLength(1);
   });
 
@@ -214,7 +215,20 @@ describe('executeRemediation', () => {
       reason: 'The request is executed, not approved.',
     });
     expect(h.iam.changes).toBe(1);
-    expect(h.reader.reads).toBe(1);
+    expect(h.reader.reads).toBe(2);
+  });
+
+  it('keeps the finding open when the rule still fails on the live state after the change', async () => {
+    const h = keyHarness();
+    const id = await approvedRequest(h);
+    // The call succeeds and verifies, yet the key is still active when read back.
+    h.executor.apply = async () => {};
+    const outcome = await executeRemediation(id, h.deps);
+    expect(outcome.outcome).toBe('executed');
+    if (outcome.outcome !== 'executed') return;
+    expect(outcome.warnings.join(' ')).toMatch(/^the finding stays open: rule access-key-unused still fails/);
+    expect(h.timeline.some((t) => t.startsWith('finding:remediated'))).toBe(false);
+    expect(h.store.items.get(id)!.state).toBe('executed');
   });
 
   it('never executes a request that was not approved', async () => {

@@ -100,13 +100,42 @@ export class FakeReader implements LiveStateReader {
   reads = 0;
   failWith?: Error;
 
-  constructor(public fresh: FreshState) {}
+  /** With a `world`, reads reflect its key statuses and policy attachments, as a live re-read would. */
+  constructor(
+    public fresh: FreshState,
+    private readonly world?: FakeIam,
+  ) {}
 
   async read(_finding: Finding): Promise<FreshState> {
     this.reads++;
     if (this.failWith) throw this.failWith;
-    return this.fresh;
+    return this.world ? reflect(this.fresh, this.world) : this.fresh;
   }
+}
+
+function reflect(fresh: FreshState, world: FakeIam): FreshState {
+  const snapshot = fresh.snapshot;
+  if (snapshot?.kind === 'access-key' && snapshot.keyId && world.keys.has(snapshot.keyId)) {
+    return { ...fresh, snapshot: { ...snapshot, active: world.keys.get(snapshot.keyId) === 'Active' } };
+  }
+  if (snapshot?.kind === 'role' || snapshot?.kind === 'user') {
+    const principal = `${snapshot.kind}/${snapshot.name}`;
+    const attached = world.attached.get(principal);
+    const inline = world.inline.get(principal);
+    return {
+      ...fresh,
+      snapshot: {
+        ...snapshot,
+        managedPolicies: attached
+          ? snapshot.managedPolicies.filter((p) => attached.has(p.arn))
+          : snapshot.managedPolicies,
+        inlinePolicies: inline
+          ? snapshot.inlinePolicies.filter((p) => inline.has(p.name))
+          : snapshot.inlinePolicies,
+      },
+    };
+  }
+  return fresh;
 }
 
 /**

@@ -27,3 +27,13 @@ export const requiredVariable = z.string({ error: 'is required' }).trim().min(1,
 export const secretArnVariable = z
   .string({ error: 'is required' })
   .regex(/^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');
+
+/** Slack's API, or a local stand-in (http only on the loopback interface). */
+export const slackApiUrlVariable = z
+  .url({ error: 'must be a URL' })
+  .refine((url) => {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'https:') return true;
+    return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+  }, 'must be an https URL (http only for 127.0.0.1 or localhost)')
+  .refine((url) => url.endsWith('/'), 'must end with /');

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { jsonVariable, requiredVariable, secretArnVariable } from './env-schema';
+import { jsonVariable, requiredVariable, secretArnVariable, slackApiUrlVariable } from './env-schema';
 import type { ProtectionConfig } from './remediation/protection';
 import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
 
@@ -10,16 +10,6 @@ import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings'
  */
 
 const arnList = z.array(z.string().min(1, 'must not be empty'));
-
-/** Slack's API, or a local stand-in (http only on the loopback interface). */
-const slackApiUrl = z
-  .url({ error: 'must be a URL' })
-  .refine((url) => {
-    const parsed = new URL(url);
-    if (parsed.protocol === 'https:') return true;
-    return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-  }, 'must be an https URL (http only for 127.0.0.1 or localhost)')
-  .refine((url) => url.endsWith('/'), 'must end with /');
 
 export const RemediationFunctionEnvSchema = z.object({
   FINDINGS_TABLE_NAME: requiredVariable,
@@ -38,7 +28,7 @@ export const RemediationFunctionEnvSchema = z.object({
     .string()
     .regex(/^[CGD][A-Z0-9]{6,}$/, 'must be a Slack channel id like C0123ABCD')
     .optional(),
-  SLACK_API_URL: slackApiUrl.optional(),
+  SLACK_API_URL: slackApiUrlVariable.optional(),
 });
 
 export interface RemediationFunctionConfig {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { type Approver, ApproverSchema } from './deploy-config';
-import { jsonVariable, requiredVariable, secretArnVariable } from './env-schema';
+import { jsonVariable, requiredVariable, secretArnVariable, slackApiUrlVariable } from './env-schema';
 import type { ProtectionConfig } from './remediation/protection';
 import { formatIssues } from './settings';
 
@@ -19,16 +19,6 @@ export const SECRET_PLACEHOLDER_KEY = 'iamPosturePlaceholder';
 
 const arnList = jsonVariable(z.array(z.string().min(1, 'must not be empty'))).default([]);
 
-/** Slack's API, or a local stand-in (http only on the loopback interface). */
-const slackApiUrl = z
-  .url({ error: 'must be a URL' })
-  .refine((url) => {
-    const parsed = new URL(url);
-    if (parsed.protocol === 'https:') return true;
-    return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-  }, 'must be an https URL (http only for 127.0.0.1 or localhost)')
-  .refine((url) => url.endsWith('/'), 'must end with /');
-
 export const SlackInteractionEnvSchema = z.object({
   FINDINGS_TABLE_NAME: requiredVariable,
   EVENT_BUS_NAME: requiredVariable,
@@ -36,7 +26,7 @@ export const SlackInteractionEnvSchema = z.object({
   SLACK_BOT_TOKEN_SECRET_ARN: secretArnVariable,
   /** JSON: `[{"teamId":"T0123ABCD","userId":"U0123ABCD"}]`; absent or `[]`: nobody can approve. */
   SLACK_APPROVERS: jsonVariable(z.array(ApproverSchema)).default([]),
-  SLACK_API_URL: slackApiUrl.optional(),
+  SLACK_API_URL: slackApiUrlVariable.optional(),
 });
 
 export const SlackNotifyEnvSchema = z.object({
@@ -56,7 +46,7 @@ export const SlackNotifyEnvSchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be at least 1 hour').max(168, 'must be at most 168 hours'))
     .optional(),
-  SLACK_API_URL: slackApiUrl.optional(),
+  SLACK_API_URL: slackApiUrlVariable.optional(),
 });
 
 export interface SlackInteractionConfig {

@@ -11,6 +11,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { describeError } from '../core/describe-error';
 import type { Finding } from '../core/finding';
 import {
   ACCOUNTS_PARTITION,
@@ -197,7 +198,7 @@ export class DynamoFindingsStore implements ScanStore {
       const output = await this.db.send(new PutCommand({ ...action.Put!, ReturnConsumedCapacity: 'TOTAL' }));
       this.countWrite(1, action.wcu, output.ConsumedCapacity);
     } catch (error) {
-      throw new FindingsStoreError(`could not store scan record ${record.scanId}: ${describe(error)}`, {
+      throw new FindingsStoreError(`could not store scan record ${record.scanId}: ${describeError(error)}`, {
         cause: error,
       });
     }
@@ -356,7 +357,7 @@ export class DynamoFindingsStore implements ScanStore {
       } catch (error) {
         if (errorName(error) === 'ConditionalCheckFailedException' && attempt < this.conflictAttempts)
           continue;
-        throw new FindingsStoreError(`could not update finding ${findingId}: ${describe(error)}`, {
+        throw new FindingsStoreError(`could not update finding ${findingId}: ${describeError(error)}`, {
           cause: error,
         });
       }
@@ -402,7 +403,7 @@ export class DynamoFindingsStore implements ScanStore {
       this.countRead(output.ConsumedCapacity);
       return output.Item ? (unwrap(output.Item) as Record<string, unknown>) : undefined;
     } catch (error) {
-      throw new FindingsStoreError(`could not read ${key.PK} / ${key.SK}: ${describe(error)}`, {
+      throw new FindingsStoreError(`could not read ${key.PK} / ${key.SK}: ${describeError(error)}`, {
         cause: error,
       });
     }
@@ -414,7 +415,9 @@ export class DynamoFindingsStore implements ScanStore {
       this.countRead(output.ConsumedCapacity);
       return output;
     } catch (error) {
-      throw new FindingsStoreError(`could not query ${this.tableName}: ${describe(error)}`, { cause: error });
+      throw new FindingsStoreError(`could not query ${this.tableName}: ${describeError(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -444,7 +447,7 @@ export class DynamoFindingsStore implements ScanStore {
             }),
           );
         } catch (error) {
-          throw new FindingsStoreError(`could not read findings: ${describe(error)}`, { cause: error });
+          throw new FindingsStoreError(`could not read findings: ${describeError(error)}`, { cause: error });
         }
         for (const capacity of output.ConsumedCapacity ?? []) this.countRead(capacity);
         for (const raw of output.Responses?.[this.tableName] ?? []) {
@@ -488,7 +491,7 @@ export class DynamoFindingsStore implements ScanStore {
       } catch (error) {
         const reasons = cancellationCodes(error);
         if (reasons === undefined) {
-          throw new FindingsStoreError(`could not write findings: ${describe(error)}`, { cause: error });
+          throw new FindingsStoreError(`could not write findings: ${describeError(error)}`, { cause: error });
         }
         this.counters.writeRequests++;
         if (reasons.includes('ConditionalCheckFailed')) return 'conflict';
@@ -857,10 +860,6 @@ function errorName(error: unknown): string {
   return typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string'
     ? (error as { name: string }).name
     : '';
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** The per-item codes of a cancelled transaction, or undefined for any other error. */

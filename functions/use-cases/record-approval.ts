@@ -1,4 +1,5 @@
 import type { Approver } from '../core/deploy-config';
+import { describeError } from '../core/describe-error';
 import { isExpired, type RemediationRequest } from '../core/remediation/request';
 import { authorizeApprover, type SlackUser, slackActor } from '../core/slack/approvers';
 import { parseInteraction, type SlackInteraction } from '../core/slack/interaction';
@@ -181,7 +182,7 @@ class Click {
     try {
       await deps.events.publish('RemediationApproved', { requestId: approved.requestId });
     } catch (error) {
-      this.warnings.push(`publishing RemediationApproved failed: ${describe(error)}`);
+      this.warnings.push(`publishing RemediationApproved failed: ${describeError(error)}`);
       await this.tell(
         'Your approval is recorded, but the remediation could not be started. Ask an operator to check the iam-posture logs.',
       );
@@ -216,7 +217,7 @@ class Click {
         requestedBy: actor,
       });
     } catch (error) {
-      this.warnings.push(`publishing RollbackRequested failed: ${describe(error)}`);
+      this.warnings.push(`publishing RollbackRequested failed: ${describeError(error)}`);
       return this.refuse(
         'rollback-not-started',
         `The rollback is recorded but could not be started; nothing was changed yet. Run iam-posture rollback ${marked.requestId}.`,
@@ -265,7 +266,7 @@ class Click {
     try {
       await this.deps.notifier.tellUser(this.interaction.channelId, this.interaction.userId, text);
     } catch (error) {
-      this.warnings.push(`the ephemeral message could not be sent: ${describe(error)}`);
+      this.warnings.push(`the ephemeral message could not be sent: ${describeError(error)}`);
     }
   }
 
@@ -274,11 +275,7 @@ class Click {
     try {
       await this.deps.notifier.updateRequest(request, options);
     } catch (error) {
-      this.warnings.push(`updating the Slack message failed: ${describe(error)}`);
+      this.warnings.push(`updating the Slack message failed: ${describeError(error)}`);
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

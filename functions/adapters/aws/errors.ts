@@ -72,12 +72,9 @@ export function classifyAwsError(error: unknown, options: { regional?: boolean }
   return 'ServiceError';
 }
 
-/** `Name: message` (its first line) of an error, for gap reasons. Never includes request payloads. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const message = error.message.split('\n', 1)[0]!.trim().replace(/\.$/, '');
-  return message ? `${error.name}: ${message}` : error.name;
-}
+import { describeError } from '../../core/describe-error';
+
+export { describeError };
 
 export interface GapInput {
   accountId: string;

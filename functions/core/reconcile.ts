@@ -249,9 +249,9 @@ export function compileCoverage(coverage: ScanCoverage): CoverageCheck {
     } else if (dataSet === 'account') {
       // Account metadata (id, collection time) decides no rule's outcome.
     } else if (isAccountWide(gap) || affectsOtherPrincipals(gap)) {
-      wide.set(dataSet, [...(wide.get(dataSet) ?? []), gap]);
+      appendTo(wide, dataSet, gap);
     } else {
-      byArn.set(gap.arn, [...(byArn.get(gap.arn) ?? []), { gap, dataSet }]);
+      appendTo(byArn, gap.arn, { gap, dataSet });
     }
   }
 
@@ -527,4 +527,10 @@ function suppressionEnded(suppression: Suppression | undefined, asOf: Date): boo
   if (!suppression) return true;
   const expiry = expiryOf(suppression.expires);
   return Number.isNaN(expiry.getTime()) || expiry.getTime() <= asOf.getTime();
+}
+
+function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

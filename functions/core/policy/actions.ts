@@ -280,11 +280,6 @@ export const IAM_WRITE_ACTIONS: readonly string[] = (ACTION_CATALOG.iam ?? [])
   .filter((name) => !/^(Get|List|Generate|Simulate)/.test(name))
   .map((name) => `iam:${name}`);
 
-/** `service:Action` for every known action of a service (lower-case service name). */
-export function catalogActions(service: string): string[] {
-  return (ACTION_CATALOG[service.toLowerCase()] ?? []).map((name) => `${service.toLowerCase()}:${name}`);
-}
-
 /** Whether the table knows this action (case-insensitive). */
 export function isKnownAction(action: string): boolean {
   const colon = action.indexOf(':');

@@ -207,7 +207,9 @@ class Analyzer {
       };
     }
     const self = this.selfGrant();
-    if (self && self.decision.decision === 'allowed' && !this.boundaryCaps()) {
+    // Whether the boundary caps a self-grant; computed once (it evaluates several IAM writes).
+    const capped = self ? this.boundaryCaps() : true;
+    if (self && self.decision.decision === 'allowed' && !capped) {
       return {
         status: 'admin',
         basis: 'self-grant',
@@ -225,7 +227,7 @@ class Analyzer {
         conditionalDenies: iam.conditionalDenies,
       };
     }
-    if (self && self.decision.decision !== 'denied' && !this.boundaryCaps()) {
+    if (self && self.decision.decision !== 'denied' && !capped) {
       return {
         status: 'conditional',
         basis: 'self-grant',

@@ -337,10 +337,6 @@ export const ESCALATION_PATHS: readonly EscalationPath[] = [
   },
 ];
 
-export function escalationPath(id: string): EscalationPath | undefined {
-  return ESCALATION_PATHS.find((p) => p.id === id);
-}
-
 /** Every action any path refers to. */
 export function escalationActions(): string[] {
   const all = new Set<string>();

@@ -18,7 +18,6 @@ export {
   type EscalationCategory,
   type EscalationPath,
   escalationActions,
-  escalationPath,
   type PermissionRequirement,
   type TargetScope,
 } from './escalation-paths';
@@ -26,7 +25,6 @@ export {
   type NarrowedPolicy,
   narrowPolicyDocument,
   policyGrantsService,
-  servicesGrantedBy,
 } from './services';
 
 /** The part of the analysis the engine uses to rank risk. */

@@ -189,9 +189,3 @@ function statementJson(
 function oneOrMany(values: readonly string[]): string | string[] {
   return values.length === 1 ? values[0]! : [...values];
 }
-
-/** `compilePolicy` for callers that only have the document. */
-export function servicesGrantedBy(document: PolicyDocument, namespaces: readonly string[]): string[] {
-  const policy = compilePolicy(document);
-  return namespaces.filter((ns) => policyGrantsService(policy, ns));
-}

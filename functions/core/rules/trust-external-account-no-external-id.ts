@@ -5,6 +5,7 @@ import {
   describeCondition,
   isFixedValue,
   POSITIVE_STRING_OPERATORS,
+  vacuityOf,
 } from './support/conditions';
 import { describeStatement, findExposures, statementEvidence } from './support/exposure';
 import { AWS_DOCS, OWASP } from './support/references';
@@ -57,8 +58,7 @@ function requiresExternalId(statement: Statement): boolean {
     (c) =>
       conditionKeyIs(c, 'sts:ExternalId') &&
       POSITIVE_STRING_OPERATORS.has(c.operator) &&
-      c.qualifier !== 'ForAllValues' &&
-      !c.ifExists &&
+      vacuityOf(c) === undefined &&
       c.values.length > 0 &&
       c.values.every((value) => value !== '' && isFixedValue(value, c.operator)),
   );

@@ -5,11 +5,6 @@ export function describeKey(key: AccessKeySnapshot): string {
   return key.keyId ? `access key ${key.keyId}` : `access key ${key.slot}`;
 }
 
-/** How a reason names the owner of a key. */
-export function describeOwner(key: AccessKeySnapshot): string {
-  return key.isRoot ? 'the root user' : `user ${key.userName}`;
-}
-
 /** Evidence fields identifying a key. */
 export function keyEvidence(key: AccessKeySnapshot): { keyId: string | null; slot: number } {
   return { keyId: key.keyId ?? null, slot: key.slot };

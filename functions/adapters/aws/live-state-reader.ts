@@ -174,8 +174,13 @@ export class AwsLiveStateReader implements LiveStateReader {
       snapshot.lastUsedAt = role.RoleLastUsed.LastUsedDate;
       if (role.RoleLastUsed.Region) snapshot.lastUsedRegion = role.RoleLastUsed.Region;
     }
-    const trust = tryParseDocument(role.AssumeRolePolicyDocument);
-    if (trust) snapshot.trustPolicy = trust;
+    // A trust policy that cannot be read fails the re-read: remediation never acts on a guess.
+    if (role.AssumeRolePolicyDocument !== undefined) {
+      snapshot.trustPolicy = parseDocument(
+        role.AssumeRolePolicyDocument,
+        `the trust policy of role ${role.RoleName}`,
+      );
+    }
     const boundary = await this.boundary(role.PermissionsBoundary);
     if (boundary) snapshot.permissionsBoundary = boundary;
     return snapshot;
@@ -493,15 +498,6 @@ function parseDocument(document: string | undefined, what: string): PolicyDocume
     throw new LiveStateReadError(`The document of ${what} is malformed: ${describeError(error)}.`, {
       cause: error,
     });
-  }
-}
-
-function tryParseDocument(document: string | undefined): PolicyDocument | undefined {
-  if (document === undefined) return undefined;
-  try {
-    return parsePolicyDocument(document);
-  } catch {
-    return undefined;
   }
 }
 

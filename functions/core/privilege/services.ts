@@ -1,5 +1,5 @@
 import { ACTION_CATALOG, COMPLETE_SERVICES } from '../policy/actions';
-import { type CompiledPolicy, compilePolicy, servicePart } from '../policy/compile';
+import { type CompiledPolicy, servicePart } from '../policy/compile';
 import type { PolicyDocument, Statement } from '../policy/types';
 import { covers, hasWildcard, wildcardMatcher } from '../policy/wildcard';
 

@@ -34,7 +34,9 @@ export type RefusalGate =
   | 'changed'
   | 'in-use'
   | 'not-rotatable'
-  | 'nothing-to-remove';
+  | 'nothing-to-remove'
+  /** The rule threw on the fresh state: neither a reason to act nor proof that it passes. */
+  | 'unverifiable';
 
 export type RemediationPlan =
   | {
@@ -109,6 +111,12 @@ export function planRemediation(finding: Finding, fresh: FreshState, ctx: PlanCo
     return refuse('changed', `${finding.resourceArn} changed since the finding was recorded.`);
   }
   const result = evaluate(rule, snapshot, ctx);
+  if (result.status === 'error') {
+    return refuse(
+      'unverifiable',
+      `Rule ${finding.ruleId} could not evaluate ${finding.resourceArn}: ${result.reason}.`,
+    );
+  }
   if (result.status !== 'fail') {
     return refuse(
       'rule-passes',
@@ -302,7 +310,11 @@ function protectionSubject(snapshot: Snapshot, owner: UserSnapshot | undefined) 
   }
 }
 
-function evaluate(rule: Rule, snapshot: Snapshot, ctx: PlanContext): RuleResult {
+function evaluate(
+  rule: Rule,
+  snapshot: Snapshot,
+  ctx: PlanContext,
+): RuleResult | { status: 'error'; reason: string } {
   const privilege = ctx.privilege;
   const evaluation = evaluationContext(snapshot.accountId, ctx.settings, ctx.now, (arn) =>
     privilege && arn === snapshot.arn && (snapshot.kind === 'role' || snapshot.kind === 'user')
@@ -312,8 +324,8 @@ function evaluate(rule: Rule, snapshot: Snapshot, ctx: PlanContext): RuleResult 
   try {
     return rule.evaluate(snapshot, evaluation);
   } catch (error) {
-    // A rule that cannot evaluate the fresh state is not a green light.
-    return { status: 'not-applicable', reason: (error as Error).message };
+    // A rule that cannot evaluate the fresh state is neither a green light nor proof of a fix.
+    return { status: 'error', reason: (error as Error).message };
   }
 }
 

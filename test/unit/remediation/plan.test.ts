@@ -6,6 +6,7 @@ import {
   QUARANTINE_POLICY_NAME,
 } from '../../../functions/core/remediation/catalog';
 import { planRemediation, type RemediationPlan, sameSteps } from '../../../functions/core/remediation/plan';
+import { roleUnused } from '../../../functions/core/rules/role-unused';
 import {
   ACCOUNT,
   ADMINISTRATOR_ACCESS,
@@ -45,6 +46,28 @@ describe('planRemediation', () => {
           policyDocument: JSON.stringify(QUARANTINE_POLICY_DOCUMENT),
         },
       ]);
+    });
+
+    it('refuses as unverifiable, not as passing, when the rule throws on the fresh state', () => {
+      const role = aRole();
+      const throwing = {
+        ...roleUnused,
+        evaluate: () => {
+          throw new Error('boom');
+        },
+      };
+      const plan = planRemediation(
+        findingFor(role, 'role-unused'),
+        { snapshot: role },
+        {
+          ...planContext(),
+          rules: [throwing],
+        },
+      );
+      expect(refusal(plan)).toEqual({
+        gate: 'unverifiable',
+        reason: `Rule role-unused could not evaluate ${role.arn}: boom.`,
+      });
     });
 
     it('refuses when the role was used since the finding (the rule now passes)', () => {

@@ -276,6 +276,7 @@ describe('readExportDirectory', () => {
       expect(raw.coverageGaps).toEqual([]);
       const inventory = normalize(raw);
       expect(inventory.accountId).toBe(ACCOUNT);
+      expect(inventory.accessKeys.length).toBeGreaterThan(0);
       expect(inventory.accessKeys.every((k) => k.keyId === undefined)).toBe(true);
     });
   });

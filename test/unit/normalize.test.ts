@@ -1024,6 +1024,7 @@ describe('normalize', () => {
           ],
         }),
       );
+      expect(inventory.serverCertificates).toHaveLength(1);
       expect(inventory.serverCertificates[0]?.expiresAt).toBeUndefined();
       expect(inventory.coverageGaps[0]?.detail).toBe('$[0].Expiration');
     });

@@ -323,6 +323,7 @@ describe('escalation paths', () => {
     const analysis = analyzePrincipal(subject(c.principal, c.grant));
     const open = analysis.paths.find((p) => p.path.id === id);
     expect(open?.status).toBe('open');
+    expect(open!.requirements.length).toBeGreaterThan(0);
     for (const r of open!.requirements) {
       expect(r.decision.decision).toBe('allowed');
       expect(r.decision.statements[0]).toMatchObject({ policyName: 'under-test', effect: 'Allow' });

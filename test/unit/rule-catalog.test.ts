@@ -168,6 +168,7 @@ describe('rule catalog', () => {
 
   it('never makes a coverage gap informational', () => {
     const gap = RULES.find((rule) => rule.meta.id === 'scan-coverage-gap');
-    expect(gap?.meta.severity).not.toBe('informational');
+    expect(gap).toBeDefined();
+    expect(gap!.meta.severity).not.toBe('informational');
   });
 });

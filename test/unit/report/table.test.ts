@@ -146,6 +146,12 @@ describe('formatTable', () => {
     const rows = out.split('\n').filter((l) => l.startsWith('  '));
     expect(rows[0]).toBe('  standing-admin  role/ci/terraform');
     expect(rows.slice(1).every((l) => l.startsWith('      ') && l.length <= 60)).toBe(true);
+    expect(
+      rows
+        .slice(1)
+        .map((l) => l.trim())
+        .join(' '),
+    ).toBe(findings[1]!.reason);
   });
 
   it('marks findings of rules that failed to evaluate', () => {

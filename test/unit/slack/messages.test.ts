@@ -118,11 +118,14 @@ describe('approval request message', () => {
   });
 
   it('carries nothing but the request id in a button value', () => {
-    for (const state of ['pending', 'executed'] as const) {
-      for (const button of buttons(requestMessage(aRequest({ state })).blocks)) {
-        expect(button.value).toBe(REQUEST_ID);
-      }
-    }
+    const approvedBy = { kind: 'slack' as const, id: 'U0APPROVER', teamId: 'T0TEAM0001' };
+    const shown = [
+      ...buttons(requestMessage(aRequest({ state: 'pending' })).blocks),
+      ...buttons(requestMessage(aRequest({ state: 'executed', approvedBy })).blocks),
+    ];
+    // Approve and Reject, then Undo.
+    expect(shown).toHaveLength(3);
+    for (const button of shown) expect(button.value).toBe(REQUEST_ID);
   });
 
   it('has a plain-text fallback naming the finding and the plan', () => {

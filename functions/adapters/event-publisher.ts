@@ -108,14 +108,16 @@ export class EventBridgePublisher {
       if (attempt > 1) await this.sleep(Math.min(5000, 100 * 2 ** (attempt - 2)));
       const retry: Pending[] = [];
       for (const batch of batches(pending)) {
-        const outcomes = await this.send(batch, result);
+        const { outcomes, requestFailed } = await this.send(batch, result);
         for (const [i, outcome] of outcomes.entries()) {
           const item = batch[i]!;
           if (!outcome.ErrorCode) {
             result.published++;
             continue;
           }
-          if (PERMANENT_CODES.has(outcome.ErrorCode) || attempt >= this.maxAttempts) {
+          // A request that failed as a whole was already retried by the SDK: only entries that
+          // EventBridge itself rejected are tried again here.
+          if (requestFailed || PERMANENT_CODES.has(outcome.ErrorCode) || attempt >= this.maxAttempts) {
             result.failed.push({
               detailType: item.event.detailType,
               errorCode: outcome.ErrorCode,
@@ -132,7 +134,10 @@ export class EventBridgePublisher {
   }
 
   /** One PutEvents request; a request that fails as a whole fails each of its entries. */
-  private async send(batch: readonly Pending[], result: PublishResult): Promise<PutEventsResultEntry[]> {
+  private async send(
+    batch: readonly Pending[],
+    result: PublishResult,
+  ): Promise<{ outcomes: PutEventsResultEntry[]; requestFailed: boolean }> {
     result.requests++;
     try {
       const output = await this.client.send(
@@ -140,15 +145,16 @@ export class EventBridgePublisher {
       );
       result.failedEntryCount += output.FailedEntryCount ?? 0;
       const entries = output.Entries ?? [];
-      return batch.map(
+      const outcomes = batch.map(
         (_, i) =>
           entries[i] ?? { ErrorCode: 'MissingResult', ErrorMessage: 'PutEvents returned no entry for it' },
       );
+      return { outcomes, requestFailed: false };
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
       const message = error instanceof Error ? error.message : String(error);
       result.failedEntryCount += batch.length;
-      return batch.map(() => ({ ErrorCode: name, ErrorMessage: message }));
+      return { outcomes: batch.map(() => ({ ErrorCode: name, ErrorMessage: message })), requestFailed: true };
     }
   }
 

@@ -145,6 +145,15 @@ describe('EventBridgePublisher', () => {
     expect(result.requests).toBe(1);
   });
 
+  it('does not send again a request that failed as a whole: the SDK already retried it', async () => {
+    const throttled = Object.assign(new Error('rate exceeded'), { name: 'ThrottlingException' });
+    eventBridge.on(PutEventsCommand).rejects(throttled);
+    const result = await publisher().publish([opened(1)]);
+    expect(result.failed.map((failure) => failure.errorCode)).toEqual(['ThrottlingException']);
+    expect(result.requests).toBe(1);
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
   it('refuses an entry larger than 256 KB without sending it', async () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
     const result = await publisher().publish([opened(1, 'x'.repeat(MAX_REQUEST_BYTES)), opened(2)]);

@@ -249,32 +249,51 @@ class Execution {
 
   /** Restores, newest first, every step that was applied or may have been partly applied. */
   private async rollBackDone(): Promise<{ complete: boolean; summary: string }> {
-    const touched = this.records.filter((r) => r.before && isTouched(r)).reverse();
-    if (touched.length === 0) return { complete: true, summary: ' Nothing had been changed.' };
-    const problems: string[] = [];
-    for (const record of touched) {
-      if (record.step.action === 'rotate-secret' && record.status !== 'done') {
-        // A rotation that did not finish in time may still be running: moving its staging labels
-        // now could leave the protected service and the secret out of step. Leave it to a person.
-        const text = 'the rotation may still be in progress; its staging labels were left as they are';
-        record.error = record.error ? `${record.error}; ${text}` : text;
-        problems.push(`${describeStep(record)}: ${text}`);
-        continue;
-      }
-      try {
-        await this.deps.executor.restore(record.before!);
-        const problem = await this.deps.executor.verifyRestored(record.before!);
-        if (problem) throw new StepVerificationError(problem);
-        record.status = 'rolled-back';
-      } catch (error) {
-        const text = `rollback failed: ${message(error)}`;
-        record.error = record.error ? `${record.error}; ${text}` : text;
-        problems.push(`${describeStep(record)}: ${message(error)}`);
-      }
-    }
+    const touched = this.records.filter(isTouched).length;
+    if (touched === 0) return { complete: true, summary: ' Nothing had been changed.' };
+    const problems = await restoreTouched(this.records, this.deps.executor);
     return problems.length === 0
-      ? { complete: true, summary: ` Rolled back ${touched.length} step${touched.length === 1 ? '' : 's'}.` }
+      ? { complete: true, summary: ` Rolled back ${touched} step${touched === 1 ? '' : 's'}.` }
       : { complete: false, summary: ` Rollback incomplete: ${problems.join('; ')}.` };
+  }
+}
+
+/**
+ * Restores, newest first, the before-state of every touched step and verifies it. Restored records
+ * become `rolled-back`; the others keep their status and say why in `error`. Returns the problems,
+ * one per step not restored. Restoring is idempotent, so it can simply be run again.
+ */
+export async function restoreTouched(
+  records: StepRecord[],
+  executor: RemediationExecutor,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const record of records.filter(isTouched).reverse()) {
+    const problem = await restoreOne(record, executor);
+    if (problem === undefined) {
+      record.status = 'rolled-back';
+      continue;
+    }
+    record.error = record.error
+      ? `${record.error}; rollback failed: ${problem}`
+      : `rollback failed: ${problem}`;
+    problems.push(`${describeStep(record)}: ${problem}`);
+  }
+  return problems;
+}
+
+async function restoreOne(record: StepRecord, executor: RemediationExecutor): Promise<string | undefined> {
+  if (record.step.action === 'rotate-secret' && record.status !== 'done') {
+    // A rotation that did not finish may still be running: moving its staging labels now could
+    // leave the protected service and the secret out of step. Leave it to a person.
+    return 'the rotation may still be in progress; its staging labels were left as they are';
+  }
+  if (!record.before) return 'no before-state was recorded';
+  try {
+    await executor.restore(record.before);
+    return await executor.verifyRestored(record.before);
+  } catch (error) {
+    return message(error);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Actor, RemediationRequest, RequestState, StepRecord } from '../core/remediation/request';
-import { attempt, describeStep, eventDetail, isTouched, notify } from './execute-remediation';
+import { attempt, eventDetail, notify, restoreTouched } from './execute-remediation';
 import type {
   ApprovalNotifier,
   FindingLookup,
@@ -60,31 +60,7 @@ export async function rollbackRemediation(
     };
   }
   const records: StepRecord[] = (request.steps ?? []).map((record) => ({ ...record }));
-  const problems: string[] = [];
-  for (const record of [...records].reverse()) {
-    if (!isTouched(record)) continue;
-    if (record.step.action === 'rotate-secret' && record.status !== 'done') {
-      problems.push(
-        `${describeStep(record)}: the rotation did not finish and may still be running; check the secret's staging labels by hand`,
-      );
-      continue;
-    }
-    if (!record.before) {
-      problems.push(`${describeStep(record)}: no before-state was recorded`);
-      continue;
-    }
-    try {
-      await deps.executor.restore(record.before);
-      const problem = await deps.executor.verifyRestored(record.before);
-      if (problem) {
-        problems.push(`${describeStep(record)}: ${problem}`);
-        continue;
-      }
-      record.status = 'rolled-back';
-    } catch (error) {
-      problems.push(`${describeStep(record)}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  const problems = await restoreTouched(records, deps.executor);
   if (problems.length > 0) {
     return {
       outcome: 'failed',

@@ -1,5 +1,5 @@
 import type { Finding } from '../core/finding';
-import { type PlanContext, planRemediation, type RemediationPlan, sameSteps } from '../core/remediation/plan';
+import { type PlanContext, type RemediationPlan, sameSteps } from '../core/remediation/plan';
 import {
   type Actor,
   isExpired,
@@ -211,8 +211,10 @@ class Execution {
   private async ruleStillFails(finding: Finding): Promise<string | undefined> {
     let plan: RemediationPlan;
     try {
-      const fresh = await this.deps.reader.read(finding);
-      plan = planRemediation(finding, fresh, { ...this.deps.planning, now: this.deps.now() });
+      plan = await planFromLiveState(finding, this.deps.reader, {
+        ...this.deps.planning,
+        now: this.deps.now(),
+      });
     } catch (error) {
       return `the live state could not be re-read to confirm the fix (${message(error)})`;
     }

@@ -722,7 +722,7 @@ class Normalizer {
       if (userCreatedAt) key.userCreatedAt = userCreatedAt;
       keys.push(key);
     }
-    if (keys.length > 0) this.matchKeyIds(keys, row.user);
+    if (keys.length > 0) this.matchKeyIds(keys, row.user, keys[0]!.arn);
     for (const key of keys) this.accessKeys.push(key);
     const credentials: UserCredentials = {
       passwordEnabled: row.passwordEnabled,
@@ -735,8 +735,8 @@ class Normalizer {
   }
 
   /** Report slots carry no key id: match `list-access-keys` entries by creation time (the report has seconds). */
-  private matchKeyIds(keys: AccessKeySnapshot[], userName: string): void {
-    const known = this.knownAccessKeys(userName);
+  private matchKeyIds(keys: AccessKeySnapshot[], userName: string, userArn: string): void {
+    const known = this.knownAccessKeys(userName, userArn);
     if (known.length === 0) return;
     const taken = new Set<KnownAccessKey>();
     for (const key of keys) {
@@ -755,7 +755,8 @@ class Normalizer {
     }
   }
 
-  private knownAccessKeys(userName: string): KnownAccessKey[] {
+  /** Gaps here concern one user's key ids, so they carry the user's ARN, not the account's. */
+  private knownAccessKeys(userName: string, userArn: string): KnownAccessKey[] {
     const all = this.raw.accessKeys;
     if (!all || !Object.hasOwn(all, userName)) return [];
     const source = this.sources.accessKeys;
@@ -766,7 +767,7 @@ class Normalizer {
     if (!Array.isArray(list)) {
       this.gap(
         source,
-        undefined,
+        userArn,
         MALFORMED,
         listPath,
         `The access key list of user ${userName} has no AccessKeyMetadata; its key ids are unknown.`,
@@ -780,7 +781,7 @@ class Normalizer {
       if (!isRecord(entry) || !id) {
         this.gap(
           source,
-          undefined,
+          userArn,
           MALFORMED,
           path,
           `An access key of user ${userName} has no AccessKeyId; its id is unknown.`,
@@ -792,7 +793,7 @@ class Normalizer {
         source,
         path,
         'CreateDate',
-        undefined,
+        userArn,
         `Access key ${id} of user ${userName}`,
         'its id is not matched to a credential report slot',
       );

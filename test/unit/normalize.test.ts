@@ -519,6 +519,21 @@ describe('normalize', () => {
       expect(inventory.coverageGaps).toEqual([]);
     });
 
+    it('records a malformed list-access-keys entry as a gap on that user, not the account', () => {
+      const inventory = normalize(
+        raw({
+          authorizationDetails,
+          credentialReport: report,
+          accessKeys: { 'two-keys': { AccessKeyMetadata: [{ UserName: 'two-keys', Status: 'Active' }] } },
+        }),
+      );
+      expect(inventory.coverageGaps).toHaveLength(1);
+      expect(inventory.coverageGaps[0]).toMatchObject({
+        arn: `arn:aws:iam::${ACCOUNT}:user/two-keys`,
+        detail: "$['two-keys'].AccessKeyMetadata[0]",
+      });
+    });
+
     it('uses the credential report creation time when the authorization details have none', () => {
       const { CreateDate: _none, ...user } = aUser('two-keys');
       const inventory = normalize(

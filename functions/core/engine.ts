@@ -231,15 +231,22 @@ function privilegeLookup(
   for (const p of inventory.roles) principals.set(p.arn, p);
   for (const p of inventory.users) principals.set(p.arn, p);
   for (const p of inventory.groups) principals.set(p.arn, p);
-  const cache = new Map<string, PrivilegeSummary>();
+  // Failures are cached too: a principal the analyzer cannot handle is analysed once, not per finding.
+  const cache = new Map<string, PrivilegeSummary | Error>();
   return (arn) => {
-    const cached = cache.get(arn);
-    if (cached) return cached;
-    const principal = principals.get(arn);
-    if (!principal) return undefined;
-    const summary = analyzer(principal);
-    cache.set(arn, summary);
-    return summary;
+    let cached = cache.get(arn);
+    if (cached === undefined) {
+      const principal = principals.get(arn);
+      if (!principal) return undefined;
+      try {
+        cached = analyzer(principal);
+      } catch (error) {
+        cached = error instanceof Error ? error : new Error(String(error));
+      }
+      cache.set(arn, cached);
+    }
+    if (cached instanceof Error) throw cached;
+    return cached;
   };
 }
 
@@ -290,7 +297,8 @@ function summarize(
       continue;
     }
     bySeverity[f.severity]++;
-    if (f.result === 'error') errors++;
+    // A failed privilege analysis leaves the finding without its risk raise: count it, never hide it.
+    if (f.result === 'error' || f.evidence.privilegeError !== undefined) errors++;
   }
   return {
     accountId: inventory.accountId,

@@ -353,19 +353,30 @@ describe('evaluateInventory', () => {
       ]);
     });
 
-    it('keeps the finding, unraised, when the privilege analysis of its principal throws', () => {
+    it('keeps the finding, unraised, when the privilege analysis of its principal throws, and counts it', () => {
+      let failures = 0;
       const failing: PrivilegeAnalyzer = (principal) => {
-        if (principal.arn === ciRole.arn) throw new Error('policy version not found');
+        if (principal.arn === ciRole.arn) {
+          failures++;
+          throw new Error('policy version not found');
+        }
         return admin;
       };
       const result = run(anInventory({ roles: [ciRole, appRole] }), {
-        rules: [aRule('stale', ['role'])],
+        rules: [aRule('stale', ['role']), aRule('other', ['role'])],
         privilege: failing,
       });
-      expect(result.findings.map((f) => [f.resourceArn, f.severity, f.evidence.privilegeError])).toEqual([
+      expect(
+        result.findings
+          .filter((f) => f.ruleId === 'stale')
+          .map((f) => [f.resourceArn, f.severity, f.evidence.privilegeError]),
+      ).toEqual([
         [appRole.arn, 'high', undefined],
         [ciRole.arn, 'medium', 'policy version not found'],
       ]);
+      // Two findings on the failing role: both counted as errors, the analysis tried once.
+      expect(result.summary.errors).toBe(2);
+      expect(failures).toBe(1);
     });
 
     it('analyzes each principal once, however many rules read it', () => {

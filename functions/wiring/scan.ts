@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import type { CollectedInput, RunScanDeps } from '../use-cases/run-scan';
+import type { AwsConfig } from './aws';
+import { eventPublisher, findingsStore } from './stores';
+
+export interface ScanWiringConfig {
+  /** Where the findings table (and the event bus) are. */
+  aws: AwsConfig;
+  table: string;
+  /** FindingOpened / FindingResolved / ScanCompleted go here; no events without it. */
+  eventBus?: string;
+  /** The scan's input: a live collection or an export directory. */
+  collect(): Promise<CollectedInput>;
+}
+
+/** What the scan use case needs to store one scan: the table, the bus, the clock, the scan id suffix. */
+export function scanDeps(config: ScanWiringConfig): RunScanDeps {
+  return {
+    collect: config.collect,
+    store: findingsStore(config.aws, config.table),
+    ...(config.eventBus ? { events: eventPublisher(config.aws, config.eventBus) } : {}),
+    now: () => new Date(),
+    randomSuffix: () => randomBytes(4).toString('hex'),
+  };
+}

@@ -1,15 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
-import { AwsCollector } from '../adapters/aws/collector';
-import { DynamoFindingsStore } from '../adapters/dynamo-findings-store';
-import { EventBridgePublisher } from '../adapters/event-publisher';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { parseScanFunctionConfig, type ScanFunctionConfig } from '../core/scan-function-config';
-import { collectAccount } from '../use-cases/collect';
-import { type CollectedInput, type RunScanDeps, type RunScanResult, runScan } from '../use-cases/run-scan';
+import { type RunScanDeps, type RunScanResult, runScan } from '../use-cases/run-scan';
+import { collectedInput, liveCollector } from '../wiring/collect';
+import { createObservability, instrument, type Observability } from '../wiring/powertools';
+import { scanDeps } from '../wiring/scan';
 
 /**
  * The scan function: invoked on a schedule, scans the account it runs in, stores the findings'
@@ -18,31 +13,28 @@ import { type CollectedInput, type RunScanDeps, type RunScanResult, runScan } fr
  * and reused while the function is warm.
  */
 
-const logger = new Logger({ serviceName: 'iam-posture-scan' });
-const metrics = new Metrics({ namespace: 'IamPosture', serviceName: 'iam-posture-scan' });
-
-interface Dependencies {
+export interface ScanHandlerDeps {
   config: ScanFunctionConfig;
-  aws: AwsClients;
-  collector: AwsCollector;
-  store: DynamoFindingsStore;
-  events: EventBridgePublisher;
+  scan: RunScanDeps;
 }
 
-let dependencies: Dependencies | undefined;
-
-function build(): Dependencies {
-  if (dependencies) return dependencies;
-  const config = parseScanFunctionConfig(process.env);
-  const aws = createAwsClients({});
-  dependencies = {
-    config,
-    aws,
-    collector: new AwsCollector(aws),
-    store: new DynamoFindingsStore(new DynamoDBClient({}), config.findingsTableName),
-    events: new EventBridgePublisher(new EventBridgeClient({}), { eventBusName: config.eventBusName }),
+/** The function's dependencies from its environment: the Lambda's own role, region and table. */
+export function scanHandlerDeps(env: NodeJS.ProcessEnv): ScanHandlerDeps {
+  const config = parseScanFunctionConfig(env);
+  const collector = liveCollector({});
+  const collectOptions = {
+    settings: config.settings,
+    ...(config.secretsRegions !== undefined ? { regions: config.secretsRegions } : {}),
   };
-  return dependencies;
+  return {
+    config,
+    scan: scanDeps({
+      aws: {},
+      table: config.findingsTableName,
+      eventBus: config.eventBusName,
+      collect: async () => collectedInput(await collector.collect(collectOptions)),
+    }),
+  };
 }
 
 export interface ScanOutcome {
@@ -60,56 +52,38 @@ export interface ScanOutcome {
   eventsFailed: number;
 }
 
-export async function handler(): Promise<ScanOutcome> {
-  let deps: Dependencies;
-  try {
-    deps = build();
-  } catch (error) {
-    logger.error('scan function misconfigured', { error: error as Error });
-    throw error;
-  }
-  const { config } = deps;
-  const scanDeps: RunScanDeps = {
-    collect: () => collectLive(deps),
-    store: deps.store,
-    events: deps.events,
-    now: () => new Date(),
-    randomSuffix: () => randomBytes(4).toString('hex'),
-  };
-  try {
-    const result = await runScan(scanDeps, {
-      settings: config.settings,
-      ...(config.resolvedTtlDays !== undefined ? { resolvedTtlDays: config.resolvedTtlDays } : {}),
-    });
-    const outcome = summarize(result);
-    record(outcome, result);
-    return outcome;
-  } catch (error) {
-    metrics.addMetric('ScanFailed', MetricUnit.Count, 1);
-    logger.error('scan failed', { error: error as Error });
-    throw error;
-  } finally {
-    metrics.publishStoredMetrics();
-  }
+/** The handler over dependencies built once, on the first invocation, by `build`. */
+export function createHandler(
+  build: () => ScanHandlerDeps,
+  observability: Observability = createObservability(),
+): (event: unknown, context: Context) => Promise<ScanOutcome> {
+  const { logger, metrics } = observability;
+  let deps: ScanHandlerDeps | undefined;
+  return instrument(async () => {
+    try {
+      deps ??= build();
+    } catch (error) {
+      logger.error('scan function misconfigured', { error: error as Error });
+      throw error;
+    }
+    const { config, scan } = deps;
+    try {
+      const result = await runScan(scan, {
+        settings: config.settings,
+        ...(config.resolvedTtlDays !== undefined ? { resolvedTtlDays: config.resolvedTtlDays } : {}),
+      });
+      const outcome = summarize(result);
+      record(outcome, result, observability);
+      return outcome;
+    } catch (error) {
+      metrics.addMetric('ScanFailed', MetricUnit.Count, 1);
+      logger.error('scan failed', { error: error as Error });
+      throw error;
+    }
+  }, observability);
 }
 
-/** A live collection with this invocation's API calls (the clients, and their counter, outlive it). */
-async function collectLive(deps: Dependencies): Promise<CollectedInput> {
-  const before = deps.aws.apiCalls.snapshot();
-  const collected = await collectAccount(
-    { source: deps.collector, now: () => new Date() },
-    {
-      settings: deps.config.settings,
-      ...(deps.config.secretsRegions !== undefined ? { regions: deps.config.secretsRegions } : {}),
-    },
-  );
-  const apiCalls: Record<string, number> = {};
-  for (const [operation, count] of Object.entries(deps.aws.apiCalls.snapshot())) {
-    const calls = count - (before[operation] ?? 0);
-    if (calls > 0) apiCalls[operation] = calls;
-  }
-  return { raw: collected.raw, origin: 'live', apiCalls };
-}
+export const handler = createHandler(() => scanHandlerDeps(process.env));
 
 function summarize(result: RunScanResult): ScanOutcome {
   const { record } = result;
@@ -129,7 +103,7 @@ function summarize(result: RunScanResult): ScanOutcome {
   };
 }
 
-function record(outcome: ScanOutcome, result: RunScanResult): void {
+function record(outcome: ScanOutcome, result: RunScanResult, { logger, metrics }: Observability): void {
   metrics.addMetric('FindingsOpen', MetricUnit.Count, outcome.findings);
   metrics.addMetric('FindingsOpened', MetricUnit.Count, outcome.opened);
   metrics.addMetric('FindingsResolved', MetricUnit.Count, outcome.resolved);

@@ -144,6 +144,8 @@ export async function collectAccount(
 ): Promise<CollectResult> {
   const { source } = deps;
   const collectedAt = deps.now();
+  // The source's counter outlives one collection (a warm Lambda): count this collection's calls.
+  const callsBefore = source.apiCalls();
   const disabled = new Set(options.settings.disabledRules);
 
   progress({ phase: 'identity', message: 'identifying the account' });
@@ -256,7 +258,7 @@ export async function collectAccount(
     coverageGaps: gaps.sort(compareGaps),
     sources: LIVE_SOURCES,
   };
-  const apiCalls = source.apiCalls();
+  const apiCalls = callsSince(callsBefore, source.apiCalls());
   progress({ phase: 'done', message: `collected with ${sumCalls(apiCalls)} API calls` });
   return {
     raw,
@@ -458,6 +460,15 @@ function compareGaps(a: CoverageGap, b: CoverageGap): number {
   const key = (gap: CoverageGap) => `${gap.source}\n${gap.arn}\n${gap.detail ?? ''}`;
   const [x, y] = [key(a), key(b)];
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function callsSince(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const calls: Record<string, number> = {};
+  for (const [operation, count] of Object.entries(after)) {
+    const since = count - (before[operation] ?? 0);
+    if (since > 0) calls[operation] = since;
+  }
+  return calls;
 }
 
 function sumCalls(calls: Record<string, number>): number {

@@ -15,8 +15,8 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
 
-/** Powertools service name and metrics namespace shared by every function. */
-export const POWERTOOLS_SERVICE_NAME = 'iam-posture';
+/** Prefix of each function's Powertools service name: `iam-posture-<handler>`. */
+export const POWERTOOLS_SERVICE_PREFIX = 'iam-posture';
 export const METRICS_NAMESPACE = 'IamPosture';
 
 /**
@@ -96,7 +96,7 @@ export class PostureFunction extends Construct {
       ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
       ...(props.maxEventAge ? { maxEventAge: props.maxEventAge } : {}),
       environment: {
-        POWERTOOLS_SERVICE_NAME,
+        POWERTOOLS_SERVICE_NAME: `${POWERTOOLS_SERVICE_PREFIX}-${props.handlerName}`,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,

@@ -81,7 +81,7 @@ describe('the deployed stack (default config, real esbuild bundle)', () => {
       // No secretsRegions configured: the region the stack is deployed to.
       expect(env.SECRETS_REGIONS).toEqual({ Ref: 'AWS::Region' });
       expect(env.RESOLVED_TTL_DAYS).toBe('90');
-      expect(env.POWERTOOLS_SERVICE_NAME).toBe('iam-posture');
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('iam-posture-scan');
       expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('IamPosture');
       expect(ScanSettingsSchema.parse(JSON.parse(env.SCAN_SETTINGS as string))).toEqual(
         ScanSettingsSchema.parse({}),

@@ -35,6 +35,7 @@ import type { Finding } from '../../functions/core/finding';
 import { parseScanSettings } from '../../functions/core/settings';
 import { analyzeAccount } from '../../functions/use-cases/analyze';
 import { type CollectResult, collectAccount } from '../../functions/use-cases/collect';
+import { liveCollector } from '../../functions/wiring/collect';
 import { MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto';
 
 const ACCOUNT = MOTO_ACCOUNT_ID;
@@ -350,6 +351,22 @@ describe('live collection against moto', () => {
         )
         .sort(),
     );
+  });
+
+  it('counts each collection of a reused collector on its own, as a warm Lambda reuses its clients', async () => {
+    const collector = liveCollector({
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      credentials: moto.clientConfig.credentials,
+    });
+    try {
+      const first = await collector.collect({ regions: REGIONS, settings: SETTINGS });
+      const second = await collector.collect({ regions: REGIONS, settings: SETTINGS });
+      expect(first.apiCalls['sts:GetCallerIdentity']).toBe(1);
+      expect(second.apiCalls).toEqual(first.apiCalls);
+    } finally {
+      collector.destroy();
+    }
   });
 
   it('makes the few calls the strategy promises, each counted by the SDK middleware', async () => {

@@ -8,6 +8,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createHandler, scanHandlerDeps } from '../../functions/handlers/scan';
+import { createObservability } from '../../functions/wiring/powertools';
+import { lambdaContext } from '../support/lambda';
 import { ACCOUNT_ID, mocks, resetMocks, stubHealthyAccount } from './collector-fixtures';
 
 const documents = mockClient(DynamoDBDocumentClient);
@@ -25,10 +28,10 @@ const ENV = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
-/** A fresh module: configuration and clients are built on its first invocation. */
-async function loadHandler() {
-  vi.resetModules();
-  return (await import('../../functions/handlers/scan')).handler;
+/** A fresh handler: configuration and clients are built on its first invocation. */
+function loadHandler() {
+  const handler = createHandler(() => scanHandlerDeps(process.env));
+  return () => handler({}, lambdaContext('iam-posture-scan'));
 }
 
 beforeEach(() => {
@@ -52,7 +55,7 @@ describe('scan handler', () => {
       FailedEntryCount: 0,
       Entries: input.Entries.map(() => ({ EventId: 'e' })),
     }));
-    const handler = await loadHandler();
+    const handler = loadHandler();
 
     const outcome = await handler();
 
@@ -82,7 +85,7 @@ describe('scan handler', () => {
     documents.on(QueryCommand).resolves({ Items: [] });
     documents.on(TransactWriteCommand).resolves({});
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
-    const handler = await loadHandler();
+    const handler = loadHandler();
     await handler();
     process.env.FINDINGS_TABLE_NAME = 'another-table';
     documents.resetHistory();
@@ -96,10 +99,48 @@ describe('scan handler', () => {
 
   it('fails on a bad variable, naming it, before calling AWS', async () => {
     process.env.SCAN_SETTINGS = '{"thresholds":{"roleUnusedDays":1000}}';
-    const handler = await loadHandler();
+    const handler = loadHandler();
     await expect(handler()).rejects.toThrow(
       'invalid scan function environment: SCAN_SETTINGS.thresholds.roleUnusedDays: Too big: expected number to be <=365',
     );
     expect(mocks.iam.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(0);
+  });
+
+  it('logs with the Lambda context and the service name the stack sets, and flushes metrics itself', async () => {
+    stubHealthyAccount();
+    documents.on(GetCommand).resolves({});
+    documents.on(QueryCommand).resolves({ Items: [] });
+    documents.on(TransactWriteCommand).resolves({});
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    process.env.POWERTOOLS_DEV = 'true';
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    process.env.POWERTOOLS_SERVICE_NAME = 'iam-posture-scan';
+    process.env.POWERTOOLS_METRICS_NAMESPACE = 'IamPosture';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    const lines: string[] = [];
+    const capture = (text: unknown) => {
+      lines.push(String(text));
+    };
+    const info = vi.spyOn(console, 'info').mockImplementation(capture);
+    const log = vi.spyOn(console, 'log').mockImplementation(capture);
+    try {
+      const handler = createHandler(() => scanHandlerDeps(process.env), createObservability());
+      await handler({}, lambdaContext('posture-scan-fn', 'request-1'));
+    } finally {
+      info.mockRestore();
+      log.mockRestore();
+    }
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const completed = entries.find((entry) => entry.message === 'scan completed');
+    expect(completed).toMatchObject({
+      service: 'iam-posture-scan',
+      function_name: 'posture-scan-fn',
+      function_request_id: 'request-1',
+    });
+    const emf = entries.find((entry) => entry._aws !== undefined) as
+      | { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } }
+      | undefined;
+    expect(emf?._aws.CloudWatchMetrics[0]?.Namespace).toBe('IamPosture');
+    expect(emf?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toContain('FindingsOpened');
   });
 });

@@ -89,10 +89,10 @@ describe('requestApproval', () => {
     expect(saved?.highlights).toEqual({
       idleDays: '100',
       thresholdDays: '45',
-      lastUsedAt: '2024-02-22T00:00:00.000Z',
+      lastUsedAt: '2026-02-21T12:00:00.000Z',
       lastUsedService: 's3',
       lastUsedRegion: 'eu-west-1',
-      createdAt: '2023-08-06T00:00:00.000Z',
+      createdAt: '2025-08-05T12:00:00.000Z',
     });
     expect(slack.posted).toHaveLength(1);
     expect(slack.posted[0]?.state).toBe('pending');

@@ -25,13 +25,13 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsClients } from '../../functions/adapters/aws/clients';
-import type { Clock } from '../../functions/adapters/aws/clock';
 import { AwsCollector, type AwsCollectorOptions } from '../../functions/adapters/aws/collector';
 import {
   type CollectOptions,
   type CollectProgressEvent,
   collectAccount,
 } from '../../functions/use-cases/collect';
+import { type FakeClock, fakeClock } from '../support/clock';
 
 export const ACCOUNT_ID = '111122223333';
 export const NOW = new Date('2024-06-01T12:00:00Z');
@@ -60,23 +60,6 @@ function revive(value: unknown, key = ''): unknown {
 // biome-ignore lint/suspicious/noExplicitAny: fixtures are AWS responses of many shapes
 export function rawFixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/aws/${name}`, import.meta.url), 'utf8')) as T;
-}
-
-export interface FakeClock extends Clock {
-  sleeps: number[];
-}
-
-export function fakeClock(start = NOW.getTime()): FakeClock {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
 }
 
 export const mocks = {
@@ -164,7 +147,7 @@ export interface RunOptions extends Partial<CollectOptions> {
 
 /** Runs `collectAccount` over the stubbed clients, as the CLI would over real ones. */
 export async function runCollection(options: RunOptions = {}) {
-  const clock = options.clock ?? fakeClock();
+  const clock = options.clock ?? fakeClock(NOW);
   const clients = createAwsClients({
     region: HOME_REGION,
     credentials: { accessKeyId: 'AKIAUNITTEST00000000', secretAccessKey: 'unit-test-secret' },

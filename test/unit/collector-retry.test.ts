@@ -6,23 +6,9 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { operationName } from '../../functions/adapters/aws/api-call-counter';
 import { type AwsClients, createAwsClients } from '../../functions/adapters/aws/clients';
-import type { Clock } from '../../functions/adapters/aws/clock';
 import { IamReader } from '../../functions/adapters/aws/iam-reader';
 import { SecretsReader } from '../../functions/adapters/aws/secrets-reader';
-
-// Not the shared collector fixtures: those stub every client's `send`, and this file needs the real one.
-function fakeClock(): Clock & { sleeps: number[] } {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-}
+import { fakeClock } from '../support/clock';
 
 interface FakeResponse {
   status: number;

@@ -16,11 +16,11 @@ import {
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CollectionError } from '../../functions/adapters/aws/errors';
+import { fakeClock, nextTurn } from '../support/clock';
 import {
   ACCOUNT_ID,
   awsError,
   commandsSent,
-  fakeClock,
   fixture,
   mocks,
   rawFixture,
@@ -470,7 +470,7 @@ describe('collectAccount over the AWS SDK', () => {
     mocks.iam.on(ListAccessKeysCommand).callsFake(async (input: { UserName: string }) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await nextTurn();
       inFlight--;
       return keys[input.UserName];
     });

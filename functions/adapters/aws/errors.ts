@@ -1,3 +1,5 @@
+import { isThrottlingError } from '@smithy/core/retry';
+import type { SdkError } from '@smithy/types';
 import type { CoverageGap } from '../../core/model';
 
 /** Why an AWS read failed, as recorded on a coverage gap. */
@@ -17,20 +19,6 @@ const ACCESS_DENIED = new Set([
   'UnauthorizedAccess',
   'AuthorizationError',
   'Forbidden',
-]);
-
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'PriorRequestNotComplete',
-  'EC2ThrottledException',
-  'BandwidthLimitExceeded',
 ]);
 
 /** What a regional endpoint answers (or fails with) when the region is not enabled for the account. */
@@ -55,15 +43,17 @@ interface SdkLikeError {
 }
 
 /**
- * Classifies an SDK error by its name (and, for network failures, its system error code). For
- * regional calls, an unrecognized token or an unreachable endpoint means the region is disabled;
- * for global services the same errors are plain failures.
+ * Classifies an SDK error by its name (and, for network failures, its system error code).
+ * Throttling is what the SDK's own retry strategy counts as throttling: HTTP 429, the SDK's list
+ * of throttling codes, or a throttling retry trait. For regional calls, an unrecognized token or
+ * an unreachable endpoint means the region is disabled; for global services the same errors are
+ * plain failures.
  */
 export function classifyAwsError(error: unknown, options: { regional?: boolean } = {}): GapCategory {
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkLikeError;
   const name = typeof e.name === 'string' ? e.name : '';
   if (ACCESS_DENIED.has(name)) return 'AccessDenied';
-  if (THROTTLING.has(name) || e.$metadata?.httpStatusCode === 429) return 'Throttling';
+  if (isThrottlingError(e as SdkError)) return 'Throttling';
   if (options.regional) {
     if (REGION_DISABLED.has(name)) return 'RegionDisabled';
     if (typeof e.code === 'string' && UNREACHABLE_ENDPOINT_CODES.has(e.code)) return 'RegionDisabled';

@@ -1,6 +1,7 @@
 import { isThrottlingError } from '@smithy/core/retry';
 import type { SdkError } from '@smithy/types';
 import type { CoverageGap } from '../../core/model';
+import { PaginationError } from './pages';
 
 /** Why an AWS read failed, as recorded on a coverage gap. */
 export type GapCategory =
@@ -104,18 +105,25 @@ const CATEGORY_SENTENCES: Record<GapCategory, string> = {
 
 /**
  * A gap for a failed read: `<what happened> (<error>); <what was not read>.`, e.g. "Access was
- * denied (AccessDenied: ...); no secret in eu-west-1 was read."
+ * denied (AccessDenied: ...); no secret in eu-west-1 was read." With `failedPage`, the request
+ * for that page (1-based) failed and the reason says so. A listing whose pages could not be
+ * followed (`PaginationError`) is Malformed: "Page 2 is marked truncated but has no new marker;
+ * <what was not read>."
  */
 export function gapFromError(
   error: unknown,
-  input: Omit<GapInput, 'reason' | 'category'> & { notRead: string; regional?: boolean },
+  input: Omit<GapInput, 'reason' | 'category'> & { notRead: string; regional?: boolean; failedPage?: number },
 ): CoverageGap {
-  const category = classifyAwsError(error, { regional: input.regional });
-  const { notRead, regional: _regional, ...rest } = input;
+  const { notRead, regional, failedPage, ...rest } = input;
+  if (error instanceof PaginationError) {
+    return coverageGap({ ...rest, category: 'Malformed', reason: `${error.message}; ${notRead}.` });
+  }
+  const category = classifyAwsError(error, { regional });
+  const where = failedPage === undefined ? '' : ` (page ${failedPage} failed)`;
   return coverageGap({
     ...rest,
     category,
-    reason: `${CATEGORY_SENTENCES[category]} (${describeError(error)}); ${notRead}.`,
+    reason: `${CATEGORY_SENTENCES[category]} (${describeError(error)}); ${notRead}${where}.`,
   });
 }
 

@@ -69,8 +69,30 @@ export const mocks = {
   ec2: mockClient(EC2Client),
 };
 
+/**
+ * The input of each paginated call as it was when sent, by operation. The SDK paginators send one
+ * input object for every page and change its token in place, so the calls the mocks record all
+ * show the last token.
+ */
+const inputsAsSent = new Map<string, object[]>();
+
+export function sentInputs(operation: string): object[] {
+  return inputsAsSent.get(operation) ?? [];
+}
+
+function recordingInputs<I extends object, R>(
+  operation: string,
+  fake: (input: I, getClient: () => unknown) => R,
+): (input: I, getClient: () => unknown) => R {
+  return (input, getClient) => {
+    inputsAsSent.set(operation, [...sentInputs(operation), { ...input }]);
+    return fake(input, getClient);
+  };
+}
+
 export function resetMocks(): void {
   for (const mock of Object.values(mocks)) mock.reset();
+  inputsAsSent.clear();
 }
 
 export function awsError<E extends Error>(
@@ -97,11 +119,13 @@ const SLA_PAGES: Record<string, string> = {
 /** A healthy account: every call answers with the recorded fixtures. */
 export function stubHealthyAccount(): void {
   mocks.sts.on(GetCallerIdentityCommand).resolves(fixture('get-caller-identity.json'));
-  mocks.iam.on(GetAccountAuthorizationDetailsCommand).callsFake((input: { Marker?: string }) => {
-    const page = { '': 1, 'marker-page-2': 2, 'marker-page-3': 3 }[input.Marker ?? ''];
-    if (!page) throw serviceError('InvalidInput', `unknown marker ${input.Marker}`);
-    return fixture(`get-account-authorization-details-page-${page}.json`);
-  });
+  mocks.iam.on(GetAccountAuthorizationDetailsCommand).callsFake(
+    recordingInputs('iam:GetAccountAuthorizationDetails', (input: { Marker?: string }) => {
+      const page = { '': 1, 'marker-page-2': 2, 'marker-page-3': 3 }[input.Marker ?? ''];
+      if (!page) throw serviceError('InvalidInput', `unknown marker ${input.Marker}`);
+      return fixture(`get-account-authorization-details-page-${page}.json`);
+    }),
+  );
   mocks.iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
   mocks.iam.on(GetCredentialReportCommand).resolves(fixture('get-credential-report.json'));
   const keys = fixture<Record<string, object>>('list-access-keys.json');
@@ -118,16 +142,18 @@ export function stubHealthyAccount(): void {
   mocks.iam
     .on(GetServiceLastAccessedDetailsCommand)
     .callsFake((input: { Marker?: string }) => fixture(SLA_PAGES[input.Marker ?? '']!));
-  mocks.secrets.on(ListSecretsCommand).callsFake(async (input: { NextToken?: string }, getClient) => {
-    const region = await (getClient() as SecretsManagerClient).config.region();
-    if (region === 'eu-west-1') {
-      return fixture(
-        input.NextToken ? 'list-secrets-eu-west-1-page-2.json' : 'list-secrets-eu-west-1-page-1.json',
-      );
-    }
-    if (region === 'us-east-1') return fixture('list-secrets-us-east-1.json');
-    return { SecretList: [] };
-  });
+  mocks.secrets.on(ListSecretsCommand).callsFake(
+    recordingInputs('secretsmanager:ListSecrets', async (input: { NextToken?: string }, getClient) => {
+      const region = await (getClient() as SecretsManagerClient).config.region();
+      if (region === 'eu-west-1') {
+        return fixture(
+          input.NextToken ? 'list-secrets-eu-west-1-page-2.json' : 'list-secrets-eu-west-1-page-1.json',
+        );
+      }
+      if (region === 'us-east-1') return fixture('list-secrets-us-east-1.json');
+      return { SecretList: [] };
+    }),
+  );
   const withPolicy = fixture('get-resource-policy-with-policy.json');
   mocks.secrets.on(GetResourcePolicyCommand).callsFake((input: { SecretId: string }) => {
     if (input.SecretId === withPolicy.ARN) return withPolicy;

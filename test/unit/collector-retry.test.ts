@@ -125,6 +125,49 @@ describe('AWS clients of the collector', () => {
     expect(aws.apiCalls.snapshot()).toEqual({ 'iam:ListServerCertificates': 1 });
   });
 
+  it('follows authorization-details markers through the SDK paginator, counting one call per page', async () => {
+    const handler = new ScriptedHttpHandler({
+      GetAccountAuthorizationDetails: [
+        iamOk(
+          'GetAccountAuthorizationDetails',
+          '<IsTruncated>true</IsTruncated><Marker>page-2</Marker><UserDetailList><member><UserName>alice</UserName></member></UserDetailList>',
+        ),
+        iamOk(
+          'GetAccountAuthorizationDetails',
+          '<IsTruncated>false</IsTruncated><UserDetailList><member><UserName>bob</UserName></member></UserDetailList>',
+        ),
+      ],
+    });
+    const aws = clientsWith(handler, 3);
+    const read = await new IamReader(aws.iam, { pageSize: 2 }).authorizationDetails('111122223333');
+
+    expect(read.gaps).toEqual([]);
+    expect(read.data?.UserDetailList).toEqual([{ UserName: 'alice' }, { UserName: 'bob' }]);
+    expect(aws.apiCalls.snapshot()).toEqual({ 'iam:GetAccountAuthorizationDetails': 2 });
+  });
+
+  it('stops at a marker that comes back again, with a Malformed gap after two calls', async () => {
+    const handler = new ScriptedHttpHandler({
+      GetAccountAuthorizationDetails: [
+        iamOk(
+          'GetAccountAuthorizationDetails',
+          '<IsTruncated>true</IsTruncated><Marker>same</Marker><UserDetailList><member><UserName>alice</UserName></member></UserDetailList>',
+        ),
+      ],
+    });
+    const aws = clientsWith(handler, 3);
+    const read = await new IamReader(aws.iam).authorizationDetails('111122223333');
+
+    expect(read.data).toBeUndefined();
+    expect(read.gaps.map((gap) => [gap.category, gap.reason])).toEqual([
+      [
+        'Malformed',
+        'Page 2 is marked truncated but has no new marker; no user, group, role or policy was read.',
+      ],
+    ]);
+    expect(aws.apiCalls.snapshot()).toEqual({ 'iam:GetAccountAuthorizationDetails': 2 });
+  });
+
   it('waits on the wire code ReportInProgress and decodes the report content', async () => {
     const csv = 'user,arn\nalice,arn:aws:iam::111122223333:user/alice\n';
     const handler = new ScriptedHttpHandler({

@@ -67,8 +67,28 @@ const StoredRequestSchema = z.looseObject({
   finding: z.looseObject({ id: z.string() }),
 });
 
-/** Fields a transition may not set through `changes`: identity, state and bookkeeping. */
-const RESERVED_FIELDS = new Set(['requestId', 'state', 'version', ITEM_TYPE_ATTRIBUTE, ...KEY_ATTRIBUTES]);
+/**
+ * Fields a transition may not set through `changes`: identity, state and bookkeeping, and what the
+ * request recorded when it was created (who asked, for which finding, which plan), which the audit
+ * trail relies on staying as created.
+ */
+const RESERVED_FIELDS = new Set([
+  'requestId',
+  'state',
+  'version',
+  ITEM_TYPE_ATTRIBUTE,
+  ...KEY_ATTRIBUTES,
+  'requestedBy',
+  'createdAt',
+  'findingId',
+  'accountId',
+  'ruleId',
+  'resourceArn',
+  'subResource',
+  'actions',
+  'plan',
+  'finding',
+]);
 
 /**
  * Remediation requests in the findings table (single-table design, `core/findings-table.ts`): one

@@ -520,6 +520,15 @@ describe('remediation request store on DynamoDB (moto)', () => {
     await expect(store.saveSteps('r-1', [])).rejects.toThrow(
       'remediation request r-1 is no longer executing',
     );
+    for (const changes of [
+      { requestedBy: { kind: 'slack', id: 'U0MALLORY1' } },
+      { findingId: 'another-finding' },
+      { plan: { ...request.plan, summary: 'something else' } },
+    ] as const) {
+      await expect(store.transition('r-1', 'pending', 'approved', changes)).rejects.toThrow(
+        `a transition cannot change ${Object.keys(changes)[0]}`,
+      );
+    }
     expect(await store.transition('r-1', 'approved', 'executing', {})).toBeUndefined();
     expect(await store.transition('unknown', 'pending', 'approved', {})).toBeUndefined();
     expect((await store.get('r-1'))?.version).toBe(1);

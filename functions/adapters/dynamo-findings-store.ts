@@ -11,6 +11,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { type BackoffPolicy, backoffDelay, type Sleep, sleep as timerSleep } from '../core/backoff';
 import { describeError } from '../core/describe-error';
 import type { Finding } from '../core/finding';
 import {
@@ -74,7 +75,7 @@ import { formatIssues } from '../core/settings';
 export interface FindingsStoreOptions {
   /** Attempts of one transaction that DynamoDB cancelled for a conflicting transaction in flight. Default 5. */
   conflictAttempts?: number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
 }
 
 /** A DynamoDB request failed in a way a retry does not fix, or the account state is unusable. */
@@ -102,12 +103,16 @@ const MAX_TRANSACTION_BYTES = 3_500_000;
 /** DynamoDB refuses items over 400 KB; evidence beyond this is replaced by a note. */
 const MAX_ITEM_BYTES = 380_000;
 const BATCH_GET_SIZE = 100;
+/** Before asking again for keys BatchGetItem left unprocessed: 100 ms doubling to 2 s. */
+export const UNPROCESSED_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2000 };
+/** Before retrying a transaction cancelled by one in flight: 100 ms doubling to 2 s, plus up to 50 ms. */
+export const CONFLICT_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2000, jitterMs: 50 };
 const KB = 1024;
 
 export class DynamoFindingsStore implements ScanStore {
   private readonly db: DynamoDBDocumentClient;
   private readonly conflictAttempts: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: Sleep;
   private counters: StoreStats = emptyStats();
 
   constructor(
@@ -121,7 +126,7 @@ export class DynamoFindingsStore implements ScanStore {
       unmarshallOptions: { wrapNumbers: true },
     });
     this.conflictAttempts = options.conflictAttempts ?? 5;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? timerSleep;
   }
 
   /** Requests and capacity used since construction (or the last `resetStats`). */
@@ -435,7 +440,7 @@ export class DynamoFindingsStore implements ScanStore {
     for (let i = 0; i < keys.length; i += BATCH_GET_SIZE) {
       let pending: ItemKey[] = keys.slice(i, i + BATCH_GET_SIZE);
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await this.sleep(Math.min(2000, 50 * 2 ** attempt));
+        if (attempt > 0) await this.sleep(backoffDelay(attempt, UNPROCESSED_BACKOFF));
         if (attempt >= 8)
           throw new FindingsStoreError(`could not read ${pending.length} findings: still unprocessed`);
         let output: BatchGetCommandOutput;
@@ -506,7 +511,7 @@ export class DynamoFindingsStore implements ScanStore {
             },
           );
         }
-        await this.sleep(Math.min(2000, 50 * 2 ** attempt + Math.floor(Math.random() * 50)));
+        await this.sleep(backoffDelay(attempt, CONFLICT_BACKOFF, Math.random()));
       }
     }
   }

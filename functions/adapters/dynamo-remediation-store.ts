@@ -36,7 +36,11 @@ export class RemediationStoreError extends Error {
   }
 }
 
-const ActorSchema = z.looseObject({ kind: z.enum(['slack', 'cli', 'system']), id: z.string() });
+const ActorSchema = z.looseObject({
+  kind: z.enum(['slack', 'cli', 'system']),
+  id: z.string().min(1),
+  teamId: z.string().optional(),
+});
 
 /** The fields every stored request must have; the rest is kept as stored. */
 const StoredRequestSchema = z.looseObject({
@@ -51,6 +55,11 @@ const StoredRequestSchema = z.looseObject({
   createdAt: z.string(),
   expiresAt: z.string(),
   requestedBy: ActorSchema,
+  // The audit trail: whoever a decision or a rollback is recorded against must be a whole actor.
+  approvedBy: ActorSchema.optional(),
+  rejectedBy: ActorSchema.optional(),
+  rollbackRequestedBy: ActorSchema.optional(),
+  rolledBackBy: ActorSchema.optional(),
   plan: z.looseObject({ outcome: z.literal('plan'), steps: z.array(z.looseObject({ action: z.string() })) }),
   steps: z
     .array(z.looseObject({ step: z.looseObject({ action: z.string() }), status: z.string() }))
@@ -58,8 +67,28 @@ const StoredRequestSchema = z.looseObject({
   finding: z.looseObject({ id: z.string() }),
 });
 
-/** Fields a transition may not set through `changes`: identity, state and bookkeeping. */
-const RESERVED_FIELDS = new Set(['requestId', 'state', 'version', ITEM_TYPE_ATTRIBUTE, ...KEY_ATTRIBUTES]);
+/**
+ * Fields a transition may not set through `changes`: identity, state and bookkeeping, and what the
+ * request recorded when it was created (who asked, for which finding, which plan), which the audit
+ * trail relies on staying as created.
+ */
+const RESERVED_FIELDS = new Set([
+  'requestId',
+  'state',
+  'version',
+  ITEM_TYPE_ATTRIBUTE,
+  ...KEY_ATTRIBUTES,
+  'requestedBy',
+  'createdAt',
+  'findingId',
+  'accountId',
+  'ruleId',
+  'resourceArn',
+  'subResource',
+  'actions',
+  'plan',
+  'finding',
+]);
 
 /**
  * Remediation requests in the findings table (single-table design, `core/findings-table.ts`): one

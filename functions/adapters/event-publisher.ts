@@ -4,6 +4,7 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
+import { type BackoffPolicy, backoffDelay, type Sleep, sleep as timerSleep } from '../core/backoff';
 
 /**
  * Publishes iam-posture events to an EventBridge bus: batches of at most 10 entries and 256 KB
@@ -46,10 +47,13 @@ export interface EventPublisherOptions {
   eventBusName: string;
   /** Attempts per entry, the first included. Default 4. */
   maxAttempts?: number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
   /** The event time; default: when the entry is sent. */
   now?: () => Date;
 }
+
+/** Between attempts at the entries EventBridge rejected: 100 ms doubling to 5 s. */
+export const RETRY_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5000 };
 
 /** Codes that a retry cannot fix. */
 const PERMANENT_CODES = new Set([
@@ -71,14 +75,14 @@ interface Pending {
 
 export class EventBridgePublisher {
   private readonly maxAttempts: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: Sleep;
 
   constructor(
     private readonly client: EventBridgeClient,
     private readonly options: EventPublisherOptions,
   ) {
     this.maxAttempts = options.maxAttempts ?? 4;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? timerSleep;
   }
 
   async publish(events: readonly PostureEvent[]): Promise<PublishResult> {
@@ -105,7 +109,7 @@ export class EventBridgePublisher {
     }
 
     for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > 1) await this.sleep(Math.min(5000, 100 * 2 ** (attempt - 2)));
+      if (attempt > 1) await this.sleep(backoffDelay(attempt - 1, RETRY_BACKOFF));
       const retry: Pending[] = [];
       for (const batch of batches(pending)) {
         const { outcomes, requestFailed } = await this.send(batch, result);

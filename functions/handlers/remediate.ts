@@ -11,19 +11,18 @@ import { DynamoRemediationRequestStore } from '../adapters/dynamo-remediation-st
 import { EventBridgePublisher, remediationEvents } from '../adapters/event-publisher';
 import { SecretReader } from '../adapters/secret-reader';
 import { createSlackWebClient, SlackNotifier } from '../adapters/slack-notifier';
-import type { Actor } from '../core/remediation/request';
 import { parseRemediationFunctionConfig } from '../core/remediation-function-config';
 import {
   type ExecutionOutcome,
   executeRemediation,
   type RemediationDeps,
 } from '../use-cases/execute-remediation';
-import { type RollbackOutcome, rollbackRemediation } from '../use-cases/rollback';
+import { type RollbackOutcome, rollbackRequestedRemediation } from '../use-cases/rollback';
 
 /**
  * The remediation function, invoked asynchronously by EventBridge rules for `RemediationApproved`
  * (execute the request) and `RollbackRequested` (the Undo button: restore its before-state). The
- * detail carries the request id (and who asked for the rollback), nothing else. A failure is
+ * detail carries the request id (and, informational only, who asked for the rollback). A failure is
  * recorded by the use case and then thrown, so the invocation ends in the dead-letter queue.
  */
 
@@ -31,14 +30,16 @@ const logger = new Logger({ serviceName: 'iam-posture-remediation' });
 
 const RequestIdSchema = z.string().min(1).max(200);
 const ApprovedDetailSchema = z.looseObject({ requestId: RequestIdSchema });
+/**
+ * `requestedBy` is informational: the rollback is recorded as done by the requester the Undo click
+ * stored, so an event naming someone else is only logged.
+ */
 const RollbackDetailSchema = z.looseObject({
   requestId: RequestIdSchema,
-  requestedBy: z.looseObject({
-    kind: z.enum(['slack', 'cli', 'system']),
-    id: z.string().min(1),
-    teamId: z.string().optional(),
-    name: z.string().optional(),
-  }),
+  requestedBy: z
+    .looseObject({ kind: z.string(), id: z.string(), teamId: z.string().optional() })
+    .optional()
+    .catch(undefined),
 });
 
 /** The request was recorded `failed` (or its rollback stopped half-way); thrown for the DLQ. */
@@ -111,17 +112,25 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
   }
   if (detailType === 'RollbackRequested') {
     const detail = RollbackDetailSchema.safeParse(event.detail);
-    if (!detail.success) {
-      throw new InvalidRemediationEventError(
-        'the RollbackRequested detail lacks the request id or the requester',
-      );
-    }
+    if (!detail.success)
+      throw new InvalidRemediationEventError('the RollbackRequested detail has no request id');
     const { requestId, requestedBy } = detail.data;
     return withRequestId(requestId, async () => {
-      const outcome = await rollbackRemediation(requestId, requestedBy as Actor, dependencies(), {
-        accept: ['rollback-requested'],
-      });
+      const outcome = await rollbackRequestedRemediation(requestId, dependencies());
       reportRollback(outcome);
+      if (outcome.outcome === 'rolled-back' && requestedBy) {
+        const recorded = outcome.request.rollbackRequestedBy;
+        if (
+          recorded?.kind !== requestedBy.kind ||
+          recorded.id !== requestedBy.id ||
+          recorded.teamId !== requestedBy.teamId
+        ) {
+          logger.warn('rollback event names another requester than the request records', {
+            eventRequester: requestedBy.id,
+            recordedRequester: recorded?.id,
+          });
+        }
+      }
       if (outcome.outcome === 'failed') {
         throw new RemediationFailedError(requestId, `${outcome.reason} ${outcome.problems.join('; ')}`);
       }

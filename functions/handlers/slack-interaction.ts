@@ -19,6 +19,7 @@ import {
  * no IAM auth because Slack cannot sign with SigV4: the HMAC signature of every request, checked
  * with the signing secret from Secrets Manager, is the authentication. The handler answers within
  * Slack's 3 seconds: it records the decision and hands off through EventBridge; it never calls IAM.
+ * When Slack retries anyway (`x-slack-retry-num`), a click already handled is answered 200 and empty.
  * It logs outcomes and identifiers, never the body, the signature, the secret or the token.
  */
 
@@ -79,7 +80,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
   try {
     const answer = await recordApproval({ headers, rawBody }, dependencies());
-    report(answer);
+    report(answer, headers['x-slack-retry-num']);
     return respond(answer);
   } catch (error) {
     logger.error('slack interaction failed', { error: error as Error });
@@ -105,10 +106,11 @@ function respond(answer: InteractionAnswer): APIGatewayProxyStructuredResultV2 {
   };
 }
 
-function report(answer: InteractionAnswer): void {
+function report(answer: InteractionAnswer, retryNum: string | undefined): void {
   const keys = {
     outcome: answer.outcome,
     statusCode: answer.statusCode,
+    ...(retryNum ? { slackRetryNum: retryNum } : {}),
     ...(answer.requestId ? { requestId: answer.requestId } : {}),
     ...(answer.userId ? { userId: answer.userId } : {}),
     ...(answer.detail ? { detail: answer.detail } : {}),

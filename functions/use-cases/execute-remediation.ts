@@ -352,7 +352,10 @@ export async function createRemediationRequest(
   return { outcome: 'executed', plan, execution: await executeRemediation(request.requestId, deps) };
 }
 
-/** The detail of the Remediation* events: identifiers and outcome, never policy documents. */
+/**
+ * The detail of the Remediation* events: identifiers and outcome, never policy documents. Every
+ * actor comes from the stored request, never from the event that started the work.
+ */
 export function eventDetail(request: RemediationRequest): Record<string, unknown> {
   return {
     version: 1,
@@ -366,6 +369,7 @@ export function eventDetail(request: RemediationRequest): Record<string, unknown
     state: request.state,
     ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
     ...(request.executedAt ? { executedAt: request.executedAt } : {}),
+    ...(request.rollbackRequestedBy ? { rollbackRequestedBy: request.rollbackRequestedBy } : {}),
     ...(request.rolledBackAt ? { rolledBackAt: request.rolledBackAt } : {}),
     ...(request.rolledBackBy ? { rolledBackBy: request.rolledBackBy } : {}),
   };

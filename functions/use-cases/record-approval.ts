@@ -1,7 +1,7 @@
 import type { Approver } from '../core/deploy-config';
 import { describeError } from '../core/describe-error';
 import { isExpired, type RemediationRequest } from '../core/remediation/request';
-import { authorizeApprover, type SlackUser, slackActor } from '../core/slack/approvers';
+import { authorizeApprover, isSameSlackUser, type SlackUser, slackActor } from '../core/slack/approvers';
 import { parseInteraction, type SlackInteraction } from '../core/slack/interaction';
 import type { RequestMessageOptions } from '../core/slack/messages';
 import { type SignatureVerdict, verifySlackSignature } from '../core/slack/signature';
@@ -16,6 +16,11 @@ import type { ApprovalNotifier, RemediationEvents, RemediationRequestStore } fro
  *
  * A replayed or double click acts once: the second conditional write finds the request decided.
  * Whatever is refused leaves the request as it was, and the person gets an ephemeral reason.
+ *
+ * Slack sends an interaction again (`x-slack-retry-num`) when it got no 200 within 3 seconds. A
+ * retry of a click whose decision is recorded already (the same person, the same button) is
+ * acknowledged without a word: the first delivery did the work and answered the person. A second
+ * click, or a retry of a click that something else decided first, gets the usual answer.
  */
 
 export interface InteractionHttpRequest {
@@ -33,6 +38,7 @@ export type InteractionOutcome =
   | 'unknown-request'
   | 'wrong-message'
   | 'already-decided'
+  | 'retry-already-handled'
   | 'expired'
   | 'approved'
   | 'rejected'
@@ -100,7 +106,16 @@ export async function recordApproval(
   }
   const parsed = parseInteraction(http.rawBody);
   if (!parsed.ok) return { statusCode: 400, outcome: 'malformed', detail: parsed.reason, warnings: [] };
-  return new Click(parsed.interaction, deps, now).handle();
+  return new Click(parsed.interaction, deps, now, isSlackRetry(http.headers)).handle();
+}
+
+/**
+ * True when Slack marks the request as a retry (`x-slack-retry-num`: 1, 2, 3). The header is not
+ * signed, so it only decides whether to repeat an answer, never what is done.
+ */
+function isSlackRetry(headers: InteractionHttpRequest['headers']): boolean {
+  const value = headers['x-slack-retry-num'];
+  return value !== undefined && /^[1-9][0-9]*$/.test(value.trim());
 }
 
 /** One verified, parsed click. */
@@ -112,6 +127,7 @@ class Click {
     private readonly interaction: SlackInteraction,
     private readonly deps: RecordApprovalDeps,
     private readonly now: Date,
+    private readonly retry: boolean,
   ) {
     this.user = { teamId: interaction.teamId, userId: interaction.userId };
   }
@@ -140,7 +156,20 @@ class Click {
         'This button is not on the message of that request; nothing was changed.',
       );
     }
+    if (this.retry && this.recordsThisClick(request)) {
+      return this.done('retry-already-handled', request);
+    }
     return interaction.action === 'undo' ? this.undo(request) : this.decide(request);
+  }
+
+  /** True when the request records this person's decision for this button. */
+  private recordsThisClick(request: RemediationRequest): boolean {
+    const recorded = {
+      approve: request.approvedBy,
+      reject: request.rejectedBy,
+      undo: request.rollbackRequestedBy,
+    }[this.interaction.action];
+    return recorded !== undefined && isSameSlackUser(this.user, recorded);
   }
 
   private async decide(request: RemediationRequest): Promise<InteractionAnswer> {

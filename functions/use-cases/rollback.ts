@@ -17,33 +17,49 @@ export interface RollbackDeps {
   now: () => Date;
 }
 
-export interface RollbackOptions {
-  /**
-   * States a rollback may start from. The CLI (an operator with IAM credentials) accepts an executed
-   * request; the remediation function accepts only `rollback-requested`, recorded by an authorized
-   * Undo click, so an event on the bus cannot undo a remediation by itself. A `failed` request
-   * whose in-line rollback was incomplete can be rolled back from the CLI.
-   */
-  accept: readonly RequestState[];
-}
-
 export type RollbackOutcome =
   | { outcome: 'rolled-back'; request: RemediationRequest; warnings: string[] }
-  /** Nothing was done: the request is unknown or not in state `executed`. */
+  /** Nothing was done: the request is unknown, in a state that cannot be rolled back, or names no requester. */
   | { outcome: 'not-rolled-back'; requestId: string; reason: string }
   /** Some before-states could not be restored; the request stays `executed` and can be rolled back again. */
   | { outcome: 'failed'; request: RemediationRequest; reason: string; problems: string[] };
 
+/** States the command line rolls back from: an operator acting with their own IAM credentials. */
+const OPERATOR_STATES: readonly RequestState[] = ['executed', 'rollback-requested', 'failed'];
+
 /**
- * Restores the recorded before-state of every executed step, newest first, verifies each, then
- * moves the request `executed -> rolled-back` and reopens the finding. Restoring is idempotent,
- * so a rollback that stopped half-way can simply be run again.
+ * The command line's rollback, run by `actor` with their own IAM credentials: restores the recorded
+ * before-state of every executed step, newest first, verifies each, then moves the request to
+ * `rolled-back` and reopens the finding. Restoring is idempotent, so a rollback that stopped
+ * half-way can simply be run again. A `failed` request whose in-line rollback was incomplete can be
+ * rolled back too.
  */
-export async function rollbackRemediation(
+export function rollbackRemediation(
   requestId: string,
   actor: Actor,
   deps: RollbackDeps,
-  options: RollbackOptions = { accept: ['executed', 'rollback-requested', 'failed'] },
+): Promise<RollbackOutcome> {
+  return rollback(requestId, deps, OPERATOR_STATES, () => actor);
+}
+
+/**
+ * The remediation function's rollback, started by a `RollbackRequested` event: only a request that
+ * an authorized Undo click moved to `rollback-requested`, recorded as rolled back by the person whose
+ * click was checked then (`rollbackRequestedBy`). Whoever the event names is not trusted: anyone who
+ * can put an event on the bus could name anyone.
+ */
+export function rollbackRequestedRemediation(
+  requestId: string,
+  deps: RollbackDeps,
+): Promise<RollbackOutcome> {
+  return rollback(requestId, deps, ['rollback-requested'], (request) => request.rollbackRequestedBy);
+}
+
+async function rollback(
+  requestId: string,
+  deps: RollbackDeps,
+  accept: readonly RequestState[],
+  actorOf: (request: RemediationRequest) => Actor | undefined,
 ): Promise<RollbackOutcome> {
   const request = await deps.requests.get(requestId);
   if (!request)
@@ -52,11 +68,19 @@ export async function rollbackRemediation(
       requestId,
       reason: `No remediation request ${requestId} is recorded.`,
     };
-  if (!options.accept.includes(request.state)) {
+  if (!accept.includes(request.state)) {
     return {
       outcome: 'not-rolled-back',
       requestId,
-      reason: `Request ${requestId} is ${request.state}; only a request that is ${listStates(options.accept)} can be rolled back.`,
+      reason: `Request ${requestId} is ${request.state}; only a request that is ${listStates(accept)} can be rolled back.`,
+    };
+  }
+  const actor = actorOf(request);
+  if (!actor) {
+    return {
+      outcome: 'not-rolled-back',
+      requestId,
+      reason: `Request ${requestId} records nobody who asked for its rollback; nothing was changed.`,
     };
   }
   const records: StepRecord[] = (request.steps ?? []).map((record) => ({ ...record }));

@@ -1,3 +1,4 @@
+import { type BackoffPolicy, backoffDelay, type Sleep, sleep as timerSleep } from '../core/backoff';
 import {
   CHANGE_KINDS,
   type ChangeKind,
@@ -73,7 +74,7 @@ export interface RunScanDeps {
   now(): Date;
   /** Random suffix of the scan id (hex). */
   randomSuffix(): string;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
 }
 
 export interface RunScanOptions {
@@ -115,6 +116,8 @@ export class RunScanError extends Error {
 
 const ACCOUNT_ID = /^\d{12}$/;
 const DAY_MS = 86_400_000;
+/** Between attempts to commit a scan that lost to a concurrent writer: 100 ms doubling to 5 s, plus up to 100 ms. */
+export const COMMIT_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5000, jitterMs: 100 };
 
 export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promise<RunScanResult> {
   const startedAt = deps.now();
@@ -134,7 +137,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   const scanId = makeScanId(startedAt, deps.randomSuffix());
   const ttlDays = options.resolvedTtlDays ?? DEFAULT_RESOLVED_TTL_DAYS;
   const maxAttempts = options.maxAttempts ?? 8;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = deps.sleep ?? timerSleep;
   const disabled = new Set(options.settings.disabledRules);
   const coverage = {
     rules: RULES.filter((rule) => !disabled.has(rule.meta.id)).map((rule) => ({ id: rule.meta.id })),
@@ -209,7 +212,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
         `scan ${scanId} of account ${accountId} could not be stored: the account kept changing during ${attempt} attempts`,
       );
     }
-    await sleep(Math.min(5000, 100 * 2 ** (attempt - 1)) + Math.floor(Math.random() * 100));
+    await sleep(backoffDelay(attempt, COMMIT_BACKOFF, Math.random()));
   }
 
   const writes = diffStats(deps.store.stats(), statsBefore);

@@ -8,23 +8,11 @@ import {
   scanSettingsOf,
   secretsRegionsVariable,
 } from '../../functions/core/deploy-config';
+import { SCAN_FUNCTION_TABLE_ACTIONS } from '../../functions/core/findings-table';
 import { SCAN_FUNCTION_ENV } from '../../functions/core/scan-function-config';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { FindingsTable } from './findings-table';
 import { PostureFunction } from './posture-function';
-
-/**
- * What a scan does to the findings table (DynamoFindingsStore: loadAccount, commitScan,
- * recordScan): reads the account state (GetItem) and the account's findings (Query on the table,
- * never an index), then writes changes in transactions of Put and Update (TransactWriteItems is
- * authorized per item action) and the scan record (PutItem). No delete, no scan, no batch.
- */
-export const SCAN_TABLE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:UpdateItem',
-] as const;
 
 export interface ScanFunctionProps {
   role: iam.Role;
@@ -80,7 +68,9 @@ export class ScanFunction extends Construct {
     this.function = fn.function;
     this.logGroupName = fn.logGroup.logGroupName;
 
-    props.table.grantItemAccess(props.role, SCAN_TABLE_ACTIONS, { indexes: false });
+    // A scan reads the account state (GetItem) and the account's findings (Query on the table, never
+    // an index), then writes changes and the scan record: no delete, no scan, no batch.
+    props.table.grantItemAccess(props.role, SCAN_FUNCTION_TABLE_ACTIONS, { indexes: false });
     props.bus.grantPutEventsTo(props.role);
   }
 }

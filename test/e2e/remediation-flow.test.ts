@@ -439,14 +439,30 @@ describe('remediation through Slack approval, end to end', () => {
       requestId,
       requestedBy: { kind: 'slack', id: BOB, teamId: TEAM },
     });
-    expect(await remediate(rollbackEvents[0]!)).toEqual({ outcome: 'rolled-back' });
+    // Someone able to put events on the bus sends a copy naming Mallory before the real one arrives:
+    // the rollback Bob's click authorized happens once, and the audit trail names Bob.
+    const forgedRollback = {
+      ...rollbackEvents[0]!,
+      detail: { ...rollbackEvents[0]!.detail, requestedBy: { kind: 'slack', id: MALLORY, teamId: TEAM } },
+    };
+    expect(await remediate(forgedRollback)).toEqual({ outcome: 'rolled-back' });
+    expect(await remediate(rollbackEvents[0]!)).toEqual({ outcome: 'not-rolled-back' });
 
     expect(await iamState()).toEqual(before);
     expect(await keyStatus('deploy-bot')).toEqual(['Active']);
     expect(await requests.get(requestId)).toMatchObject({
       state: 'rolled-back',
+      rollbackRequestedBy: { kind: 'slack', id: BOB, teamId: TEAM },
       rolledBackBy: { kind: 'slack', id: BOB, teamId: TEAM },
     });
+    const rolledBackEvents = ofType(await busEvents(), 'RemediationRolledBack');
+    expect(rolledBackEvents).toHaveLength(1);
+    expect(rolledBackEvents[0]!.detail).toMatchObject({
+      requestId,
+      rollbackRequestedBy: { kind: 'slack', id: BOB, teamId: TEAM },
+      rolledBackBy: { kind: 'slack', id: BOB, teamId: TEAM },
+    });
+    expect(JSON.stringify(rolledBackEvents[0]!.detail)).not.toContain(MALLORY);
     expect((await findings.getStoredFinding(keyFinding!.id))?.status).toBe('open');
     const rolledBackUpdate = slack.calls('chat.update').at(-1)!;
     expect(JSON.stringify(rolledBackUpdate.args.blocks)).toContain('Remediation rolled back');

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FINDINGS_TABLE } from '../../functions/core/findings-table';
+import { FINDINGS_TABLE, SCAN_FUNCTION_TABLE_ACTIONS } from '../../functions/core/findings-table';
 import { parseScanFunctionConfig } from '../../functions/core/scan-function-config';
 import { SCANNER_ACTIONS } from '../../functions/core/scanner-permissions';
 import { ScanSettingsSchema } from '../../functions/core/settings';
@@ -15,9 +15,6 @@ interface Statement {
   Effect: string;
   Condition?: Json;
 }
-
-/** What a scan does to the table: read its state and findings, write changes. No delete, scan or batch. */
-const SCAN_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
@@ -216,16 +213,22 @@ describe('the deployed stack (default config, real esbuild bundle)', () => {
       const byActions = new Map(others.map((s) => [asArray(s.Action).sort().join(' '), s]));
       expect([...byActions.keys()].sort()).toEqual(
         [
-          [...SCAN_TABLE_ACTIONS].sort().join(' '),
+          [...SCAN_FUNCTION_TABLE_ACTIONS].sort().join(' '),
           'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
           'events:PutEvents',
           'logs:CreateLogStream logs:PutLogEvents',
           'sqs:SendMessage',
         ].sort(),
       );
-      expect(byActions.get([...SCAN_TABLE_ACTIONS].sort().join(' '))!.Resource).toEqual({
+      expect(byActions.get([...SCAN_FUNCTION_TABLE_ACTIONS].sort().join(' '))!.Resource).toEqual({
         'Fn::GetAtt': [tableId, 'Arn'],
       });
+      // The construct grants the list the scan function declares; it reads and writes items, never more.
+      expect(
+        SCAN_FUNCTION_TABLE_ACTIONS.filter(
+          (a) => !/^dynamodb:(Get|Put|Update)Item$|^dynamodb:Query$/.test(a),
+        ),
+      ).toEqual([]);
       const kms = byActions.get('kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey')!;
       expect(kms.Resource).toEqual({ 'Fn::GetAtt': [logicalId(synth.stack.dataKey.key), 'Arn'] });
       expect(kms.Condition).toEqual({

@@ -31,7 +31,7 @@ import { AwsRemediationExecutor } from '../../functions/adapters/aws/remediation
 import { DynamoFindingsStore, findingItem } from '../../functions/adapters/dynamo-findings-store';
 import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
 import type { Finding } from '../../functions/core/finding';
-import { createTableInput } from '../../functions/core/findings-table';
+import { createTableInput, remediationRequestItemKeys } from '../../functions/core/findings-table';
 import type { StoredFinding } from '../../functions/core/reconcile';
 import { QUARANTINE_POLICY_NAME } from '../../functions/core/remediation/catalog';
 import type { Actor } from '../../functions/core/remediation/request';
@@ -520,6 +520,15 @@ describe('remediation request store on DynamoDB (moto)', () => {
     await expect(store.saveSteps('r-1', [])).rejects.toThrow(
       'remediation request r-1 is no longer executing',
     );
+    for (const changes of [
+      { requestedBy: { kind: 'slack', id: 'U0MALLORY1' } },
+      { findingId: 'another-finding' },
+      { plan: { ...request.plan, summary: 'something else' } },
+    ] as const) {
+      await expect(store.transition('r-1', 'pending', 'approved', changes)).rejects.toThrow(
+        `a transition cannot change ${Object.keys(changes)[0]}`,
+      );
+    }
     expect(await store.transition('r-1', 'approved', 'executing', {})).toBeUndefined();
     expect(await store.transition('unknown', 'pending', 'approved', {})).toBeUndefined();
     expect((await store.get('r-1'))?.version).toBe(1);
@@ -541,6 +550,26 @@ describe('remediation request store on DynamoDB (moto)', () => {
     );
     await expect(store.get('bad')).rejects.toThrow(
       /stored remediation request REQUEST#bad is malformed: findingId/,
+    );
+  });
+
+  it('reports a stored request whose audit trail names no whole actor', async () => {
+    const store = new DynamoRemediationRequestStore(dynamo, TABLE);
+    const request = await aPendingRequest('r-audit', daysAgo(1));
+    await DynamoDBDocumentClient.from(dynamo).send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          ...request,
+          ...remediationRequestItemKeys(request),
+          itemType: 'remediation-request',
+          state: 'rollback-requested',
+          rollbackRequestedBy: { kind: 'slack' },
+        },
+      }),
+    );
+    await expect(store.get('r-audit')).rejects.toThrow(
+      /stored remediation request REQUEST#r-audit is malformed: rollbackRequestedBy\.id/,
     );
   });
 });

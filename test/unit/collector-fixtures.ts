@@ -25,13 +25,13 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsClients } from '../../functions/adapters/aws/clients';
-import type { Clock } from '../../functions/adapters/aws/clock';
 import { AwsCollector, type AwsCollectorOptions } from '../../functions/adapters/aws/collector';
 import {
   type CollectOptions,
   type CollectProgressEvent,
   collectAccount,
 } from '../../functions/use-cases/collect';
+import { type FakeClock, fakeClock } from '../support/clock';
 
 export const ACCOUNT_ID = '111122223333';
 export const NOW = new Date('2024-06-01T12:00:00Z');
@@ -62,23 +62,6 @@ export function rawFixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/aws/${name}`, import.meta.url), 'utf8')) as T;
 }
 
-export interface FakeClock extends Clock {
-  sleeps: number[];
-}
-
-export function fakeClock(start = NOW.getTime()): FakeClock {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-}
-
 export const mocks = {
   iam: mockClient(IAMClient),
   sts: mockClient(STSClient),
@@ -86,8 +69,30 @@ export const mocks = {
   ec2: mockClient(EC2Client),
 };
 
+/**
+ * The input of each paginated call as it was when sent, by operation. The SDK paginators send one
+ * input object for every page and change its token in place, so the calls the mocks record all
+ * show the last token.
+ */
+const inputsAsSent = new Map<string, object[]>();
+
+export function sentInputs(operation: string): object[] {
+  return inputsAsSent.get(operation) ?? [];
+}
+
+function recordingInputs<I extends object, R>(
+  operation: string,
+  fake: (input: I, getClient: () => unknown) => R,
+): (input: I, getClient: () => unknown) => R {
+  return (input, getClient) => {
+    inputsAsSent.set(operation, [...sentInputs(operation), { ...input }]);
+    return fake(input, getClient);
+  };
+}
+
 export function resetMocks(): void {
   for (const mock of Object.values(mocks)) mock.reset();
+  inputsAsSent.clear();
 }
 
 export function awsError<E extends Error>(
@@ -114,11 +119,13 @@ const SLA_PAGES: Record<string, string> = {
 /** A healthy account: every call answers with the recorded fixtures. */
 export function stubHealthyAccount(): void {
   mocks.sts.on(GetCallerIdentityCommand).resolves(fixture('get-caller-identity.json'));
-  mocks.iam.on(GetAccountAuthorizationDetailsCommand).callsFake((input: { Marker?: string }) => {
-    const page = { '': 1, 'marker-page-2': 2, 'marker-page-3': 3 }[input.Marker ?? ''];
-    if (!page) throw serviceError('InvalidInput', `unknown marker ${input.Marker}`);
-    return fixture(`get-account-authorization-details-page-${page}.json`);
-  });
+  mocks.iam.on(GetAccountAuthorizationDetailsCommand).callsFake(
+    recordingInputs('iam:GetAccountAuthorizationDetails', (input: { Marker?: string }) => {
+      const page = { '': 1, 'marker-page-2': 2, 'marker-page-3': 3 }[input.Marker ?? ''];
+      if (!page) throw serviceError('InvalidInput', `unknown marker ${input.Marker}`);
+      return fixture(`get-account-authorization-details-page-${page}.json`);
+    }),
+  );
   mocks.iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
   mocks.iam.on(GetCredentialReportCommand).resolves(fixture('get-credential-report.json'));
   const keys = fixture<Record<string, object>>('list-access-keys.json');
@@ -135,16 +142,18 @@ export function stubHealthyAccount(): void {
   mocks.iam
     .on(GetServiceLastAccessedDetailsCommand)
     .callsFake((input: { Marker?: string }) => fixture(SLA_PAGES[input.Marker ?? '']!));
-  mocks.secrets.on(ListSecretsCommand).callsFake(async (input: { NextToken?: string }, getClient) => {
-    const region = await (getClient() as SecretsManagerClient).config.region();
-    if (region === 'eu-west-1') {
-      return fixture(
-        input.NextToken ? 'list-secrets-eu-west-1-page-2.json' : 'list-secrets-eu-west-1-page-1.json',
-      );
-    }
-    if (region === 'us-east-1') return fixture('list-secrets-us-east-1.json');
-    return { SecretList: [] };
-  });
+  mocks.secrets.on(ListSecretsCommand).callsFake(
+    recordingInputs('secretsmanager:ListSecrets', async (input: { NextToken?: string }, getClient) => {
+      const region = await (getClient() as SecretsManagerClient).config.region();
+      if (region === 'eu-west-1') {
+        return fixture(
+          input.NextToken ? 'list-secrets-eu-west-1-page-2.json' : 'list-secrets-eu-west-1-page-1.json',
+        );
+      }
+      if (region === 'us-east-1') return fixture('list-secrets-us-east-1.json');
+      return { SecretList: [] };
+    }),
+  );
   const withPolicy = fixture('get-resource-policy-with-policy.json');
   mocks.secrets.on(GetResourcePolicyCommand).callsFake((input: { SecretId: string }) => {
     if (input.SecretId === withPolicy.ARN) return withPolicy;
@@ -164,7 +173,7 @@ export interface RunOptions extends Partial<CollectOptions> {
 
 /** Runs `collectAccount` over the stubbed clients, as the CLI would over real ones. */
 export async function runCollection(options: RunOptions = {}) {
-  const clock = options.clock ?? fakeClock();
+  const clock = options.clock ?? fakeClock(NOW);
   const clients = createAwsClients({
     region: HOME_REGION,
     credentials: { accessKeyId: 'AKIAUNITTEST00000000', secretAccessKey: 'unit-test-secret' },

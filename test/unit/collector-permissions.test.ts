@@ -24,7 +24,7 @@ function collectorModules(): string[] {
   return [...seen].sort();
 }
 
-/** `service:Operation` for every SDK command the collector modules import as a value. */
+/** `service:Operation` for every SDK command or paginator (`paginateOperation`) the collector modules import as a value. */
 function importedCommands(): string[] {
   const actions = new Set<string>();
   for (const file of collectorModules()) {
@@ -32,8 +32,9 @@ function importedCommands(): string[] {
     for (const match of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([a-z0-9-]+)'/g)) {
       const prefix = SERVICE_PREFIX[match[2]!] ?? `unknown-client-${match[2]}`;
       for (const name of match[1]!.split(',').map((part) => part.trim())) {
-        if (name.startsWith('type ') || !name.endsWith('Command')) continue;
-        actions.add(`${prefix}:${name.replace(/Command$/, '')}`);
+        if (name.startsWith('type ')) continue;
+        const operation = /^paginate([A-Z]\w+)$/.exec(name)?.[1] ?? /^(\w+)Command$/.exec(name)?.[1];
+        if (operation) actions.add(`${prefix}:${operation}`);
       }
     }
   }
@@ -67,6 +68,7 @@ describe('scanner permissions', () => {
       'errors.ts',
       'iam-reader.ts',
       'limit.ts',
+      'pages.ts',
       'read.ts',
       'secrets-reader.ts',
       'service-last-accessed.ts',

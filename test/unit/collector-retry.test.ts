@@ -6,23 +6,9 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { operationName } from '../../functions/adapters/aws/api-call-counter';
 import { type AwsClients, createAwsClients } from '../../functions/adapters/aws/clients';
-import type { Clock } from '../../functions/adapters/aws/clock';
 import { IamReader } from '../../functions/adapters/aws/iam-reader';
 import { SecretsReader } from '../../functions/adapters/aws/secrets-reader';
-
-// Not the shared collector fixtures: those stub every client's `send`, and this file needs the real one.
-function fakeClock(): Clock & { sleeps: number[] } {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-}
+import { fakeClock } from '../support/clock';
 
 interface FakeResponse {
   status: number;
@@ -137,6 +123,49 @@ describe('AWS clients of the collector', () => {
     const read = await new IamReader(aws.iam).serverCertificates('111122223333');
     expect(read.gaps.map((gap) => gap.category)).toEqual(['AccessDenied']);
     expect(aws.apiCalls.snapshot()).toEqual({ 'iam:ListServerCertificates': 1 });
+  });
+
+  it('follows authorization-details markers through the SDK paginator, counting one call per page', async () => {
+    const handler = new ScriptedHttpHandler({
+      GetAccountAuthorizationDetails: [
+        iamOk(
+          'GetAccountAuthorizationDetails',
+          '<IsTruncated>true</IsTruncated><Marker>page-2</Marker><UserDetailList><member><UserName>alice</UserName></member></UserDetailList>',
+        ),
+        iamOk(
+          'GetAccountAuthorizationDetails',
+          '<IsTruncated>false</IsTruncated><UserDetailList><member><UserName>bob</UserName></member></UserDetailList>',
+        ),
+      ],
+    });
+    const aws = clientsWith(handler, 3);
+    const read = await new IamReader(aws.iam, { pageSize: 2 }).authorizationDetails('111122223333');
+
+    expect(read.gaps).toEqual([]);
+    expect(read.data?.UserDetailList).toEqual([{ UserName: 'alice' }, { UserName: 'bob' }]);
+    expect(aws.apiCalls.snapshot()).toEqual({ 'iam:GetAccountAuthorizationDetails': 2 });
+  });
+
+  it('stops at a marker that comes back again, with a Malformed gap after two calls', async () => {
+    const handler = new ScriptedHttpHandler({
+      GetAccountAuthorizationDetails: [
+        iamOk(
+          'GetAccountAuthorizationDetails',
+          '<IsTruncated>true</IsTruncated><Marker>same</Marker><UserDetailList><member><UserName>alice</UserName></member></UserDetailList>',
+        ),
+      ],
+    });
+    const aws = clientsWith(handler, 3);
+    const read = await new IamReader(aws.iam).authorizationDetails('111122223333');
+
+    expect(read.data).toBeUndefined();
+    expect(read.gaps.map((gap) => [gap.category, gap.reason])).toEqual([
+      [
+        'Malformed',
+        'Page 2 is marked truncated but has no new marker; no user, group, role or policy was read.',
+      ],
+    ]);
+    expect(aws.apiCalls.snapshot()).toEqual({ 'iam:GetAccountAuthorizationDetails': 2 });
   });
 
   it('waits on the wire code ReportInProgress and decodes the report content', async () => {

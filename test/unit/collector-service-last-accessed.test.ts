@@ -4,9 +4,9 @@ import {
   GetServiceLastAccessedDetailsCommand,
 } from '@aws-sdk/client-iam';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeClock, nextTurn } from '../support/clock';
 import {
   ACCOUNT_ID,
-  fakeClock,
   fixture,
   mocks,
   resetMocks,
@@ -258,7 +258,7 @@ describe('service last accessed collection', () => {
     mocks.iam.on(GetServiceLastAccessedDetailsCommand).callsFake(async (input: { Marker?: string }) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await nextTurn();
       inFlight--;
       return fixture(
         input.Marker

@@ -16,16 +16,17 @@ import {
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CollectionError } from '../../functions/adapters/aws/errors';
+import { fakeClock, nextTurn } from '../support/clock';
 import {
   ACCOUNT_ID,
   awsError,
   commandsSent,
-  fakeClock,
   fixture,
   mocks,
   rawFixture,
   resetMocks,
   runCollection,
+  sentInputs,
   serviceError,
   stubHealthyAccount,
 } from './collector-fixtures';
@@ -54,10 +55,8 @@ describe('collectAccount over the AWS SDK', () => {
   it('follows GetAccountAuthorizationDetails markers with MaxItems 1000 and merges the pages as the CLI does', async () => {
     const { result } = await runCollection(NO_SLA);
 
-    const calls = mocks.iam
-      .commandCalls(GetAccountAuthorizationDetailsCommand)
-      .map((call) => call.args[0].input);
-    expect(calls).toEqual([
+    expect(mocks.iam.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(3);
+    expect(sentInputs('iam:GetAccountAuthorizationDetails')).toEqual([
       { MaxItems: 1000 },
       { MaxItems: 1000, Marker: 'marker-page-2' },
       { MaxItems: 1000, Marker: 'marker-page-3' },
@@ -263,8 +262,8 @@ describe('collectAccount over the AWS SDK', () => {
 
   it('lists secrets page by page with MaxResults 100, per requested region, as list-secrets output per region', async () => {
     const { result } = await runCollection({ ...NO_SLA, regions: ['eu-west-1', 'us-east-1', 'eu-west-1'] });
-    const inputs = mocks.secrets.commandCalls(ListSecretsCommand).map((call) => call.args[0].input);
-    expect(inputs).toEqual([
+    expect(mocks.secrets.commandCalls(ListSecretsCommand)).toHaveLength(3);
+    expect(sentInputs('secretsmanager:ListSecrets')).toEqual([
       { MaxResults: 100 },
       { MaxResults: 100, NextToken: 'secrets-page-2' },
       { MaxResults: 100 },
@@ -470,7 +469,7 @@ describe('collectAccount over the AWS SDK', () => {
     mocks.iam.on(ListAccessKeysCommand).callsFake(async (input: { UserName: string }) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await nextTurn();
       inFlight--;
       return keys[input.UserName];
     });

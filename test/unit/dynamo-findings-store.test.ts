@@ -96,9 +96,11 @@ const STATE: AccountState = {
   updatedAt: '2024-05-31T12:00:00.000Z',
 };
 
-function store(): DynamoFindingsStore {
+function store(sleeps: number[] = []): DynamoFindingsStore {
   return new DynamoFindingsStore(new DynamoDBClient({ region: 'us-east-1' }), TABLE, {
-    sleep: async () => {},
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
   });
 }
 
@@ -254,12 +256,13 @@ describe('DynamoFindingsStore.commitScan', () => {
     );
   });
 
-  it('retries a transaction cancelled for a conflicting transaction in flight', async () => {
+  it('retries a transaction cancelled for a conflicting transaction in flight, after 100 ms plus jitter', async () => {
     documents
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled(['TransactionConflict', 'None']))
       .resolvesOnce({});
-    const result = await store().commitScan({
+    const sleeps: number[] = [];
+    const result = await store(sleeps).commitScan({
       accountId: ACCOUNT,
       expected: STATE,
       asOf: NOW,
@@ -269,6 +272,9 @@ describe('DynamoFindingsStore.commitScan', () => {
     });
     expect(result.outcome).toBe('committed');
     expect(transactions()).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(100);
+    expect(sleeps[0]).toBeLessThan(150);
   });
 
   it('fails with a clear error on a cancellation a retry cannot fix', async () => {

@@ -149,6 +149,14 @@ function click(
   return { rawBody, headers: signedHeaders(rawBody, input.at ?? CLICK_SECONDS, input.secret) };
 }
 
+/** The same request as Slack sends it again after getting no 200 within 3 seconds. */
+function retried(request: InteractionHttpRequest, retryNum = '1'): InteractionHttpRequest {
+  return {
+    ...request,
+    headers: { ...request.headers, 'x-slack-retry-num': retryNum, 'x-slack-retry-reason': 'http_timeout' },
+  };
+}
+
 describe('recordApproval', () => {
   let w: World;
   beforeEach(() => {
@@ -435,6 +443,127 @@ describe('recordApproval', () => {
     const again = await recordApproval(click(w, { action: 'undo', userId: OTHER_APPROVER }), w.deps);
     expect(again.outcome).not.toBe('rollback-requested');
     expect(w.events.published).toHaveLength(2);
+  });
+
+  describe('Slack retries', () => {
+    type Case = {
+      name: string;
+      /** Brings the request to the state the first delivery left, and returns the click. */
+      firstDelivery: (w: World) => Promise<InteractionHttpRequest>;
+      /** Who clicked in the first delivery. */
+      clicker: string;
+      /** What a genuine second click of the same button is told (and its outcome, if not already-decided). */
+      secondClick: string;
+      secondOutcome?: string;
+    };
+    const cases: Case[] = [
+      {
+        name: 'an approval that was executed',
+        firstDelivery: async (w) => {
+          const approve = click(w);
+          expect((await recordApproval(approve, w.deps)).outcome).toBe('approved');
+          await w.deliverApprovals();
+          return approve;
+        },
+        clicker: APPROVER,
+        secondClick: 'This request is already executed; nothing more was done.',
+      },
+      {
+        name: 'a rejection',
+        firstDelivery: async (w) => {
+          const reject = click(w, { action: 'reject' });
+          expect((await recordApproval(reject, w.deps)).outcome).toBe('rejected');
+          return reject;
+        },
+        clicker: APPROVER,
+        secondClick: 'This request is already rejected; nothing more was done.',
+      },
+      {
+        name: 'an Undo',
+        firstDelivery: async (w) => {
+          await recordApproval(click(w), w.deps);
+          await w.deliverApprovals();
+          const undo = click(w, { action: 'undo', userId: OTHER_APPROVER });
+          expect((await recordApproval(undo, w.deps)).outcome).toBe('rollback-requested');
+          return undo;
+        },
+        clicker: OTHER_APPROVER,
+        secondOutcome: 'not-executed',
+        secondClick:
+          'Only an executed remediation can be undone; this one is rollback-requested. Nothing was changed.',
+      },
+    ];
+
+    it.each(cases)(
+      'acknowledges a retry of $name silently, changing nothing',
+      async ({ firstDelivery, clicker }) => {
+        const first = await firstDelivery(w);
+        const stored = structuredClone(w.stored());
+        const published = w.events.published.length;
+        const updates = w.notifier.updates.length;
+        const ephemerals = w.notifier.ephemerals.length;
+
+        for (const retryNum of ['1', '2', '3']) {
+          const answer = await recordApproval(retried(first, retryNum), w.deps);
+          expect(answer).toEqual({
+            statusCode: 200,
+            outcome: 'retry-already-handled',
+            requestId: w.request.requestId,
+            userId: clicker,
+            warnings: [],
+          });
+        }
+        await w.deliverApprovals();
+        expect(w.stored()).toEqual(stored);
+        expect(w.events.published).toHaveLength(published);
+        expect(w.notifier.updates).toHaveLength(updates);
+        expect(w.notifier.ephemerals).toHaveLength(ephemerals);
+      },
+    );
+
+    it.each(cases)(
+      'still tells a genuine second click of $name what happened',
+      async ({ firstDelivery, secondClick, secondOutcome }) => {
+        const first = await firstDelivery(w);
+        const stored = structuredClone(w.stored());
+        const answer = await recordApproval(first, w.deps);
+        expect(answer).toMatchObject({
+          statusCode: 200,
+          outcome: secondOutcome ?? 'already-decided',
+          text: secondClick,
+        });
+        expect(w.notifier.ephemerals.at(-1)?.text).toBe(secondClick);
+        expect(w.stored()).toEqual(stored);
+      },
+    );
+
+    it('acts on a retry whose first delivery never got through', async () => {
+      const answer = await recordApproval(retried(click(w)), w.deps);
+      expect(answer).toMatchObject({ statusCode: 200, outcome: 'approved' });
+      expect(w.stored()?.approvedBy).toEqual({ kind: 'slack', id: APPROVER, teamId: TEAM });
+      expect(w.events.published).toHaveLength(1);
+    });
+
+    it('tells the retried clicker when someone else decided first', async () => {
+      await recordApproval(click(w, { userId: OTHER_APPROVER, action: 'reject' }), w.deps);
+      const answer = await recordApproval(retried(click(w)), w.deps);
+      expect(answer).toMatchObject({
+        outcome: 'already-decided',
+        text: 'This request is already rejected; nothing more was done.',
+      });
+      // A retry of the same person's other button was not handled either.
+      const retriedApproval = await recordApproval(retried(click(w, { userId: OTHER_APPROVER })), w.deps);
+      expect(retriedApproval.outcome).toBe('already-decided');
+      expect(w.notifier.ephemerals).toHaveLength(2);
+    });
+
+    it('treats a retry counter that is not a positive number as no retry', async () => {
+      await recordApproval(click(w), w.deps);
+      for (const retryNum of ['0', '', 'one']) {
+        const answer = await recordApproval(retried(click(w), retryNum), w.deps);
+        expect(answer.outcome).toBe('already-decided');
+      }
+    });
   });
 
   it('records the approval and tells the approver when the hand-off event cannot be published', async () => {

@@ -208,6 +208,8 @@ describe('runScan', () => {
     expect(result.record.attempts).toBe(2);
     expect(store.commits).toBe(2);
     expect(run.sleeps).toHaveLength(1);
+    expect(run.sleeps[0]).toBeGreaterThanOrEqual(100);
+    expect(run.sleeps[0]).toBeLessThan(200);
     expect(store.findings.size).toBe(result.report.findings.length);
   });
 

@@ -1,13 +1,15 @@
+import { backoffDelay, type Sleep, sleep } from '../../core/backoff';
+
 /** Time as the collector's polling loops see it; tests pass a fake that advances on `sleep`. */
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  sleep(ms: number): Promise<void>;
+  sleep: Sleep;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep,
 };
 
 /** Bounded exponential backoff for polling an asynchronous AWS job. */
@@ -19,8 +21,9 @@ export interface PollingOptions {
 }
 
 /**
- * Polls `attempt` until it returns a value, sleeping with exponential backoff in between. Returns
- * `undefined` when the deadline passes first. `attempt` may throw; the error propagates.
+ * Polls `attempt` until it returns a value, sleeping with exponential backoff in between (never
+ * past the deadline). Returns `undefined` when the deadline passes first. `attempt` may throw;
+ * the error propagates.
  */
 export async function pollUntil<T>(
   clock: Clock,
@@ -28,13 +31,12 @@ export async function pollUntil<T>(
   attempt: () => Promise<T | undefined>,
 ): Promise<T | undefined> {
   const deadline = clock.now() + options.timeoutMs;
-  let delay = options.initialDelayMs;
-  for (;;) {
+  const backoff = { baseMs: options.initialDelayMs, capMs: options.maxDelayMs };
+  for (let retry = 1; ; retry++) {
     const result = await attempt();
     if (result !== undefined) return result;
     const remaining = deadline - clock.now();
     if (remaining <= 0) return undefined;
-    await clock.sleep(Math.min(delay, remaining));
-    delay = Math.min(delay * 2, options.maxDelayMs);
+    await clock.sleep(Math.min(backoffDelay(retry, backoff), remaining));
   }
 }

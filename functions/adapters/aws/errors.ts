@@ -1,4 +1,7 @@
+import { isThrottlingError } from '@smithy/core/retry';
+import type { SdkError } from '@smithy/types';
 import type { CoverageGap } from '../../core/model';
+import { PaginationError } from './pages';
 
 /** Why an AWS read failed, as recorded on a coverage gap. */
 export type GapCategory =
@@ -17,20 +20,6 @@ const ACCESS_DENIED = new Set([
   'UnauthorizedAccess',
   'AuthorizationError',
   'Forbidden',
-]);
-
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'PriorRequestNotComplete',
-  'EC2ThrottledException',
-  'BandwidthLimitExceeded',
 ]);
 
 /** What a regional endpoint answers (or fails with) when the region is not enabled for the account. */
@@ -55,15 +44,17 @@ interface SdkLikeError {
 }
 
 /**
- * Classifies an SDK error by its name (and, for network failures, its system error code). For
- * regional calls, an unrecognized token or an unreachable endpoint means the region is disabled;
- * for global services the same errors are plain failures.
+ * Classifies an SDK error by its name (and, for network failures, its system error code).
+ * Throttling is what the SDK's own retry strategy counts as throttling: HTTP 429, the SDK's list
+ * of throttling codes, or a throttling retry trait. For regional calls, an unrecognized token or
+ * an unreachable endpoint means the region is disabled; for global services the same errors are
+ * plain failures.
  */
 export function classifyAwsError(error: unknown, options: { regional?: boolean } = {}): GapCategory {
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkLikeError;
   const name = typeof e.name === 'string' ? e.name : '';
   if (ACCESS_DENIED.has(name)) return 'AccessDenied';
-  if (THROTTLING.has(name) || e.$metadata?.httpStatusCode === 429) return 'Throttling';
+  if (isThrottlingError(e as SdkError)) return 'Throttling';
   if (options.regional) {
     if (REGION_DISABLED.has(name)) return 'RegionDisabled';
     if (typeof e.code === 'string' && UNREACHABLE_ENDPOINT_CODES.has(e.code)) return 'RegionDisabled';
@@ -114,18 +105,25 @@ const CATEGORY_SENTENCES: Record<GapCategory, string> = {
 
 /**
  * A gap for a failed read: `<what happened> (<error>); <what was not read>.`, e.g. "Access was
- * denied (AccessDenied: ...); no secret in eu-west-1 was read."
+ * denied (AccessDenied: ...); no secret in eu-west-1 was read." With `failedPage`, the request
+ * for that page (1-based) failed and the reason says so. A listing whose pages could not be
+ * followed (`PaginationError`) is Malformed: "Page 2 is marked truncated but has no new marker;
+ * <what was not read>."
  */
 export function gapFromError(
   error: unknown,
-  input: Omit<GapInput, 'reason' | 'category'> & { notRead: string; regional?: boolean },
+  input: Omit<GapInput, 'reason' | 'category'> & { notRead: string; regional?: boolean; failedPage?: number },
 ): CoverageGap {
-  const category = classifyAwsError(error, { regional: input.regional });
-  const { notRead, regional: _regional, ...rest } = input;
+  const { notRead, regional, failedPage, ...rest } = input;
+  if (error instanceof PaginationError) {
+    return coverageGap({ ...rest, category: 'Malformed', reason: `${error.message}; ${notRead}.` });
+  }
+  const category = classifyAwsError(error, { regional });
+  const where = failedPage === undefined ? '' : ` (page ${failedPage} failed)`;
   return coverageGap({
     ...rest,
     category,
-    reason: `${CATEGORY_SENTENCES[category]} (${describeError(error)}); ${notRead}.`,
+    reason: `${CATEGORY_SENTENCES[category]} (${describeError(error)}); ${notRead}${where}.`,
   });
 }
 

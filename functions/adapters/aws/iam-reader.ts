@@ -3,19 +3,19 @@ import {
   CredentialReportNotPresentException,
   CredentialReportNotReadyException,
   GenerateCredentialReportCommand,
-  GetAccountAuthorizationDetailsCommand,
-  type GetAccountAuthorizationDetailsCommandOutput,
   GetCredentialReportCommand,
   type GetCredentialReportCommandOutput,
   type IAMClient,
-  ListAccessKeysCommand,
-  ListServerCertificatesCommand,
+  paginateGetAccountAuthorizationDetails,
+  paginateListAccessKeys,
+  paginateListServerCertificates,
 } from '@aws-sdk/client-iam';
 import type { CoverageGap } from '../../core/model';
 import { toCliJson, toCliJsonWithPolicies } from './cli-shape';
 import { type Clock, type PollingOptions, pollUntil, systemClock } from './clock';
 import { coverageGap, gapFromError } from './errors';
 import { mapWithConcurrency } from './limit';
+import { checkedPages, iamMarker } from './pages';
 import type { OnItemsProgress, Read } from './read';
 
 export interface IamReaderOptions {
@@ -87,54 +87,36 @@ export class IamReader {
       RoleDetailList: [],
       Policies: [],
     };
-    const seenMarkers = new Set<string>();
-    let marker: string | undefined;
     let pages = 0;
-    do {
-      let page: GetAccountAuthorizationDetailsCommandOutput;
-      try {
-        page = await this.iam.send(
-          new GetAccountAuthorizationDetailsCommand({
-            MaxItems: this.pageSize,
-            ...(marker ? { Marker: marker } : {}),
-          }),
-        );
-      } catch (error) {
-        return {
-          gaps: [
-            gapFromError(error, {
-              accountId,
-              source,
-              notRead: `no user, group, role or policy was read (page ${pages + 1} failed)`,
-            }),
-          ],
-        };
-      }
-      pages++;
-      const cli = toCliJsonWithPolicies(page) as Record<string, unknown>;
-      for (const list of DETAIL_LISTS) {
-        const items = cli[list];
-        if (Array.isArray(items)) merged[list].push(...(items as Record<string, unknown>[]));
-      }
-      onPage?.(
-        pages,
-        DETAIL_LISTS.reduce((sum, list) => sum + merged[list].length, 0),
+    try {
+      const paginator = paginateGetAccountAuthorizationDetails(
+        { client: this.iam },
+        { MaxItems: this.pageSize },
       );
-      marker = page.IsTruncated ? page.Marker : undefined;
-      if (page.IsTruncated && (!marker || seenMarkers.has(marker))) {
-        return {
-          gaps: [
-            coverageGap({
-              accountId,
-              source,
-              category: 'Malformed',
-              reason: `Page ${pages} is marked truncated but has no new marker; no user, group, role or policy was read.`,
-            }),
-          ],
-        };
+      for await (const page of checkedPages(paginator, iamMarker)) {
+        pages++;
+        const cli = toCliJsonWithPolicies(page) as Record<string, unknown>;
+        for (const list of DETAIL_LISTS) {
+          const items = cli[list];
+          if (Array.isArray(items)) merged[list].push(...(items as Record<string, unknown>[]));
+        }
+        onPage?.(
+          pages,
+          DETAIL_LISTS.reduce((sum, list) => sum + merged[list].length, 0),
+        );
       }
-      if (marker) seenMarkers.add(marker);
-    } while (marker);
+    } catch (error) {
+      return {
+        gaps: [
+          gapFromError(error, {
+            accountId,
+            source,
+            notRead: 'no user, group, role or policy was read',
+            failedPage: pages + 1,
+          }),
+        ],
+      };
+    }
     for (const policy of merged.Policies) fillPolicyName(policy);
     return { data: merged, gaps: [] };
   }
@@ -229,15 +211,11 @@ export class IamReader {
 
   private async listAccessKeys(accountId: string, user: UserRef): Promise<Read<unknown>> {
     const keys: unknown[] = [];
-    let marker: string | undefined;
     try {
-      do {
-        const page = await this.iam.send(
-          new ListAccessKeysCommand({ UserName: user.userName, ...(marker ? { Marker: marker } : {}) }),
-        );
+      const paginator = paginateListAccessKeys({ client: this.iam }, { UserName: user.userName });
+      for await (const page of checkedPages(paginator, iamMarker)) {
         keys.push(...(toCliJson(page.AccessKeyMetadata ?? []) as unknown[]));
-        marker = page.IsTruncated ? page.Marker : undefined;
-      } while (marker);
+      }
     } catch (error) {
       return {
         gaps: [
@@ -256,13 +234,11 @@ export class IamReader {
   /** `list-server-certificates`, every page. */
   async serverCertificates(accountId: string): Promise<Read<unknown>> {
     const certificates: unknown[] = [];
-    let marker: string | undefined;
     try {
-      do {
-        const page = await this.iam.send(new ListServerCertificatesCommand(marker ? { Marker: marker } : {}));
+      const paginator = paginateListServerCertificates({ client: this.iam }, {});
+      for await (const page of checkedPages(paginator, iamMarker)) {
         certificates.push(...(toCliJson(page.ServerCertificateMetadataList ?? []) as unknown[]));
-        marker = page.IsTruncated ? page.Marker : undefined;
-      } while (marker);
+      }
     } catch (error) {
       return {
         gaps: [

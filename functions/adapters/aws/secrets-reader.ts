@@ -1,12 +1,13 @@
 import {
   GetResourcePolicyCommand,
-  ListSecretsCommand,
+  paginateListSecrets,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { CoverageGap } from '../../core/model';
 import { toCliJson } from './cli-shape';
 import { gapFromError } from './errors';
 import { mapWithConcurrency } from './limit';
+import { checkedPages, nextToken } from './pages';
 import type { OnItemsProgress, Read } from './read';
 
 export interface SecretRef {
@@ -33,18 +34,13 @@ export class SecretsReader {
   /** `list-secrets` in one region, every page merged. */
   async listSecrets(accountId: string, region: string): Promise<Read<unknown>> {
     const secrets: unknown[] = [];
-    let token: string | undefined;
     let pages = 0;
     try {
-      const client = this.clientFor(region);
-      do {
-        const page = await client.send(
-          new ListSecretsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
-        );
+      const paginator = paginateListSecrets({ client: this.clientFor(region) }, { MaxResults: 100 });
+      for await (const page of checkedPages(paginator, nextToken)) {
         pages++;
         secrets.push(...(toCliJson(page.SecretList ?? []) as unknown[]));
-        token = page.NextToken || undefined;
-      } while (token);
+      }
     } catch (error) {
       return {
         gaps: [
@@ -53,7 +49,8 @@ export class SecretsReader {
             source: 'secretsmanager:ListSecrets',
             detail: region,
             regional: true,
-            notRead: `no secret in ${region} was read (page ${pages + 1} failed)`,
+            notRead: `no secret in ${region} was read`,
+            failedPage: pages + 1,
           }),
         ],
       };

@@ -9,6 +9,7 @@ import { toCliJson } from './cli-shape';
 import { type Clock, type PollingOptions, pollUntil, systemClock } from './clock';
 import { coverageGap, gapFromError } from './errors';
 import { mapWithConcurrency } from './limit';
+import { checkedPages, iamMarker } from './pages';
 import type { OnItemsProgress, Read } from './read';
 
 export interface ServiceLastAccessedOptions {
@@ -128,15 +129,10 @@ export class ServiceLastAccessedReader {
         ],
       };
     }
-    const services: unknown[] = [...(toCliJson(first.ServicesLastAccessed ?? []) as unknown[])];
-    let marker = first.IsTruncated ? first.Marker : undefined;
+    const services: unknown[] = [];
     try {
-      while (marker) {
-        const page = await this.iam.send(
-          new GetServiceLastAccessedDetailsCommand({ JobId: jobId, Marker: marker }),
-        );
+      for await (const page of checkedPages(this.jobPages(jobId, first), iamMarker)) {
         services.push(...(toCliJson(page.ServicesLastAccessed ?? []) as unknown[]));
-        marker = page.IsTruncated ? page.Marker : undefined;
       }
     } catch (error) {
       return { gaps: [gapFromError(error, { accountId, arn, source, notRead })] };
@@ -145,5 +141,20 @@ export class ServiceLastAccessedReader {
     delete output.Error;
     output.ServicesLastAccessed = services;
     return { data: output, gaps: [] };
+  }
+
+  /** The pages of a finished job from `first` on; the SDK has no paginator for GetServiceLastAccessedDetails. */
+  private async *jobPages(
+    jobId: string,
+    first: GetServiceLastAccessedDetailsCommandOutput,
+  ): AsyncGenerator<GetServiceLastAccessedDetailsCommandOutput> {
+    let page = first;
+    yield page;
+    while (page.Marker) {
+      page = await this.iam.send(
+        new GetServiceLastAccessedDetailsCommand({ JobId: jobId, Marker: page.Marker }),
+      );
+      yield page;
+    }
   }
 }

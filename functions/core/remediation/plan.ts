@@ -1,11 +1,11 @@
 import { evaluationContext, type PrivilegeAnalyzer, subResourceOf } from '../engine';
 import { type Finding, findingId } from '../finding';
-import type { AccessKeySnapshot, RoleSnapshot, SecretSnapshot, Snapshot, UserSnapshot } from '../model';
-import { daysBetween, type RemediationActionId, type Rule, type RuleResult } from '../rule';
+import type { GroupSnapshot, RoleSnapshot, Snapshot, UserSnapshot } from '../model';
+import { daysBetween, type Evidence, type RemediationActionId, type Rule, type RuleResult } from '../rule';
 import { RULES } from '../rules';
 import type { ScanSettings } from '../settings';
 import { QUARANTINE_POLICY_DOCUMENT, QUARANTINE_POLICY_NAME, remediationAction } from './catalog';
-import { type ProtectionConfig, protectionReason } from './protection';
+import { type ProtectionConfig, type ProtectionSubject, protectionReason } from './protection';
 
 export type PrincipalType = 'role' | 'user' | 'group';
 
@@ -64,38 +64,65 @@ export interface PlanContext {
 }
 
 /** A policy the privilege rules propose to remove, carried in their evidence as `removablePolicies`. */
-export interface RemovablePolicy {
-  type: 'managed' | 'inline';
-  /** Managed policy ARN. */
-  arn?: string;
-  /** Inline policy name (or managed policy name, for display). */
-  name: string;
+export type RemovablePolicy =
+  | { type: 'managed'; arn: string; name: string }
+  | { type: 'inline'; name: string };
+
+type Refusal = Extract<RemediationPlan, { outcome: 'refused' }>;
+type Refuse = (gate: RefusalGate, reason: string) => Refusal;
+
+function refuser(finding: Finding): Refuse {
+  return (gate, reason) => ({ outcome: 'refused', findingId: finding.id, gate, reason });
 }
 
 /**
- * Plans the remediation of a finding against freshly read state. Pure. Every gate fails closed:
- * anything unexpected is a refusal with a reason, never a guess.
+ * What the planner knows of the resource it would act on: everything when it was read live, what
+ * the ARN and the evidence say when it comes from a finding. A fact only live state can tell is
+ * optional, and its gate applies when it is known.
+ */
+type Target =
+  | {
+      kind: 'access-key';
+      /** The owning user: a key is protected when its user is. */
+      subject: ProtectionSubject;
+      userName: string;
+      /** Undefined when the key is known only by its credential-report slot. */
+      keyId: string | undefined;
+      active?: boolean;
+    }
+  | {
+      kind: PrincipalType;
+      subject: ProtectionSubject;
+      name: string;
+      attached?: { managedArns: ReadonlySet<string>; inlineNames: ReadonlySet<string> };
+      /** Why the principal counts as in use within its window. */
+      inUse?: string;
+    }
+  | {
+      kind: 'secret';
+      subject: ProtectionSubject;
+      arn: string;
+      name: string;
+      region: string;
+      /** Undefined when the finding does not say. */
+      rotationEnabled: boolean | undefined;
+    };
+
+/**
+ * Plans the remediation of a finding against freshly read state: what the remediation function
+ * executes. Pure. Every gate fails closed: anything unexpected is a refusal with a reason, never a
+ * guess.
  */
 export function planRemediation(finding: Finding, fresh: FreshState, ctx: PlanContext): RemediationPlan {
-  const refuse = (gate: RefusalGate, reason: string): RemediationPlan => ({
-    outcome: 'refused',
-    findingId: finding.id,
-    gate,
-    reason,
-  });
-  const actionId = finding.remediation.action;
-  if (!actionId) return refuse('no-action', `Rule ${finding.ruleId} has no automatic remediation.`);
-  const action = remediationAction(actionId);
-  if (!action.appliesTo.includes(finding.ruleId)) {
-    return refuse('no-action', `Action ${actionId} does not apply to rule ${finding.ruleId}.`);
-  }
+  const refuse = refuser(finding);
+  const actionId = applicableAction(finding);
+  if (typeof actionId !== 'string') return actionId;
   const snapshot = fresh.snapshot;
   if (!snapshot) return refuse('not-found', `${finding.resourceArn} no longer exists.`);
-
-  const subject = protectionSubject(snapshot, fresh.owner);
-  if (!subject) return refuse('changed', `${finding.resourceArn} is not a resource remediation can act on.`);
-  const protectedBecause = protectionReason(subject, ctx.protection);
-  if (protectedBecause) return refuse('protected', `Refused: ${protectedBecause}.`);
+  const target = liveTarget(snapshot, fresh.owner, ctx);
+  if (!target) return notActionable(finding);
+  const protectedBecause = protectionRefusal(finding, target, ctx.protection);
+  if (protectedBecause) return protectedBecause;
 
   // Re-run the rule on the fresh state: if the identity was used since, or the resource changed, stop.
   const rule = (ctx.rules ?? RULES).find((r) => r.meta.id === finding.ruleId);
@@ -123,127 +150,173 @@ export function planRemediation(finding: Finding, fresh: FreshState, ctx: PlanCo
       `Rule ${finding.ruleId} now passes for ${finding.resourceArn}; nothing to remediate.`,
     );
   }
-
-  switch (snapshot.kind) {
-    case 'access-key':
-      return planAccessKey(finding, snapshot, refuse);
-    case 'role':
-      if (actionId === 'quarantine-role') return planQuarantine(finding, snapshot, refuse);
-      return planPolicyRemoval(finding, snapshot, result, ctx, refuse);
-    case 'user':
-    case 'group':
-      return planPolicyRemoval(finding, snapshot, result, ctx, refuse);
-    case 'secret':
-      return planRotation(finding, snapshot, refuse);
-    default:
-      return refuse('no-action', `No remediation for ${snapshot.kind} resources.`);
-  }
+  return planSteps(finding, actionId, target, result.evidence);
 }
 
-type Refuse = (gate: RefusalGate, reason: string) => RemediationPlan;
-
-function planAccessKey(finding: Finding, key: AccessKeySnapshot, refuse: Refuse): RemediationPlan {
-  if (!key.keyId)
-    return refuse('changed', `The access key id of ${key.userName} is unknown; re-collect live.`);
-  if (!key.active) return refuse('rule-passes', `Access key ${key.keyId} is already inactive.`);
-  return {
-    outcome: 'plan',
-    findingId: finding.id,
-    actions: ['deactivate-access-key'],
-    steps: [{ action: 'deactivate-access-key', userName: key.userName, accessKeyId: key.keyId }],
-    summary: `Deactivate access key ${key.keyId} of user ${key.userName}.`,
-  };
+/**
+ * The plan a person is asked to approve, from the finding alone (pure). It goes through the gates
+ * of `planRemediation` that the finding can answer, and builds its steps the same way, so it plans
+ * the same steps when nothing changed: protected principals by name, path and ARN, unknown key
+ * ids, secrets without rotation, groups holding admin policies. Tags, recent use and what is still
+ * attached are only known live: the remediation function checks them before acting.
+ */
+export function planFromFinding(finding: Finding, protection: ProtectionConfig): RemediationPlan {
+  const actionId = applicableAction(finding);
+  if (typeof actionId !== 'string') return actionId;
+  const target = findingTarget(finding);
+  if (!target) return notActionable(finding);
+  const protectedBecause = protectionRefusal(finding, target, protection);
+  if (protectedBecause) return protectedBecause;
+  return planSteps(finding, actionId, target, finding.evidence);
 }
 
-function planQuarantine(finding: Finding, role: RoleSnapshot, refuse: Refuse): RemediationPlan {
-  if (role.inlinePolicies.some((p) => p.name === QUARANTINE_POLICY_NAME)) {
-    return refuse('rule-passes', `Role ${role.name} already carries the ${QUARANTINE_POLICY_NAME} policy.`);
+/** The finding's action, or a refusal when it has none or the action does not fit its rule. */
+function applicableAction(finding: Finding): RemediationActionId | Refusal {
+  const refuse = refuser(finding);
+  const actionId = finding.remediation.action;
+  if (!actionId) return refuse('no-action', `Rule ${finding.ruleId} has no automatic remediation.`);
+  if (!remediationAction(actionId).appliesTo.includes(finding.ruleId)) {
+    return refuse('no-action', `Action ${actionId} does not apply to rule ${finding.ruleId}.`);
   }
-  return {
-    outcome: 'plan',
-    findingId: finding.id,
-    actions: ['quarantine-role'],
-    steps: [
-      {
-        action: 'quarantine-role',
-        roleName: role.name,
-        policyName: QUARANTINE_POLICY_NAME,
-        policyDocument: JSON.stringify(QUARANTINE_POLICY_DOCUMENT),
-      },
-    ],
-    summary: `Attach the deny-all inline policy ${QUARANTINE_POLICY_NAME} to role ${role.name}.`,
-  };
+  return actionId;
 }
 
-function planRotation(finding: Finding, secret: SecretSnapshot, refuse: Refuse): RemediationPlan {
-  // Rotation is configured with a Lambda function or managed by the owning service (no function).
-  if (!secret.rotationEnabled) {
-    return refuse('not-rotatable', `Secret ${secret.name} has no rotation configured; rotate it by hand.`);
-  }
-  return {
+/** Protected principals are never touched, whatever the finding says. */
+function protectionRefusal(
+  finding: Finding,
+  target: Target,
+  protection: ProtectionConfig,
+): Refusal | undefined {
+  const protectedBecause = protectionReason(target.subject, protection);
+  return protectedBecause ? refuser(finding)('protected', `Refused: ${protectedBecause}.`) : undefined;
+}
+
+function notActionable(finding: Finding): Refusal {
+  return refuser(finding)('changed', `${finding.resourceArn} is not a resource remediation can act on.`);
+}
+
+/** The steps of the action on the target, behind the gates of that action. */
+function planSteps(
+  finding: Finding,
+  actionId: RemediationActionId,
+  target: Target,
+  evidence: Evidence,
+): RemediationPlan {
+  const refuse = refuser(finding);
+  const plan = (steps: RemediationStep[], summary: string): RemediationPlan => ({
     outcome: 'plan',
     findingId: finding.id,
-    actions: ['rotate-secret'],
-    steps: [{ action: 'rotate-secret', secretId: secret.arn, region: secret.region }],
-    summary: `Rotate secret ${secret.name} now with its configured rotation function.`,
-  };
+    actions: [...new Set(steps.map((s) => s.action))],
+    steps,
+    summary,
+  });
+  switch (actionId) {
+    case 'deactivate-access-key': {
+      if (target.kind !== 'access-key') {
+        return refuse('changed', `${finding.resourceArn} is not an IAM user's access key.`);
+      }
+      if (!target.keyId) {
+        return refuse('changed', `The access key id of ${target.userName} is unknown; re-collect live.`);
+      }
+      if (target.active === false) {
+        return refuse('rule-passes', `Access key ${target.keyId} is already inactive.`);
+      }
+      return plan(
+        [{ action: 'deactivate-access-key', userName: target.userName, accessKeyId: target.keyId }],
+        `Deactivate access key ${target.keyId} of user ${target.userName}.`,
+      );
+    }
+    case 'quarantine-role':
+      if (target.kind !== 'role') return refuse('changed', `${finding.resourceArn} is not a role.`);
+      if (target.attached?.inlineNames.has(QUARANTINE_POLICY_NAME)) {
+        return refuse(
+          'rule-passes',
+          `Role ${target.name} already carries the ${QUARANTINE_POLICY_NAME} policy.`,
+        );
+      }
+      return plan(
+        [
+          {
+            action: 'quarantine-role',
+            roleName: target.name,
+            policyName: QUARANTINE_POLICY_NAME,
+            policyDocument: JSON.stringify(QUARANTINE_POLICY_DOCUMENT),
+          },
+        ],
+        `Attach the deny-all inline policy ${QUARANTINE_POLICY_NAME} to role ${target.name}.`,
+      );
+    case 'rotate-secret':
+      if (target.kind !== 'secret') return refuse('changed', `${finding.resourceArn} is not a secret.`);
+      // Rotation is configured with a Lambda function or managed by the owning service (no function).
+      if (target.rotationEnabled === false) {
+        return refuse(
+          'not-rotatable',
+          `Secret ${target.name} has no rotation configured; rotate it by hand.`,
+        );
+      }
+      return plan(
+        [{ action: 'rotate-secret', secretId: target.arn, region: target.region }],
+        `Rotate secret ${target.name} now with its configured rotation function.`,
+      );
+    case 'detach-managed-policy':
+    case 'delete-inline-policy':
+      return planPolicyRemoval(finding, target, evidence, refuse, plan);
+  }
 }
 
 function planPolicyRemoval(
   finding: Finding,
-  principal: RoleSnapshot | UserSnapshot | Snapshot,
-  result: Extract<RuleResult, { status: 'fail' }>,
-  ctx: PlanContext,
+  target: Target,
+  evidence: Evidence,
   refuse: Refuse,
+  plan: (steps: RemediationStep[], summary: string) => RemediationPlan,
 ): RemediationPlan {
-  if (principal.kind !== 'role' && principal.kind !== 'user' && principal.kind !== 'group') {
-    return refuse('no-action', `No policy remediation for ${principal.kind} resources.`);
+  if (target.kind !== 'role' && target.kind !== 'user' && target.kind !== 'group') {
+    return refuse('no-action', `No policy remediation for ${target.kind} resources.`);
   }
   // Removing standing admin from an identity that is in use would break it: only unused ones.
   if (finding.ruleId === 'standing-admin') {
     const inUse =
-      principal.kind === 'group'
-        ? `Group ${principal.name} grants its members' permissions, and whether they use them is not known`
-        : inUseReason(principal, ctx);
+      target.kind === 'group'
+        ? `Group ${target.name} grants its members' permissions, and whether they use them is not known`
+        : target.inUse;
     if (inUse) return refuse('in-use', `${inUse}; narrow its policies instead of detaching them.`);
   }
-  const removable = removablePolicies(result.evidence.removablePolicies);
+  const removable = removablePolicies(evidence.removablePolicies);
   if (removable.length === 0) {
     return refuse(
       'nothing-to-remove',
-      `No policy of ${principal.name} can be removed whole; narrow it by hand.`,
+      `No policy of ${target.name} can be removed whole; narrow it by hand.`,
     );
   }
-  const attachedArns = new Set(principal.managedPolicies.map((p) => p.arn));
-  const inlineNames = new Set(principal.inlinePolicies.map((p) => p.name));
   const steps: RemediationStep[] = [];
   for (const policy of removable) {
-    if (policy.type === 'managed' && policy.arn && attachedArns.has(policy.arn)) {
-      steps.push({
-        action: 'detach-managed-policy',
-        principalType: principal.kind,
-        principalName: principal.name,
-        policyArn: policy.arn,
-      });
-    } else if (policy.type === 'inline' && inlineNames.has(policy.name)) {
-      steps.push({
-        action: 'delete-inline-policy',
-        principalType: principal.kind,
-        principalName: principal.name,
-        policyName: policy.name,
-      });
-    } else {
-      return refuse('changed', `Policy ${policy.name} is no longer attached to ${principal.name}.`);
-    }
+    const attached =
+      !target.attached ||
+      (policy.type === 'managed'
+        ? target.attached.managedArns.has(policy.arn)
+        : target.attached.inlineNames.has(policy.name));
+    if (!attached) return refuse('changed', `Policy ${policy.name} is no longer attached to ${target.name}.`);
+    steps.push(
+      policy.type === 'managed'
+        ? {
+            action: 'detach-managed-policy',
+            principalType: target.kind,
+            principalName: target.name,
+            policyArn: policy.arn,
+          }
+        : {
+            action: 'delete-inline-policy',
+            principalType: target.kind,
+            principalName: target.name,
+            policyName: policy.name,
+          },
+    );
   }
-  const actions = [...new Set(steps.map((s) => s.action))];
-  return {
-    outcome: 'plan',
-    findingId: finding.id,
-    actions,
+  return plan(
     steps,
-    summary: `Remove ${steps.length} ${steps.length === 1 ? 'policy' : 'policies'} from ${principal.kind} ${principal.name}: ${removable.map((p) => p.name).join(', ')}.`,
-  };
+    `Remove ${steps.length} ${steps.length === 1 ? 'policy' : 'policies'} from ${target.kind} ${target.name}: ${removable.map((p) => p.name).join(', ')}.`,
+  );
 }
 
 /** The `removablePolicies` evidence of the privilege rules; anything malformed is nothing. */
@@ -253,11 +326,106 @@ export function removablePolicies(value: unknown): RemovablePolicy[] {
   for (const item of value) {
     if (typeof item !== 'object' || item === null) return [];
     const { type, arn, name } = item as Record<string, unknown>;
-    if ((type !== 'managed' && type !== 'inline') || typeof name !== 'string') return [];
-    if (type === 'managed' && typeof arn !== 'string') return [];
-    out.push(typeof arn === 'string' ? { type, arn, name } : { type, name });
+    if (typeof name !== 'string') return [];
+    if (type === 'managed' && typeof arn === 'string') out.push({ type, arn, name });
+    else if (type === 'inline') out.push({ type, name });
+    else return [];
   }
   return out;
+}
+
+/** The target as read live. Undefined for a resource remediation does not act on. */
+function liveTarget(
+  snapshot: Snapshot,
+  owner: UserSnapshot | undefined,
+  ctx: PlanContext,
+): Target | undefined {
+  switch (snapshot.kind) {
+    case 'role':
+    case 'user':
+      return {
+        ...principalTarget(snapshot),
+        subject: { arn: snapshot.arn, name: snapshot.name, path: snapshot.path, tags: snapshot.tags },
+        inUse: inUseReason(snapshot, ctx),
+      };
+    case 'group':
+      return {
+        ...principalTarget(snapshot),
+        subject: { arn: snapshot.arn, name: snapshot.name, path: snapshot.path },
+      };
+    case 'access-key':
+      // The key is protected when its user is; without the user's tags we cannot tell, so refuse.
+      if (!owner || owner.arn !== snapshot.arn) return undefined;
+      return {
+        kind: 'access-key',
+        subject: { arn: owner.arn, name: owner.name, path: owner.path, tags: owner.tags },
+        userName: snapshot.userName,
+        keyId: snapshot.keyId,
+        active: snapshot.active,
+      };
+    case 'secret':
+      return {
+        kind: 'secret',
+        subject: { arn: snapshot.arn, name: snapshot.name, tags: snapshot.tags },
+        arn: snapshot.arn,
+        name: snapshot.name,
+        region: snapshot.region,
+        rotationEnabled: snapshot.rotationEnabled === true,
+      };
+    default:
+      return undefined;
+  }
+}
+
+function principalTarget(principal: RoleSnapshot | UserSnapshot | GroupSnapshot) {
+  return {
+    kind: principal.kind,
+    name: principal.name,
+    attached: {
+      managedArns: new Set(principal.managedPolicies.map((p) => p.arn)),
+      inlineNames: new Set(principal.inlinePolicies.map((p) => p.name)),
+    },
+  };
+}
+
+const IAM_ARN = /^arn:[a-z-]+:iam::\d{12}:(role|user|group)(\/(?:[^/]+\/)*)([^/]+)$/;
+const SECRET_ARN = /^arn:[a-z-]+:secretsmanager:([a-z0-9-]+):\d{12}:secret:(.+)$/;
+/** The sub-resource of a key finding whose key id was unknown at scan time. */
+const KEY_SLOT = /^slot-\d$/;
+
+/** The target as far as the finding tells: name, path (or region) from its ARN, facts from its evidence. */
+function findingTarget(finding: Finding): Target | undefined {
+  const iam = IAM_ARN.exec(finding.resourceArn);
+  if (iam) {
+    const kind = iam[1] as PrincipalType;
+    const name = iam[3]!;
+    const subject = { arn: finding.resourceArn, name, path: iam[2]! };
+    if (finding.resourceType === 'access-key' && kind === 'user') {
+      const keyId = finding.subResource;
+      return {
+        kind: 'access-key',
+        subject,
+        userName: name,
+        keyId: keyId && !KEY_SLOT.test(keyId) ? keyId : undefined,
+      };
+    }
+    return { kind, subject, name };
+  }
+  const secret = SECRET_ARN.exec(finding.resourceArn);
+  if (secret) {
+    // The ARN ends with `-` and six random characters Secrets Manager appends to the name.
+    const name = secret[2]!.replace(/-[A-Za-z0-9]{6}$/, '');
+    const rotationEnabled = finding.evidence.rotationEnabled;
+    return {
+      kind: 'secret',
+      subject: { arn: finding.resourceArn, name },
+      arn: finding.resourceArn,
+      name,
+      region: finding.region ?? secret[1]!,
+      rotationEnabled: typeof rotationEnabled === 'boolean' ? rotationEnabled : undefined,
+    };
+  }
+  return undefined;
 }
 
 /** Why a role or user counts as in use within its window, or undefined when it is unused. */
@@ -289,25 +457,6 @@ function inUseReason(principal: RoleSnapshot | UserSnapshot, ctx: PlanContext): 
     return `User ${principal.name} is younger than the unused window`;
   }
   return undefined;
-}
-
-function protectionSubject(snapshot: Snapshot, owner: UserSnapshot | undefined) {
-  switch (snapshot.kind) {
-    case 'role':
-      return { arn: snapshot.arn, name: snapshot.name, path: snapshot.path, tags: snapshot.tags };
-    case 'user':
-      return { arn: snapshot.arn, name: snapshot.name, path: snapshot.path, tags: snapshot.tags };
-    case 'group':
-      return { arn: snapshot.arn, name: snapshot.name, path: snapshot.path };
-    case 'access-key':
-      // The key is protected when its user is; without the user's tags we cannot tell, so refuse.
-      if (!owner || owner.arn !== snapshot.arn) return undefined;
-      return { arn: owner.arn, name: owner.name, path: owner.path, tags: owner.tags };
-    case 'secret':
-      return { arn: snapshot.arn, name: snapshot.name, tags: snapshot.tags };
-    default:
-      return undefined;
-  }
 }
 
 function evaluate(

@@ -29,11 +29,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsLiveStateReader, LiveStateReadError } from '../../../functions/adapters/aws/live-state-reader';
 import { AwsRemediationExecutor } from '../../../functions/adapters/aws/remediation-executor';
 import type { Finding } from '../../../functions/core/finding';
-import { anAccessKey, aRole, aSecret, findingFor } from './builders';
+import { ACCOUNT, anAccessKey, aRole, aSecret, findingFor } from './builders';
 
 const iam = mockClient(IAMClient);
 const secrets = mockClient(SecretsManagerClient);
-const ACCOUNT = '123456789012';
 const created = new Date('2023-01-01T00:00:00Z');
 const encoded = (document: unknown) => encodeURIComponent(JSON.stringify(document));
 const ADMIN = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };

@@ -1,3 +1,8 @@
+/**
+ * Resources remediation acts on (unused for their window, so the remediable rules fail), the
+ * findings a scan records for them, and the planning context. Time and account come from the
+ * shared builders of test/support.
+ */
 import { evaluateInventory } from '../../../functions/core/engine';
 import type { Finding } from '../../../functions/core/finding';
 import type {
@@ -14,13 +19,11 @@ import { parsePolicyDocument } from '../../../functions/core/policy/parse';
 import type { PlanContext } from '../../../functions/core/remediation/plan';
 import { RULES } from '../../../functions/core/rules';
 import { DEFAULT_SETTINGS } from '../../../functions/core/settings';
+import { ACCOUNT_ID, daysAgo, NOW } from '../../support/builders';
 
-export const ACCOUNT = '123456789012';
-export const NOW = new Date('2024-06-01T00:00:00Z');
-
-export function daysAgo(days: number, from: Date = NOW): Date {
-  return new Date(from.getTime() - days * 86_400_000);
-}
+/** The scanned account, and the time of every test, are those of the shared builders. */
+export const ACCOUNT = ACCOUNT_ID;
+export { daysAgo, NOW };
 
 export const ADMIN_DOCUMENT = {
   Version: '2012-10-17',

@@ -11,7 +11,7 @@ import {
   RemediationRequestNotFoundError,
 } from '../../../functions/use-cases/execute-remediation';
 import { buildRemediationRequest } from '../../../functions/use-cases/remediation-request';
-import { rollbackRemediation } from '../../../functions/use-cases/rollback';
+import { rollbackRemediation, rollbackRequestedRemediation } from '../../../functions/use-cases/rollback';
 import { aSecret } from '../../support/builders';
 import {
   ADMIN_DOCUMENT,
@@ -382,7 +382,7 @@ describe('executeRemediation', () => {
     h2.executor.failRestore = new Error('AccessDenied');
     await executeRemediation(id2, h2.deps);
     h2.executor.failRestore = undefined;
-    const refused = await rollbackRemediation(id2, OPERATOR, h2.deps, { accept: ['rollback-requested'] });
+    const refused = await rollbackRequestedRemediation(id2, h2.deps);
     expect(refused.outcome).toBe('not-rolled-back');
   });
 
@@ -493,6 +493,61 @@ describe('rollbackRemediation', () => {
     h.executor.failRestore = undefined;
     expect((await rollbackRemediation(id, OPERATOR, h.deps)).outcome).toBe('rolled-back');
     expect(h.iam.keys.get('AKIAEXAMPLEKEY000001')).toBe('Active');
+  });
+});
+
+describe('rollbackRequestedRemediation (the Undo button)', () => {
+  const UNDO_CLICKER: Actor = { kind: 'slack', id: 'U0UNDOER01', teamId: 'T0TEAM0001' };
+
+  it('records the person whose Undo click was checked, in the request and in the event', async () => {
+    const h = adminRoleHarness();
+    const before = h.iam.snapshot();
+    const id = await approvedRequest(h);
+    await executeRemediation(id, h.deps);
+    await h.store.transition(id, 'executed', 'rollback-requested', {
+      rollbackRequestedBy: UNDO_CLICKER,
+      rollbackRequestedAt: NOW.toISOString(),
+    });
+
+    const outcome = await rollbackRequestedRemediation(id, h.deps);
+    expect(outcome.outcome).toBe('rolled-back');
+    expect(h.iam.snapshot()).toEqual(before);
+    expect(h.store.items.get(id)).toMatchObject({
+      state: 'rolled-back',
+      rollbackRequestedBy: UNDO_CLICKER,
+      rolledBackBy: UNDO_CLICKER,
+    });
+    expect(h.events.published.at(-1)).toMatchObject({
+      detailType: 'RemediationRolledBack',
+      detail: { requestId: id, rollbackRequestedBy: UNDO_CLICKER, rolledBackBy: UNDO_CLICKER },
+    });
+  });
+
+  it('changes nothing for a rollback-requested request that records nobody who asked for it', async () => {
+    const h = keyHarness();
+    const id = await approvedRequest(h);
+    await executeRemediation(id, h.deps);
+    await h.store.transition(id, 'executed', 'rollback-requested', {
+      rollbackRequestedAt: NOW.toISOString(),
+    });
+    const changes = h.iam.changes;
+
+    expect(await rollbackRequestedRemediation(id, h.deps)).toEqual({
+      outcome: 'not-rolled-back',
+      requestId: id,
+      reason: `Request ${id} records nobody who asked for its rollback; nothing was changed.`,
+    });
+    expect(h.iam.changes).toBe(changes);
+    expect(h.store.items.get(id)!.state).toBe('rollback-requested');
+  });
+
+  it('leaves an executed request without an authorized Undo alone', async () => {
+    const h = keyHarness();
+    const id = await approvedRequest(h);
+    await executeRemediation(id, h.deps);
+    const changes = h.iam.changes;
+    expect(await rollbackRequestedRemediation(id, h.deps)).toMatchObject({ outcome: 'not-rolled-back' });
+    expect(h.iam.changes).toBe(changes);
   });
 });
 

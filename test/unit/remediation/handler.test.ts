@@ -121,8 +121,60 @@ describe('remediate handler', () => {
     ).resolves.toEqual({ outcome: 'not-rolled-back' });
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
     expect(iam.calls()).toHaveLength(0);
-    await expect(handler(approvedEvent({ requestId: 'r-1' }, 'RollbackRequested'))).rejects.toThrow(
-      'the RollbackRequested detail lacks the request id or the requester',
+    await expect(handler(approvedEvent({ requestedBy }, 'RollbackRequested'))).rejects.toThrow(
+      'the RollbackRequested detail has no request id',
     );
+  });
+
+  it('records the requester of the authorized Undo, not whoever the event names', async () => {
+    const { handler, dynamo, iam, GetCommand, UpdateCommand } = await loadHandler();
+    const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
+    const eventBridge = mockClient(EventBridgeClient);
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-2' }] });
+    const undoClicker = { kind: 'slack', id: 'U0UNDOER01', teamId: 'T0TEAM0001' };
+    const claimed = { kind: 'slack', id: 'U0MALLORY1', teamId: 'T0TEAM0001' };
+    const stored = {
+      ...storedRequest,
+      state: 'rollback-requested',
+      rollbackRequestedBy: undoClicker,
+      rollbackRequestedAt: '2024-06-01T01:00:00Z',
+      steps: [],
+    };
+    dynamo.on(GetCommand, { Key: { PK: 'REQUEST#r-1', SK: 'REQUEST' } }).resolves({ Item: stored });
+    // DynamoDB's answer to the conditional update: the stored item with the SET values applied.
+    dynamo.on(UpdateCommand).callsFake((input) => {
+      const applied = Object.fromEntries(
+        Object.entries(input.ExpressionAttributeNames as Record<string, string>).map(([name, field]) => [
+          field,
+          input.ExpressionAttributeValues[`:${name.slice(1)}`],
+        ]),
+      );
+      return { Attributes: { ...stored, ...applied, state: 'rolled-back', version: stored.version + 1 } };
+    });
+
+    await expect(
+      handler(approvedEvent({ requestId: 'r-1', requestedBy: claimed }, 'RollbackRequested')),
+    ).resolves.toEqual({ outcome: 'rolled-back' });
+
+    const update = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.ConditionExpression).toBe('attribute_exists(PK) AND #state = :from');
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':from': 'rollback-requested',
+      ':to': 'rolled-back',
+    });
+    const recordedBy = Object.entries(update.ExpressionAttributeNames!).find(
+      ([, f]) => f === 'rolledBackBy',
+    )!;
+    expect(update.ExpressionAttributeValues![`:${recordedBy[0].slice(1)}`]).toEqual(undoClicker);
+    const entries = eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries!);
+    expect(entries.map((entry) => entry.DetailType)).toEqual(['RemediationRolledBack']);
+    expect(JSON.parse(entries[0]!.Detail!)).toMatchObject({
+      requestId: 'r-1',
+      rollbackRequestedBy: undoClicker,
+      rolledBackBy: undoClicker,
+    });
+    expect(JSON.stringify(update.ExpressionAttributeValues)).not.toContain(claimed.id);
+    expect(entries[0]!.Detail).not.toContain(claimed.id);
+    expect(iam.calls()).toHaveLength(0);
   });
 });

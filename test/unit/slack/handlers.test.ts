@@ -145,6 +145,28 @@ describe('slack-interaction handler', () => {
     expect(slack.calls('chat.update')[0]?.token).toBe(BOT_TOKEN);
   });
 
+  it('answers a Slack retry of a handled click with an empty 200, and a second click with the reason', async () => {
+    const { module, dynamo, events, lib, eb } = await load<InteractionModule>(INTERACTION);
+    const approvedBy = { kind: 'slack', id: APPROVER, teamId: TEAM };
+    dynamo.on(lib.GetCommand).resolves({ Item: { ...pendingItem(), state: 'executed', approvedBy } });
+    const body = formBody(blockActions());
+    const headers = signedHeaders(body, now());
+
+    const retry = await module.handler(
+      urlEvent(body, { ...headers, 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_timeout' }),
+    );
+    expect(retry).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '' });
+    expect(slack.calls('chat.postEphemeral')).toHaveLength(0);
+
+    const second = await module.handler(urlEvent(body, headers));
+    expect(second.statusCode).toBe(200);
+    const text = 'This request is already executed; nothing more was done.';
+    expect(JSON.parse(second.body as string)).toEqual({ response_type: 'ephemeral', text });
+    expect(slack.calls('chat.postEphemeral').map((call) => call.args.text)).toEqual([text]);
+    expect(dynamo.commandCalls(lib.UpdateCommand)).toHaveLength(0);
+    expect(events.commandCalls(eb.PutEventsCommand)).toHaveLength(0);
+  });
+
   it('accepts a body that is not base64-encoded', async () => {
     const { module, dynamo, lib } = await load<InteractionModule>(INTERACTION);
     dynamo.on(lib.GetCommand).resolves({});

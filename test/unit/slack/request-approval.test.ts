@@ -1,33 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../functions/core/finding';
-import { parsePolicyDocument } from '../../../functions/core/policy/parse';
 import type { StoredFinding } from '../../../functions/core/reconcile';
-import { QUARANTINE_POLICY_NAME } from '../../../functions/core/remediation/catalog';
-import { type FreshState, planRemediation, sameSteps } from '../../../functions/core/remediation/plan';
 import type { ProtectionConfig } from '../../../functions/core/remediation/protection';
 import type { RemediationRequest } from '../../../functions/core/remediation/request';
 import {
   approvalRequestId,
-  planFromFinding,
   type RequestApprovalDeps,
   requestApproval,
   requestApprovalsForScan,
   SCAN_REQUESTER,
 } from '../../../functions/use-cases/request-approval';
-import {
-  ACCOUNT,
-  ADMIN_DOCUMENT,
-  ADMINISTRATOR_ACCESS,
-  aGroup,
-  anAccessKey,
-  aRole,
-  aSecret,
-  aUser,
-  daysAgo,
-  findingFor,
-  NOW,
-  planContext,
-} from '../remediation/builders';
+import { ACCOUNT, anAccessKey, aRole, aSecret, daysAgo, findingFor, NOW } from '../remediation/builders';
 import { InMemoryRequestStore } from '../remediation/fakes';
 
 const NO_PROTECTION: ProtectionConfig = { protectedArns: [], breakGlassArns: [], ownArns: [] };
@@ -74,163 +57,7 @@ function stored(finding: Finding, overrides: Partial<StoredFinding> = {}): Store
   };
 }
 
-const unusedKey = () => {
-  const key = anAccessKey({ keyId: 'AKIAEXAMPLEKEY000001', lastUsedAt: daysAgo(100) });
-  return { key, fresh: { snapshot: key, owner: aUser({}, [key]) } satisfies FreshState };
-};
-
-describe('planFromFinding (the dry plan shown for approval)', () => {
-  const cases: [string, () => { finding: Finding; fresh: FreshState }][] = [
-    [
-      'an unused access key',
-      () => {
-        const { key, fresh } = unusedKey();
-        return { finding: findingFor(key, 'access-key-unused'), fresh };
-      },
-    ],
-    [
-      'an unused role',
-      () => {
-        const role = aRole({ path: '/service/', lastUsedAt: daysAgo(200) });
-        return { finding: findingFor(role, 'role-unused'), fresh: { snapshot: role } };
-      },
-    ],
-    [
-      'a standing admin role with a managed and an inline policy',
-      () => {
-        const role = aRole({
-          managedPolicies: [ADMINISTRATOR_ACCESS],
-          inlinePolicies: [{ name: 'everything', document: parsePolicyDocument(ADMIN_DOCUMENT) }],
-        });
-        return { finding: findingFor(role, 'standing-admin'), fresh: { snapshot: role } };
-      },
-    ],
-    [
-      'a standing admin user with an inline policy',
-      () => {
-        const user = aUser({
-          inlinePolicies: [{ name: 'everything', document: parsePolicyDocument(ADMIN_DOCUMENT) }],
-        });
-        return { finding: findingFor(user, 'standing-admin'), fresh: { snapshot: user } };
-      },
-    ],
-    [
-      'an overdue secret with rotation configured',
-      () => {
-        const secret = aSecret();
-        return { finding: findingFor(secret, 'secret-not-rotated'), fresh: { snapshot: secret } };
-      },
-    ],
-  ];
-
-  it.each(cases)(
-    'plans for %s exactly the steps execution plans from the unchanged live state',
-    (_, make) => {
-      const { finding, fresh } = make();
-      const dry = planFromFinding(finding, NO_PROTECTION);
-      const live = planRemediation(finding, fresh, planContext());
-      expect(live.outcome).toBe('plan');
-      expect(dry.outcome).toBe('plan');
-      if (dry.outcome !== 'plan' || live.outcome !== 'plan') return;
-      expect(dry.steps).toEqual(live.steps);
-      expect(sameSteps(dry.steps, live.steps)).toBe(true);
-      expect(dry.actions).toEqual(live.actions);
-      expect(dry.summary).toBe(live.summary);
-      expect(dry.findingId).toBe(finding.id);
-    },
-  );
-
-  it('names the role, not its path, in a quarantine step', () => {
-    const role = aRole({ name: 'legacy-etl', path: '/jobs/nightly/' });
-    const plan = planFromFinding(findingFor(role, 'role-unused'), NO_PROTECTION);
-    expect(plan).toMatchObject({
-      outcome: 'plan',
-      steps: [{ action: 'quarantine-role', roleName: 'legacy-etl', policyName: QUARANTINE_POLICY_NAME }],
-    });
-  });
-
-  it.each<[string, () => Finding, ProtectionConfig, string, string]>([
-    [
-      'a configured protected ARN (glob)',
-      () => findingFor(aRole({ name: 'keep-me' }), 'role-unused'),
-      { ...NO_PROTECTION, protectedArns: [`arn:aws:iam::${ACCOUNT}:role/keep-*`] },
-      'protected',
-      'Refused: keep-me is in the configured protected ARNs.',
-    ],
-    [
-      'a break-glass user’s key',
-      () => findingFor(unusedKey().key, 'access-key-unused'),
-      { ...NO_PROTECTION, breakGlassArns: [`arn:aws:iam::${ACCOUNT}:user/deploy-bot`] },
-      'protected',
-      'Refused: deploy-bot is a configured break-glass identity.',
-    ],
-    [
-      'an SSO role',
-      () => findingFor(aRole({ name: 'AWSReservedSSO_Admin_0123456789abcdef' }), 'role-unused'),
-      NO_PROTECTION,
-      'protected',
-      'Refused: AWSReservedSSO_Admin_0123456789abcdef is an IAM Identity Center (SSO) role.',
-    ],
-    [
-      'iam-posture’s own role',
-      () => findingFor(aRole({ name: 'IamPosture-ScanRole-1A2B3C' }), 'role-unused'),
-      { ...NO_PROTECTION, ownArns: [`arn:aws:iam::${ACCOUNT}:role/IamPosture-*`] },
-      'protected',
-      'Refused: IamPosture-ScanRole-1A2B3C belongs to iam-posture itself.',
-    ],
-    [
-      'a key known only by its credential-report slot',
-      () => findingFor(anAccessKey({ keyId: undefined, lastUsedAt: daysAgo(100) }), 'access-key-unused'),
-      NO_PROTECTION,
-      'changed',
-      'The access key id of deploy-bot is unknown; re-collect live.',
-    ],
-    [
-      'a group holding admin policies',
-      () => findingFor(aGroup({ managedPolicies: [ADMINISTRATOR_ACCESS] }), 'standing-admin'),
-      NO_PROTECTION,
-      'in-use',
-      "Group admins grants its members' permissions, and whether they use them is not known; narrow its policies instead of detaching them.",
-    ],
-    [
-      'a secret without rotation',
-      () => {
-        const secret = aSecret({ rotationEnabled: false, lastRotatedAt: undefined });
-        delete secret.rotationLambdaArn;
-        return findingFor(secret, 'secret-not-rotated');
-      },
-      NO_PROTECTION,
-      'not-rotatable',
-      'Secret prod/db has no rotation configured; rotate it by hand.',
-    ],
-    [
-      'a rule without automatic remediation',
-      () =>
-        findingFor(
-          anAccessKey({ createdAt: daysAgo(400), lastUsedAt: daysAgo(1) }),
-          'access-key-not-rotated',
-        ),
-      NO_PROTECTION,
-      'no-action',
-      'Rule access-key-not-rotated has no automatic remediation.',
-    ],
-  ])('refuses %s', (_, make, protection, gate, reason) => {
-    expect(planFromFinding(make(), protection)).toMatchObject({ outcome: 'refused', gate, reason });
-  });
-
-  it('refuses a standing-admin finding whose evidence names nothing removable', () => {
-    const role = aRole({ managedPolicies: [ADMINISTRATOR_ACCESS] });
-    const finding = findingFor(role, 'standing-admin');
-    const tampered = {
-      ...finding,
-      evidence: { ...finding.evidence, removablePolicies: [{ type: 'managed' }] },
-    };
-    expect(planFromFinding(tampered as Finding, NO_PROTECTION)).toMatchObject({
-      outcome: 'refused',
-      gate: 'nothing-to-remove',
-    });
-  });
-});
+const unusedKey = () => ({ key: anAccessKey({ keyId: 'AKIAEXAMPLEKEY000001', lastUsedAt: daysAgo(100) }) });
 
 describe('requestApproval', () => {
   const keyFinding = () => findingFor(unusedKey().key, 'access-key-unused');
@@ -262,10 +89,10 @@ describe('requestApproval', () => {
     expect(saved?.highlights).toEqual({
       idleDays: '100',
       thresholdDays: '45',
-      lastUsedAt: '2024-02-22T00:00:00.000Z',
+      lastUsedAt: '2026-02-21T12:00:00.000Z',
       lastUsedService: 's3',
       lastUsedRegion: 'eu-west-1',
-      createdAt: '2023-08-06T00:00:00.000Z',
+      createdAt: '2025-08-05T12:00:00.000Z',
     });
     expect(slack.posted).toHaveLength(1);
     expect(slack.posted[0]?.state).toBe('pending');

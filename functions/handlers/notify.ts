@@ -1,18 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
-import { DynamoFindingsStore } from '../adapters/dynamo-findings-store';
-import { DynamoRemediationRequestStore } from '../adapters/dynamo-remediation-store';
-import { SecretReader } from '../adapters/secret-reader';
-import { createSlackWebClient, SlackNotifier } from '../adapters/slack-notifier';
 import { parseSlackNotifyConfig } from '../core/slack-function-config';
-import {
-  type RequestApprovalDeps,
-  type RequestApprovalOutcome,
-  requestApproval,
-} from '../use-cases/request-approval';
+import { type RequestApprovalOutcome, requestApproval } from '../use-cases/request-approval';
+import { type RequestApprovalWiring, requestApprovalWiring } from '../wiring/approval';
+import { createObservability, instrument, type Observability } from '../wiring/powertools';
 
 /**
  * The notifier: invoked by the EventBridge rule for `FindingOpened`. It reads the finding as
@@ -21,8 +13,6 @@ import {
  * Approve / Reject. A failure is thrown, so the asynchronous invocation is retried and then lands
  * in the dead-letter queue; a repeated delivery posts nothing twice.
  */
-
-const logger = new Logger({ serviceName: 'iam-posture-notify' });
 
 const FindingOpenedDetailSchema = z.looseObject({
   scanId: z.string().min(1).max(200),
@@ -34,54 +24,43 @@ export class InvalidFindingEventError extends Error {
   override readonly name = 'InvalidFindingEventError';
 }
 
-interface Dependencies {
-  findings: DynamoFindingsStore;
-  approval: RequestApprovalDeps;
+/** The function's dependencies from its environment: the Lambda's own role, region and table. */
+export function notifyHandlerDeps(env: NodeJS.ProcessEnv): RequestApprovalWiring {
+  return requestApprovalWiring({}, parseSlackNotifyConfig(env));
 }
 
-let deps: Dependencies | undefined;
+type FindingEvent = EventBridgeEvent<string, unknown>;
 
-function dependencies(): Dependencies {
-  if (deps) return deps;
-  const config = parseSlackNotifyConfig(process.env);
-  const secrets = new SecretReader(new SecretsManagerClient({}), [config.botTokenSecretArn]);
-  deps = {
-    // One client per store: a document client writes its marshalling options into the client's config.
-    findings: new DynamoFindingsStore(new DynamoDBClient({}), config.findingsTableName),
-    approval: {
-      requests: new DynamoRemediationRequestStore(new DynamoDBClient({}), config.findingsTableName),
-      notifier: new SlackNotifier(
-        createSlackWebClient(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
-        { channelId: config.channelId, token: () => secrets.read(config.botTokenSecretArn) },
-      ),
-      protection: config.protection,
-      now: () => new Date(),
-      ...(config.requestTtlHours !== undefined ? { ttlHours: config.requestTtlHours } : {}),
-    },
-  };
-  return deps;
+/** The handler over dependencies built once, on the first invocation, by `build`. */
+export function createHandler(
+  build: () => RequestApprovalWiring,
+  observability: Observability = createObservability(),
+): (event: FindingEvent, context: Context) => Promise<{ outcome: string }> {
+  const { logger } = observability;
+  let deps: RequestApprovalWiring | undefined;
+  return instrument(async (event: FindingEvent) => {
+    if (event['detail-type'] !== 'FindingOpened') {
+      throw new InvalidFindingEventError(`unexpected event type ${event['detail-type']}`);
+    }
+    const detail = FindingOpenedDetailSchema.safeParse(event.detail);
+    if (!detail.success) throw new InvalidFindingEventError('the event detail has no scan id or finding id');
+    const { scanId } = detail.data;
+    const findingId = detail.data.finding.id;
+    deps ??= build();
+    const finding = await deps.findings.getStoredFinding(findingId);
+    if (!finding) {
+      logger.info('finding no longer stored, nothing to request', { findingId, scanId });
+      return { outcome: 'skipped' };
+    }
+    const outcome = await requestApproval({ finding, scanId }, deps.approval);
+    report(outcome, scanId, logger);
+    return { outcome: outcome.outcome };
+  }, observability);
 }
 
-export async function handler(event: EventBridgeEvent<string, unknown>): Promise<{ outcome: string }> {
-  if (event['detail-type'] !== 'FindingOpened') {
-    throw new InvalidFindingEventError(`unexpected event type ${event['detail-type']}`);
-  }
-  const detail = FindingOpenedDetailSchema.safeParse(event.detail);
-  if (!detail.success) throw new InvalidFindingEventError('the event detail has no scan id or finding id');
-  const { scanId } = detail.data;
-  const findingId = detail.data.finding.id;
-  const { findings, approval } = dependencies();
-  const finding = await findings.getStoredFinding(findingId);
-  if (!finding) {
-    logger.info('finding no longer stored, nothing to request', { findingId, scanId });
-    return { outcome: 'skipped' };
-  }
-  const outcome = await requestApproval({ finding, scanId }, approval);
-  report(outcome, scanId);
-  return { outcome: outcome.outcome };
-}
+export const handler = createHandler(() => notifyHandlerDeps(process.env));
 
-function report(outcome: RequestApprovalOutcome, scanId: string): void {
+function report(outcome: RequestApprovalOutcome, scanId: string, logger: Logger): void {
   const keys = { findingId: outcome.findingId, scanId };
   switch (outcome.outcome) {
     case 'posted':

@@ -1,16 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
-import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
-import { AwsLiveStateReader } from '../adapters/aws/live-state-reader';
-import { AwsRemediationExecutor } from '../adapters/aws/remediation-executor';
-import { DynamoFindingsStore } from '../adapters/dynamo-findings-store';
-import { DynamoRemediationRequestStore } from '../adapters/dynamo-remediation-store';
-import { EventBridgePublisher, remediationEvents } from '../adapters/event-publisher';
-import { SecretReader } from '../adapters/secret-reader';
-import { createSlackWebClient, SlackNotifier } from '../adapters/slack-notifier';
 import { parseRemediationFunctionConfig } from '../core/remediation-function-config';
 import {
   type ExecutionOutcome,
@@ -18,6 +8,8 @@ import {
   type RemediationDeps,
 } from '../use-cases/execute-remediation';
 import { type RollbackOutcome, rollbackRequestedRemediation } from '../use-cases/rollback';
+import { createObservability, instrument, type Observability } from '../wiring/powertools';
+import { remediationWiring } from '../wiring/remediation';
 
 /**
  * The remediation function, invoked asynchronously by EventBridge rules for `RemediationApproved`
@@ -25,8 +17,6 @@ import { type RollbackOutcome, rollbackRequestedRemediation } from '../use-cases
  * detail carries the request id (and, informational only, who asked for the rollback). A failure is
  * recorded by the use case and then thrown, so the invocation ends in the dead-letter queue.
  */
-
-const logger = new Logger({ serviceName: 'iam-posture-remediation' });
 
 const RequestIdSchema = z.string().min(1).max(200);
 const ApprovedDetailSchema = z.looseObject({ requestId: RequestIdSchema });
@@ -58,53 +48,49 @@ export class InvalidRemediationEventError extends Error {
   override readonly name = 'InvalidRemediationEventError';
 }
 
-let deps: RemediationDeps | undefined;
-let clients: AwsClients | undefined;
-
-/** Configuration and clients are built on the first invocation, then reused while warm. */
-function dependencies(): RemediationDeps {
-  if (deps) return deps;
-  const config = parseRemediationFunctionConfig(process.env);
-  clients ??= createAwsClients({});
-  const aws = clients;
-  const slack = config.slack;
-  let notifier: SlackNotifier | undefined;
-  if (slack) {
-    // The secret's region is in its ARN (validated by the config schema).
-    const secrets = new SecretReader(aws.secretsManager(slack.botTokenSecretArn.split(':')[3]!), [
-      slack.botTokenSecretArn,
-    ]);
-    notifier = new SlackNotifier(createSlackWebClient(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}), {
-      ...(slack.channelId ? { channelId: slack.channelId } : {}),
-      token: () => secrets.read(slack.botTokenSecretArn),
-    });
-  }
-  deps = {
-    // One DynamoDB client per store: DynamoDBDocumentClient.from() keeps its translation options on
-    // the client it wraps, so stores sharing a client would read items with each other's options.
-    requests: new DynamoRemediationRequestStore(new DynamoDBClient({}), config.findingsTableName),
-    findings: new DynamoFindingsStore(new DynamoDBClient({}), config.findingsTableName),
-    reader: new AwsLiveStateReader(aws.iam, (region) => aws.secretsManager(region)),
-    executor: new AwsRemediationExecutor(aws.iam, (region) => aws.secretsManager(region)),
-    events: remediationEvents(
-      new EventBridgePublisher(new EventBridgeClient({}), { eventBusName: config.eventBusName }),
-    ),
-    ...(notifier ? { notifier } : {}),
+/** The function's dependencies from its environment: the Lambda's own role, region and table. */
+export function remediationHandlerDeps(env: NodeJS.ProcessEnv): RemediationDeps {
+  const config = parseRemediationFunctionConfig(env);
+  return remediationWiring({
+    aws: {},
+    table: config.findingsTableName,
+    eventBus: config.eventBusName,
     planning: { settings: config.settings, protection: config.protection },
-    now: () => new Date(),
-  };
-  return deps;
+    ...(config.slack ? { slack: config.slack } : {}),
+  }).deps;
 }
 
-export async function handler(event: EventBridgeEvent<string, unknown>): Promise<{ outcome: string }> {
+type RemediationEvent = EventBridgeEvent<string, unknown>;
+
+/** The handler over dependencies built once, on the first invocation, by `build`. */
+export function createHandler(
+  build: () => RemediationDeps,
+  observability: Observability = createObservability(),
+): (event: RemediationEvent, context: Context) => Promise<{ outcome: string }> {
+  const { logger } = observability;
+  let deps: RemediationDeps | undefined;
+  const dependencies = () => {
+    deps ??= build();
+    return deps;
+  };
+  return instrument((event: RemediationEvent) => handle(event, dependencies, logger), observability);
+}
+
+export const handler = createHandler(() => remediationHandlerDeps(process.env));
+
+async function handle(
+  event: RemediationEvent,
+  dependencies: () => RemediationDeps,
+  logger: Logger,
+): Promise<{ outcome: string }> {
   const detailType = event['detail-type'];
   if (detailType === 'RemediationApproved') {
     const detail = ApprovedDetailSchema.safeParse(event.detail);
     if (!detail.success)
       throw new InvalidRemediationEventError('the RemediationApproved detail has no request id');
-    return withRequestId(detail.data.requestId, async () => {
+    return withRequestId(logger, detail.data.requestId, async () => {
       const outcome = await executeRemediation(detail.data.requestId, dependencies());
-      reportExecution(outcome);
+      reportExecution(outcome, logger);
       if (outcome.outcome === 'failed')
         throw new RemediationFailedError(detail.data.requestId, outcome.reason);
       return { outcome: outcome.outcome };
@@ -115,9 +101,9 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
     if (!detail.success)
       throw new InvalidRemediationEventError('the RollbackRequested detail has no request id');
     const { requestId, requestedBy } = detail.data;
-    return withRequestId(requestId, async () => {
+    return withRequestId(logger, requestId, async () => {
       const outcome = await rollbackRequestedRemediation(requestId, dependencies());
-      reportRollback(outcome);
+      reportRollback(outcome, logger);
       if (outcome.outcome === 'rolled-back' && requestedBy) {
         const recorded = outcome.request.rollbackRequestedBy;
         if (
@@ -140,7 +126,7 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
   throw new InvalidRemediationEventError(`unexpected event type ${detailType}`);
 }
 
-async function withRequestId<T>(requestId: string, work: () => Promise<T>): Promise<T> {
+async function withRequestId<T>(logger: Logger, requestId: string, work: () => Promise<T>): Promise<T> {
   logger.appendKeys({ requestId });
   try {
     return await work();
@@ -149,7 +135,7 @@ async function withRequestId<T>(requestId: string, work: () => Promise<T>): Prom
   }
 }
 
-function reportExecution(outcome: ExecutionOutcome): void {
+function reportExecution(outcome: ExecutionOutcome, logger: Logger): void {
   switch (outcome.outcome) {
     case 'executed':
       logger.info('remediation executed', {
@@ -178,7 +164,7 @@ function reportExecution(outcome: ExecutionOutcome): void {
   for (const warning of outcome.warnings) logger.error('remediation follow-up failed', { warning });
 }
 
-function reportRollback(outcome: RollbackOutcome): void {
+function reportRollback(outcome: RollbackOutcome, logger: Logger): void {
   switch (outcome.outcome) {
     case 'rolled-back':
       logger.info('remediation rolled back', { findingId: outcome.request.findingId });

@@ -1,18 +1,13 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoRemediationRequestStore } from '../adapters/dynamo-remediation-store';
-import { EventBridgePublisher, remediationEvents } from '../adapters/event-publisher';
-import { EmptySecretError, SecretReader } from '../adapters/secret-reader';
-import { createSlackWebClient, SlackNotifier } from '../adapters/slack-notifier';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { parseSlackInteractionConfig } from '../core/slack-function-config';
 import {
   type InteractionAnswer,
   type RecordApprovalDeps,
   recordApproval,
 } from '../use-cases/record-approval';
+import { recordApprovalWiring } from '../wiring/approval';
+import { createObservability, instrument, type Observability } from '../wiring/powertools';
 
 /**
  * The Slack interaction endpoint, behind a Lambda Function URL (payload format 2.0). The URL has
@@ -23,70 +18,50 @@ import {
  * It logs outcomes and identifiers, never the body, the signature, the secret or the token.
  */
 
-const logger = new Logger({ serviceName: 'iam-posture-slack-interaction' });
-
-let deps: RecordApprovalDeps | undefined;
-
-function dependencies(): RecordApprovalDeps {
-  if (deps) return deps;
-  const config = parseSlackInteractionConfig(process.env);
-  const secrets = new SecretReader(new SecretsManagerClient({}), [
-    config.signingSecretArn,
-    config.botTokenSecretArn,
-  ]);
-  // Slack waits 3 seconds for the answer: message updates and replies get one short try each (the
-  // remediation function updates the message again once it acts).
-  const slack = createSlackWebClient({
-    ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
-    timeoutMs: 1000,
-    retries: 0,
-    rejectRateLimitedCalls: true,
-  });
-  const dynamo = new DynamoDBClient({ maxAttempts: 3 });
-  deps = {
-    signingSecret: async () => {
-      try {
-        return await secrets.read(config.signingSecretArn);
-      } catch (error) {
-        if (!(error instanceof EmptySecretError)) throw error;
-        logger.error('slack signing secret is not set', { secretArn: config.signingSecretArn });
-        return '';
-      }
-    },
-    approvers: config.approvers,
-    requests: new DynamoRemediationRequestStore(dynamo, config.findingsTableName),
-    events: remediationEvents(
-      new EventBridgePublisher(new EventBridgeClient({ maxAttempts: 3 }), {
-        eventBusName: config.eventBusName,
-        maxAttempts: 3,
-      }),
-    ),
-    // Updates the clicked message and replies to the click; new requests are not posted from here.
-    notifier: new SlackNotifier(slack, { token: () => secrets.read(config.botTokenSecretArn) }),
-    now: () => new Date(),
-  };
+/** The function's dependencies from its environment; `logger` hears about an unset signing secret. */
+export function interactionHandlerDeps(env: NodeJS.ProcessEnv, logger: Logger): RecordApprovalDeps {
+  const config = parseSlackInteractionConfig(env);
+  const deps = recordApprovalWiring({}, config, () =>
+    logger.error('slack signing secret is not set', { secretArn: config.signingSecretArn }),
+  );
   if (config.approvers.length === 0) logger.warn('no approvers are configured: every click is refused');
   return deps;
 }
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  if (event.requestContext?.http?.method !== 'POST') {
-    return { statusCode: 405, headers: { allow: 'POST' }, body: '' };
-  }
-  const rawBody = event.isBase64Encoded
-    ? Buffer.from(event.body ?? '', 'base64')
-    : Buffer.from(event.body ?? '', 'utf8');
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
-  try {
-    const answer = await recordApproval({ headers, rawBody }, dependencies());
-    report(answer, headers['x-slack-retry-num']);
-    return respond(answer);
-  } catch (error) {
-    logger.error('slack interaction failed', { error: error as Error });
-    return { statusCode: 500, headers: { 'content-type': 'text/plain' }, body: 'internal error' };
-  }
+type Handler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** The handler over dependencies built once, on the first signed-or-not POST, by `build`. */
+export function createHandler(
+  build: (logger: Logger) => RecordApprovalDeps,
+  observability: Observability = createObservability(),
+): Handler {
+  const { logger } = observability;
+  let deps: RecordApprovalDeps | undefined;
+  return instrument(async (event: APIGatewayProxyEventV2) => {
+    if (event.requestContext?.http?.method !== 'POST') {
+      return { statusCode: 405, headers: { allow: 'POST' }, body: '' };
+    }
+    const rawBody = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64')
+      : Buffer.from(event.body ?? '', 'utf8');
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+    try {
+      deps ??= build(logger);
+      const answer = await recordApproval({ headers, rawBody }, deps);
+      report(answer, headers['x-slack-retry-num'], logger);
+      return respond(answer);
+    } catch (error) {
+      logger.error('slack interaction failed', { error: error as Error });
+      return { statusCode: 500, headers: { 'content-type': 'text/plain' }, body: 'internal error' };
+    }
+  }, observability);
 }
+
+export const handler = createHandler((logger) => interactionHandlerDeps(process.env, logger));
 
 function respond(answer: InteractionAnswer): APIGatewayProxyStructuredResultV2 {
   if (answer.statusCode === 401) {
@@ -106,7 +81,7 @@ function respond(answer: InteractionAnswer): APIGatewayProxyStructuredResultV2 {
   };
 }
 
-function report(answer: InteractionAnswer, retryNum: string | undefined): void {
+function report(answer: InteractionAnswer, retryNum: string | undefined, logger: Logger): void {
   const keys = {
     outcome: answer.outcome,
     statusCode: answer.statusCode,

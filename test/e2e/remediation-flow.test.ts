@@ -42,6 +42,7 @@ import { SLACK_ACTION_IDS, type SlackAction } from '../../functions/core/slack/m
 import { signSlackRequest } from '../../functions/core/slack/signature';
 import { collectAccount } from '../../functions/use-cases/collect';
 import { runScan } from '../../functions/use-cases/run-scan';
+import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 import { type SlackServer, startSlackServer } from '../support/slack-server';
 
@@ -252,9 +253,15 @@ beforeAll(async () => {
     SCAN_SETTINGS: JSON.stringify(SETTINGS),
   });
   delete process.env.AWS_PROFILE;
-  notify = (await import('../../functions/handlers/notify')).handler;
-  interact = (await import('../../functions/handlers/slack-interaction')).handler as typeof interact;
-  remediate = (await import('../../functions/handlers/remediate')).handler as typeof remediate;
+  // The deployed handlers, each invoked as Lambda invokes it: with its event and a context.
+  const handlers = {
+    notify: (await import('../../functions/handlers/notify')).handler,
+    interact: (await import('../../functions/handlers/slack-interaction')).handler,
+    remediate: (await import('../../functions/handlers/remediate')).handler,
+  };
+  notify = (event) => handlers.notify(event, lambdaContext('notify'));
+  interact = (event) => handlers.interact(event, lambdaContext('slack-interaction'));
+  remediate = (event) => handlers.remediate(event, lambdaContext('remediate'));
 }, 120_000);
 
 afterAll(async () => {

@@ -1,6 +1,15 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createHandler,
+  InvalidRemediationEventError,
+  remediationHandlerDeps,
+} from '../../../functions/handlers/remediate';
+import { lambdaContext } from '../../support/lambda';
 
 const ENV = {
   FINDINGS_TABLE_NAME: 'findings',
@@ -48,18 +57,13 @@ const storedRequest = {
   finding: { id: 'f-1' },
 };
 
-/**
- * A fresh handler module (its configuration is parsed once per module), with the SDK clients of
- * that module graph mocked.
- */
+/** A fresh handler (its configuration is parsed on its first invocation), with the SDK clients mocked. */
 async function loadHandler() {
-  vi.resetModules();
-  const { DynamoDBDocumentClient, GetCommand, UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-  const { IAMClient } = await import('@aws-sdk/client-iam');
   const dynamo = mockClient(DynamoDBDocumentClient);
   const iam = mockClient(IAMClient);
-  const module = await import('../../../functions/handlers/remediate');
-  return { ...module, dynamo, iam, GetCommand, UpdateCommand };
+  const invoke = createHandler(() => remediationHandlerDeps(process.env));
+  const handler = (event: EventBridgeEvent<string, unknown>) => invoke(event, lambdaContext('remediate'));
+  return { handler, InvalidRemediationEventError, dynamo, iam, GetCommand, UpdateCommand };
 }
 
 beforeEach(() => {
@@ -128,7 +132,6 @@ describe('remediate handler', () => {
 
   it('records the requester of the authorized Undo, not whoever the event names', async () => {
     const { handler, dynamo, iam, GetCommand, UpdateCommand } = await loadHandler();
-    const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
     const eventBridge = mockClient(EventBridgeClient);
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-2' }] });
     const undoClicker = { kind: 'slack', id: 'U0UNDOER01', teamId: 'T0TEAM0001' };

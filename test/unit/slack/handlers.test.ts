@@ -1,9 +1,15 @@
-import type { APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
+import * as eb from '@aws-sdk/client-eventbridge';
+import * as sm from '@aws-sdk/client-secrets-manager';
+import * as lib from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, Context, EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findingItem } from '../../../functions/adapters/dynamo-findings-store';
 import { remediationRequestKey } from '../../../functions/core/findings-table';
 import type { StoredFinding } from '../../../functions/core/reconcile';
+import * as notify from '../../../functions/handlers/notify';
+import * as interaction from '../../../functions/handlers/slack-interaction';
+import { lambdaContext } from '../../support/lambda';
 import { type SlackServer, startSlackServer } from '../../support/slack-server';
 import { anAccessKey, daysAgo, findingFor } from '../remediation/builders';
 import {
@@ -41,19 +47,18 @@ function env(): Record<string, string> {
   };
 }
 
-/** A fresh module graph (configuration is parsed once per module) with its SDK clients mocked. */
-async function load<T>(path: string) {
-  vi.resetModules();
-  const lib = await import('@aws-sdk/lib-dynamodb');
-  const sm = await import('@aws-sdk/client-secrets-manager');
-  const eb = await import('@aws-sdk/client-eventbridge');
+type Invoke<E, R> = (event: E, context: Context) => Promise<R>;
+
+/** A fresh handler (configuration is parsed on its first invocation) with the SDK clients mocked. */
+async function load<E, R>(create: () => Invoke<E, R>) {
   const dynamo = mockClient(lib.DynamoDBDocumentClient);
   const secrets = mockClient(sm.SecretsManagerClient);
   const events = mockClient(eb.EventBridgeClient);
   secrets.on(sm.GetSecretValueCommand, { SecretId: SIGNING_ARN }).resolves({ SecretString: SIGNING_SECRET });
   secrets.on(sm.GetSecretValueCommand, { SecretId: TOKEN_ARN }).resolves({ SecretString: BOT_TOKEN });
   events.on(eb.PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
-  const module = (await import(path)) as T;
+  const invoke = create();
+  const module = { handler: (event: E) => invoke(event, lambdaContext('slack-handler')) };
   return { module, dynamo, secrets, events, lib, sm, eb };
 }
 
@@ -106,8 +111,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-type InteractionModule = typeof import('../../../functions/handlers/slack-interaction');
-const INTERACTION = '../../../functions/handlers/slack-interaction';
+const INTERACTION = () =>
+  interaction.createHandler((logger) => interaction.interactionHandlerDeps(process.env, logger));
 
 describe('slack-interaction handler', () => {
   const now = () => Math.floor(Date.now() / 1000);
@@ -117,7 +122,7 @@ describe('slack-interaction handler', () => {
   });
 
   it('decodes a base64 body, records the approval with a conditional write, and hands off the request id', async () => {
-    const { module, dynamo, events, lib, eb } = await load<InteractionModule>(INTERACTION);
+    const { module, dynamo, events, lib, eb } = await load(INTERACTION);
     dynamo.on(lib.GetCommand).resolves({ Item: pendingItem() });
     dynamo.on(lib.UpdateCommand).callsFake((input) => ({
       Attributes: {
@@ -146,7 +151,7 @@ describe('slack-interaction handler', () => {
   });
 
   it('answers a Slack retry of a handled click with an empty 200, and a second click with the reason', async () => {
-    const { module, dynamo, events, lib, eb } = await load<InteractionModule>(INTERACTION);
+    const { module, dynamo, events, lib, eb } = await load(INTERACTION);
     const approvedBy = { kind: 'slack', id: APPROVER, teamId: TEAM };
     dynamo.on(lib.GetCommand).resolves({ Item: { ...pendingItem(), state: 'executed', approvedBy } });
     const body = formBody(blockActions());
@@ -168,7 +173,7 @@ describe('slack-interaction handler', () => {
   });
 
   it('accepts a body that is not base64-encoded', async () => {
-    const { module, dynamo, lib } = await load<InteractionModule>(INTERACTION);
+    const { module, dynamo, lib } = await load(INTERACTION);
     dynamo.on(lib.GetCommand).resolves({});
     const body = formBody(blockActions());
     const answer = await module.handler(urlEvent(body, signedHeaders(body, now()), { base64: false }));
@@ -180,7 +185,7 @@ describe('slack-interaction handler', () => {
   });
 
   it('answers 401 to a bad signature without reading the table, and 405 to anything but POST', async () => {
-    const { module, dynamo, lib } = await load<InteractionModule>(INTERACTION);
+    const { module, dynamo, lib } = await load(INTERACTION);
     const body = formBody(blockActions());
     const forged = await module.handler(urlEvent(body, signedHeaders(body, now(), 'guessed')));
     expect(forged).toEqual({
@@ -193,7 +198,7 @@ describe('slack-interaction handler', () => {
   });
 
   it('answers 400 to a signed body that is not one of our clicks', async () => {
-    const { module } = await load<InteractionModule>(INTERACTION);
+    const { module } = await load(INTERACTION);
     const body = Buffer.from('payload=%7B%22type%22%3A%22shortcut%22%7D');
     const answer = await module.handler(urlEvent(body, signedHeaders(body, now())));
     expect(answer).toEqual({
@@ -205,7 +210,7 @@ describe('slack-interaction handler', () => {
 
   it('refuses everything while the signing secret still holds the stack’s placeholder', async () => {
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
-    const { module, secrets, sm } = await load<InteractionModule>(INTERACTION);
+    const { module, secrets, sm } = await load(INTERACTION);
     secrets.on(sm.GetSecretValueCommand, { SecretId: SIGNING_ARN }).resolves({
       SecretString: '{"iamPosturePlaceholder":"Zm9vYmFy"}',
     });
@@ -219,7 +224,7 @@ describe('slack-interaction handler', () => {
   });
 
   it('answers 500 when the signing secret cannot be read', async () => {
-    const { module, secrets, sm } = await load<InteractionModule>(INTERACTION);
+    const { module, secrets, sm } = await load(INTERACTION);
     secrets
       .on(sm.GetSecretValueCommand, { SecretId: SIGNING_ARN })
       .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
@@ -234,7 +239,7 @@ describe('slack-interaction handler', () => {
 
   it('never logs the body, the signature, the signing secret or the bot token', async () => {
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
-    const { module, dynamo, lib } = await load<InteractionModule>(INTERACTION);
+    const { module, dynamo, lib } = await load(INTERACTION);
     dynamo.on(lib.GetCommand).resolves({ Item: pendingItem() });
     dynamo
       .on(lib.UpdateCommand)
@@ -266,8 +271,7 @@ describe('slack-interaction handler', () => {
   });
 });
 
-type NotifyModule = typeof import('../../../functions/handlers/notify');
-const NOTIFY = '../../../functions/handlers/notify';
+const NOTIFY = () => notify.createHandler(() => notify.notifyHandlerDeps(process.env));
 
 function findingOpened(detail: unknown, detailType = 'FindingOpened'): EventBridgeEvent<string, unknown> {
   return {
@@ -298,7 +302,7 @@ describe('notify handler', () => {
   };
 
   it('reads the stored finding, opens a request and posts it to Slack', async () => {
-    const { module, dynamo, lib } = await load<NotifyModule>(NOTIFY);
+    const { module, dynamo, lib } = await load(NOTIFY);
     const item = findingItem(stored);
     dynamo.on(lib.QueryCommand).resolves({ Items: [{ PK: item.PK, SK: item.SK }] });
     dynamo.on(lib.GetCommand).resolves({});
@@ -329,7 +333,7 @@ describe('notify handler', () => {
   });
 
   it('does nothing for a finding no longer stored', async () => {
-    const { module, dynamo, lib } = await load<NotifyModule>(NOTIFY);
+    const { module, dynamo, lib } = await load(NOTIFY);
     dynamo.on(lib.QueryCommand).resolves({ Items: [] });
     const { result } = await captureOutput(() =>
       module.handler(findingOpened({ version: 1, scanId: 's', finding: { id: 'gone' } })),
@@ -339,7 +343,7 @@ describe('notify handler', () => {
   });
 
   it('rejects events it does not handle, so they reach the dead-letter queue', async () => {
-    const { module } = await load<NotifyModule>(NOTIFY);
+    const { module } = await load(NOTIFY);
     await expect(module.handler(findingOpened({ finding: { id: 'x' } }, 'FindingResolved'))).rejects.toThrow(
       'unexpected event type FindingResolved',
     );

@@ -412,7 +412,7 @@ async function storedScanCommand(
       `iam-posture: stored scan ${record.scanId} of account ${record.accountId} in table ${options.table}: ` +
         `${c.opened} opened, ${c.reopened} reopened, ${c.resolved} resolved, ${c['severity-changed']} severity changed, ` +
         `${c.suppressed + c['suppression-changed'] + c.unsuppressed} suppression changes, ${record.unchanged} unchanged, ` +
-        `${record.held} held open (not fully read); ${writes.writeRequests} write request${writes.writeRequests === 1 ? '' : 's'}, ` +
+        `${record.held} held (not fully read)${record.unread?.length ? `, not read: ${record.unread.join(', ')}` : ''}; ${writes.writeRequests} write request${writes.writeRequests === 1 ? '' : 's'}, ` +
         `${writes.estimatedWcu} write units\n`,
     );
   }

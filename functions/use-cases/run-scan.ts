@@ -17,6 +17,7 @@ import {
   type ReconcileResult,
   reconcile,
   type StoredFinding,
+  withPrerequisites,
 } from '../core/reconcile';
 import type { AnalysisReport } from '../core/report/types';
 import { RULES } from '../core/rules';
@@ -139,7 +140,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   const coverage = {
     rules: RULES.filter((rule) => !disabled.has(rule.meta.id)).map((rule) => ({ id: rule.meta.id })),
     gaps: report.coverage,
-    unread: unreadDataSets(input),
+    unread: withPrerequisites(unreadDataSets(input)),
   };
   const statsBefore = deps.store.stats();
 
@@ -158,6 +159,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
       asOf,
       report,
       apiCalls: input.apiCalls ?? {},
+      unread: coverage.unread,
       warnings,
       attempts: attempt,
     };
@@ -238,8 +240,9 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
 
 /**
  * Data sets the scan did not read at all. An export may leave out optional files; a live
- * collection reads everything (what fails is a coverage gap), but leaves out service-last-accessed
- * data when no principal needed it.
+ * collection reads everything it can (what fails is a coverage gap, and a read that depends on a
+ * failed one is not attempted: see `withPrerequisites`), but leaves out service-last-accessed data
+ * when no principal needed it.
  */
 export function unreadDataSets(input: CollectedInput): DataSet[] {
   const { raw } = input;
@@ -268,6 +271,7 @@ interface RecordInput {
   unchanged?: number;
   held?: readonly HeldFinding[];
   apiCalls: Record<string, number>;
+  unread: readonly DataSet[];
   warnings: readonly string[];
   attempts: number;
 }
@@ -294,6 +298,7 @@ function scanRecord(input: RecordInput): ScanRecord {
     changes,
     unchanged: input.unchanged ?? 0,
     held: held.length,
+    unread: [...input.unread],
     heldFindingIds: held.slice(0, SCAN_RECORD_LIMITS.heldFindingIds).map((finding) => finding.id),
     coverageGapCount: coverage.length,
     coverageGaps: coverage.slice(0, SCAN_RECORD_LIMITS.coverageGaps).map((gap) => ({

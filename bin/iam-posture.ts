@@ -304,10 +304,15 @@ function collectSummary(result: CollectResult, dir: string, files: string[], ela
     `Collected account ${result.accountId} into ${dir} (${files.length} files) in ${(elapsedMs / 1000).toFixed(1)} s`,
     `  secrets regions: ${result.regions.join(', ')}`,
     `  service last accessed: ${lastAccessed.generated} generated, ${lastAccessed.reused} reused, ${lastAccessed.deferred} deferred`,
-    `  coverage gaps: ${result.raw.coverageGaps.length}`,
-    ...result.raw.coverageGaps.map(
-      (gap) => `    ${gap.source}${gap.detail ? ` (${gap.detail})` : ''}: ${gap.reason}`,
-    ),
+    `  coverage gaps: ${result.coverageGaps.length}`,
+    ...result.coverageGaps
+      .slice(0, MAX_GAPS_ON_STDERR)
+      .map((gap) => `    ${gap.source}${gap.detail ? ` (${gap.detail})` : ''}: ${gap.reason}`),
+    ...(result.coverageGaps.length > MAX_GAPS_ON_STDERR
+      ? [
+          `    ... and ${result.coverageGaps.length - MAX_GAPS_ON_STDERR} more (scan the export to see them all)`,
+        ]
+      : []),
     `  API calls: ${calls.total}`,
     ...Object.entries(calls.byOperation).map(([operation, count]) => `    ${operation.padEnd(44)} ${count}`),
   ];

@@ -266,6 +266,8 @@ export interface CoverageCheck {
   /** Why the finding's absence does not prove it passes; undefined when it does. */
   unverified(
     finding: Pick<Finding, 'ruleId' | 'resourceType' | 'resourceArn' | 'subResource' | 'region'>,
+    /** Data sets read beyond the finding's own inputs (privilege, for a severity). */
+    alsoReads?: readonly DataSet[],
   ): string | undefined;
   /** Why the access key ids of a user are unknown in this scan (a failed read); undefined when they are not. */
   keyIdsUnread(userArn: string): string | undefined;
@@ -311,11 +313,11 @@ export function compileCoverage(coverage: ScanCoverage): CoverageCheck {
   };
 
   return {
-    unverified(finding) {
+    unverified(finding, alsoReads = []) {
       if (!evaluated.has(finding.ruleId)) return `rule ${finding.ruleId} was not evaluated in this scan`;
       // A gap finding is the gap list itself: absent means read without that gap, if it was read.
       if (finding.ruleId === COVERAGE_GAP_RULE) return gapUnverified(finding);
-      const inputs = inputsOf(finding);
+      const inputs = [...new Set([...inputsOf(finding), ...alsoReads])];
       for (const input of inputs) {
         if (unread.has(input)) return `${input} was not read in this scan`;
         for (const gap of wide.get(input) ?? []) {
@@ -606,7 +608,8 @@ function comeBack(before: StoredFinding, finding: Finding, ctx: Context): Findin
 function severityChange(before: StoredFinding, finding: Finding, ctx: Context): FindingChange | undefined {
   if (finding.severity === before.severity) return undefined;
   const lower = severityRank(finding.severity) > severityRank(before.severity);
-  if (lower && ctx.coverage.unverified(before) !== undefined) return undefined;
+  // The raise for a privileged identity comes from its policies, whatever the rule reads.
+  if (lower && ctx.coverage.unverified(before, ['authorization-details']) !== undefined) return undefined;
   return { kind: 'severity-changed', before, after: update(before, finding, ctx, { status: before.status }) };
 }
 

@@ -563,6 +563,16 @@ describe('reconcile under partial reads', () => {
     });
   });
 
+  it('holds back a lower severity on a key finding when the policies behind its raise were not read', () => {
+    const raised = stored(keyFinding('AKIAEXAMPLE1', { severity: 'critical' }));
+    const coverage = { rules: ALL_RULES, gaps: [gap()], unread: ['authorization-details' as const] };
+    const result = reconcile([keyFinding('AKIAEXAMPLE1')], [raised], options({ coverage }));
+    expect(result.changes).toEqual([]);
+    expect(kinds(reconcile([keyFinding('AKIAEXAMPLE1')], [raised], options()).changes)).toEqual([
+      'severity-changed',
+    ]);
+  });
+
   describe('reads not attempted because the read they depend on failed', () => {
     const gapFinding = (subResource: string, resourceArn = ACCOUNT_ARN) =>
       stored(

@@ -4,7 +4,10 @@
  * recovers resolves those gaps and changes nothing else. Real collector (over aws-sdk-client-mock),
  * real normalize, rules, reconcile and runScan; a store with the DynamoDB store's commit semantics.
  */
+
+import * as ec2Sdk from '@aws-sdk/client-ec2';
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
+import * as iamSdk from '@aws-sdk/client-iam';
 import {
   GenerateCredentialReportCommand,
   GenerateServiceLastAccessedDetailsCommand,
@@ -14,8 +17,11 @@ import {
   ListAccessKeysCommand,
   ListServerCertificatesCommand,
 } from '@aws-sdk/client-iam';
+import * as secretsSdk from '@aws-sdk/client-secrets-manager';
 import { GetResourcePolicyCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
-import { beforeEach, describe, expect, it } from 'vitest';
+import * as stsSdk from '@aws-sdk/client-sts';
+import type { SinonStub } from 'sinon';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   AccountState,
   CommitInput,
@@ -224,4 +230,87 @@ describe('a rescan during which one AWS operation fails', () => {
     ).toEqual([]);
     expect(recovered.record.unread).toEqual([]);
   });
+});
+
+/**
+ * Sends every command through the client's real middleware stack (adaptive retries included) and
+ * answers it, below the retries, from the stubbed account; the first attempt of each operation in
+ * `throttledOnce` is throttled. So the retries, not the stub, decide what the collection sees.
+ */
+function throughRealRetries(throttledOnce: ReadonlySet<string>): { restore(): void; throttled: Set<string> } {
+  const sdks: [keyof typeof mocks, string, Record<string, unknown>, { prototype: { send: unknown } }][] = [
+    ['iam', 'iam', iamSdk, iamSdk.IAMClient],
+    ['sts', 'sts', stsSdk, stsSdk.STSClient],
+    ['secrets', 'secretsmanager', secretsSdk, secretsSdk.SecretsManagerClient],
+    ['ec2', 'ec2', ec2Sdk, ec2Sdk.EC2Client],
+  ];
+  const throttled = new Set<string>();
+  const restores: (() => void)[] = [];
+  for (const [mock, prefix, sdk, ClientClass] of sdks) {
+    const stub = mocks[mock].send as unknown as SinonStub;
+    const realSend = stub.wrappedMethod as (command: unknown) => Promise<unknown>;
+    const answered = new WeakSet<object>();
+    ClientClass.prototype.send = function send(
+      this: { middlewareStack: { add(middleware: unknown, options: object): void } },
+      command: unknown,
+    ) {
+      if (!answered.has(this)) {
+        answered.add(this);
+        this.middlewareStack.add(
+          (_next: unknown, context: { commandName?: string }) => async (args: { input: object }) => {
+            const name = context.commandName ?? '';
+            const operation = `${prefix}:${name.replace(/Command$/, '')}`;
+            if (throttledOnce.has(operation) && !throttled.has(operation)) {
+              throttled.add(operation);
+              throw serviceError('ThrottlingException', 'Rate exceeded', 400);
+            }
+            const Command = sdk[name] as new (input: object) => unknown;
+            const output = (await stub.call(this, new Command(args.input))) as object;
+            return { output: { ...output, $metadata: {} }, response: { statusCode: 200, headers: {} } };
+          },
+          { step: 'finalizeRequest', priority: 'low', name: 'answerFromStub' },
+        );
+      }
+      return realSend.call(this, command);
+    };
+    restores.push(() => {
+      ClientClass.prototype.send = stub;
+    });
+  }
+  return {
+    throttled,
+    restore() {
+      for (const restore of restores) restore();
+    },
+  };
+}
+
+describe('a rescan during which transient faults are absorbed by the retries', () => {
+  let restore: (() => void) | undefined;
+  afterEach(() => restore?.());
+
+  it.each(FAULTS.filter((fault, i, all) => all.findIndex((f) => f.operation === fault.operation) === i))(
+    '$operation throttled once: changes nothing at all',
+    async (fault) => {
+      const store = new MemoryStore();
+      await scan(store);
+      const before = structuredClone([...store.findings.values()]);
+      expect(before.length).toBeGreaterThan(10);
+
+      const throttleOnce = new Set<string>();
+      const transport = throughRealRetries(throttleOnce);
+      restore = transport.restore;
+      const healthyCalls = (await scan(new MemoryStore())).record.apiCalls.byOperation;
+      throttleOnce.add(fault.operation);
+      const result = await scan(store);
+      expect([...transport.throttled]).toEqual([fault.operation]);
+      // Every request AWS saw, the throttled attempt included: one more than a healthy collection.
+      expect(result.record.apiCalls.byOperation[fault.operation]).toBe(
+        (healthyCalls[fault.operation] ?? 0) + 1,
+      );
+      expect(result.report.coverage).toEqual([]);
+      expect(result.changes).toEqual([]);
+      expect([...store.findings.values()]).toEqual(before);
+    },
+  );
 });

@@ -310,7 +310,10 @@ export const ScanRecordSchema = z.looseObject({
   }),
   changes: changeCounts,
   unchanged: z.number().int().min(0),
-  /** Open findings absent from this scan but not resolved, because their input was not fully read. */
+  /**
+   * Findings this scan could not settle because their input was not fully read: open ones absent
+   * from the scan (kept open), and new access key findings whose key id was not read (not stored yet).
+   */
   held: z.number().int().min(0),
   heldFindingIds: z.array(z.string()),
   /**

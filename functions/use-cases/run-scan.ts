@@ -97,7 +97,7 @@ export interface RunScanResult {
   record: ScanRecord;
   /** Changes this scan wrote. */
   changes: FindingChange[];
-  /** Open findings absent from this scan but kept open, because their input was not fully read. */
+  /** Findings this scan could not settle, because their input was not fully read (see `HeldFinding`). */
   held: HeldFinding[];
   /** Stored items that could not be read, and events that could not be sent. */
   warnings: string[];

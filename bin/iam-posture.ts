@@ -304,10 +304,15 @@ function collectSummary(result: CollectResult, dir: string, files: string[], ela
     `Collected account ${result.accountId} into ${dir} (${files.length} files) in ${(elapsedMs / 1000).toFixed(1)} s`,
     `  secrets regions: ${result.regions.join(', ')}`,
     `  service last accessed: ${lastAccessed.generated} generated, ${lastAccessed.reused} reused, ${lastAccessed.deferred} deferred`,
-    `  coverage gaps: ${result.raw.coverageGaps.length}`,
-    ...result.raw.coverageGaps.map(
-      (gap) => `    ${gap.source}${gap.detail ? ` (${gap.detail})` : ''}: ${gap.reason}`,
-    ),
+    `  coverage gaps: ${result.coverageGaps.length}`,
+    ...result.coverageGaps
+      .slice(0, MAX_GAPS_ON_STDERR)
+      .map((gap) => `    ${gap.source}${gap.detail ? ` (${gap.detail})` : ''}: ${gap.reason}`),
+    ...(result.coverageGaps.length > MAX_GAPS_ON_STDERR
+      ? [
+          `    ... and ${result.coverageGaps.length - MAX_GAPS_ON_STDERR} more (scan the export to see them all)`,
+        ]
+      : []),
     `  API calls: ${calls.total}`,
     ...Object.entries(calls.byOperation).map(([operation, count]) => `    ${operation.padEnd(44)} ${count}`),
   ];
@@ -412,7 +417,7 @@ async function storedScanCommand(
       `iam-posture: stored scan ${record.scanId} of account ${record.accountId} in table ${options.table}: ` +
         `${c.opened} opened, ${c.reopened} reopened, ${c.resolved} resolved, ${c['severity-changed']} severity changed, ` +
         `${c.suppressed + c['suppression-changed'] + c.unsuppressed} suppression changes, ${record.unchanged} unchanged, ` +
-        `${record.held} held open (not fully read); ${writes.writeRequests} write request${writes.writeRequests === 1 ? '' : 's'}, ` +
+        `${record.held} held (not fully read)${record.unread?.length ? `, not read: ${record.unread.join(', ')}` : ''}; ${writes.writeRequests} write request${writes.writeRequests === 1 ? '' : 's'}, ` +
         `${writes.estimatedWcu} write units\n`,
     );
   }

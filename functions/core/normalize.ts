@@ -607,11 +607,12 @@ class Normalizer {
     const rejectedUsers = new Set<string>();
     for (const row of report.rejected) {
       if (row.user) rejectedUsers.add(row.user);
+      // The root user's ARN is the account's: the detail names the row, so the gap holds root findings only.
       this.gap(
         source,
         row.arn,
         MALFORMED,
-        `line ${row.line}`,
+        row.user === ROOT_ACCOUNT_USER ? ROOT_ACCOUNT_USER : `line ${row.line}`,
         `Credential report line ${row.line}${row.user ? ` (user ${row.user})` : ''} is malformed: ${row.reason}; its password and access keys were not analysed.`,
       );
     }

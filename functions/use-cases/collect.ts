@@ -1,6 +1,7 @@
 import { CredentialReportFormatError, parseCredentialReport } from '../core/credential-report';
 import type { CoverageGap } from '../core/model';
-import type { RawAccountData, RawSources } from '../core/raw';
+import { normalize } from '../core/normalize';
+import { EXPORT_FILES, type RawAccountData } from '../core/raw';
 import type { ScanSettings } from '../core/settings';
 
 /** One read's outcome: the data when it was read completely, coverage gaps otherwise. */
@@ -106,6 +107,12 @@ export type CollectProgress = (event: CollectProgressEvent) => void;
 
 export interface CollectResult {
   raw: RawAccountData;
+  /**
+   * Every gap a scan of this collection reports, live or from its export directory: the reads that
+   * failed (`raw.coverageGaps`, written to coverage-gaps.json) and what the documents lack or hold
+   * malformed.
+   */
+  coverageGaps: CoverageGap[];
   accountId: string;
   /** The regions whose secrets were listed. */
   regions: string[];
@@ -114,17 +121,13 @@ export interface CollectResult {
   serviceLastAccessed: { generated: number; reused: number; deferred: number };
 }
 
-/** Where live data comes from, for messages about it. */
-export const LIVE_SOURCES: RawSources = {
-  authorizationDetails: 'iam:GetAccountAuthorizationDetails',
-  credentialReport: 'iam:GetCredentialReport',
-  secrets: 'secretsmanager:ListSecrets',
-  secretPolicies: 'secretsmanager:GetResourcePolicy',
-  serverCertificates: 'iam:ListServerCertificates',
-  serviceLastAccessed: 'iam:GetServiceLastAccessedDetails',
-  accessKeys: 'iam:ListAccessKeys',
-  account: 'sts:GetCallerIdentity',
-};
+/**
+ * Gaps about a document's content name the document as the export directory holds it, live too:
+ * a live scan and a scan of `collect`'s export then give the same gap the same finding id. The
+ * JSON paths in those gaps are paths into exactly that document (the pages merged as the AWS CLI
+ * prints them). Reads that fail are named by their API operation (see the readers).
+ */
+const DOCUMENT_SOURCES = EXPORT_FILES;
 
 export const SECRET_POLICY_RULE = 'secret-policy-public';
 export const SERVICE_PERMISSIONS_RULE = 'unused-service-permissions';
@@ -254,12 +257,13 @@ export async function collectAccount(
     ...(credentials.accessKeys ? { accessKeys: credentials.accessKeys } : {}),
     account,
     coverageGaps: gaps.sort(compareGaps),
-    sources: LIVE_SOURCES,
+    sources: { ...DOCUMENT_SOURCES },
   };
   const apiCalls = source.apiCalls();
   progress({ phase: 'done', message: `collected with ${sumCalls(apiCalls)} API calls` });
   return {
     raw,
+    coverageGaps: normalize(raw).coverageGaps,
     accountId,
     regions: secrets.regions,
     apiCalls,

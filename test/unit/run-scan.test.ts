@@ -191,6 +191,31 @@ describe('runScan', () => {
     expect(secretIds.every((id) => store.findings.get(id)!.status === 'open')).toBe(true);
   });
 
+  it('says in the scan record which data sets were not read, the reads depending on them included', async () => {
+    const store = new MemoryStore();
+    await runScan(deps(store, demo, undefined, 'live').deps, { settings: DEFAULT_SETTINGS });
+    expect(store.records[0]!.unread).toEqual([]);
+    const withoutDetails: RawAccountData = {
+      ...demo,
+      authorizationDetails: [],
+      coverageGaps: [
+        {
+          kind: 'coverage-gap',
+          arn: '',
+          accountId: '111122223333',
+          source: 'iam:GetAccountAuthorizationDetails',
+          category: 'AccessDenied',
+          reason: 'Access was denied; no user, group, role or policy was read.',
+        },
+      ],
+    };
+    const result = await runScan(deps(store, withoutDetails, undefined, 'live').deps, {
+      settings: DEFAULT_SETTINGS,
+    });
+    expect(result.record.unread).toEqual(['authorization-details', 'service-last-accessed']);
+    expect(result.changes.filter((c) => c.kind === 'resolved')).toEqual([]);
+  });
+
   it('re-reads and reconciles again when the account changed between its read and its commit', async () => {
     const store = new MemoryStore();
     const run = deps(store, demo);

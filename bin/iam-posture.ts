@@ -12,6 +12,7 @@ import {
   writeExportDirectory,
 } from '../functions/adapters/export-writer';
 import { createStatusLine } from '../functions/adapters/status-line';
+import { gapCount } from '../functions/core/coverage-gaps';
 import { parseAwsTimestamp, TimestampFormatError } from '../functions/core/credential-report';
 import { FINDING_STATUSES, type FindingStatus } from '../functions/core/findings-table';
 import type { RawAccountData } from '../functions/core/raw';
@@ -167,15 +168,18 @@ function warnAboutCoverage(
   const bySource = new Map<string, number>();
   for (const gap of gaps) bySource.set(gap.source, (bySource.get(gap.source) ?? 0) + 1);
   const where = [...bySource].map(([source, count]) => `${source} (${count})`).join(', ');
+  const occurrences = gaps.reduce((sum, gap) => sum + gapCount(gap), 0);
+  const seen = occurrences > gaps.length ? ` (seen ${occurrences} times)` : '';
   const listedInOutput = options.format === 'table' && !options.output;
   io.stderr.write(
-    `iam-posture: warning: ${gaps.length} coverage gap${gaps.length === 1 ? '' : 's'} in ${where}; ` +
+    `iam-posture: warning: ${gaps.length} coverage gap${gaps.length === 1 ? '' : 's'}${seen} in ${where}; ` +
       `findings there may be incomplete${listedInOutput ? ' (listed above)' : ''}\n`,
   );
   if (listedInOutput) return;
   const shown = gaps.slice(0, MAX_GAPS_ON_STDERR);
   for (const gap of shown) {
-    io.stderr.write(`  ${gap.source}${gap.detail ? ` ${gap.detail}` : ''}: ${gap.reason}\n`);
+    const times = gap.count === undefined ? '' : `, ${gap.count} times`;
+    io.stderr.write(`  ${gap.source}${gap.detail ? ` ${gap.detail}` : ''}${times}: ${gap.reason}\n`);
   }
   if (gaps.length > shown.length) {
     io.stderr.write(`  ... and ${gaps.length - shown.length} more (see "coverage" in --format json)\n`);

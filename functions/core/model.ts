@@ -160,6 +160,18 @@ export interface CoverageGap {
   category: string;
   /** Distinguishes several gaps on the same resource (file path, operation, region). */
   detail?: string;
+  /**
+   * Set on a gap seen more than once (see `groupCoverageGaps`): how many times. `detail` is then
+   * the places' pattern (`$.RoleDetailList[*].RoleName`), and `arn` the one resource they all
+   * touch, else the account's ARN.
+   */
+  count?: number;
+  /** The first places (JSON paths, CSV lines) of a gap seen more than once. */
+  places?: string[];
+  /** The resources (ARNs) a gap seen more than once touches; the account's ARN for the whole account. */
+  resources?: string[];
+  /** True when the gap touches more resources than `resources` holds: it weighs on its whole data set. */
+  resourcesOverflow?: boolean;
 }
 
 export type Snapshot =

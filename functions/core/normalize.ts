@@ -1,3 +1,4 @@
+import { CoverageGapGroups } from './coverage-gaps';
 import {
   type CredentialReport,
   CredentialReportFormatError,
@@ -71,7 +72,8 @@ const ACCOUNT_ID = /^\d{12}$/;
 
 class Normalizer {
   private readonly sources: RawSources;
-  private readonly gaps: CoverageGap[] = [];
+  /** Grouped as they are recorded: a million malformed records make one gap, not a million. */
+  private readonly gaps = new CoverageGapGroups();
   private accountId = '';
   private partition = 'aws';
   private accountArn = '';
@@ -166,7 +168,7 @@ class Normalizer {
     this.readSecrets();
     this.readServerCertificates();
 
-    inventory.coverageGaps = [...this.raw.coverageGaps.map((gap) => this.completeGap(gap)), ...this.gaps];
+    inventory.coverageGaps = this.gapList();
     return inventory;
   }
 
@@ -253,6 +255,7 @@ class Normalizer {
           MALFORMED,
           base,
           `${where} has none of UserDetailList, GroupDetailList, RoleDetailList or Policies; it is not get-account-authorization-details output and was not analysed.`,
+          'not authorization details',
         );
         return;
       }
@@ -309,6 +312,7 @@ class Normalizer {
         MALFORMED,
         `${path}.PolicyVersionList`,
         `Managed policy ${name} has no default version in PolicyVersionList; its permissions were not analysed.`,
+        'no default version',
       );
       return;
     }
@@ -366,6 +370,7 @@ class Normalizer {
         MALFORMED,
         `${path}.CreateDate`,
         `Role ${holder.name} has no CreateDate; ${skipped}.`,
+        'no CreateDate',
       );
       return;
     }
@@ -566,6 +571,7 @@ class Normalizer {
       MISSING,
       undefined,
       `Managed policy ${policy.name} is attached to ${holder.kind} ${holder.name} but its document is not in the authorization details; its permissions were not analysed.`,
+      'policy document missing',
     );
     return policy;
   }
@@ -637,6 +643,7 @@ class Normalizer {
               MISSING,
               undefined,
               `User ${row.user} is in the credential report but not in the authorization details; its policies and groups were not analysed.`,
+              'user not in authorization details',
             );
           }
         }
@@ -654,6 +661,7 @@ class Normalizer {
         MISSING,
         undefined,
         `User ${user.name} is not in the credential report, which may predate the user; its password and access keys were not analysed.`,
+        'user not in credential report',
       );
     }
     if (!root && !rejectedUsers.has(ROOT_ACCOUNT_USER)) {
@@ -933,6 +941,7 @@ class Normalizer {
         MISSING,
         undefined,
         `The resource policies of ${this.secrets.length} secrets were not read; public access to them was not checked.`,
+        'policies not read',
       );
     }
   }
@@ -1039,6 +1048,7 @@ class Normalizer {
           MISSING,
           undefined,
           `${subject} has no entry in the resource policies; public access to it was not checked.`,
+          'secret without policy entry',
         );
       }
     }
@@ -1200,6 +1210,7 @@ class Normalizer {
           MALFORMED,
           `${path}.Expiration`,
           `${subject} has no Expiration; its expiry was not checked.`,
+          'no Expiration',
         );
       }
       this.serverCertificates.push(certificate);
@@ -1334,6 +1345,7 @@ class Normalizer {
     category: string,
     detail: string | undefined,
     reason: string,
+    problem?: string,
   ) {
     const gap: CoverageGap = {
       kind: 'coverage-gap',
@@ -1344,7 +1356,15 @@ class Normalizer {
       category,
     };
     if (detail !== undefined) gap.detail = detail;
-    this.gaps.push(gap);
+    this.gaps.add(gap, problem);
+  }
+
+  /** The collection's gaps, then the normalizer's, grouped by problem. */
+  private gapList(): CoverageGap[] {
+    const groups = new CoverageGapGroups();
+    for (const gap of this.raw.coverageGaps) groups.add(this.completeGap(gap));
+    groups.addGroups(this.gaps);
+    return groups.list(this.accountArn);
   }
 
   private completeGap(gap: CoverageGap): CoverageGap {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { gapResources } from './coverage-gaps';
 import { ROOT_ACCOUNT_USER } from './credential-report';
 import { expiryOf } from './engine';
 import { type Finding, findingId, type Suppression } from './finding';
@@ -219,7 +220,8 @@ export function inputsOf(finding: Pick<Finding, 'ruleId' | 'resourceType' | 'sub
 }
 
 /** A coverage gap as reconcile needs it. */
-export type CoverageGapRef = Pick<CoverageGap, 'arn' | 'source' | 'category'> & { detail?: string };
+export type CoverageGapRef = Pick<CoverageGap, 'arn' | 'source' | 'category'> &
+  Partial<Pick<CoverageGap, 'detail' | 'resources' | 'resourcesOverflow'>>;
 
 export interface ScanCoverage {
   /** The rules the scan evaluated (the enabled ones). */
@@ -233,9 +235,9 @@ export interface ScanCoverage {
 const ACCOUNT_ARN = /^arn:[^:]+:iam::\d{12}:root$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-/** True for a gap about a whole API or document rather than one resource. */
-function isAccountWide(gap: CoverageGapRef): boolean {
-  return (gap.arn === '' || ACCOUNT_ARN.test(gap.arn)) && !isRootUserGap(gap);
+/** True for an ARN that stands for a whole API or document rather than one resource. */
+function isAccountWide(arn: string): boolean {
+  return arn === '' || ACCOUNT_ARN.test(arn);
 }
 
 /**
@@ -253,8 +255,19 @@ const CONTENT_CATEGORIES: ReadonlySet<string> = new Set(['Malformed', 'Missing',
  * A gap on a managed policy or a group hides permissions of every principal holding it, so it
  * weighs on its whole data set, not only on findings about the policy or group itself.
  */
-function affectsOtherPrincipals(gap: CoverageGapRef): boolean {
-  return /^arn:[^:]+:iam::\d{12}:(policy|group)\//.test(gap.arn);
+function affectsOtherPrincipals(arn: string): boolean {
+  return /^arn:[^:]+:iam::\d{12}:(policy|group)\//.test(arn);
+}
+
+/**
+ * True when a gap weighs on its whole data set: it is about the whole account or a policy or
+ * group, or (grouped) it touches more resources than it lists.
+ */
+function weighsOnDataSet(gap: CoverageGapRef): boolean {
+  // The root user's ARN is the account's, yet such a gap is about the root user alone.
+  if (isRootUserGap(gap)) return false;
+  if (gap.resourcesOverflow) return true;
+  return gapResources(gap).some((arn) => isAccountWide(arn) || affectsOtherPrincipals(arn));
 }
 
 function describeGap(gap: CoverageGapRef): string {
@@ -286,11 +299,11 @@ export function compileCoverage(coverage: ScanCoverage): CoverageCheck {
       unknown.push(gap);
     } else if (dataSet === 'account') {
       // Account metadata (id, collection time) decides no rule's outcome.
-    } else if (isAccountWide(gap) || affectsOtherPrincipals(gap)) {
+    } else if (weighsOnDataSet(gap)) {
       appendTo(wide, dataSet, gap);
-      if (isAccountWide(gap) && !CONTENT_CATEGORIES.has(gap.category)) appendTo(failedReads, dataSet, gap);
+      if (isAccountWide(gap.arn) && !CONTENT_CATEGORIES.has(gap.category)) appendTo(failedReads, dataSet, gap);
     } else {
-      appendTo(byArn, gap.arn, { gap, dataSet });
+      for (const arn of gapResources(gap)) appendTo(byArn, arn, { gap, dataSet });
     }
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CollectionError } from '../functions/adapters/aws/errors';
 import { ConfigFileError, loadScanSettings } from '../functions/adapters/config-file';
@@ -11,10 +11,12 @@ import {
   ExportWriteError,
   writeExportDirectory,
 } from '../functions/adapters/export-writer';
+import { checkOutputFile, OutputFileError, writeFileAtomic } from '../functions/adapters/output-file';
 import { createStatusLine } from '../functions/adapters/status-line';
 import { parseAwsTimestamp, TimestampFormatError } from '../functions/core/credential-report';
 import { FINDING_STATUSES, type FindingStatus } from '../functions/core/findings-table';
 import type { RawAccountData } from '../functions/core/raw';
+import { regionProblem } from '../functions/core/regions';
 import type { Actor } from '../functions/core/remediation/request';
 import {
   type AnalysisReport,
@@ -30,7 +32,12 @@ import {
 } from '../functions/core/report';
 import { SEVERITIES, type Severity } from '../functions/core/rule';
 import { RULES } from '../functions/core/rules';
-import { DEFAULT_SETTINGS, type ScanSettings, SettingsError } from '../functions/core/settings';
+import {
+  DEFAULT_SETTINGS,
+  ruleIdProblem,
+  type ScanSettings,
+  SettingsError,
+} from '../functions/core/settings';
 import { analyzeAccount } from '../functions/use-cases/analyze';
 import { type CollectResult, collectAccount } from '../functions/use-cases/collect';
 import {
@@ -98,6 +105,7 @@ interface ScanOptions extends LiveOptions {
 
 async function scanCommand(options: ScanOptions, io: Io): Promise<number> {
   const settings = await loadSettings(options.config);
+  if (options.output) await checkOutputFile(options.output);
   if (options.table) return storedScanCommand({ ...options, table: options.table }, settings, io);
   if (options.eventBus) fail('--event-bus publishes what a stored scan changed: add --table NAME');
   const { raw, apiCalls } = await readInput(options, settings, io);
@@ -110,7 +118,7 @@ async function scanCommand(options: ScanOptions, io: Io): Promise<number> {
   const report = options.minSeverity ? withMinSeverity(full, options.minSeverity) : full;
   await emitReport(report, options, io);
   warnAboutCoverage(full, options, io);
-  return exitForFindings(full, options.failOn);
+  return exitForFindings(full, options.failOn, io);
 }
 
 /** Where the raw AWS documents come from: an export directory, else the live account. */
@@ -184,10 +192,18 @@ function warnAboutCoverage(
 
 const MAX_GAPS_ON_STDERR = 10;
 
-/** 1 when an unsuppressed finding is at or above `--fail-on`, whatever `--min-severity` hides. */
-function exitForFindings(report: AnalysisReport, failOn: Severity | undefined): number {
+/**
+ * 1 when an unsuppressed finding is at or above `--fail-on`, whatever `--min-severity` hides; one
+ * line on stderr says how many.
+ */
+function exitForFindings(report: AnalysisReport, failOn: Severity | undefined, io: Io): number {
   if (!failOn) return EXIT.ok;
-  return countAtOrAbove(report, failOn) > 0 ? EXIT.findings : EXIT.ok;
+  const count = countAtOrAbove(report, failOn);
+  if (count === 0) return EXIT.ok;
+  io.stderr.write(
+    `iam-posture: ${count} unsuppressed finding${count === 1 ? '' : 's'} at or above ${failOn} (--fail-on ${failOn})\n`,
+  );
+  return EXIT.findings;
 }
 
 // --------------------------------------------------------------------------------------- collect
@@ -257,8 +273,6 @@ async function collectLive(
   }
 }
 
-const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
 /** `--region a,b --region c` -> [a, b, c]; `all` stands alone; nothing means the home region. */
 function parseRegions(values: string[]): string[] | 'all' | undefined {
   const regions = [
@@ -270,8 +284,10 @@ function parseRegions(values: string[]): string[] | 'all' | undefined {
       fail('--region all lists every enabled region; it cannot be combined with other regions');
     return 'all';
   }
-  const bad = regions.find((region) => !REGION_NAME.test(region));
-  if (bad) fail(`--region ${bad} is not an AWS region name (e.g. eu-west-1), nor "all"`);
+  for (const region of regions) {
+    const problem = regionProblem(region);
+    if (problem) fail(`--region: ${problem} (or all)`);
+  }
   return regions;
 }
 
@@ -417,7 +433,7 @@ async function storedScanCommand(
     );
   }
   for (const warning of result.warnings) io.stderr.write(`iam-posture: warning: ${warning}\n`);
-  return exitForFindings(full, options.failOn);
+  return exitForFindings(full, options.failOn, io);
 }
 
 interface FindingsOptions extends TableOptions {
@@ -435,6 +451,8 @@ async function findingsCommand(options: FindingsOptions, io: Io): Promise<number
   if (options.account !== undefined && !/^\d{12}$/.test(options.account)) {
     fail(`--account ${options.account} is not a 12-digit AWS account id`);
   }
+  const ruleProblem = options.rule === undefined ? undefined : ruleIdProblem(options.rule);
+  if (ruleProblem) fail(`--rule: ${ruleProblem}`);
   const { store } = await findingsStore(table, options);
   const listing = await listStoredFindings(store, {
     status: options.status,
@@ -545,6 +563,9 @@ async function remediateCommand(findingId: string, options: RemediateOptions, io
   if (!options.dryRun && !options.yes) {
     fail('remediate changes IAM: add --yes to record and execute the plan, or --dry-run to print it');
   }
+  if (options.dryRun && options.yes) {
+    fail('--dry-run prints the plan and changes nothing; --yes executes it: give one of them');
+  }
   const settings = await loadSettings(options.config);
   const { deps, findings, close } = await remediationDeps(options, settings, {
     protectedArns: options.protectedArn ?? [],
@@ -647,35 +668,6 @@ function noColor(env: NodeJS.ProcessEnv): boolean {
   return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
 }
 
-/**
- * Writes a file so readers never see half of it: a temporary file in the same directory, then a
- * rename. Devices and pipes (`/dev/stdout`, `/dev/null`) are written directly.
- */
-async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const existing = await stat(file).catch(() => undefined);
-  if (existing && !existing.isFile()) {
-    await writeFile(file, text);
-    return;
-  }
-  const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temporary, text, { mode: 0o644 });
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new OutputFileError(`cannot write ${file} (${errorCode(error)})`, { cause: error });
-  }
-}
-
-class OutputFileError extends Error {
-  override readonly name = 'OutputFileError';
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : String(error);
-}
-
 function parseSeverity(value: string): Severity {
   const lower = value.toLowerCase();
   if ((SEVERITIES as readonly string[]).includes(lower)) return lower as Severity;
@@ -728,6 +720,14 @@ function exitCodeFor(error: unknown, io: Pick<Io, 'stderr' | 'env'>): number {
 const severityOption = (flags: string, description: string) =>
   new Option(flags, description).argParser(parseSeverity);
 
+/** An option with a fixed set of values, matched case-insensitively like the severities. */
+const choiceOption = <T extends string>(flags: string, description: string, choices: readonly T[]) =>
+  new Option(flags, description).choices(choices).argParser((value: string): T => {
+    const match = choices.find((choice) => choice === value.toLowerCase());
+    if (match === undefined) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+    return match;
+  });
+
 /** The command tree. Each `.action` sets the exit code its command returns. */
 function buildProgram(io: Io): Command {
   const program = new Command('iam-posture')
@@ -765,7 +765,7 @@ function buildProgram(io: Io): Command {
       parseInstant,
     )
     .option('--config <file>', 'settings file, JSON or YAML: thresholds, organization, exemptions')
-    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('table'))
+    .addOption(choiceOption('--format <format>', 'output format', REPORT_FORMATS).default('table'))
     .option('--output <file>', 'write the report to this file instead of stdout')
     .addOption(
       severityOption('--fail-on <severity>', 'exit 1 if an unsuppressed finding is at or above this'),
@@ -802,10 +802,10 @@ function buildProgram(io: Io): Command {
     .description('List stored findings: open ones by default, most severe first.')
     .option('--table <name>', 'DynamoDB findings table (default: IAM_POSTURE_TABLE)')
     .option('--account <id>', 'only this account (default: every account in the table)')
-    .addOption(new Option('--status <status>', 'lifecycle status').choices(FINDING_STATUSES).default('open'))
+    .addOption(choiceOption('--status <status>', 'lifecycle status', FINDING_STATUSES).default('open'))
     .addOption(severityOption('--severity <severity>', 'only this severity'))
     .option('--rule <id>', 'only this rule')
-    .addOption(new Option('--format <format>', 'output format').choices(FINDINGS_FORMATS).default('table'))
+    .addOption(choiceOption('--format <format>', 'output format', FINDINGS_FORMATS).default('table'))
     .option('--profile <name>', 'AWS profile (default: the standard credential chain)')
     .option('--region <region>', 'AWS region of the table (default: the profile or AWS_REGION)')
     .option('--endpoint-url <url>', 'AWS endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)')

@@ -195,7 +195,7 @@ export function planFromFinding(finding: Finding, protection: ProtectionConfig):
   const subject = subjectOf(finding);
   if (!subject) return refuse('changed', `${finding.resourceArn} is not a resource remediation can act on.`);
   const protectedBecause = protectionReason(subject, protection);
-  if (protectedBecause) return refuse('protected', `Refused: ${protectedBecause}.`);
+  if (protectedBecause) return refuse('protected', `${protectedBecause}.`);
 
   const plan = (actions: RemediationStep['action'][], steps: RemediationStep[], summary: string) =>
     ({ outcome: 'plan', findingId: finding.id, actions, steps, summary }) as const;

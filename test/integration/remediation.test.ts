@@ -410,7 +410,7 @@ describe('remediation against moto', () => {
     });
     expect(outcome).toMatchObject({
       outcome: 'refused',
-      plan: { gate: 'protected', reason: 'Refused: break-glass is tagged iam-posture:protected=true.' },
+      plan: { gate: 'protected', reason: 'break-glass is tagged iam-posture:protected=true.' },
     });
     expect(await iamState()).toEqual(before);
   });

@@ -95,7 +95,7 @@ export function planRemediation(finding: Finding, fresh: FreshState, ctx: PlanCo
   const subject = protectionSubject(snapshot, fresh.owner);
   if (!subject) return refuse('changed', `${finding.resourceArn} is not a resource remediation can act on.`);
   const protectedBecause = protectionReason(subject, ctx.protection);
-  if (protectedBecause) return refuse('protected', `Refused: ${protectedBecause}.`);
+  if (protectedBecause) return refuse('protected', `${protectedBecause}.`);
 
   // Re-run the rule on the fresh state: if the identity was used since, or the resource changed, stop.
   const rule = (ctx.rules ?? RULES).find((r) => r.meta.id === finding.ruleId);

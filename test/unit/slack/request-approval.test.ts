@@ -155,28 +155,28 @@ describe('planFromFinding (the dry plan shown for approval)', () => {
       () => findingFor(aRole({ name: 'keep-me' }), 'role-unused'),
       { ...NO_PROTECTION, protectedArns: [`arn:aws:iam::${ACCOUNT}:role/keep-*`] },
       'protected',
-      'Refused: keep-me is in the configured protected ARNs.',
+      'keep-me is in the configured protected ARNs.',
     ],
     [
       'a break-glass user’s key',
       () => findingFor(unusedKey().key, 'access-key-unused'),
       { ...NO_PROTECTION, breakGlassArns: [`arn:aws:iam::${ACCOUNT}:user/deploy-bot`] },
       'protected',
-      'Refused: deploy-bot is a configured break-glass identity.',
+      'deploy-bot is a configured break-glass identity.',
     ],
     [
       'an SSO role',
       () => findingFor(aRole({ name: 'AWSReservedSSO_Admin_0123456789abcdef' }), 'role-unused'),
       NO_PROTECTION,
       'protected',
-      'Refused: AWSReservedSSO_Admin_0123456789abcdef is an IAM Identity Center (SSO) role.',
+      'AWSReservedSSO_Admin_0123456789abcdef is an IAM Identity Center (SSO) role.',
     ],
     [
       'iam-posture’s own role',
       () => findingFor(aRole({ name: 'IamPosture-ScanRole-1A2B3C' }), 'role-unused'),
       { ...NO_PROTECTION, ownArns: [`arn:aws:iam::${ACCOUNT}:role/IamPosture-*`] },
       'protected',
-      'Refused: IamPosture-ScanRole-1A2B3C belongs to iam-posture itself.',
+      'IamPosture-ScanRole-1A2B3C belongs to iam-posture itself.',
     ],
     [
       'a key known only by its credential-report slot',
@@ -340,11 +340,11 @@ describe('requestApproval', () => {
       outcome: 'refused',
       findingId: finding.id,
       gate: 'protected',
-      reason: 'Refused: deploy-bot is a configured break-glass identity.',
+      reason: 'deploy-bot is a configured break-glass identity.',
       slack: { channel: 'C0CHANNEL1', ts: '1717200000.000900' },
     });
     expect(slack.refusals).toEqual([
-      { findingId: finding.id, reason: 'Refused: deploy-bot is a configured break-glass identity.' },
+      { findingId: finding.id, reason: 'deploy-bot is a configured break-glass identity.' },
     ]);
     expect(slack.posted).toEqual([]);
     expect(store.items.size).toBe(0);

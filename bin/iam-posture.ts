@@ -341,28 +341,54 @@ interface TableOptions {
   endpointUrl?: string;
 }
 
-/** The findings table's store: in the first --region, else the profile's or AWS_REGION, else us-east-1. */
-async function findingsStore(table: string, options: TableOptions) {
-  const [{ createAwsClients }, { DynamoDBClient }, { DynamoFindingsStore }] = await Promise.all([
-    import('../functions/adapters/aws/clients'),
-    importCommonJs(import('@aws-sdk/client-dynamodb')),
-    import('../functions/adapters/dynamo-findings-store'),
-  ]);
+/** Where the findings table is: the first --region, else the profile's or AWS_REGION, else us-east-1. */
+async function tableClientConfig(options: TableOptions) {
+  const { createAwsClients } = await import('../functions/adapters/aws/clients');
   const named = [options.region ?? []]
     .flat()
     .flatMap((value) => value.split(','))
     .map((value) => value.trim())
     .find((value) => value !== '' && value !== 'all');
+  const problem = named === undefined ? undefined : regionProblem(named);
+  if (problem) fail(`--region: ${problem}`);
   const region = await createAwsClients({
     ...(options.profile ? { profile: options.profile } : {}),
     ...(named ? { region: named } : {}),
   }).homeRegion();
-  const config = {
+  return {
     region,
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
   };
+}
+
+async function findingsStore(table: string, options: TableOptions) {
+  const [{ DynamoDBClient }, { DynamoFindingsStore }] = await Promise.all([
+    importCommonJs(import('@aws-sdk/client-dynamodb')),
+    import('../functions/adapters/dynamo-findings-store'),
+  ]);
+  const config = await tableClientConfig(options);
   return { store: new DynamoFindingsStore(new DynamoDBClient(config), table), config };
+}
+
+/** `table create`: the findings table as the stack defines it, for scans without the stack. */
+async function tableCreateCommand(options: TableOptions & { table: string }, io: Io): Promise<number> {
+  const [{ DynamoDBClient }, { createFindingsTable }] = await Promise.all([
+    importCommonJs(import('@aws-sdk/client-dynamodb')),
+    import('../functions/adapters/findings-table-admin'),
+  ]);
+  const client = new DynamoDBClient(await tableClientConfig(options));
+  try {
+    const created = await createFindingsTable(client, options.table);
+    io.stdout.write(
+      `Created findings table ${created.tableName} in region ${created.region} ` +
+        `(on-demand, TTL on ${created.timeToLiveAttribute}).\n` +
+        `Store scans in it with: iam-posture scan ... --table ${created.tableName} --region ${created.region}\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    client.destroy();
+  }
 }
 
 /**
@@ -516,6 +542,7 @@ async function remediationDeps(
     { DynamoFindingsStore },
     { DynamoRemediationRequestStore },
     { EventBridgePublisher, remediationEvents },
+    { AccountReader },
   ] = await Promise.all([
     import('../functions/adapters/aws/clients'),
     importCommonJs(import('@aws-sdk/client-dynamodb')),
@@ -525,7 +552,10 @@ async function remediationDeps(
     import('../functions/adapters/dynamo-findings-store'),
     import('../functions/adapters/dynamo-remediation-store'),
     import('../functions/adapters/event-publisher'),
+    import('../functions/adapters/aws/account-reader'),
   ]);
+  const regionIssue = options.region === undefined ? undefined : regionProblem(options.region);
+  if (regionIssue) fail(`--region: ${regionIssue}`);
   const clients = createAwsClients({
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.region ? { region: options.region } : {}),
@@ -553,7 +583,9 @@ async function remediationDeps(
     planning: { settings, protection: { ...protection, ownArns: [] } },
     now: () => new Date(),
   };
-  return { deps, findings, close: () => clients.destroy() };
+  const callerAccount = async () =>
+    (await new AccountReader(clients.sts, clients.ec2).callerIdentity()).accountId;
+  return { deps, findings, callerAccount, close: () => clients.destroy() };
 }
 
 const cliActor = (): Actor => ({ kind: 'cli', id: userInfo().username });
@@ -567,13 +599,22 @@ async function remediateCommand(findingId: string, options: RemediateOptions, io
     fail('--dry-run prints the plan and changes nothing; --yes executes it: give one of them');
   }
   const settings = await loadSettings(options.config);
-  const { deps, findings, close } = await remediationDeps(options, settings, {
+  const { deps, findings, callerAccount, close } = await remediationDeps(options, settings, {
     protectedArns: options.protectedArn ?? [],
     breakGlassArns: options.breakGlassArn ?? [],
   });
   try {
     const finding = await findings.getFinding(findingId);
     if (!finding) fail(`no finding ${findingId} in table ${options.table}`);
+    // Live state is read with the credentials in use: in another account it would describe other resources.
+    const account = await callerAccount();
+    if (finding.accountId !== account) {
+      io.stdout.write(
+        `Refused (other-account): finding ${findingId} is in account ${finding.accountId}, but the ` +
+          `credentials in use are of account ${account}; run remediate with credentials of account ${finding.accountId}.\n`,
+      );
+      return EXIT.findings;
+    }
     const result = await createRemediationRequest(finding, deps, {
       dryRun: options.dryRun === true,
       actor: cliActor(),
@@ -632,6 +673,10 @@ async function rollbackCommand(
     breakGlassArns: [],
   });
   try {
+    // An unknown id is an input error, as for remediate.
+    if (!(await deps.requests.get(requestId))) {
+      fail(`no remediation request ${requestId} in table ${options.table}`);
+    }
     const outcome = await rollbackRemediation(requestId, cliActor(), deps);
     switch (outcome.outcome) {
       case 'rolled-back':
@@ -703,7 +748,13 @@ function exitCodeFor(error: unknown, io: Pick<Io, 'stderr' | 'env'>): number {
     // Findings store errors (no such table, access denied, an unusable stored item): by name, so
     // that commands without a table never load the DynamoDB SDK.
     (error instanceof Error &&
-      ['RunScanError', 'FindingsStoreError', 'MalformedItemError', 'ScanConfigError'].includes(error.name))
+      [
+        'RunScanError',
+        'FindingsStoreError',
+        'MalformedItemError',
+        'ScanConfigError',
+        'FindingsTableAdminError',
+      ].includes(error.name))
   ) {
     io.stderr.write(`iam-posture: ${error.message}\n`);
     return EXIT.input;
@@ -822,6 +873,19 @@ function buildProgram(io: Io): Command {
       process.exitCode = await rulesCommand(options, io);
     });
 
+  program
+    .command('table')
+    .description('Manage the DynamoDB findings table that "scan --table" stores into.')
+    .command('create')
+    .description('Create the findings table (keys, indexes, TTL) without deploying the stack.')
+    .requiredOption('--table <name>', 'name of the table to create')
+    .option('--profile <name>', 'AWS profile (default: the standard credential chain)')
+    .option('--region <region>', 'AWS region of the table (default: the profile or AWS_REGION)')
+    .option('--endpoint-url <url>', 'AWS endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)')
+    .action(async (options: TableOptions & { table: string }) => {
+      process.exitCode = await tableCreateCommand(options, io);
+    });
+
   const remediationOptions = (command: Command) =>
     command
       .requiredOption('--table <name>', 'DynamoDB findings table (where the scan stored the findings)')
@@ -864,7 +928,15 @@ function buildProgram(io: Io): Command {
   return program;
 }
 
+/**
+ * The AWS SDK warns on every run under Node.js 20 that its releases after January 2027 need 22.
+ * The README states the Node.js versions iam-posture supports (the bundled SDK runs on 20), so the
+ * warning is turned off with the SDK's documented switch, unless the user set it.
+ */
+const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
 async function main(): Promise<void> {
+  process.env[SDK_NODE_WARNING_SWITCH] ??= 'true';
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
   // `iam-posture scan ... | head` closes the pipe early; that is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -4,6 +4,8 @@ import type { GroupSnapshot, Inventory, RoleSnapshot, Snapshot, UserSnapshot } f
 import { allSnapshots } from './model';
 import {
   type EvaluationContext,
+  type Principal,
+  type PrivilegeAnalyzer,
   type PrivilegeSummary,
   type Rule,
   raiseSeverity,
@@ -13,10 +15,7 @@ import {
 } from './rule';
 import type { Exemption, ScanSettings } from './settings';
 
-export type Principal = RoleSnapshot | UserSnapshot | GroupSnapshot;
-
-/** Computes what a principal can do. Supplied by the privilege analysis; the engine caches per ARN. */
-export type PrivilegeAnalyzer = (principal: Principal) => PrivilegeSummary;
+export type { Principal, PrivilegeAnalyzer } from './rule';
 
 export interface EvaluateOptions {
   rules: readonly Rule[];

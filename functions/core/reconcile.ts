@@ -301,7 +301,8 @@ export function compileCoverage(coverage: ScanCoverage): CoverageCheck {
       // Account metadata (id, collection time) decides no rule's outcome.
     } else if (weighsOnDataSet(gap)) {
       appendTo(wide, dataSet, gap);
-      if (isAccountWide(gap.arn) && !CONTENT_CATEGORIES.has(gap.category)) appendTo(failedReads, dataSet, gap);
+      if (isAccountWide(gap.arn) && !CONTENT_CATEGORIES.has(gap.category))
+        appendTo(failedReads, dataSet, gap);
     } else {
       for (const arn of gapResources(gap)) appendTo(byArn, arn, { gap, dataSet });
     }

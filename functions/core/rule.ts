@@ -1,5 +1,5 @@
-import type { ResourceKind, Snapshot } from './model';
-import type { Thresholds } from './settings';
+import type { GroupSnapshot, ResourceKind, RoleSnapshot, Snapshot, UserSnapshot } from './model';
+import type { Thresholds } from './thresholds';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -76,6 +76,11 @@ export type RuleResult =
     };
 
 /** What a principal can do, as far as the rules that rank risk need to know. */
+export type Principal = RoleSnapshot | UserSnapshot | GroupSnapshot;
+
+/** Computes what a principal can do. Supplied by the privilege analysis; the engine caches per ARN. */
+export type PrivilegeAnalyzer = (principal: Principal) => PrivilegeSummary;
+
 export interface PrivilegeSummary {
   adminEquivalent: boolean;
   /** Ids of the escalation paths open to the principal. */

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../../functions/core/rules';
 import { writeExport } from '../../scripts/export-builders';
 import { DEMO_CONFIG as DEMO_CONFIG_TEXT, makeDemoAccount } from '../../scripts/make-demo-account';
-import { DEMO_CONFIG, DEMO_EXPORT, runCli } from '../support/cli';
+import { DEMO_CONFIG, DEMO_EXPORT, ROOT, runCli } from '../support/cli';
 
 /** DESIGN.md's rule catalog: the demo must make each of them fire. */
 const CATALOG = [
@@ -154,5 +154,33 @@ describe('the demo account', () => {
       await rm(scratch, { recursive: true, force: true });
     }
     expect(await readFile(DEMO_CONFIG, 'utf8')).toBe(DEMO_CONFIG_TEXT);
+  });
+});
+
+describe('the README JSON sample', () => {
+  it('is what the demo prints: the finding shown, the summary, the coverage and the count', async () => {
+    const result = await runCli([
+      'scan',
+      '--export',
+      DEMO_EXPORT,
+      '--config',
+      DEMO_CONFIG,
+      '--format',
+      'json',
+    ]);
+    expect(result.code).toBe(0);
+    const demo = JSON.parse(result.stdout) as {
+      findings: { id: string }[];
+      summary: unknown;
+      coverage: unknown;
+    };
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Output format'));
+    const sample = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]!) as typeof demo;
+    expect(sample.summary).toEqual(demo.summary);
+    expect(sample.coverage).toEqual(demo.coverage);
+    expect(sample.findings).toHaveLength(1);
+    expect(sample.findings[0]).toEqual(demo.findings.find((f) => f.id === sample.findings[0]!.id));
+    expect(section).toContain(`(From the demo account, with one of its ${demo.findings.length} findings.)`);
   });
 });

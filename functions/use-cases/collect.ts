@@ -124,6 +124,7 @@ export const LIVE_SOURCES: RawSources = {
   serviceLastAccessed: 'iam:GetServiceLastAccessedDetails',
   accessKeys: 'iam:ListAccessKeys',
   account: 'sts:GetCallerIdentity',
+  organization: 'organizations:DescribeOrganization',
 };
 
 export const SECRET_POLICY_RULE = 'secret-policy-public';

@@ -139,7 +139,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   const coverage = {
     rules: RULES.filter((rule) => !disabled.has(rule.meta.id)).map((rule) => ({ id: rule.meta.id })),
     gaps: report.coverage,
-    unread: unreadDataSets(input),
+    unread: unreadDataSets(input, options.settings),
   };
   const statsBefore = deps.store.stats();
 
@@ -239,9 +239,13 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
 /**
  * Data sets the scan did not read at all. An export may leave out optional files; a live
  * collection reads everything (what fails is a coverage gap), but leaves out service-last-accessed
- * data when no principal needed it.
+ * data when no principal needed it. The account's organization counts as read when the settings
+ * name it.
  */
-export function unreadDataSets(input: CollectedInput): DataSet[] {
+export function unreadDataSets(
+  input: CollectedInput,
+  settings: Pick<ScanSettings, 'organization'>,
+): DataSet[] {
   const { raw } = input;
   const unread: DataSet[] = [];
   if (raw.authorizationDetails.length === 0) unread.push('authorization-details');
@@ -252,6 +256,7 @@ export function unreadDataSets(input: CollectedInput): DataSet[] {
   if (raw.serverCertificates === undefined) unread.push('server-certificates');
   if (raw.serviceLastAccessed === undefined && input.origin === 'export')
     unread.push('service-last-accessed');
+  if (raw.organization === undefined && settings.organization.id === undefined) unread.push('organization');
   return unread;
 }
 

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { type Finding, findingId, type Suppression } from './finding';
-import type { GroupSnapshot, Inventory, RoleSnapshot, Snapshot, UserSnapshot } from './model';
+import type { Inventory, OrganizationMembership, Snapshot } from './model';
 import { allSnapshots } from './model';
 import {
   type EvaluationContext,
@@ -57,6 +57,7 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
     settings,
     now,
     privilegeLookup(inventory, options.privilege),
+    inventory.organization,
   );
   const exemptions = compileExemptions(settings.exemptions, now);
   const rulesByKind = new Map<string, Rule[]>();
@@ -84,20 +85,30 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
   return { findings, summary: summarize(findings, inventory, rules.length, resources, now) };
 }
 
-/** The context rules see: time, thresholds, and which accounts belong to the organization. */
+/**
+ * The context rules see: time, thresholds, and which accounts belong to the organization. The
+ * configured organization id wins over the one read from the account; configured account ids add
+ * to the scanned account and the organization's management account.
+ */
 export function evaluationContext(
   accountId: string,
   settings: ScanSettings,
   now: Date,
   privilegeOf: EvaluationContext['privilegeOf'],
+  membership?: OrganizationMembership,
 ): EvaluationContext {
+  const configured = settings.organization.id;
+  const read = membership?.status === 'member' ? membership : undefined;
+  const id = configured ?? read?.id;
+  const management = read?.managementAccountId && read.id === id ? [read.managementAccountId] : [];
   return {
     now,
     thresholds: settings.thresholds,
     accountId,
     organization: {
-      ...(settings.organization.id ? { id: settings.organization.id } : {}),
-      accountIds: new Set([accountId, ...settings.organization.accountIds]),
+      ...(id ? { id } : {}),
+      accountIds: new Set([accountId, ...management, ...settings.organization.accountIds]),
+      ...(configured === undefined && membership === undefined ? { unknown: true } : {}),
     },
     privilegeOf,
   };

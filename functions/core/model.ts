@@ -185,12 +185,22 @@ export type Snapshot =
 
 export type ResourceKind = Snapshot['kind'];
 
+/**
+ * The account's own organization as read (`organizations:DescribeOrganization`, or
+ * `organization.json`): a member of one organization, or of none.
+ */
+export type OrganizationMembership =
+  | { status: 'member'; id: string; managementAccountId?: string }
+  | { status: 'none' };
+
 export interface Inventory {
   accountId: string;
   /** When the data was collected (export `account.json` CollectedAt or the live scan time). */
   collectedAt?: Date;
   /** When the credential report was generated. */
   credentialReportGeneratedAt?: Date;
+  /** The account's own organization; absent when it was not read (a coverage gap may say why). */
+  organization?: OrganizationMembership;
   roles: RoleSnapshot[];
   users: UserSnapshot[];
   groups: GroupSnapshot[];

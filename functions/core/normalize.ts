@@ -24,6 +24,7 @@ import type {
   UserCredentials,
   UserSnapshot,
 } from './model';
+import { readOrganizationDocument } from './organization';
 import { PolicyParseError, parsePolicyDocument } from './policy/parse';
 import type { PolicyDocument } from './policy/types';
 import type { RawAccountData, RawSources } from './raw';
@@ -147,6 +148,18 @@ class Normalizer {
       'its generation time is unknown',
     );
     if (generatedAt instanceof Date) inventory.credentialReportGeneratedAt = generatedAt;
+    if (this.raw.organization !== undefined) {
+      const organization = readOrganizationDocument(this.raw.organization);
+      if (organization.membership) inventory.organization = organization.membership;
+      else
+        this.gap(
+          this.sources.organization,
+          undefined,
+          MALFORMED,
+          organization.problem.path,
+          organization.problem.reason,
+        );
+    }
 
     const pages = this.pages(pageList);
     for (const { page, base } of pages) this.entries(page, base, 'Policies', (e, p) => this.policy(e, p));

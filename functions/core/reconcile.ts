@@ -121,6 +121,7 @@ export const DATA_SETS = [
   'server-certificates',
   'service-last-accessed',
   'account',
+  'organization',
 ] as const;
 export type DataSet = (typeof DATA_SETS)[number];
 
@@ -162,6 +163,7 @@ const SOURCE_DATA_SETS: ReadonlyMap<string, DataSet> = new Map<string, DataSet>(
   ['iam:GenerateServiceLastAccessedDetails', 'service-last-accessed'],
   ['iam:GetServiceLastAccessedDetails', 'service-last-accessed'],
   ['sts:GetCallerIdentity', 'account'],
+  ['organizations:DescribeOrganization', 'organization'],
   [EXPORT_FILES.authorizationDetails, 'authorization-details'],
   [EXPORT_FILES.credentialReport, 'credential-report'],
   [EXPORT_FILES.accessKeys, 'access-keys'],
@@ -170,6 +172,7 @@ const SOURCE_DATA_SETS: ReadonlyMap<string, DataSet> = new Map<string, DataSet>(
   [EXPORT_FILES.serverCertificates, 'server-certificates'],
   [EXPORT_FILES.serviceLastAccessed, 'service-last-accessed'],
   [EXPORT_FILES.account, 'account'],
+  [EXPORT_FILES.organization, 'organization'],
 ]);
 
 /** The data set a gap's source belongs to; undefined when the source is unknown (then it blocks everything). */
@@ -197,8 +200,12 @@ const KIND_INPUTS: Readonly<Record<ResourceKind, readonly DataSet[]>> = {
 
 /** Rules that read more than their resource kind's snapshot. */
 const RULE_INPUTS: Readonly<Record<string, readonly DataSet[]>> = {
-  'secret-policy-public': ['secret-policies'],
+  'secret-policy-public': ['secret-policies', 'organization'],
   'unused-service-permissions': ['service-last-accessed'],
+  // Whether a statement held to an organization is internal depends on the account's own.
+  'trust-wildcard-principal': ['organization'],
+  'trust-external-account-no-external-id': ['organization'],
+  'policy-organization-unconfirmed': ['organization'],
 };
 
 /**
@@ -209,6 +216,9 @@ const RULE_INPUTS: Readonly<Record<string, readonly DataSet[]>> = {
 export function inputsOf(finding: Pick<Finding, 'ruleId' | 'resourceType' | 'subResource'>): DataSet[] {
   const inputs = new Set<DataSet>(KIND_INPUTS[finding.resourceType] ?? DATA_SETS);
   for (const input of RULE_INPUTS[finding.ruleId] ?? []) inputs.add(input);
+  if (finding.ruleId === 'policy-organization-unconfirmed' && finding.resourceType === 'secret') {
+    inputs.add('secret-policies');
+  }
   if (
     finding.resourceType === 'access-key' &&
     finding.subResource &&

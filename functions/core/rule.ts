@@ -91,7 +91,12 @@ export interface EvaluationContext {
   now: Date;
   thresholds: Thresholds;
   accountId: string;
-  organization: { id?: string; accountIds: ReadonlySet<string> };
+  /**
+   * The account's organization: its id (absent when the account is in none), the accounts known
+   * to be ours, and `unknown` when neither the scan nor the settings said which organization the
+   * account is in (then an organization a condition names can be neither ours nor foreign).
+   */
+  organization: { id?: string; accountIds: ReadonlySet<string>; unknown?: boolean };
   /** Privilege of a role, user or group ARN; undefined for other resources or unknown ARNs. */
   privilegeOf(arn: string): PrivilegeSummary | undefined;
 }

@@ -27,6 +27,11 @@ export interface AccountSource {
   /** Throws when the account cannot be identified: then nothing else is meaningful. */
   callerIdentity(): Promise<{ accountId: string; arn?: string }>;
   homeRegion(): Promise<string>;
+  /**
+   * `describe-organization` output, or `{ "Organization": null }` for an account in no
+   * organization; a gap when it could not be read.
+   */
+  organization(accountId: string): Promise<SourceRead<unknown>>;
   enabledRegions(accountId: string): Promise<SourceRead<string[]>>;
   authorizationDetails(
     accountId: string,
@@ -86,6 +91,7 @@ export interface CollectOptions {
 
 export type CollectPhase =
   | 'identity'
+  | 'organization'
   | 'regions'
   | 'authorization-details'
   | 'credential-report'
@@ -179,6 +185,13 @@ export async function collectAccount(
     return { report: report.data, accessKeys: keys.data };
   };
 
+  const organizationPart = async () => {
+    progress({ phase: 'organization', message: "reading the account's organization" });
+    const organization = await source.organization(accountId);
+    gaps.push(...organization.gaps);
+    return organization.data;
+  };
+
   const certificatePart = async () => {
     progress({ phase: 'server-certificates', message: 'listing server certificates' });
     const certificates = await source.serverCertificates(accountId);
@@ -216,11 +229,12 @@ export async function collectAccount(
   };
 
   // Different services (and IAM's account-wide listings) proceed side by side.
-  const [details, credentials, certificates, secrets] = await Promise.all([
+  const [details, credentials, certificates, secrets, organization] = await Promise.all([
     iamPart(),
     credentialPart(),
     certificatePart(),
     secretsPart(),
+    organizationPart(),
   ]);
 
   let lastAccessed: { data: Record<string, unknown>; generated: number; reused: number; deferred: number } = {
@@ -256,6 +270,7 @@ export async function collectAccount(
     ...(Object.keys(lastAccessed.data).length > 0 ? { serviceLastAccessed: lastAccessed.data } : {}),
     ...(credentials.accessKeys ? { accessKeys: credentials.accessKeys } : {}),
     account,
+    ...(organization !== undefined ? { organization } : {}),
     coverageGaps: gaps.sort(compareGaps),
     sources: { ...DOCUMENT_SOURCES },
   };

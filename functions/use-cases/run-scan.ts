@@ -143,7 +143,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   const coverage = {
     rules: RULES.filter((rule) => !disabled.has(rule.meta.id)).map((rule) => ({ id: rule.meta.id })),
     gaps: report.coverage,
-    unread: withPrerequisites(unreadDataSets(input)),
+    unread: withPrerequisites(unreadDataSets(input, options.settings)),
   };
   const statsBefore = deps.store.stats();
 
@@ -245,9 +245,12 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
  * Data sets the scan did not read at all. An export may leave out optional files; a live
  * collection reads everything it can (what fails is a coverage gap, and a read that depends on a
  * failed one is not attempted: see `withPrerequisites`), but leaves out service-last-accessed data
- * when no principal needed it.
+ * when no principal needed it. The account's organization counts as read when the settings name it.
  */
-export function unreadDataSets(input: CollectedInput): DataSet[] {
+export function unreadDataSets(
+  input: CollectedInput,
+  settings: Pick<ScanSettings, 'organization'>,
+): DataSet[] {
   const { raw } = input;
   const unread: DataSet[] = [];
   if (raw.authorizationDetails.length === 0) unread.push('authorization-details');
@@ -258,6 +261,7 @@ export function unreadDataSets(input: CollectedInput): DataSet[] {
   if (raw.serverCertificates === undefined) unread.push('server-certificates');
   if (raw.serviceLastAccessed === undefined && input.origin === 'export')
     unread.push('service-last-accessed');
+  if (raw.organization === undefined && settings.organization.id === undefined) unread.push('organization');
   return unread;
 }
 

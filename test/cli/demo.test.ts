@@ -27,6 +27,7 @@ const CATALOG = [
   'trust-external-account-no-external-id',
   'trust-oidc-unscoped',
   'trust-wildcard-principal',
+  'policy-organization-unconfirmed',
   'scan-coverage-gap',
 ];
 
@@ -74,6 +75,8 @@ interface JsonFinding {
   suppression: unknown;
 }
 
+const ORGANIZATION_UNCONFIRMED = 'policy-organization-unconfirmed';
+
 describe('the demo account', () => {
   let findings: JsonFinding[];
   let roles: { RoleName: string; Arn: string }[];
@@ -101,7 +104,21 @@ describe('the demo account', () => {
   it('makes every rule of the catalog fire at least once', () => {
     const fired = new Set(findings.filter((f) => !f.suppression).map((f) => f.ruleId));
     expect([...RULES.map((r) => r.meta.id)].sort()).toEqual([...CATALOG].sort());
-    expect(CATALOG.filter((id) => !fired.has(id))).toEqual([]);
+    // The demo config names the organization; without it, the next test sees that rule fire.
+    expect(CATALOG.filter((id) => !fired.has(id))).toEqual([ORGANIZATION_UNCONFIRMED]);
+  });
+
+  it('reports its organization-held role as unconfirmed, not as exposure, without the config', async () => {
+    const result = await runCli(['scan', '--export', DEMO_EXPORT, '--format', 'json']);
+    const unconfigured: JsonFinding[] = JSON.parse(result.stdout).findings;
+    const role = 'arn:aws:iam::111122223333:role/org-artifacts-reader';
+    expect(
+      unconfigured.filter((f) => f.ruleId === ORGANIZATION_UNCONFIRMED).map((f) => f.resourceArn),
+    ).toEqual([role]);
+    expect(unconfigured.filter((f) => f.resourceArn === role).map((f) => f.ruleId)).toEqual([
+      ORGANIZATION_UNCONFIRMED,
+    ]);
+    expect(findings.filter((f) => f.resourceArn === role)).toEqual([]);
   });
 
   it('leaves the healthy identities without findings, and they are the majority', () => {

@@ -5,7 +5,7 @@
  * must report what the live `scan` reports.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -371,6 +371,7 @@ describe('live collection against moto', () => {
       'iam:GetCredentialReport',
       'iam:ListAccessKeys',
       'iam:ListServerCertificates',
+      'organizations:DescribeOrganization',
       'secretsmanager:GetResourcePolicy',
       'secretsmanager:ListSecrets',
       'sts:GetCallerIdentity',
@@ -399,16 +400,21 @@ describe('live collection against moto', () => {
     expect(liveScan.code).toBe(0);
     const collect = await cli(['collect', '--out', exportDir, ...live]);
     expect(collect.code).toBe(0);
-    expect(collect.stdout).toMatch(/^Collected account 123456789012 into .*export \(7 files\)/);
+    expect(collect.stdout).toMatch(/^Collected account 123456789012 into .*export \(8 files\)/);
     expect((await readdir(exportDir)).sort()).toEqual([
       'access-keys.json',
       'account.json',
       'authorization-details.json',
       'credential-report.csv',
+      'organization.json',
       'secret-policies.json',
       'secrets.json',
       'server-certificates.json',
     ]);
+    // moto's account is in no organization: a fact the export keeps.
+    expect(JSON.parse(await readFile(join(exportDir, 'organization.json'), 'utf8'))).toEqual({
+      Organization: null,
+    });
     const offlineScan = await cli(['scan', '--format', 'json', '--export', exportDir, '--config', config]);
     expect(offlineScan.code).toBe(0);
 

@@ -48,12 +48,16 @@ describe('writeExportDirectory', () => {
       'account.json',
       'authorization-details.json',
       'credential-report.csv',
+      'organization.json',
       'secret-policies.json',
       'secrets.json',
       'server-certificates.json',
       'service-last-accessed.json',
     ]);
     expect((await readdir(dir)).sort()).toEqual(written);
+    expect(await readJson(join(dir, 'organization.json'))).toEqual({
+      Organization: expect.objectContaining({ Id: 'o-a1b2c3d4e5', MasterAccountId: '444455556666' }),
+    });
     const details = await readJson(join(dir, 'authorization-details.json'));
     expect(Object.keys(details).sort()).toEqual([
       'GroupDetailList',

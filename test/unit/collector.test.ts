@@ -556,6 +556,7 @@ describe('collectAccount over the AWS SDK', () => {
       'credential-report',
       'done',
       'identity',
+      'organization',
       'secret-policies',
       'secrets',
       'server-certificates',

@@ -452,6 +452,34 @@ describe('reconcile', () => {
       expect(reconcile([], [role], options({ coverage })).held).toHaveLength(1);
     });
 
+    it.each([
+      ['organizations:DescribeOrganization', 'AccessDenied'],
+      ['organization.json', 'Malformed'],
+    ])('holds only the findings that need the organization when %s has a gap', (source, category) => {
+      const secretArn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:db-AbCdEf`;
+      const onSecret = (ruleId: string) =>
+        stored(aFinding({ ruleId, resourceType: 'secret', resourceArn: secretArn, region: 'us-east-1' }));
+      const needing = [
+        stored(aFinding({ ruleId: 'trust-wildcard-principal' })),
+        stored(aFinding({ ruleId: 'trust-external-account-no-external-id' })),
+        stored(aFinding({ ruleId: 'policy-organization-unconfirmed' })),
+        onSecret('secret-policy-public'),
+      ];
+      const others = [role, onSecret('secret-rotation-disabled')];
+      const coverage = { rules: ALL_RULES, gaps: [gap({ source, category })] };
+      const result = reconcile([], [...needing, ...others], options({ coverage }));
+      expect(result.held.map((held) => held.id).sort()).toEqual(needing.map((f) => f.id).sort());
+      expect(result.changes.map((change) => change.after.id).sort()).toEqual(others.map((f) => f.id).sort());
+    });
+
+    it('holds the findings that need the organization when it was not read at all', () => {
+      const trust = stored(aFinding({ ruleId: 'trust-external-account-no-external-id' }));
+      const coverage = { rules: ALL_RULES, gaps: [], unread: ['organization' as const] };
+      const result = reconcile([], [trust, role], options({ coverage }));
+      expect(result.held.map((held) => held.id)).toEqual([trust.id]);
+      expect(result.changes.map((change) => change.after.id)).toEqual([role.id]);
+    });
+
     it('ignores gaps in the account metadata', () => {
       const coverage = { rules: ALL_RULES, gaps: [gap({ source: 'account.json', category: 'Malformed' })] };
       expect(kinds(reconcile([], [role], options({ coverage })).changes)).toEqual(['resolved']);
@@ -691,6 +719,8 @@ describe('coverage inputs', () => {
     expect(dataSetOfSource('credential-report.csv')).toBe('credential-report');
     expect(dataSetOfSource('secret-policies.json')).toBe('secret-policies');
     expect(dataSetOfSource('iam:GenerateServiceLastAccessedDetails')).toBe('service-last-accessed');
+    expect(dataSetOfSource('organizations:DescribeOrganization')).toBe('organization');
+    expect(dataSetOfSource('organization.json')).toBe('organization');
     expect(dataSetOfSource('s3:ListBuckets')).toBeUndefined();
   });
 
@@ -706,5 +736,14 @@ describe('coverage inputs', () => {
     expect(
       inputsOf({ ruleId: 'access-key-unused', resourceType: 'access-key', subResource: 'slot-1' }),
     ).toEqual(['credential-report']);
+    expect(inputsOf({ ruleId: 'policy-organization-unconfirmed', resourceType: 'secret' }).sort()).toEqual([
+      'organization',
+      'secret-policies',
+      'secrets',
+    ]);
+    expect(inputsOf({ ruleId: 'policy-organization-unconfirmed', resourceType: 'role' }).sort()).toEqual([
+      'authorization-details',
+      'organization',
+    ]);
   });
 });

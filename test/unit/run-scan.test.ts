@@ -20,6 +20,7 @@ import {
   type ScanEvent,
   unreadDataSets,
 } from '../../functions/use-cases/run-scan';
+import { someSettings } from '../support/builders';
 
 /**
  * An in-memory store with the commit semantics of the DynamoDB one: a commit applies only if the
@@ -302,14 +303,25 @@ describe('runScan', () => {
 });
 
 describe('unreadDataSets', () => {
+  const organization = { Organization: { Id: 'o-a1b2c3d4e5', MasterAccountId: '444455556666' } };
+  const configured = someSettings();
+
   it('names the optional documents an export left out', () => {
     const { secrets: _s, serverCertificates: _c, ...raw } = demo;
-    expect(unreadDataSets({ raw, origin: 'export' })).toEqual(['secrets', 'server-certificates']);
+    expect(unreadDataSets({ raw, origin: 'export' }, configured)).toEqual(['secrets', 'server-certificates']);
   });
 
   it('does not count service-last-accessed data a live collection did not need', () => {
     const { serviceLastAccessed: _sla, ...raw } = demo;
-    expect(unreadDataSets({ raw, origin: 'live' })).toEqual([]);
-    expect(unreadDataSets({ raw, origin: 'export' })).toEqual(['service-last-accessed']);
+    expect(unreadDataSets({ raw, origin: 'live' }, configured)).toEqual([]);
+    expect(unreadDataSets({ raw, origin: 'export' }, configured)).toEqual(['service-last-accessed']);
+  });
+
+  it('counts the organization as read from organization.json or from the settings', () => {
+    expect(unreadDataSets({ raw: demo, origin: 'export' }, DEFAULT_SETTINGS)).toEqual(['organization']);
+    expect(unreadDataSets({ raw: { ...demo, organization }, origin: 'export' }, DEFAULT_SETTINGS)).toEqual(
+      [],
+    );
+    expect(unreadDataSets({ raw: demo, origin: 'export' }, configured)).toEqual([]);
   });
 });

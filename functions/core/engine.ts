@@ -2,6 +2,7 @@ import picomatch from 'picomatch';
 import { type Finding, findingId, type Suppression } from './finding';
 import type { Inventory, OrganizationMembership, Snapshot } from './model';
 import { allSnapshots } from './model';
+import { ORGANIZATION_SOURCES } from './raw';
 import {
   type EvaluationContext,
   type Principal,
@@ -58,6 +59,8 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
     now,
     privilegeLookup(inventory, options.privilege),
     inventory.organization,
+    inventory.organization === undefined &&
+      inventory.coverageGaps.some((gap) => ORGANIZATION_SOURCES.includes(gap.source)),
   );
   const exemptions = compileExemptions(settings.exemptions, now);
   const rulesByKind = new Map<string, Rule[]>();
@@ -96,6 +99,8 @@ export function evaluationContext(
   now: Date,
   privilegeOf: EvaluationContext['privilegeOf'],
   membership?: OrganizationMembership,
+  /** The organization was to be read, and could not be (a coverage gap says why). */
+  organizationUnreadable = false,
 ): EvaluationContext {
   const configured = settings.organization.id;
   const read = membership?.status === 'member' ? membership : undefined;
@@ -108,7 +113,9 @@ export function evaluationContext(
     organization: {
       ...(id ? { id } : {}),
       accountIds: new Set([accountId, ...management, ...settings.organization.accountIds]),
-      ...(configured === undefined && membership === undefined ? { unknown: true } : {}),
+      ...(configured === undefined && membership === undefined
+        ? { unknown: true, ...(organizationUnreadable ? { unreadable: true } : {}) }
+        : {}),
     },
     privilegeOf,
   };

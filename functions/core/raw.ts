@@ -69,3 +69,10 @@ export const EXPORT_FILES: RawSources = {
   account: 'account.json',
   organization: 'organization.json',
 };
+
+/** Where the account's organization is read from: the live call, or the export file. */
+export const ORGANIZATION_SOURCES: readonly string[] = [
+  'organizations:DescribeOrganization',
+  EXPORT_FILES.organization,
+];
+

@@ -94,9 +94,10 @@ export interface EvaluationContext {
   /**
    * The account's organization: its id (absent when the account is in none), the accounts known
    * to be ours, and `unknown` when neither the scan nor the settings said which organization the
-   * account is in (then an organization a condition names can be neither ours nor foreign).
+   * account is in (then an organization a condition names can be neither ours nor foreign), and
+   * `unreadable` when it is unknown because reading it failed (a coverage gap says why).
    */
-  organization: { id?: string; accountIds: ReadonlySet<string>; unknown?: boolean };
+  organization: { id?: string; accountIds: ReadonlySet<string>; unknown?: boolean; unreadable?: boolean };
   /** Privilege of a role, user or group ARN; undefined for other resources or unknown ARNs. */
   privilegeOf(arn: string): PrivilegeSummary | undefined;
 }

@@ -17,6 +17,8 @@ import {
   ListAccessKeysCommand,
   ListServerCertificatesCommand,
 } from '@aws-sdk/client-iam';
+import * as organizationsSdk from '@aws-sdk/client-organizations';
+import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import * as secretsSdk from '@aws-sdk/client-secrets-manager';
 import { GetResourcePolicyCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import * as stsSdk from '@aws-sdk/client-sts';
@@ -157,6 +159,11 @@ const FAULTS: Fault[] = [
     inject: () => mocks.secrets.on(GetResourcePolicyCommand).rejects(DENIED()),
   },
   {
+    name: 'DescribeOrganization',
+    operation: 'organizations:DescribeOrganization',
+    inject: () => mocks.organizations.on(DescribeOrganizationCommand).rejects(DENIED()),
+  },
+  {
     name: 'DescribeRegions',
     operation: 'ec2:DescribeRegions',
     inject: () => mocks.ec2.on(DescribeRegionsCommand).rejects(DENIED()),
@@ -243,6 +250,7 @@ function throughRealRetries(throttledOnce: ReadonlySet<string>): { restore(): vo
     ['sts', 'sts', stsSdk, stsSdk.STSClient],
     ['secrets', 'secretsmanager', secretsSdk, secretsSdk.SecretsManagerClient],
     ['ec2', 'ec2', ec2Sdk, ec2Sdk.EC2Client],
+    ['organizations', 'organizations', organizationsSdk, organizationsSdk.OrganizationsClient],
   ];
   const throttled = new Set<string>();
   const restores: (() => void)[] = [];

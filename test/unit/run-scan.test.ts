@@ -194,7 +194,9 @@ describe('runScan', () => {
 
   it('says in the scan record which data sets were not read, the reads depending on them included', async () => {
     const store = new MemoryStore();
-    await runScan(deps(store, demo, undefined, 'live').deps, { settings: DEFAULT_SETTINGS });
+    // The organization counts as read when the settings name it.
+    const settings = { ...DEFAULT_SETTINGS, organization: { id: 'o-a1b2c3d4e5', accountIds: [] } };
+    await runScan(deps(store, demo, undefined, 'live').deps, { settings });
     expect(store.records[0]!.unread).toEqual([]);
     const withoutDetails: RawAccountData = {
       ...demo,
@@ -211,7 +213,7 @@ describe('runScan', () => {
       ],
     };
     const result = await runScan(deps(store, withoutDetails, undefined, 'live').deps, {
-      settings: DEFAULT_SETTINGS,
+      settings,
     });
     expect(result.record.unread).toEqual(['authorization-details', 'service-last-accessed']);
     expect(result.changes.filter((c) => c.kind === 'resolved')).toEqual([]);

@@ -16,7 +16,7 @@ export const policyOrganizationUnconfirmed = defineRule(
     resourceKinds: ['role', 'secret'],
     severity: 'informational',
     description:
-      'A role trust policy or secret resource policy that admits every principal, or accounts outside the known ones, only within an organization (aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:SourceOrgID, aws:SourceOrgPaths, aws:ResourceOrgID, or a Deny for everyone outside it), while the scan does not know the account’s own organization: organizations:DescribeOrganization was not read (access denied, or an export without organization.json) and the config sets no organization.id. Such a statement is internal if the organization is the account’s own and external otherwise, so secret-policy-public, trust-wildcard-principal and trust-external-account-no-external-id report nothing for it until the organization is known. One finding per role or secret, naming the organization ids.',
+      'A role trust policy or secret resource policy that admits every principal, or accounts outside the known ones, only within an organization (aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:SourceOrgID, aws:SourceOrgPaths, aws:ResourceOrgID, or a Deny for everyone outside it), while the scan does not know the account’s own organization: the export has no organization.json and the config sets no organization.id (a failed organizations:DescribeOrganization call is a coverage gap instead, which holds the exposure findings). Such a statement is internal if the organization is the account’s own and external otherwise, so secret-policy-public, trust-wildcard-principal and trust-external-account-no-external-id report nothing for it until the organization is known. One finding per role or secret, naming the organization ids.',
     risk: 'Until the organization is confirmed, a statement restricted to a foreign organization (a typo, or an organization of a former partner) would let that organization in without any finding.',
     remediation: {
       summary: `Confirm the account's organization: ${CONFIRM_ORGANIZATION}.`,
@@ -26,6 +26,9 @@ export const policyOrganizationUnconfirmed = defineRule(
   },
   (resource, ctx) => {
     if (!ctx.organization.unknown) return pass;
+    // A failed read is a coverage gap already, which holds the exposure findings; reporting the
+    // statement here too would open a finding only because a read failed, and resolve it on recovery.
+    if (ctx.organization.unreadable) return notApplicable('the organization could not be read');
     if (resource.kind === 'role') {
       if (!resource.trustPolicy) return notApplicable('the trust policy could not be parsed');
       return evaluatePolicy(`Role ${resource.name}`, resource.trustPolicy, ASSUME_ACTIONS, ctx);

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { evaluateInventory } from '../../../functions/core/engine';
 import type { SecretSnapshot } from '../../../functions/core/model';
+import { emptyInventory } from '../../../functions/core/model';
 import { policyOrganizationUnconfirmed } from '../../../functions/core/rules/policy-organization-unconfirmed';
 import {
+  ACCOUNT_ID,
   aContext,
   aRole,
   aSecret,
   aSecretWithPolicy,
   aTrustPolicy,
   EXTERNAL_ACCOUNT_ID,
+  NOW,
   ORG_ID,
+  someSettings,
 } from '../../support/builders';
 
 const OTHER_ORG = 'o-otherorg123';
@@ -22,6 +27,31 @@ const heldTo = (org: string, extra: Statement = {}): Statement => ({
 });
 
 describe('policy-organization-unconfirmed', () => {
+  describe('an organization whose read failed', () => {
+    it('reports nothing: the coverage gap of the failed read speaks for it', () => {
+      const role = aRole({ trustPolicy: aTrustPolicy(heldTo(ORG_ID)) });
+      const inventory = {
+        ...emptyInventory(ACCOUNT_ID),
+        roles: [role],
+        coverageGaps: [
+          {
+            kind: 'coverage-gap' as const,
+            arn: `arn:aws:iam::${ACCOUNT_ID}:root`,
+            accountId: ACCOUNT_ID,
+            source: 'organizations:DescribeOrganization',
+            category: 'AccessDenied',
+            reason: 'Access was denied.',
+          },
+        ],
+      };
+      const settings = someSettings({ organization: { accountIds: [] } });
+      const run = (subject: typeof inventory) =>
+        evaluateInventory(subject, { rules: [policyOrganizationUnconfirmed], settings, now: NOW }).findings;
+      expect(run(inventory)).toEqual([]);
+      expect(run({ ...inventory, coverageGaps: [] }).map((f) => f.result)).toEqual(['fail']);
+    });
+  });
+
   describe('roles', () => {
     it.each<[string, 'pass' | 'fail', Statement[]]>([
       ['a wildcard held to an organization', 'fail', [heldTo(ORG_ID)]],

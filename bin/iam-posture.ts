@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CollectionError } from '../functions/adapters/aws/errors';
 import { ConfigFileError, loadScanSettings } from '../functions/adapters/config-file';
@@ -11,10 +11,13 @@ import {
   ExportWriteError,
   writeExportDirectory,
 } from '../functions/adapters/export-writer';
+import { checkOutputFile, OutputFileError, writeFileAtomic } from '../functions/adapters/output-file';
 import { createStatusLine } from '../functions/adapters/status-line';
+import { gapCount } from '../functions/core/coverage-gaps';
 import { parseAwsTimestamp, TimestampFormatError } from '../functions/core/credential-report';
 import { FINDING_STATUSES, type FindingStatus } from '../functions/core/findings-table';
 import type { RawAccountData } from '../functions/core/raw';
+import { regionProblem } from '../functions/core/regions';
 import type { Actor } from '../functions/core/remediation/request';
 import {
   type AnalysisReport,
@@ -30,7 +33,12 @@ import {
 } from '../functions/core/report';
 import { SEVERITIES, type Severity } from '../functions/core/rule';
 import { RULES } from '../functions/core/rules';
-import { DEFAULT_SETTINGS, type ScanSettings, SettingsError } from '../functions/core/settings';
+import {
+  DEFAULT_SETTINGS,
+  ruleIdProblem,
+  type ScanSettings,
+  SettingsError,
+} from '../functions/core/settings';
 import { analyzeAccount } from '../functions/use-cases/analyze';
 import { type CollectResult, collectAccount } from '../functions/use-cases/collect';
 import {
@@ -98,6 +106,7 @@ interface ScanOptions extends LiveOptions {
 
 async function scanCommand(options: ScanOptions, io: Io): Promise<number> {
   const settings = await loadSettings(options.config);
+  if (options.output) await checkOutputFile(options.output);
   if (options.table) return storedScanCommand({ ...options, table: options.table }, settings, io);
   if (options.eventBus) fail('--event-bus publishes what a stored scan changed: add --table NAME');
   const { raw, apiCalls } = await readInput(options, settings, io);
@@ -110,7 +119,7 @@ async function scanCommand(options: ScanOptions, io: Io): Promise<number> {
   const report = options.minSeverity ? withMinSeverity(full, options.minSeverity) : full;
   await emitReport(report, options, io);
   warnAboutCoverage(full, options, io);
-  return exitForFindings(full, options.failOn);
+  return exitForFindings(full, options.failOn, io);
 }
 
 /** Where the raw AWS documents come from: an export directory, else the live account. */
@@ -167,15 +176,18 @@ function warnAboutCoverage(
   const bySource = new Map<string, number>();
   for (const gap of gaps) bySource.set(gap.source, (bySource.get(gap.source) ?? 0) + 1);
   const where = [...bySource].map(([source, count]) => `${source} (${count})`).join(', ');
+  const occurrences = gaps.reduce((sum, gap) => sum + gapCount(gap), 0);
+  const seen = occurrences > gaps.length ? ` (seen ${occurrences} times)` : '';
   const listedInOutput = options.format === 'table' && !options.output;
   io.stderr.write(
-    `iam-posture: warning: ${gaps.length} coverage gap${gaps.length === 1 ? '' : 's'} in ${where}; ` +
+    `iam-posture: warning: ${gaps.length} coverage gap${gaps.length === 1 ? '' : 's'}${seen} in ${where}; ` +
       `findings there may be incomplete${listedInOutput ? ' (listed above)' : ''}\n`,
   );
   if (listedInOutput) return;
   const shown = gaps.slice(0, MAX_GAPS_ON_STDERR);
   for (const gap of shown) {
-    io.stderr.write(`  ${gap.source}${gap.detail ? ` ${gap.detail}` : ''}: ${gap.reason}\n`);
+    const times = gap.count === undefined ? '' : `, ${gap.count} times`;
+    io.stderr.write(`  ${gap.source}${gap.detail ? ` ${gap.detail}` : ''}${times}: ${gap.reason}\n`);
   }
   if (gaps.length > shown.length) {
     io.stderr.write(`  ... and ${gaps.length - shown.length} more (see "coverage" in --format json)\n`);
@@ -184,10 +196,18 @@ function warnAboutCoverage(
 
 const MAX_GAPS_ON_STDERR = 10;
 
-/** 1 when an unsuppressed finding is at or above `--fail-on`, whatever `--min-severity` hides. */
-function exitForFindings(report: AnalysisReport, failOn: Severity | undefined): number {
+/**
+ * 1 when an unsuppressed finding is at or above `--fail-on`, whatever `--min-severity` hides; one
+ * line on stderr says how many.
+ */
+function exitForFindings(report: AnalysisReport, failOn: Severity | undefined, io: Io): number {
   if (!failOn) return EXIT.ok;
-  return countAtOrAbove(report, failOn) > 0 ? EXIT.findings : EXIT.ok;
+  const count = countAtOrAbove(report, failOn);
+  if (count === 0) return EXIT.ok;
+  io.stderr.write(
+    `iam-posture: ${count} unsuppressed finding${count === 1 ? '' : 's'} at or above ${failOn} (--fail-on ${failOn})\n`,
+  );
+  return EXIT.findings;
 }
 
 // --------------------------------------------------------------------------------------- collect
@@ -257,8 +277,6 @@ async function collectLive(
   }
 }
 
-const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
 /** `--region a,b --region c` -> [a, b, c]; `all` stands alone; nothing means the home region. */
 function parseRegions(values: string[]): string[] | 'all' | undefined {
   const regions = [
@@ -270,8 +288,10 @@ function parseRegions(values: string[]): string[] | 'all' | undefined {
       fail('--region all lists every enabled region; it cannot be combined with other regions');
     return 'all';
   }
-  const bad = regions.find((region) => !REGION_NAME.test(region));
-  if (bad) fail(`--region ${bad} is not an AWS region name (e.g. eu-west-1), nor "all"`);
+  for (const region of regions) {
+    const problem = regionProblem(region);
+    if (problem) fail(`--region: ${problem} (or all)`);
+  }
   return regions;
 }
 
@@ -304,10 +324,15 @@ function collectSummary(result: CollectResult, dir: string, files: string[], ela
     `Collected account ${result.accountId} into ${dir} (${files.length} files) in ${(elapsedMs / 1000).toFixed(1)} s`,
     `  secrets regions: ${result.regions.join(', ')}`,
     `  service last accessed: ${lastAccessed.generated} generated, ${lastAccessed.reused} reused, ${lastAccessed.deferred} deferred`,
-    `  coverage gaps: ${result.raw.coverageGaps.length}`,
-    ...result.raw.coverageGaps.map(
-      (gap) => `    ${gap.source}${gap.detail ? ` (${gap.detail})` : ''}: ${gap.reason}`,
-    ),
+    `  coverage gaps: ${result.coverageGaps.length}`,
+    ...result.coverageGaps
+      .slice(0, MAX_GAPS_ON_STDERR)
+      .map((gap) => `    ${gap.source}${gap.detail ? ` (${gap.detail})` : ''}: ${gap.reason}`),
+    ...(result.coverageGaps.length > MAX_GAPS_ON_STDERR
+      ? [
+          `    ... and ${result.coverageGaps.length - MAX_GAPS_ON_STDERR} more (scan the export to see them all)`,
+        ]
+      : []),
     `  API calls: ${calls.total}`,
     ...Object.entries(calls.byOperation).map(([operation, count]) => `    ${operation.padEnd(44)} ${count}`),
   ];
@@ -325,28 +350,54 @@ interface TableOptions {
   endpointUrl?: string;
 }
 
-/** The findings table's store: in the first --region, else the profile's or AWS_REGION, else us-east-1. */
-async function findingsStore(table: string, options: TableOptions) {
-  const [{ createAwsClients }, { DynamoDBClient }, { DynamoFindingsStore }] = await Promise.all([
-    import('../functions/adapters/aws/clients'),
-    importCommonJs(import('@aws-sdk/client-dynamodb')),
-    import('../functions/adapters/dynamo-findings-store'),
-  ]);
+/** Where the findings table is: the first --region, else the profile's or AWS_REGION, else us-east-1. */
+async function tableClientConfig(options: TableOptions) {
+  const { createAwsClients } = await import('../functions/adapters/aws/clients');
   const named = [options.region ?? []]
     .flat()
     .flatMap((value) => value.split(','))
     .map((value) => value.trim())
     .find((value) => value !== '' && value !== 'all');
+  const problem = named === undefined ? undefined : regionProblem(named);
+  if (problem) fail(`--region: ${problem}`);
   const region = await createAwsClients({
     ...(options.profile ? { profile: options.profile } : {}),
     ...(named ? { region: named } : {}),
   }).homeRegion();
-  const config = {
+  return {
     region,
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
   };
+}
+
+async function findingsStore(table: string, options: TableOptions) {
+  const [{ DynamoDBClient }, { DynamoFindingsStore }] = await Promise.all([
+    importCommonJs(import('@aws-sdk/client-dynamodb')),
+    import('../functions/adapters/dynamo-findings-store'),
+  ]);
+  const config = await tableClientConfig(options);
   return { store: new DynamoFindingsStore(new DynamoDBClient(config), table), config };
+}
+
+/** `table create`: the findings table as the stack defines it, for scans without the stack. */
+async function tableCreateCommand(options: TableOptions & { table: string }, io: Io): Promise<number> {
+  const [{ DynamoDBClient }, { createFindingsTable }] = await Promise.all([
+    importCommonJs(import('@aws-sdk/client-dynamodb')),
+    import('../functions/adapters/findings-table-admin'),
+  ]);
+  const client = new DynamoDBClient(await tableClientConfig(options));
+  try {
+    const created = await createFindingsTable(client, options.table);
+    io.stdout.write(
+      `Created findings table ${created.tableName} in region ${created.region} ` +
+        `(on-demand, TTL on ${created.timeToLiveAttribute}).\n` +
+        `Store scans in it with: iam-posture scan ... --table ${created.tableName} --region ${created.region}\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    client.destroy();
+  }
 }
 
 /**
@@ -412,12 +463,12 @@ async function storedScanCommand(
       `iam-posture: stored scan ${record.scanId} of account ${record.accountId} in table ${options.table}: ` +
         `${c.opened} opened, ${c.reopened} reopened, ${c.resolved} resolved, ${c['severity-changed']} severity changed, ` +
         `${c.suppressed + c['suppression-changed'] + c.unsuppressed} suppression changes, ${record.unchanged} unchanged, ` +
-        `${record.held} held open (not fully read); ${writes.writeRequests} write request${writes.writeRequests === 1 ? '' : 's'}, ` +
+        `${record.held} held (not fully read)${record.unread?.length ? `, not read: ${record.unread.join(', ')}` : ''}; ${writes.writeRequests} write request${writes.writeRequests === 1 ? '' : 's'}, ` +
         `${writes.estimatedWcu} write units\n`,
     );
   }
   for (const warning of result.warnings) io.stderr.write(`iam-posture: warning: ${warning}\n`);
-  return exitForFindings(full, options.failOn);
+  return exitForFindings(full, options.failOn, io);
 }
 
 interface FindingsOptions extends TableOptions {
@@ -435,6 +486,8 @@ async function findingsCommand(options: FindingsOptions, io: Io): Promise<number
   if (options.account !== undefined && !/^\d{12}$/.test(options.account)) {
     fail(`--account ${options.account} is not a 12-digit AWS account id`);
   }
+  const ruleProblem = options.rule === undefined ? undefined : ruleIdProblem(options.rule);
+  if (ruleProblem) fail(`--rule: ${ruleProblem}`);
   const { store } = await findingsStore(table, options);
   const listing = await listStoredFindings(store, {
     status: options.status,
@@ -498,6 +551,7 @@ async function remediationDeps(
     { DynamoFindingsStore },
     { DynamoRemediationRequestStore },
     { EventBridgePublisher, remediationEvents },
+    { AccountReader },
   ] = await Promise.all([
     import('../functions/adapters/aws/clients'),
     importCommonJs(import('@aws-sdk/client-dynamodb')),
@@ -507,7 +561,10 @@ async function remediationDeps(
     import('../functions/adapters/dynamo-findings-store'),
     import('../functions/adapters/dynamo-remediation-store'),
     import('../functions/adapters/event-publisher'),
+    import('../functions/adapters/aws/account-reader'),
   ]);
+  const regionIssue = options.region === undefined ? undefined : regionProblem(options.region);
+  if (regionIssue) fail(`--region: ${regionIssue}`);
   const clients = createAwsClients({
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.region ? { region: options.region } : {}),
@@ -535,7 +592,9 @@ async function remediationDeps(
     planning: { settings, protection: { ...protection, ownArns: [] } },
     now: () => new Date(),
   };
-  return { deps, findings, close: () => clients.destroy() };
+  const callerAccount = async () =>
+    (await new AccountReader(clients.sts, clients.ec2).callerIdentity()).accountId;
+  return { deps, findings, callerAccount, close: () => clients.destroy() };
 }
 
 const cliActor = (): Actor => ({ kind: 'cli', id: userInfo().username });
@@ -545,14 +604,26 @@ async function remediateCommand(findingId: string, options: RemediateOptions, io
   if (!options.dryRun && !options.yes) {
     fail('remediate changes IAM: add --yes to record and execute the plan, or --dry-run to print it');
   }
+  if (options.dryRun && options.yes) {
+    fail('--dry-run prints the plan and changes nothing; --yes executes it: give one of them');
+  }
   const settings = await loadSettings(options.config);
-  const { deps, findings, close } = await remediationDeps(options, settings, {
+  const { deps, findings, callerAccount, close } = await remediationDeps(options, settings, {
     protectedArns: options.protectedArn ?? [],
     breakGlassArns: options.breakGlassArn ?? [],
   });
   try {
     const finding = await findings.getFinding(findingId);
     if (!finding) fail(`no finding ${findingId} in table ${options.table}`);
+    // Live state is read with the credentials in use: in another account it would describe other resources.
+    const account = await callerAccount();
+    if (finding.accountId !== account) {
+      io.stdout.write(
+        `Refused (other-account): finding ${findingId} is in account ${finding.accountId}, but the ` +
+          `credentials in use are of account ${account}; run remediate with credentials of account ${finding.accountId}.\n`,
+      );
+      return EXIT.findings;
+    }
     const result = await createRemediationRequest(finding, deps, {
       dryRun: options.dryRun === true,
       actor: cliActor(),
@@ -611,6 +682,10 @@ async function rollbackCommand(
     breakGlassArns: [],
   });
   try {
+    // An unknown id is an input error, as for remediate.
+    if (!(await deps.requests.get(requestId))) {
+      fail(`no remediation request ${requestId} in table ${options.table}`);
+    }
     const outcome = await rollbackRemediation(requestId, cliActor(), deps);
     switch (outcome.outcome) {
       case 'rolled-back':
@@ -645,35 +720,6 @@ async function importCommonJs<T extends object>(module: Promise<T>): Promise<T> 
 /** https://no-color.org: a non-empty NO_COLOR turns colour off. */
 function noColor(env: NodeJS.ProcessEnv): boolean {
   return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
-}
-
-/**
- * Writes a file so readers never see half of it: a temporary file in the same directory, then a
- * rename. Devices and pipes (`/dev/stdout`, `/dev/null`) are written directly.
- */
-async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const existing = await stat(file).catch(() => undefined);
-  if (existing && !existing.isFile()) {
-    await writeFile(file, text);
-    return;
-  }
-  const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temporary, text, { mode: 0o644 });
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new OutputFileError(`cannot write ${file} (${errorCode(error)})`, { cause: error });
-  }
-}
-
-class OutputFileError extends Error {
-  override readonly name = 'OutputFileError';
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : String(error);
 }
 
 function parseSeverity(value: string): Severity {
@@ -711,7 +757,13 @@ function exitCodeFor(error: unknown, io: Pick<Io, 'stderr' | 'env'>): number {
     // Findings store errors (no such table, access denied, an unusable stored item): by name, so
     // that commands without a table never load the DynamoDB SDK.
     (error instanceof Error &&
-      ['RunScanError', 'FindingsStoreError', 'MalformedItemError', 'ScanConfigError'].includes(error.name))
+      [
+        'RunScanError',
+        'FindingsStoreError',
+        'MalformedItemError',
+        'ScanConfigError',
+        'FindingsTableAdminError',
+      ].includes(error.name))
   ) {
     io.stderr.write(`iam-posture: ${error.message}\n`);
     return EXIT.input;
@@ -727,6 +779,14 @@ function exitCodeFor(error: unknown, io: Pick<Io, 'stderr' | 'env'>): number {
 
 const severityOption = (flags: string, description: string) =>
   new Option(flags, description).argParser(parseSeverity);
+
+/** An option with a fixed set of values, matched case-insensitively like the severities. */
+const choiceOption = <T extends string>(flags: string, description: string, choices: readonly T[]) =>
+  new Option(flags, description).choices(choices).argParser((value: string): T => {
+    const match = choices.find((choice) => choice === value.toLowerCase());
+    if (match === undefined) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+    return match;
+  });
 
 /** The command tree. Each `.action` sets the exit code its command returns. */
 function buildProgram(io: Io): Command {
@@ -765,7 +825,7 @@ function buildProgram(io: Io): Command {
       parseInstant,
     )
     .option('--config <file>', 'settings file, JSON or YAML: thresholds, organization, exemptions')
-    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('table'))
+    .addOption(choiceOption('--format <format>', 'output format', REPORT_FORMATS).default('table'))
     .option('--output <file>', 'write the report to this file instead of stdout')
     .addOption(
       severityOption('--fail-on <severity>', 'exit 1 if an unsuppressed finding is at or above this'),
@@ -802,10 +862,10 @@ function buildProgram(io: Io): Command {
     .description('List stored findings: open ones by default, most severe first.')
     .option('--table <name>', 'DynamoDB findings table (default: IAM_POSTURE_TABLE)')
     .option('--account <id>', 'only this account (default: every account in the table)')
-    .addOption(new Option('--status <status>', 'lifecycle status').choices(FINDING_STATUSES).default('open'))
+    .addOption(choiceOption('--status <status>', 'lifecycle status', FINDING_STATUSES).default('open'))
     .addOption(severityOption('--severity <severity>', 'only this severity'))
     .option('--rule <id>', 'only this rule')
-    .addOption(new Option('--format <format>', 'output format').choices(FINDINGS_FORMATS).default('table'))
+    .addOption(choiceOption('--format <format>', 'output format', FINDINGS_FORMATS).default('table'))
     .option('--profile <name>', 'AWS profile (default: the standard credential chain)')
     .option('--region <region>', 'AWS region of the table (default: the profile or AWS_REGION)')
     .option('--endpoint-url <url>', 'AWS endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)')
@@ -820,6 +880,19 @@ function buildProgram(io: Io): Command {
     .option('--config <file>', 'show the thresholds in effect with this settings file')
     .action(async (options: RulesOptions) => {
       process.exitCode = await rulesCommand(options, io);
+    });
+
+  program
+    .command('table')
+    .description('Manage the DynamoDB findings table that "scan --table" stores into.')
+    .command('create')
+    .description('Create the findings table (keys, indexes, TTL) without deploying the stack.')
+    .requiredOption('--table <name>', 'name of the table to create')
+    .option('--profile <name>', 'AWS profile (default: the standard credential chain)')
+    .option('--region <region>', 'AWS region of the table (default: the profile or AWS_REGION)')
+    .option('--endpoint-url <url>', 'AWS endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)')
+    .action(async (options: TableOptions & { table: string }) => {
+      process.exitCode = await tableCreateCommand(options, io);
     });
 
   const remediationOptions = (command: Command) =>
@@ -864,7 +937,15 @@ function buildProgram(io: Io): Command {
   return program;
 }
 
+/**
+ * The AWS SDK warns on every run under Node.js 20 that its releases after January 2027 need 22.
+ * The README states the Node.js versions iam-posture supports (the bundled SDK runs on 20), so the
+ * warning is turned off with the SDK's documented switch, unless the user set it.
+ */
+const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
 async function main(): Promise<void> {
+  process.env[SDK_NODE_WARNING_SWITCH] ??= 'true';
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
   // `iam-posture scan ... | head` closes the pipe early; that is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -4,6 +4,7 @@
 //   npm run bench -- analysis              one section
 //   npm run bench -- analysis --sizes 1000,10000 --runs 5
 //   npm run bench -- --list                the sections
+//   npm run bench -- malformed             opt-in: bad input at scale (--records 100k,2000k)
 //
 // Each measurement runs in a fresh child process, so one run's heap never helps the next. A section
 // is an entry of SECTIONS: a description and an async `run(context)` that prints its own table.
@@ -23,7 +24,7 @@ const SEED = 1;
 
 // ------------------------------------------------------------------------------------- sections
 
-/** @type {Record<string, { description: string, run: (context: Context) => Promise<void> }>} */
+/** @type {Record<string, { description: string, run: (context: Context) => Promise<void>, optIn?: boolean }>} */
 const SECTIONS = {
   analysis: {
     description:
@@ -54,10 +55,16 @@ const SECTIONS = {
       'DynamoDB write requests and write units of a first scan, an unchanged rescan and 10 deleted roles, 2,000-role account (moto)',
     run: benchDynamo,
   },
+  malformed: {
+    description:
+      'opt-in: scan of an export with 100k and 2M malformed role records (--records), table and JSON: peak RSS, output size',
+    run: benchMalformed,
+    optIn: true,
+  },
 };
 
 /**
- * @typedef {{ sizes: number[], runs: number, json: boolean }} Context
+ * @typedef {{ sizes: number[], records: number[], runs: number, json: boolean }} Context
  * @typedef {{ ms: number, maxRssMiB: number }} Measurement
  */
 
@@ -178,6 +185,59 @@ async function buildPhasesHarness() {
     logLevel: 'warning',
   });
   return outfile;
+}
+
+/** Bad input at scale: the scan's peak RSS, exit code and output size on many malformed records. */
+async function benchMalformed(context) {
+  buildCli();
+  const rows = [];
+  for (const records of context.records) {
+    const dir = join(BENCH_DATA, `malformed-${records}`);
+    if (!existsSync(join(dir, 'authorization-details.json'))) {
+      console.error(`generating ${records} malformed role records in ${dir} ...`);
+      const result = spawnSync(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+          'scripts/generate-malformed-export.ts',
+          '--roles',
+          String(records),
+          '--out',
+          dir,
+        ],
+        { cwd: ROOT, stdio: 'inherit' },
+      );
+      if (result.status !== 0) throw new Error('generating the export failed');
+    }
+    for (const format of ['table', 'json']) {
+      const output = join(BENCH_DATA, `.malformed-${records}.${format}`);
+      const m = measureChild(['--child', 'scan', dir, format, output]);
+      rows.push({
+        records,
+        inputMiB: directoryBytes(dir) / 1024 / 1024,
+        format,
+        ...m,
+        bytes: statSync(output).size,
+      });
+    }
+  }
+  printTable(
+    ['records', 'input MiB', 'format', 'exit', 'wall ms', 'peak RSS MiB', 'output bytes', 'coverage gaps'],
+    rows.map((r) => [
+      r.records.toLocaleString('en-US'),
+      r.inputMiB.toFixed(1),
+      r.format,
+      r.exitCode,
+      r.ms.toFixed(0),
+      r.maxRssMiB.toFixed(0),
+      r.bytes.toLocaleString('en-US'),
+      r.gaps,
+    ]),
+  );
+  console.log(
+    '\nscan --export DIR --format F --output FILE in a fresh process; records alternate three problems (scripts/generate-malformed-export.ts).',
+  );
+  if (context.json) console.log(JSON.stringify({ section: 'malformed', results: rows }));
 }
 
 /** scripts/bench-bundles.mjs: synthesizes, then imports each function's bundle in fresh processes. */
@@ -350,6 +410,22 @@ async function childAnalyze(dir) {
   return { ms: performance.now() - started };
 }
 
+/** The real CLI, bundled, in this process: `scan --export DIR --format F --output FILE`. */
+async function childScan(dir, format, output) {
+  const started = performance.now();
+  process.argv = [process.argv[0], CLI, 'scan', '--export', dir, '--format', format, '--output', output];
+  const stderr = process.stderr.write.bind(process.stderr);
+  let warning = '';
+  process.stderr.write = (chunk, ...rest) => {
+    warning += String(chunk);
+    return stderr(chunk, ...rest);
+  };
+  await import(pathToFileURL(CLI).href);
+  await new Promise((done) => setTimeout(done, 0));
+  const gaps = /warning: (\d+) coverage gap/.exec(warning)?.[1] ?? '0';
+  return { ms: performance.now() - started, exitCode: process.exitCode ?? 0, gaps: Number(gaps) };
+}
+
 /** The same steps as `analyzeAccount` and the JSON formatter, timed one by one. */
 async function childPhases(dir, harness) {
   const m = await import(pathToFileURL(harness).href);
@@ -377,13 +453,15 @@ async function childPhases(dir, harness) {
   return { ms: performance.now() - started, phases, findings: result.findings.length, bytes: text.length };
 }
 
-async function runChild(kind, dir, extra) {
+async function runChild(kind, dir, extra, output) {
   const result =
     kind === 'parse'
       ? childParse(dir)
       : kind === 'phases'
         ? await childPhases(dir, extra)
-        : await childAnalyze(dir);
+        : kind === 'scan'
+          ? await childScan(dir, extra, output)
+          : await childAnalyze(dir);
   const usage = process.resourceUsage();
   const maxRssMiB = usage.maxRSS / 1024;
   const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
@@ -398,13 +476,14 @@ async function main() {
     options: {
       child: { type: 'string' },
       sizes: { type: 'string', default: '1k,10k,100k' },
+      records: { type: 'string', default: '100k,2000k' },
       runs: { type: 'string', default: '3' },
       json: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
     },
   });
   if (values.child) {
-    await runChild(values.child, positionals[0], positionals[1]);
+    await runChild(values.child, positionals[0], positionals[1], positionals[2]);
     return;
   }
   if (values.list) {
@@ -420,13 +499,15 @@ async function main() {
   }
   const context = {
     sizes: values.sizes.split(',').map(parseSize),
+    records: values.records.split(',').map(parseSize),
     runs: Math.max(1, Number(values.runs) || 1),
     json: values.json,
   };
   console.log(
     `iam-posture benchmarks · ${new Date().toISOString()} · node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 1024 ** 3).toFixed(0)} GiB`,
   );
-  for (const name of positionals.length > 0 ? positionals : Object.keys(SECTIONS)) {
+  const defaults = Object.keys(SECTIONS).filter((name) => !SECTIONS[name].optIn);
+  for (const name of positionals.length > 0 ? positionals : defaults) {
     console.log(`\n## ${name}: ${SECTIONS[name].description}\n`);
     await SECTIONS[name].run(context);
   }

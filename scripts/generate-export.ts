@@ -525,19 +525,37 @@ export function generateExport(options: GenerateOptions): ExportData {
   };
 }
 
+const USAGE = `usage: npx tsx scripts/generate-export.ts --identities N [--seed S] --out DIR
+
+Writes a synthetic export directory of N identities (roles, users, groups) to DIR.
+The same N and seed (default 1) always produce the same files.
+`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      identities: { type: 'string' },
-      seed: { type: 'string', default: '1' },
-      out: { type: 'string' },
-    },
-    strict: true,
-  });
+  let values: { identities?: string; seed?: string; out?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        identities: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`generate-export: ${(error as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const identities = Number(values.identities);
   const seed = Number(values.seed);
   if (!Number.isInteger(identities) || identities < 1 || !values.out || !Number.isInteger(seed)) {
-    process.stderr.write('usage: npx tsx scripts/generate-export.ts --identities N [--seed S] --out DIR\n');
+    process.stderr.write(USAGE);
     process.exitCode = 2;
     return;
   }

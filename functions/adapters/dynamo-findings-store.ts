@@ -86,6 +86,16 @@ export class FindingsStoreError extends Error {
   }
 }
 
+/** What to do about a findings table that does not exist. */
+export function missingTableMessage(table: string, region: string | undefined): string {
+  const where = region ? ` in region ${region}` : '';
+  const flag = region ? ` --region ${region}` : '';
+  return (
+    `the findings table ${table} does not exist${where}: create it with ` +
+    `"iam-posture table create --table ${table}${flag}" (or deploy the stack)`
+  );
+}
+
 /** A stored item could not be read as what its key says it is. */
 export class MalformedItemError extends Error {
   override readonly name = 'MalformedItemError';
@@ -116,7 +126,7 @@ export class DynamoFindingsStore implements ScanStore {
   private counters: StoreStats = emptyStats();
 
   constructor(
-    client: DynamoDBClient,
+    private readonly client: DynamoDBClient,
     readonly tableName: string,
     options: FindingsStoreOptions = {},
   ) {
@@ -127,6 +137,18 @@ export class DynamoFindingsStore implements ScanStore {
     });
     this.conflictAttempts = options.conflictAttempts ?? 5;
     this.sleep = options.sleep ?? timerSleep;
+  }
+
+  /**
+   * The error for a failed request: `what` could not be done, and why. A missing table names the
+   * table, its region and how to create it.
+   */
+  private async failure(what: string, error: unknown): Promise<FindingsStoreError> {
+    if ((error as { name?: unknown } | null)?.name === 'ResourceNotFoundException') {
+      const region = await this.client.config.region().catch(() => undefined);
+      return new FindingsStoreError(missingTableMessage(this.tableName, region), { cause: error });
+    }
+    return new FindingsStoreError(`${what}: ${describeError(error)}`, { cause: error });
   }
 
   /** Requests and capacity used since construction (or the last `resetStats`). */
@@ -203,9 +225,7 @@ export class DynamoFindingsStore implements ScanStore {
       const output = await this.db.send(new PutCommand({ ...action.Put!, ReturnConsumedCapacity: 'TOTAL' }));
       this.countWrite(1, action.wcu, output.ConsumedCapacity);
     } catch (error) {
-      throw new FindingsStoreError(`could not store scan record ${record.scanId}: ${describeError(error)}`, {
-        cause: error,
-      });
+      throw await this.failure(`could not store scan record ${record.scanId}`, error);
     }
   }
 
@@ -362,9 +382,7 @@ export class DynamoFindingsStore implements ScanStore {
       } catch (error) {
         if (errorName(error) === 'ConditionalCheckFailedException' && attempt < this.conflictAttempts)
           continue;
-        throw new FindingsStoreError(`could not update finding ${findingId}: ${describeError(error)}`, {
-          cause: error,
-        });
+        throw await this.failure(`could not update finding ${findingId}`, error);
       }
     }
   }
@@ -408,9 +426,7 @@ export class DynamoFindingsStore implements ScanStore {
       this.countRead(output.ConsumedCapacity);
       return output.Item ? (unwrap(output.Item) as Record<string, unknown>) : undefined;
     } catch (error) {
-      throw new FindingsStoreError(`could not read ${key.PK} / ${key.SK}: ${describeError(error)}`, {
-        cause: error,
-      });
+      throw await this.failure(`could not read ${key.PK} / ${key.SK}`, error);
     }
   }
 
@@ -420,9 +436,7 @@ export class DynamoFindingsStore implements ScanStore {
       this.countRead(output.ConsumedCapacity);
       return output;
     } catch (error) {
-      throw new FindingsStoreError(`could not query ${this.tableName}: ${describeError(error)}`, {
-        cause: error,
-      });
+      throw await this.failure(`could not query ${this.tableName}`, error);
     }
   }
 
@@ -452,7 +466,7 @@ export class DynamoFindingsStore implements ScanStore {
             }),
           );
         } catch (error) {
-          throw new FindingsStoreError(`could not read findings: ${describeError(error)}`, { cause: error });
+          throw await this.failure(`could not read findings`, error);
         }
         for (const capacity of output.ConsumedCapacity ?? []) this.countRead(capacity);
         for (const raw of output.Responses?.[this.tableName] ?? []) {
@@ -496,7 +510,7 @@ export class DynamoFindingsStore implements ScanStore {
       } catch (error) {
         const reasons = cancellationCodes(error);
         if (reasons === undefined) {
-          throw new FindingsStoreError(`could not write findings: ${describeError(error)}`, { cause: error });
+          throw await this.failure(`could not write findings`, error);
         }
         this.counters.writeRequests++;
         if (reasons.includes('ConditionalCheckFailed')) return 'conflict';

@@ -50,33 +50,43 @@ export async function readExportDirectory(dir: string): Promise<RawAccountData> 
     files.serviceLastAccessed,
     files.accessKeys,
     files.account,
+    files.organization,
   ];
   const results = await Promise.all(names.map((file) => readText(dir, file)));
   const gaps: CoverageGap[] = [];
   // Gaps recorded by `iam-posture collect`: a required file it could not collect is one of them.
   const collected = parseCoverageGapsFile((await readText(dir, COVERAGE_GAPS_FILE)).text);
   gaps.push(...collected);
-  const [authorization, report, secrets, secretPolicies, certificates, lastAccessed, accessKeys, account] =
-    results.map((result, i) => {
-      if (i < 2) {
-        const explained =
-          result.text === undefined && !result.error && explainsMissingFile(names[i]!, collected);
-        if (explained) return undefined;
-        return required(dir, names[i]!, result);
-      }
-      if (result.error) {
-        const code = result.error;
-        gaps.push(
-          exportGap(
-            names[i]!,
-            code === 'EACCES' || code === 'EPERM' ? 'AccessDenied' : 'Unreadable',
-            undefined,
-            `${names[i]} could not be read (${code}); its contents were not analysed.`,
-          ),
-        );
-      }
-      return result.text;
-    });
+  const [
+    authorization,
+    report,
+    secrets,
+    secretPolicies,
+    certificates,
+    lastAccessed,
+    accessKeys,
+    account,
+    organization,
+  ] = results.map((result, i) => {
+    if (i < 2) {
+      const explained =
+        result.text === undefined && !result.error && explainsMissingFile(names[i]!, collected);
+      if (explained) return undefined;
+      return required(dir, names[i]!, result);
+    }
+    if (result.error) {
+      const code = result.error;
+      gaps.push(
+        exportGap(
+          names[i]!,
+          code === 'EACCES' || code === 'EPERM' ? 'AccessDenied' : 'Unreadable',
+          undefined,
+          `${names[i]} could not be read (${code}); its contents were not analysed.`,
+        ),
+      );
+    }
+    return result.text;
+  });
 
   const raw: RawAccountData = {
     ...(authorization === undefined
@@ -126,6 +136,9 @@ export async function readExportDirectory(dir: string): Promise<RawAccountData> 
     if (isRecord(accessKeysDoc)) raw.accessKeys = accessKeysDoc;
     else gaps.push(shapeGap(files.accessKeys, 'an object mapping user name to list-access-keys output'));
   }
+  // Its shape is checked by `normalize`, as for a live read.
+  const organizationDoc = optionalJson(files.organization, organization, gaps);
+  if (organizationDoc !== undefined) raw.organization = organizationDoc;
   return raw;
 }
 

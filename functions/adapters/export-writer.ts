@@ -92,6 +92,7 @@ export function exportFiles(raw: RawAccountData): [string, string][] {
   if (raw.serviceLastAccessed !== undefined) json(EXPORT_FILES.serviceLastAccessed, raw.serviceLastAccessed);
   if (raw.accessKeys !== undefined) json(EXPORT_FILES.accessKeys, raw.accessKeys);
   if (raw.account !== undefined) json(EXPORT_FILES.account, raw.account);
+  if (raw.organization !== undefined) json(EXPORT_FILES.organization, raw.organization);
   if (raw.coverageGaps.length > 0) json(COVERAGE_GAPS_FILE, raw.coverageGaps);
   return files;
 }

@@ -1,5 +1,7 @@
 import * as z from 'zod';
+import { regionProblem } from './regions';
 import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
+import { suggestion } from './suggest';
 
 /**
  * The deploy config: what `cdk deploy -c key=value` (or the `context` of cdk.json) may set. The
@@ -80,7 +82,11 @@ const ScheduleSchema = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region name like eu-west-1');
+/** A region by name: a typo would deploy a scan of a region that does not exist. */
+const region = z.string().superRefine((name, ctx) => {
+  const problem = regionProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** An exact ARN, or a glob of ARNs (`*` within a segment, `**` across `/`). */
 const arnPattern = z
@@ -211,7 +217,8 @@ export function parseDeployConfigFromContext(context: Readonly<Record<string, un
   for (const [key, value] of Object.entries(context)) {
     if (value === undefined) continue;
     if (!isDeployConfigKey(key)) {
-      if (/^[a-z][A-Za-z0-9]*$/.test(key)) issues.push(`${key}: unknown key${suggestion(key)}`);
+      if (/^[a-z][A-Za-z0-9]*$/.test(key))
+        issues.push(`${key}: unknown key${suggestion(key, DEPLOY_CONFIG_KEYS, 'known keys')}`);
       continue;
     }
     const converted = fromContextValue(CONTEXT_KINDS[key], value);
@@ -245,28 +252,6 @@ export function secretsRegionsVariable(
 
 function isDeployConfigKey(key: string): key is DeployConfigKey {
   return Object.hasOwn(CONTEXT_KINDS, key);
-}
-
-function suggestion(key: string): string {
-  const lower = key.toLowerCase();
-  const close = DEPLOY_CONFIG_KEYS.find((k) => {
-    const known = k.toLowerCase();
-    return known.startsWith(lower) || lower.startsWith(known) || editDistance(known, lower) <= 2;
-  });
-  return close ? ` (did you mean ${close}?)` : ` (known keys: ${DEPLOY_CONFIG_KEYS.join(', ')})`;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 type Converted = { ok: true; value: unknown } | { ok: false; problem: string };

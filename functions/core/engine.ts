@@ -1,9 +1,12 @@
 import picomatch from 'picomatch';
 import { type Finding, findingId, type Suppression } from './finding';
-import type { GroupSnapshot, Inventory, RoleSnapshot, Snapshot, UserSnapshot } from './model';
+import type { Inventory, OrganizationMembership, Snapshot } from './model';
 import { allSnapshots } from './model';
+import { ORGANIZATION_SOURCES } from './raw';
 import {
   type EvaluationContext,
+  type Principal,
+  type PrivilegeAnalyzer,
   type PrivilegeSummary,
   type Rule,
   raiseSeverity,
@@ -13,10 +16,7 @@ import {
 } from './rule';
 import type { Exemption, ScanSettings } from './settings';
 
-export type Principal = RoleSnapshot | UserSnapshot | GroupSnapshot;
-
-/** Computes what a principal can do. Supplied by the privilege analysis; the engine caches per ARN. */
-export type PrivilegeAnalyzer = (principal: Principal) => PrivilegeSummary;
+export type { Principal, PrivilegeAnalyzer } from './rule';
 
 export interface EvaluateOptions {
   rules: readonly Rule[];
@@ -58,6 +58,9 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
     settings,
     now,
     privilegeLookup(inventory, options.privilege),
+    inventory.organization,
+    inventory.organization === undefined &&
+      inventory.coverageGaps.some((gap) => ORGANIZATION_SOURCES.includes(gap.source)),
   );
   const exemptions = compileExemptions(settings.exemptions, now);
   const rulesByKind = new Map<string, Rule[]>();
@@ -85,20 +88,34 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
   return { findings, summary: summarize(findings, inventory, rules.length, resources, now) };
 }
 
-/** The context rules see: time, thresholds, and which accounts belong to the organization. */
+/**
+ * The context rules see: time, thresholds, and which accounts belong to the organization. The
+ * configured organization id wins over the one read from the account; configured account ids add
+ * to the scanned account and the organization's management account.
+ */
 export function evaluationContext(
   accountId: string,
   settings: ScanSettings,
   now: Date,
   privilegeOf: EvaluationContext['privilegeOf'],
+  membership?: OrganizationMembership,
+  /** The organization was to be read, and could not be (a coverage gap says why). */
+  organizationUnreadable = false,
 ): EvaluationContext {
+  const configured = settings.organization.id;
+  const read = membership?.status === 'member' ? membership : undefined;
+  const id = configured ?? read?.id;
+  const management = read?.managementAccountId && read.id === id ? [read.managementAccountId] : [];
   return {
     now,
     thresholds: settings.thresholds,
     accountId,
     organization: {
-      ...(settings.organization.id ? { id: settings.organization.id } : {}),
-      accountIds: new Set([accountId, ...settings.organization.accountIds]),
+      ...(id ? { id } : {}),
+      accountIds: new Set([accountId, ...management, ...settings.organization.accountIds]),
+      ...(configured === undefined && membership === undefined
+        ? { unknown: true, ...(organizationUnreadable ? { unreadable: true } : {}) }
+        : {}),
     },
     privilegeOf,
   };

@@ -310,9 +310,18 @@ export const ScanRecordSchema = z.looseObject({
   }),
   changes: changeCounts,
   unchanged: z.number().int().min(0),
-  /** Open findings absent from this scan but not resolved, because their input was not fully read. */
+  /**
+   * Findings this scan could not settle because their input was not fully read: open ones absent
+   * from the scan (kept open), and new access key findings whose key id was not read (not stored yet).
+   */
   held: z.number().int().min(0),
   heldFindingIds: z.array(z.string()),
+  /**
+   * Data sets this scan did not read at all (an export without the file, or a read not attempted
+   * because the read it depends on failed): their findings and gaps were held, not re-checked.
+   * Absent in records of earlier versions.
+   */
+  unread: z.array(z.string()).optional(),
   coverageGapCount: z.number().int().min(0),
   coverageGaps: z.array(
     z.looseObject({

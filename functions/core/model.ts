@@ -160,6 +160,18 @@ export interface CoverageGap {
   category: string;
   /** Distinguishes several gaps on the same resource (file path, operation, region). */
   detail?: string;
+  /**
+   * Set on a gap seen more than once (see `groupCoverageGaps`): how many times. `detail` is then
+   * the places' pattern (`$.RoleDetailList[*].RoleName`), and `arn` the one resource they all
+   * touch, else the account's ARN.
+   */
+  count?: number;
+  /** The first places (JSON paths, CSV lines) of a gap seen more than once. */
+  places?: string[];
+  /** The resources (ARNs) a gap seen more than once touches; the account's ARN for the whole account. */
+  resources?: string[];
+  /** True when the gap touches more resources than `resources` holds: it weighs on its whole data set. */
+  resourcesOverflow?: boolean;
 }
 
 export type Snapshot =
@@ -173,12 +185,22 @@ export type Snapshot =
 
 export type ResourceKind = Snapshot['kind'];
 
+/**
+ * The account's own organization as read (`organizations:DescribeOrganization`, or
+ * `organization.json`): a member of one organization, or of none.
+ */
+export type OrganizationMembership =
+  | { status: 'member'; id: string; managementAccountId?: string }
+  | { status: 'none' };
+
 export interface Inventory {
   accountId: string;
   /** When the data was collected (export `account.json` CollectedAt or the live scan time). */
   collectedAt?: Date;
   /** When the credential report was generated. */
   credentialReportGeneratedAt?: Date;
+  /** The account's own organization; absent when it was not read (a coverage gap may say why). */
+  organization?: OrganizationMembership;
   roles: RoleSnapshot[];
   users: UserSnapshot[];
   groups: GroupSnapshot[];

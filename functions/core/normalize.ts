@@ -1,3 +1,4 @@
+import { CoverageGapGroups } from './coverage-gaps';
 import {
   type CredentialReport,
   CredentialReportFormatError,
@@ -23,6 +24,7 @@ import type {
   UserCredentials,
   UserSnapshot,
 } from './model';
+import { readOrganizationDocument } from './organization';
 import { PolicyParseError, parsePolicyDocument } from './policy/parse';
 import type { PolicyDocument } from './policy/types';
 import type { RawAccountData, RawSources } from './raw';
@@ -71,7 +73,8 @@ const ACCOUNT_ID = /^\d{12}$/;
 
 class Normalizer {
   private readonly sources: RawSources;
-  private readonly gaps: CoverageGap[] = [];
+  /** Grouped as they are recorded: a million malformed records make one gap, not a million. */
+  private readonly gaps = new CoverageGapGroups();
   private accountId = '';
   private partition = 'aws';
   private accountArn = '';
@@ -145,6 +148,18 @@ class Normalizer {
       'its generation time is unknown',
     );
     if (generatedAt instanceof Date) inventory.credentialReportGeneratedAt = generatedAt;
+    if (this.raw.organization !== undefined) {
+      const organization = readOrganizationDocument(this.raw.organization);
+      if (organization.membership) inventory.organization = organization.membership;
+      else
+        this.gap(
+          this.sources.organization,
+          undefined,
+          MALFORMED,
+          organization.problem.path,
+          organization.problem.reason,
+        );
+    }
 
     const pages = this.pages(pageList);
     for (const { page, base } of pages) this.entries(page, base, 'Policies', (e, p) => this.policy(e, p));
@@ -166,7 +181,7 @@ class Normalizer {
     this.readSecrets();
     this.readServerCertificates();
 
-    inventory.coverageGaps = [...this.raw.coverageGaps.map((gap) => this.completeGap(gap)), ...this.gaps];
+    inventory.coverageGaps = this.gapList();
     return inventory;
   }
 
@@ -253,6 +268,7 @@ class Normalizer {
           MALFORMED,
           base,
           `${where} has none of UserDetailList, GroupDetailList, RoleDetailList or Policies; it is not get-account-authorization-details output and was not analysed.`,
+          'not authorization details',
         );
         return;
       }
@@ -309,6 +325,7 @@ class Normalizer {
         MALFORMED,
         `${path}.PolicyVersionList`,
         `Managed policy ${name} has no default version in PolicyVersionList; its permissions were not analysed.`,
+        'no default version',
       );
       return;
     }
@@ -366,6 +383,7 @@ class Normalizer {
         MALFORMED,
         `${path}.CreateDate`,
         `Role ${holder.name} has no CreateDate; ${skipped}.`,
+        'no CreateDate',
       );
       return;
     }
@@ -566,6 +584,7 @@ class Normalizer {
       MISSING,
       undefined,
       `Managed policy ${policy.name} is attached to ${holder.kind} ${holder.name} but its document is not in the authorization details; its permissions were not analysed.`,
+      'policy document missing',
     );
     return policy;
   }
@@ -607,11 +626,12 @@ class Normalizer {
     const rejectedUsers = new Set<string>();
     for (const row of report.rejected) {
       if (row.user) rejectedUsers.add(row.user);
+      // The root user's ARN is the account's: the detail names the row, so the gap holds root findings only.
       this.gap(
         source,
         row.arn,
         MALFORMED,
-        `line ${row.line}`,
+        row.user === ROOT_ACCOUNT_USER ? ROOT_ACCOUNT_USER : `line ${row.line}`,
         `Credential report line ${row.line}${row.user ? ` (user ${row.user})` : ''} is malformed: ${row.reason}; its password and access keys were not analysed.`,
       );
     }
@@ -636,6 +656,7 @@ class Normalizer {
               MISSING,
               undefined,
               `User ${row.user} is in the credential report but not in the authorization details; its policies and groups were not analysed.`,
+              'user not in authorization details',
             );
           }
         }
@@ -653,6 +674,7 @@ class Normalizer {
         MISSING,
         undefined,
         `User ${user.name} is not in the credential report, which may predate the user; its password and access keys were not analysed.`,
+        'user not in credential report',
       );
     }
     if (!root && !rejectedUsers.has(ROOT_ACCOUNT_USER)) {
@@ -932,6 +954,7 @@ class Normalizer {
         MISSING,
         undefined,
         `The resource policies of ${this.secrets.length} secrets were not read; public access to them was not checked.`,
+        'policies not read',
       );
     }
   }
@@ -1038,6 +1061,7 @@ class Normalizer {
           MISSING,
           undefined,
           `${subject} has no entry in the resource policies; public access to it was not checked.`,
+          'secret without policy entry',
         );
       }
     }
@@ -1199,6 +1223,7 @@ class Normalizer {
           MALFORMED,
           `${path}.Expiration`,
           `${subject} has no Expiration; its expiry was not checked.`,
+          'no Expiration',
         );
       }
       this.serverCertificates.push(certificate);
@@ -1333,6 +1358,7 @@ class Normalizer {
     category: string,
     detail: string | undefined,
     reason: string,
+    problem?: string,
   ) {
     const gap: CoverageGap = {
       kind: 'coverage-gap',
@@ -1343,7 +1369,15 @@ class Normalizer {
       category,
     };
     if (detail !== undefined) gap.detail = detail;
-    this.gaps.push(gap);
+    this.gaps.add(gap, problem);
+  }
+
+  /** The collection's gaps, then the normalizer's, grouped by problem. */
+  private gapList(): CoverageGap[] {
+    const groups = new CoverageGapGroups();
+    for (const gap of this.raw.coverageGaps) groups.add(this.completeGap(gap));
+    groups.addGroups(this.gaps);
+    return groups.list(this.accountArn);
   }
 
   private completeGap(gap: CoverageGap): CoverageGap {

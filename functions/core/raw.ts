@@ -31,6 +31,11 @@ export interface RawAccountData {
   /** `{ AccountId, CollectedAt }`. */
   account?: unknown;
   /**
+   * `describe-organization` output, or `{ "Organization": null }` when the account is in no
+   * organization; undefined when it was not read (a gap may say why).
+   */
+  organization?: unknown;
+  /**
    * Gaps already known while reading or collecting (access denied, missing file, ...). A gap with
    * an empty `accountId` or `arn` (found before the account was known) gets the account's from
    * `normalize`.
@@ -49,6 +54,7 @@ export interface RawSources {
   serviceLastAccessed: string;
   accessKeys: string;
   account: string;
+  organization: string;
 }
 
 /** Export directory file names (DESIGN.md), used as sources for offline input. */
@@ -61,4 +67,12 @@ export const EXPORT_FILES: RawSources = {
   serviceLastAccessed: 'service-last-accessed.json',
   accessKeys: 'access-keys.json',
   account: 'account.json',
+  organization: 'organization.json',
 };
+
+/** Where the account's organization is read from: the live call, or the export file. */
+export const ORGANIZATION_SOURCES: readonly string[] = [
+  'organizations:DescribeOrganization',
+  EXPORT_FILES.organization,
+];
+

@@ -1,6 +1,8 @@
 import * as z from 'zod';
+import { gapResources } from './coverage-gaps';
+import { ROOT_ACCOUNT_USER } from './credential-report';
 import { expiryOf } from './engine';
-import type { Finding, Suppression } from './finding';
+import { type Finding, findingId, type Suppression } from './finding';
 import { type ChangeKind, FINDING_STATUSES, type FindingStatus } from './findings-table';
 import type { CoverageGap, ResourceKind } from './model';
 import { EXPORT_FILES } from './raw';
@@ -119,8 +121,30 @@ export const DATA_SETS = [
   'server-certificates',
   'service-last-accessed',
   'account',
+  'organization',
 ] as const;
 export type DataSet = (typeof DATA_SETS)[number];
+
+/**
+ * Reads attempted only after another one succeeded: the key ids of the users the credential
+ * report names, the policies of the secrets the listing found, the service-last-accessed jobs of
+ * the principals the authorization details hold. When the earlier read failed, the later one was
+ * not read either, and its earlier gaps are not known to be fixed.
+ */
+export const DATA_SET_PREREQUISITES: Readonly<Partial<Record<DataSet, DataSet>>> = {
+  'access-keys': 'credential-report',
+  'secret-policies': 'secrets',
+  'service-last-accessed': 'authorization-details',
+};
+
+/** `unread` with every data set whose prerequisite is unread. */
+export function withPrerequisites(unread: readonly DataSet[]): DataSet[] {
+  const all = new Set(unread);
+  for (const [dataSet, prerequisite] of Object.entries(DATA_SET_PREREQUISITES)) {
+    if (all.has(prerequisite)) all.add(dataSet as DataSet);
+  }
+  return DATA_SETS.filter((dataSet) => all.has(dataSet));
+}
 
 /** The rule whose findings are the coverage gaps themselves. */
 export const COVERAGE_GAP_RULE = 'scan-coverage-gap';
@@ -139,6 +163,7 @@ const SOURCE_DATA_SETS: ReadonlyMap<string, DataSet> = new Map<string, DataSet>(
   ['iam:GenerateServiceLastAccessedDetails', 'service-last-accessed'],
   ['iam:GetServiceLastAccessedDetails', 'service-last-accessed'],
   ['sts:GetCallerIdentity', 'account'],
+  ['organizations:DescribeOrganization', 'organization'],
   [EXPORT_FILES.authorizationDetails, 'authorization-details'],
   [EXPORT_FILES.credentialReport, 'credential-report'],
   [EXPORT_FILES.accessKeys, 'access-keys'],
@@ -147,6 +172,7 @@ const SOURCE_DATA_SETS: ReadonlyMap<string, DataSet> = new Map<string, DataSet>(
   [EXPORT_FILES.serverCertificates, 'server-certificates'],
   [EXPORT_FILES.serviceLastAccessed, 'service-last-accessed'],
   [EXPORT_FILES.account, 'account'],
+  [EXPORT_FILES.organization, 'organization'],
 ]);
 
 /** The data set a gap's source belongs to; undefined when the source is unknown (then it blocks everything). */
@@ -174,8 +200,12 @@ const KIND_INPUTS: Readonly<Record<ResourceKind, readonly DataSet[]>> = {
 
 /** Rules that read more than their resource kind's snapshot. */
 const RULE_INPUTS: Readonly<Record<string, readonly DataSet[]>> = {
-  'secret-policy-public': ['secret-policies'],
+  'secret-policy-public': ['secret-policies', 'organization'],
   'unused-service-permissions': ['service-last-accessed'],
+  // Whether a statement held to an organization is internal depends on the account's own.
+  'trust-wildcard-principal': ['organization'],
+  'trust-external-account-no-external-id': ['organization'],
+  'policy-organization-unconfirmed': ['organization'],
 };
 
 /**
@@ -186,6 +216,9 @@ const RULE_INPUTS: Readonly<Record<string, readonly DataSet[]>> = {
 export function inputsOf(finding: Pick<Finding, 'ruleId' | 'resourceType' | 'subResource'>): DataSet[] {
   const inputs = new Set<DataSet>(KIND_INPUTS[finding.resourceType] ?? DATA_SETS);
   for (const input of RULE_INPUTS[finding.ruleId] ?? []) inputs.add(input);
+  if (finding.ruleId === 'policy-organization-unconfirmed' && finding.resourceType === 'secret') {
+    inputs.add('secret-policies');
+  }
   if (
     finding.resourceType === 'access-key' &&
     finding.subResource &&
@@ -197,7 +230,8 @@ export function inputsOf(finding: Pick<Finding, 'ruleId' | 'resourceType' | 'sub
 }
 
 /** A coverage gap as reconcile needs it. */
-export type CoverageGapRef = Pick<CoverageGap, 'arn' | 'source' | 'category'> & { detail?: string };
+export type CoverageGapRef = Pick<CoverageGap, 'arn' | 'source' | 'category'> &
+  Partial<Pick<CoverageGap, 'detail' | 'resources' | 'resourcesOverflow'>>;
 
 export interface ScanCoverage {
   /** The rules the scan evaluated (the enabled ones). */
@@ -211,17 +245,39 @@ export interface ScanCoverage {
 const ACCOUNT_ARN = /^arn:[^:]+:iam::\d{12}:root$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-/** True for a gap about a whole API or document rather than one resource. */
-function isAccountWide(gap: CoverageGapRef): boolean {
-  return gap.arn === '' || ACCOUNT_ARN.test(gap.arn);
+/** True for an ARN that stands for a whole API or document rather than one resource. */
+function isAccountWide(arn: string): boolean {
+  return arn === '' || ACCOUNT_ARN.test(arn);
 }
+
+/**
+ * The root user's ARN is the account's: a credential report gap about the `<root_account>` row
+ * says so in its detail, and concerns the root user's findings only.
+ */
+function isRootUserGap(gap: CoverageGapRef): boolean {
+  return gap.detail === ROOT_ACCOUNT_USER && dataSetOfSource(gap.source) === 'credential-report';
+}
+
+/** Gap categories about the content of a document that was read, not about a read that failed. */
+const CONTENT_CATEGORIES: ReadonlySet<string> = new Set(['Malformed', 'Missing', 'Incomplete', 'Deferred']);
 
 /**
  * A gap on a managed policy or a group hides permissions of every principal holding it, so it
  * weighs on its whole data set, not only on findings about the policy or group itself.
  */
-function affectsOtherPrincipals(gap: CoverageGapRef): boolean {
-  return /^arn:[^:]+:iam::\d{12}:(policy|group)\//.test(gap.arn);
+function affectsOtherPrincipals(arn: string): boolean {
+  return /^arn:[^:]+:iam::\d{12}:(policy|group)\//.test(arn);
+}
+
+/**
+ * True when a gap weighs on its whole data set: it is about the whole account or a policy or
+ * group, or (grouped) it touches more resources than it lists.
+ */
+function weighsOnDataSet(gap: CoverageGapRef): boolean {
+  // The root user's ARN is the account's, yet such a gap is about the root user alone.
+  if (isRootUserGap(gap)) return false;
+  if (gap.resourcesOverflow) return true;
+  return gapResources(gap).some((arn) => isAccountWide(arn) || affectsOtherPrincipals(arn));
 }
 
 function describeGap(gap: CoverageGapRef): string {
@@ -233,13 +289,18 @@ export interface CoverageCheck {
   /** Why the finding's absence does not prove it passes; undefined when it does. */
   unverified(
     finding: Pick<Finding, 'ruleId' | 'resourceType' | 'resourceArn' | 'subResource' | 'region'>,
+    /** Data sets read beyond the finding's own inputs (privilege, for a severity). */
+    alsoReads?: readonly DataSet[],
   ): string | undefined;
+  /** Why the access key ids of a user are unknown in this scan (a failed read); undefined when they are not. */
+  keyIdsUnread(userArn: string): string | undefined;
 }
 
 export function compileCoverage(coverage: ScanCoverage): CoverageCheck {
   const evaluated = new Set(coverage.rules.map((rule) => rule.id));
-  const unread = new Set(coverage.unread ?? []);
+  const unread = new Set(withPrerequisites(coverage.unread ?? []));
   const wide = new Map<DataSet, CoverageGapRef[]>();
+  const failedReads = new Map<DataSet, CoverageGapRef[]>();
   const byArn = new Map<string, { gap: CoverageGapRef; dataSet: DataSet }[]>();
   const unknown: CoverageGapRef[] = [];
   for (const gap of coverage.gaps) {
@@ -248,19 +309,39 @@ export function compileCoverage(coverage: ScanCoverage): CoverageCheck {
       unknown.push(gap);
     } else if (dataSet === 'account') {
       // Account metadata (id, collection time) decides no rule's outcome.
-    } else if (isAccountWide(gap) || affectsOtherPrincipals(gap)) {
+    } else if (weighsOnDataSet(gap)) {
       appendTo(wide, dataSet, gap);
+      if (isAccountWide(gap.arn) && !CONTENT_CATEGORIES.has(gap.category))
+        appendTo(failedReads, dataSet, gap);
     } else {
-      appendTo(byArn, gap.arn, { gap, dataSet });
+      for (const arn of gapResources(gap)) appendTo(byArn, arn, { gap, dataSet });
     }
   }
 
+  /** Why a stored gap's read was not done again in this scan, so its absence proves nothing. */
+  const gapUnverified = (finding: Pick<Finding, 'resourceArn' | 'subResource' | 'region'>) => {
+    const subResource = finding.subResource ?? '';
+    const hash = subResource.indexOf('#');
+    const source = hash < 0 ? subResource : subResource.slice(0, hash);
+    const dataSet = dataSetOfSource(source);
+    if (dataSet === undefined) return undefined;
+    const region = finding.region ?? regionOfGap(subResource.slice(hash + 1), finding.resourceArn);
+    const prerequisite = DATA_SET_PREREQUISITES[dataSet];
+    for (const input of prerequisite ? [dataSet, prerequisite] : [dataSet]) {
+      if (unread.has(input)) return `${input} was not read in this scan`;
+      for (const gap of failedReads.get(input) ?? []) {
+        if (!otherRegion(gap, input, region)) return describeGap(gap);
+      }
+    }
+    return undefined;
+  };
+
   return {
-    unverified(finding) {
+    unverified(finding, alsoReads = []) {
       if (!evaluated.has(finding.ruleId)) return `rule ${finding.ruleId} was not evaluated in this scan`;
-      // The gap findings are the gap list itself, which a scan always reads completely.
-      if (finding.ruleId === COVERAGE_GAP_RULE) return undefined;
-      const inputs = inputsOf(finding);
+      // A gap finding is the gap list itself: absent means read without that gap, if it was read.
+      if (finding.ruleId === COVERAGE_GAP_RULE) return gapUnverified(finding);
+      const inputs = [...new Set([...inputsOf(finding), ...alsoReads])];
       for (const input of inputs) {
         if (unread.has(input)) return `${input} was not read in this scan`;
         for (const gap of wide.get(input) ?? []) {
@@ -274,7 +355,22 @@ export function compileCoverage(coverage: ScanCoverage): CoverageCheck {
       const first = unknown[0];
       return first ? describeGap(first) : undefined;
     },
+    keyIdsUnread(userArn) {
+      const failed = [
+        ...(wide.get('access-keys') ?? []),
+        ...(byArn.get(userArn) ?? []).flatMap(({ gap, dataSet }) => (dataSet === 'access-keys' ? [gap] : [])),
+      ];
+      const first = failed[0];
+      return first ? describeGap(first) : undefined;
+    },
   };
+}
+
+/** The region a stored gap is about: a region detail (secrets listing), else its resource's ARN. */
+function regionOfGap(detail: string, arn: string): string | undefined {
+  if (REGION.test(detail)) return detail;
+  const region = arn.split(':')[3];
+  return region && REGION.test(region) ? region : undefined;
 }
 
 /** A secrets listing gap in one region says nothing about secrets of another region. */
@@ -309,7 +405,11 @@ export interface FindingChange {
   after: StoredFinding;
 }
 
-/** An open (or suppressed) finding absent from the scan, but not resolved: the scan could not have seen it. */
+/**
+ * A finding this scan could not settle: an open (or suppressed) one absent from the scan whose input
+ * was not fully read (kept open, not resolved), or a new access key finding whose key id could not
+ * be read (not stored until it is, so the key is never stored under two names).
+ */
 export interface HeldFinding {
   id: string;
   ruleId: string;
@@ -347,9 +447,11 @@ export function reconcile(
   const held: HeldFinding[] = [];
   const skipped: { id: string; reason: string }[] = [];
   const failing = new Set<string>();
+  const keyIds = storedKeyIds(stored);
   let unchanged = 0;
 
-  for (const finding of current) {
+  for (const found of current) {
+    const finding = namedByKeyId(found, keyIds);
     if (failing.has(finding.id)) continue;
     failing.add(finding.id);
     if (unreadable.has(finding.id)) {
@@ -357,6 +459,16 @@ export function reconcile(
       continue;
     }
     const before = storedById.get(finding.id);
+    const keyUnread = before ? undefined : slotNamedKeyUnread(finding, coverage);
+    if (keyUnread !== undefined) {
+      held.push({
+        id: finding.id,
+        ruleId: finding.ruleId,
+        resourceArn: finding.resourceArn,
+        reason: keyUnread,
+      });
+      continue;
+    }
     const change = before ? stillFailing(before, finding, ctx) : firstFailure(finding, ctx);
     if (change) changes.push(change);
     else unchanged++;
@@ -378,6 +490,67 @@ export function reconcile(
 
   changes.sort((a, b) => (a.after.id < b.after.id ? -1 : a.after.id > b.after.id ? 1 : 0));
   return { changes, unchanged, held, skipped };
+}
+
+// ------------------------------------------------------------------------------ access key names
+
+/**
+ * An access key finding is named by the key's id when the key listing was read, else by its
+ * credential report slot. One key must keep one name whichever read succeeded, so a slot-named
+ * finding takes the key id under which the same key is stored: same user, same slot, same
+ * creation second (the report's `access_key_N_last_rotated`, which changes whenever the slot gets
+ * a new key). A slot-named finding that matches no stored key while the user's key ids could not
+ * be read is held: opening it would store the key under a second name.
+ */
+const SLOT = /^slot-([12])$/;
+
+/** `user ARN / slot / creation time` of a key finding, from the evidence the access key rules record. */
+function keyIdentity(finding: Pick<Finding, 'resourceArn' | 'evidence'>): string | undefined {
+  const { slot, createdAt } = finding.evidence;
+  if ((slot !== 1 && slot !== 2) || typeof createdAt !== 'string') return undefined;
+  return `${finding.resourceArn}\n${slot}\n${createdAt}`;
+}
+
+/** Key identity -> the key id it is stored under; `undefined` values mark identities with two ids. */
+function storedKeyIds(stored: readonly StoredFinding[]): Map<string, string | undefined> {
+  const ids = new Map<string, string | undefined>();
+  for (const record of stored) {
+    if (record.resourceType !== 'access-key' || !record.subResource || SLOT.test(record.subResource))
+      continue;
+    const identity = keyIdentity(record);
+    if (identity === undefined) continue;
+    const known = ids.get(identity);
+    ids.set(identity, ids.has(identity) && known !== record.subResource ? undefined : record.subResource);
+  }
+  return ids;
+}
+
+function namedByKeyId(finding: Finding, keyIds: ReadonlyMap<string, string | undefined>): Finding {
+  if (finding.resourceType !== 'access-key' || !finding.subResource || !SLOT.test(finding.subResource)) {
+    return finding;
+  }
+  const identity = keyIdentity(finding);
+  const keyId = identity === undefined ? undefined : keyIds.get(identity);
+  if (keyId === undefined) return finding;
+  return {
+    ...finding,
+    id: findingId(finding.accountId, finding.ruleId, finding.resourceArn, keyId),
+    subResource: keyId,
+    evidence: { ...finding.evidence, keyId },
+  };
+}
+
+/** Why a new slot-named key finding is not stored: its user's key ids were not read. */
+function slotNamedKeyUnread(finding: Finding, coverage: CoverageCheck): string | undefined {
+  if (finding.resourceType !== 'access-key' || !finding.subResource || !SLOT.test(finding.subResource)) {
+    return undefined;
+  }
+  // Only the root user can list its own keys: its keys are always named by slot.
+  if (ACCOUNT_ARN.test(finding.resourceArn)) return undefined;
+  const reason = coverage.keyIdsUnread(finding.resourceArn);
+  return reason === undefined
+    ? undefined
+    : `the key id of this key is unknown (${reason}); it is stored once it is read`;
 }
 
 interface Context {
@@ -459,7 +632,8 @@ function comeBack(before: StoredFinding, finding: Finding, ctx: Context): Findin
 function severityChange(before: StoredFinding, finding: Finding, ctx: Context): FindingChange | undefined {
   if (finding.severity === before.severity) return undefined;
   const lower = severityRank(finding.severity) > severityRank(before.severity);
-  if (lower && ctx.coverage.unverified(before) !== undefined) return undefined;
+  // The raise for a privileged identity comes from its policies, whatever the rule reads.
+  if (lower && ctx.coverage.unverified(before, ['authorization-details']) !== undefined) return undefined;
   return { kind: 'severity-changed', before, after: update(before, finding, ctx, { status: before.status }) };
 }
 

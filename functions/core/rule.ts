@@ -1,5 +1,5 @@
-import type { ResourceKind, Snapshot } from './model';
-import type { Thresholds } from './settings';
+import type { GroupSnapshot, ResourceKind, RoleSnapshot, Snapshot, UserSnapshot } from './model';
+import type { Thresholds } from './thresholds';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -76,6 +76,11 @@ export type RuleResult =
     };
 
 /** What a principal can do, as far as the rules that rank risk need to know. */
+export type Principal = RoleSnapshot | UserSnapshot | GroupSnapshot;
+
+/** Computes what a principal can do. Supplied by the privilege analysis; the engine caches per ARN. */
+export type PrivilegeAnalyzer = (principal: Principal) => PrivilegeSummary;
+
 export interface PrivilegeSummary {
   adminEquivalent: boolean;
   /** Ids of the escalation paths open to the principal. */
@@ -86,7 +91,13 @@ export interface EvaluationContext {
   now: Date;
   thresholds: Thresholds;
   accountId: string;
-  organization: { id?: string; accountIds: ReadonlySet<string> };
+  /**
+   * The account's organization: its id (absent when the account is in none), the accounts known
+   * to be ours, and `unknown` when neither the scan nor the settings said which organization the
+   * account is in (then an organization a condition names can be neither ours nor foreign), and
+   * `unreadable` when it is unknown because reading it failed (a coverage gap says why).
+   */
+  organization: { id?: string; accountIds: ReadonlySet<string>; unknown?: boolean; unreadable?: boolean };
   /** Privilege of a role, user or group ARN; undefined for other resources or unknown ARNs. */
   privilegeOf(arn: string): PrivilegeSummary | undefined;
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { jsonVariable } from './env-schema';
+import { regionProblem } from './regions';
 import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
 
 /**
@@ -21,8 +22,6 @@ export const SCAN_FUNCTION_ENV = {
   resolvedTtlDays: 'RESOLVED_TTL_DAYS',
 } as const;
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
 const regionList = z
   .string()
   .trim()
@@ -31,11 +30,9 @@ const regionList = z
     if (text === 'all') return 'all';
     const regions = text.split(',').map((region) => region.trim());
     for (const region of regions) {
-      if (!REGION.test(region)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${region}" is not a region name; use a comma-separated list like us-east-1,eu-west-1, or all`,
-        });
+      const problem = regionProblem(region);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: `${problem} (or all, for every enabled region)` });
         return z.NEVER;
       }
     }

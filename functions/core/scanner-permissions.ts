@@ -12,6 +12,7 @@ export const SCANNER_ACTIONS = [
   'iam:GetServiceLastAccessedDetails',
   'iam:ListAccessKeys',
   'iam:ListServerCertificates',
+  'organizations:DescribeOrganization',
   'secretsmanager:GetResourcePolicy',
   'secretsmanager:ListSecrets',
   'sts:GetCallerIdentity',

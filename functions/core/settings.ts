@@ -1,63 +1,63 @@
 import * as z from 'zod';
+import { RULES } from './rules';
+import { suggestion } from './suggest';
+import { strictObject, ThresholdsSchema } from './thresholds';
+
+export { type Thresholds, ThresholdsSchema } from './thresholds';
 
 /**
  * Scan settings: thresholds, organization, exemptions. One schema for the CLI `--config` file, the
  * Lambda environment and the CDK deploy config, so a bad value fails the same way everywhere.
  */
 
-const days = (fallback: number) => z.number().int().min(1).max(365).default(fallback);
+/** Every rule id of the catalog. */
+export const RULE_IDS: readonly string[] = RULES.map((rule) => rule.meta.id);
 
-export const ThresholdsSchema = z
-  .object({
-    roleUnusedDays: days(90),
-    accessKeyUnusedDays: days(45),
-    accessKeyRotationDays: days(90),
-    passwordUnusedDays: days(45),
-    secretRotationDays: days(90),
-    secretUnusedDays: days(90),
-    serviceUnusedDays: days(90),
-    certificateExpiryDays: days(30),
-  })
-  .strict();
+/** Why `id` is not a rule id of the catalog (with the closest one), or undefined when it is. */
+export function ruleIdProblem(id: string): string | undefined {
+  if (RULE_IDS.includes(id)) return undefined;
+  return `unknown rule id "${id}"${suggestion(id, RULE_IDS, 'rule ids')}`;
+}
 
-export type Thresholds = z.infer<typeof ThresholdsSchema>;
+/** A rule id of the catalog (or `*`, where every rule is meant): a misspelt one would silently match nothing. */
+const ruleId = (options: { wildcard: boolean }) =>
+  z.string().superRefine((id, ctx) => {
+    if (options.wildcard && id === '*') return;
+    const problem = ruleIdProblem(id);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 
-export const OrganizationSchema = z
-  .object({
-    /** `o-xxxxxxxxxx`; principals conditioned on `aws:PrincipalOrgID` equal to it are ours. */
-    id: z
-      .string()
-      .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id like o-abc1234567')
-      .optional(),
-    accountIds: z.array(accountId).default([]),
-  })
-  .strict();
+export const OrganizationSchema = strictObject({
+  /** `o-xxxxxxxxxx`; principals conditioned on `aws:PrincipalOrgID` equal to it are ours. */
+  id: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id like o-abc1234567')
+    .optional(),
+  accountIds: z.array(accountId).default([]),
+});
 
-export const ExemptionSchema = z
-  .object({
-    ruleId: z.string().min(1),
-    /** An exact ARN, or a glob (`*` within one segment, `**` across `/`). */
-    resource: z.string().min(1),
-    reason: z.string().min(1),
-    owner: z.string().min(1),
-    /** ISO-8601 date or date-time; the exemption stops applying after it. */
-    expires: z.iso.datetime({ offset: true }).or(z.iso.date()),
-  })
-  .strict();
+export const ExemptionSchema = strictObject({
+  /** A rule id, or `*` for every rule. */
+  ruleId: ruleId({ wildcard: true }),
+  /** An exact ARN, or a glob (`*` within one segment, `**` across `/`). */
+  resource: z.string().min(1),
+  reason: z.string().min(1),
+  owner: z.string().min(1),
+  /** ISO-8601 date or date-time; the exemption stops applying after it. */
+  expires: z.iso.datetime({ offset: true }).or(z.iso.date()),
+});
 
 export type Exemption = z.infer<typeof ExemptionSchema>;
 
-export const ScanSettingsSchema = z
-  .object({
-    thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
-    organization: OrganizationSchema.default({ accountIds: [] }),
-    exemptions: z.array(ExemptionSchema).default([]),
-    /** Rule ids not to evaluate. */
-    disabledRules: z.array(z.string()).default([]),
-  })
-  .strict();
+export const ScanSettingsSchema = strictObject({
+  thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
+  organization: OrganizationSchema.default({ accountIds: [] }),
+  exemptions: z.array(ExemptionSchema).default([]),
+  /** Rule ids not to evaluate. */
+  disabledRules: z.array(ruleId({ wildcard: false })).default([]),
+});
 
 export type ScanSettings = z.infer<typeof ScanSettingsSchema>;
 

@@ -1,6 +1,7 @@
 import { CredentialReportFormatError, parseCredentialReport } from '../core/credential-report';
 import type { CoverageGap } from '../core/model';
-import type { RawAccountData, RawSources } from '../core/raw';
+import { normalize } from '../core/normalize';
+import { EXPORT_FILES, type RawAccountData } from '../core/raw';
 import type { ScanSettings } from '../core/settings';
 
 /** One read's outcome: the data when it was read completely, coverage gaps otherwise. */
@@ -26,6 +27,11 @@ export interface AccountSource {
   /** Throws when the account cannot be identified: then nothing else is meaningful. */
   callerIdentity(): Promise<{ accountId: string; arn?: string }>;
   homeRegion(): Promise<string>;
+  /**
+   * `describe-organization` output, or `{ "Organization": null }` for an account in no
+   * organization; a gap when it could not be read.
+   */
+  organization(accountId: string): Promise<SourceRead<unknown>>;
   enabledRegions(accountId: string): Promise<SourceRead<string[]>>;
   authorizationDetails(
     accountId: string,
@@ -85,6 +91,7 @@ export interface CollectOptions {
 
 export type CollectPhase =
   | 'identity'
+  | 'organization'
   | 'regions'
   | 'authorization-details'
   | 'credential-report'
@@ -106,6 +113,12 @@ export type CollectProgress = (event: CollectProgressEvent) => void;
 
 export interface CollectResult {
   raw: RawAccountData;
+  /**
+   * Every gap a scan of this collection reports, live or from its export directory: the reads that
+   * failed (`raw.coverageGaps`, written to coverage-gaps.json) and what the documents lack or hold
+   * malformed.
+   */
+  coverageGaps: CoverageGap[];
   accountId: string;
   /** The regions whose secrets were listed. */
   regions: string[];
@@ -114,17 +127,13 @@ export interface CollectResult {
   serviceLastAccessed: { generated: number; reused: number; deferred: number };
 }
 
-/** Where live data comes from, for messages about it. */
-export const LIVE_SOURCES: RawSources = {
-  authorizationDetails: 'iam:GetAccountAuthorizationDetails',
-  credentialReport: 'iam:GetCredentialReport',
-  secrets: 'secretsmanager:ListSecrets',
-  secretPolicies: 'secretsmanager:GetResourcePolicy',
-  serverCertificates: 'iam:ListServerCertificates',
-  serviceLastAccessed: 'iam:GetServiceLastAccessedDetails',
-  accessKeys: 'iam:ListAccessKeys',
-  account: 'sts:GetCallerIdentity',
-};
+/**
+ * Gaps about a document's content name the document as the export directory holds it, live too:
+ * a live scan and a scan of `collect`'s export then give the same gap the same finding id. The
+ * JSON paths in those gaps are paths into exactly that document (the pages merged as the AWS CLI
+ * prints them). Reads that fail are named by their API operation (see the readers).
+ */
+const DOCUMENT_SOURCES = EXPORT_FILES;
 
 export const SECRET_POLICY_RULE = 'secret-policy-public';
 export const SERVICE_PERMISSIONS_RULE = 'unused-service-permissions';
@@ -178,6 +187,13 @@ export async function collectAccount(
     return { report: report.data, accessKeys: keys.data };
   };
 
+  const organizationPart = async () => {
+    progress({ phase: 'organization', message: "reading the account's organization" });
+    const organization = await source.organization(accountId);
+    gaps.push(...organization.gaps);
+    return organization.data;
+  };
+
   const certificatePart = async () => {
     progress({ phase: 'server-certificates', message: 'listing server certificates' });
     const certificates = await source.serverCertificates(accountId);
@@ -215,11 +231,12 @@ export async function collectAccount(
   };
 
   // Different services (and IAM's account-wide listings) proceed side by side.
-  const [details, credentials, certificates, secrets] = await Promise.all([
+  const [details, credentials, certificates, secrets, organization] = await Promise.all([
     iamPart(),
     credentialPart(),
     certificatePart(),
     secretsPart(),
+    organizationPart(),
   ]);
 
   let lastAccessed: { data: Record<string, unknown>; generated: number; reused: number; deferred: number } = {
@@ -255,13 +272,15 @@ export async function collectAccount(
     ...(Object.keys(lastAccessed.data).length > 0 ? { serviceLastAccessed: lastAccessed.data } : {}),
     ...(credentials.accessKeys ? { accessKeys: credentials.accessKeys } : {}),
     account,
+    ...(organization !== undefined ? { organization } : {}),
     coverageGaps: gaps.sort(compareGaps),
-    sources: LIVE_SOURCES,
+    sources: { ...DOCUMENT_SOURCES },
   };
   const apiCalls = callsSince(callsBefore, source.apiCalls());
   progress({ phase: 'done', message: `collected with ${sumCalls(apiCalls)} API calls` });
   return {
     raw,
+    coverageGaps: normalize(raw).coverageGaps,
     accountId,
     regions: secrets.regions,
     apiCalls,

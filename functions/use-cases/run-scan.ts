@@ -18,6 +18,7 @@ import {
   type ReconcileResult,
   reconcile,
   type StoredFinding,
+  withPrerequisites,
 } from '../core/reconcile';
 import type { AnalysisReport } from '../core/report/types';
 import { RULES } from '../core/rules';
@@ -97,7 +98,7 @@ export interface RunScanResult {
   record: ScanRecord;
   /** Changes this scan wrote. */
   changes: FindingChange[];
-  /** Open findings absent from this scan but kept open, because their input was not fully read. */
+  /** Findings this scan could not settle, because their input was not fully read (see `HeldFinding`). */
   held: HeldFinding[];
   /** Stored items that could not be read, and events that could not be sent. */
   warnings: string[];
@@ -142,7 +143,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   const coverage = {
     rules: RULES.filter((rule) => !disabled.has(rule.meta.id)).map((rule) => ({ id: rule.meta.id })),
     gaps: report.coverage,
-    unread: unreadDataSets(input),
+    unread: withPrerequisites(unreadDataSets(input, options.settings)),
   };
   const statsBefore = deps.store.stats();
 
@@ -161,6 +162,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
       asOf,
       report,
       apiCalls: input.apiCalls ?? {},
+      unread: coverage.unread,
       warnings,
       attempts: attempt,
     };
@@ -241,10 +243,14 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
 
 /**
  * Data sets the scan did not read at all. An export may leave out optional files; a live
- * collection reads everything (what fails is a coverage gap), but leaves out service-last-accessed
- * data when no principal needed it.
+ * collection reads everything it can (what fails is a coverage gap, and a read that depends on a
+ * failed one is not attempted: see `withPrerequisites`), but leaves out service-last-accessed data
+ * when no principal needed it. The account's organization counts as read when the settings name it.
  */
-export function unreadDataSets(input: CollectedInput): DataSet[] {
+export function unreadDataSets(
+  input: CollectedInput,
+  settings: Pick<ScanSettings, 'organization'>,
+): DataSet[] {
   const { raw } = input;
   const unread: DataSet[] = [];
   if (raw.authorizationDetails.length === 0) unread.push('authorization-details');
@@ -255,6 +261,7 @@ export function unreadDataSets(input: CollectedInput): DataSet[] {
   if (raw.serverCertificates === undefined) unread.push('server-certificates');
   if (raw.serviceLastAccessed === undefined && input.origin === 'export')
     unread.push('service-last-accessed');
+  if (raw.organization === undefined && settings.organization.id === undefined) unread.push('organization');
   return unread;
 }
 
@@ -271,6 +278,7 @@ interface RecordInput {
   unchanged?: number;
   held?: readonly HeldFinding[];
   apiCalls: Record<string, number>;
+  unread: readonly DataSet[];
   warnings: readonly string[];
   attempts: number;
 }
@@ -297,6 +305,7 @@ function scanRecord(input: RecordInput): ScanRecord {
     changes,
     unchanged: input.unchanged ?? 0,
     held: held.length,
+    unread: [...input.unread],
     heldFindingIds: held.slice(0, SCAN_RECORD_LIMITS.heldFindingIds).map((finding) => finding.id),
     coverageGapCount: coverage.length,
     coverageGaps: coverage.slice(0, SCAN_RECORD_LIMITS.coverageGaps).map((gap) => ({

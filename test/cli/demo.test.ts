@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../../functions/core/rules';
 import { writeExport } from '../../scripts/export-builders';
 import { DEMO_CONFIG as DEMO_CONFIG_TEXT, makeDemoAccount } from '../../scripts/make-demo-account';
-import { DEMO_CONFIG, DEMO_EXPORT, runCli } from '../support/cli';
+import { DEMO_CONFIG, DEMO_EXPORT, ROOT, runCli } from '../support/cli';
 
 /** DESIGN.md's rule catalog: the demo must make each of them fire. */
 const CATALOG = [
@@ -27,6 +27,7 @@ const CATALOG = [
   'trust-external-account-no-external-id',
   'trust-oidc-unscoped',
   'trust-wildcard-principal',
+  'policy-organization-unconfirmed',
   'scan-coverage-gap',
 ];
 
@@ -74,6 +75,8 @@ interface JsonFinding {
   suppression: unknown;
 }
 
+const ORGANIZATION_UNCONFIRMED = 'policy-organization-unconfirmed';
+
 describe('the demo account', () => {
   let findings: JsonFinding[];
   let roles: { RoleName: string; Arn: string }[];
@@ -101,7 +104,21 @@ describe('the demo account', () => {
   it('makes every rule of the catalog fire at least once', () => {
     const fired = new Set(findings.filter((f) => !f.suppression).map((f) => f.ruleId));
     expect([...RULES.map((r) => r.meta.id)].sort()).toEqual([...CATALOG].sort());
-    expect(CATALOG.filter((id) => !fired.has(id))).toEqual([]);
+    // The demo config names the organization; without it, the next test sees that rule fire.
+    expect(CATALOG.filter((id) => !fired.has(id))).toEqual([ORGANIZATION_UNCONFIRMED]);
+  });
+
+  it('reports its organization-held role as unconfirmed, not as exposure, without the config', async () => {
+    const result = await runCli(['scan', '--export', DEMO_EXPORT, '--format', 'json']);
+    const unconfigured: JsonFinding[] = JSON.parse(result.stdout).findings;
+    const role = 'arn:aws:iam::111122223333:role/org-artifacts-reader';
+    expect(
+      unconfigured.filter((f) => f.ruleId === ORGANIZATION_UNCONFIRMED).map((f) => f.resourceArn),
+    ).toEqual([role]);
+    expect(unconfigured.filter((f) => f.resourceArn === role).map((f) => f.ruleId)).toEqual([
+      ORGANIZATION_UNCONFIRMED,
+    ]);
+    expect(findings.filter((f) => f.resourceArn === role)).toEqual([]);
   });
 
   it('leaves the healthy identities without findings, and they are the majority', () => {
@@ -154,5 +171,33 @@ describe('the demo account', () => {
       await rm(scratch, { recursive: true, force: true });
     }
     expect(await readFile(DEMO_CONFIG, 'utf8')).toBe(DEMO_CONFIG_TEXT);
+  });
+});
+
+describe('the README JSON sample', () => {
+  it('is what the demo prints: the finding shown, the summary, the coverage and the count', async () => {
+    const result = await runCli([
+      'scan',
+      '--export',
+      DEMO_EXPORT,
+      '--config',
+      DEMO_CONFIG,
+      '--format',
+      'json',
+    ]);
+    expect(result.code).toBe(0);
+    const demo = JSON.parse(result.stdout) as {
+      findings: { id: string }[];
+      summary: unknown;
+      coverage: unknown;
+    };
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Output format'));
+    const sample = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]!) as typeof demo;
+    expect(sample.summary).toEqual(demo.summary);
+    expect(sample.coverage).toEqual(demo.coverage);
+    expect(sample.findings).toHaveLength(1);
+    expect(sample.findings[0]).toEqual(demo.findings.find((f) => f.id === sample.findings[0]!.id));
+    expect(section).toContain(`(From the demo account, with one of its ${demo.findings.length} findings.)`);
   });
 });

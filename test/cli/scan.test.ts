@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -223,7 +225,49 @@ describe('iam-posture scan options', () => {
   it('--output into a directory that does not exist is an input error', async () => {
     const dir = await scratchDir();
     const line = expectInputError(await runCli([...DEMO, '--output', join(dir, 'missing', 'report.txt')]));
-    expect(line).toContain(join(dir, 'missing', 'report.txt'));
+    expect(line).toBe(
+      `iam-posture: --output ${join(dir, 'missing', 'report.txt')}: directory ${join(dir, 'missing')} does not exist`,
+    );
+  });
+
+  it('--output naming a directory is an input error naming it', async () => {
+    const dir = await scratchDir();
+    const line = expectInputError(await runCli([...DEMO, '--output', dir]));
+    expect(line).toBe(`iam-posture: --output ${dir} is a directory; name a file`);
+  });
+
+  it('--output into a directory that is not writable is an input error naming it', async () => {
+    const dir = await scratchDir();
+    const locked = join(dir, 'locked');
+    await mkdir(locked, { mode: 0o555 });
+    await chmod(dir, 0o755);
+    // Root may write anywhere: run as an unprivileged user then.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const line = expectInputError(await runCli([...DEMO, '--output', join(locked, 'report.txt')], asUser));
+    expect(line).toBe(
+      `iam-posture: --output ${join(locked, 'report.txt')}: directory ${locked} is not writable (EACCES)`,
+    );
+  });
+
+  it('--output is checked before any AWS call of a live scan', async () => {
+    const dir = await scratchDir();
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url}`);
+      response.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const result = await runCli(
+        ['scan', '--endpoint-url', `http://127.0.0.1:${port}`, '--region', 'us-east-1', '--output', dir],
+        { env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '' } },
+      );
+      expect(expectInputError(result)).toBe(`iam-posture: --output ${dir} is a directory; name a file`);
+      expect(requests).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 
   it('--min-severity lists only findings at or above it; the summary still counts all', async () => {
@@ -236,6 +280,18 @@ describe('iam-posture scan options', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(report.summary.total).toBe(demo.summary.total);
     expect(report.summary.minSeverity).toBe('high');
+  });
+
+  it('--fail-on says on stderr how many findings are at or above it', async () => {
+    const critical = unsuppressed(demo).filter((f) => f.severity === 'critical').length;
+    const result = await runCli([...DEMO, '--format', 'json', '--fail-on', 'critical']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n')).toContain(
+      `iam-posture: ${critical} unsuppressed findings at or above critical (--fail-on critical)`,
+    );
+    expect((await runCli([...DEMO, '--format', 'json', '--fail-on', 'CRITICAL'])).stderr).toContain(
+      `${critical} unsuppressed findings at or above critical`,
+    );
   });
 
   it('--fail-on exits 1 when an unsuppressed finding is at or above it', async () => {
@@ -305,6 +361,19 @@ describe('iam-posture scan options', () => {
     expect(line).toContain("--as-of <iso>' argument 'last tuesday' is invalid");
   });
 
+  it('--format is case-insensitive, like --fail-on', async () => {
+    const result = await runCli([...DEMO, '--format', 'JSON']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(demo);
+  });
+
+  it('an unknown region is a usage error listing the valid ones, before any AWS call', async () => {
+    const line = expectInputError(await runCli(['scan', '--region', 'eu-west-1,eu-wst-1']));
+    expect(line).toMatch(
+      /^iam-posture: --region: "eu-wst-1" is not an AWS region \(did you mean eu-west-1\?\); valid regions: af-south-1, .*, us-gov-west-1, cn-north-1, cn-northwest-1 \(or all\)$/,
+    );
+  });
+
   it('an unknown option or format is a usage error', async () => {
     expect(expectInputError(await runCli([...DEMO, '--format', 'xml']))).toContain(
       'Allowed choices are table, json, csv',
@@ -333,6 +402,41 @@ describe('iam-posture scan --config errors', () => {
     await writeFile(config, JSON.stringify({ thresholds: { roleUnusedDayz: 30 } }));
     const line = expectInputError(await runCli([...DEMO.slice(0, 3), '--config', config]));
     expect(line).toContain(`config file ${config}: thresholds: Unrecognized key: "roleUnusedDayz"`);
+  });
+
+  it('names a misspelt threshold, and the key it resembles', async () => {
+    const dir = await scratchDir();
+    const config = join(dir, 'settings.yaml');
+    await writeFile(config, 'thresholds:\n  acessKeyUnusedDays: 30\n');
+    const line = expectInputError(await runCli([...DEMO.slice(0, 3), '--config', config]));
+    expect(line).toBe(
+      `iam-posture: config file ${config}: thresholds: Unrecognized key: "acessKeyUnusedDays" (did you mean accessKeyUnusedDays?)`,
+    );
+  });
+
+  it.each([
+    [
+      'disabledRules',
+      'disabledRules:\n  - secret-unused\n  - role-unsued\n',
+      'disabledRules.1',
+      'role-unsued',
+      'role-unused',
+    ],
+    [
+      'an exemption',
+      'exemptions:\n  - ruleId: acces-key-unused\n    resource: "arn:aws:iam::111122223333:user/*"\n    reason: accepted\n    owner: security\n    expires: 2030-01-01\n',
+      'exemptions.0.ruleId',
+      'acces-key-unused',
+      'access-key-unused',
+    ],
+  ])('names a misspelt rule id in %s, and the rule it resembles', async (_, text, path, typo, rule) => {
+    const dir = await scratchDir();
+    const config = join(dir, 'settings.yaml');
+    await writeFile(config, text);
+    const line = expectInputError(await runCli([...DEMO.slice(0, 3), '--config', config]));
+    expect(line).toBe(
+      `iam-posture: config file ${config}: ${path}: unknown rule id "${typo}" (did you mean ${rule}?)`,
+    );
   });
 
   it('names the line of a syntax error', async () => {

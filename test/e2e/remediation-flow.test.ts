@@ -375,7 +375,7 @@ describe('remediation through Slack approval, end to end', () => {
     ]);
     const refusal = posts.find((p) => p !== approvalPost)!;
     expect(JSON.stringify(refusal.args.blocks)).not.toContain('"type":"actions"');
-    expect(refusal.args.text).toContain('Refused: emergency is a configured break-glass identity.');
+    expect(refusal.args.text).toContain('emergency is a configured break-glass identity.');
     const messageTs = (await requests.get(requestId))!.slack!.ts;
     expect(pending!.slack).toEqual({ channel: CHANNEL, ts: messageTs });
 

@@ -35,4 +35,16 @@ describe('bin/app.ts', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('logRetention: unknown key (did you mean logRetentionDays?)');
   }, 60_000);
+
+  it('fails synthesis on a misspelt rule id or region rather than deploying it', () => {
+    const run = runApp({ disabledRules: 'role-unsued', secretsRegions: 'eu-wst-1' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      'disabledRules.0: unknown rule id "role-unsued" (did you mean role-unused?)',
+    );
+    expect(run.stderr).toContain(
+      'secretsRegions.0: "eu-wst-1" is not an AWS region (did you mean eu-west-1?)',
+    );
+    expect(readdirSync(run.outdir)).toEqual([]);
+  }, 60_000);
 });

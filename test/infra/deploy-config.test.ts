@@ -153,7 +153,28 @@ describe('deploy config', () => {
   describe('errors name the key', () => {
     it.each([
       [{ thresholds: '{"roleUnusedDays": 400}' }, /^thresholds\.roleUnusedDays: .*365/],
-      [{ thresholds: '{"roleUnusedDay": 30}' }, /^thresholds: .*roleUnusedDay/],
+      [
+        { thresholds: '{"roleUnusedDay": 30}' },
+        /^thresholds: Unrecognized key: "roleUnusedDay" \(did you mean roleUnusedDays\?\)/,
+      ],
+      [
+        { disabledRules: 'secret-unused,role-unsued' },
+        /^disabledRules\.1: unknown rule id "role-unsued" \(did you mean role-unused\?\)/,
+      ],
+      [
+        {
+          exemptions: JSON.stringify([
+            {
+              ruleId: 'acces-key-unused',
+              resource: 'arn:aws:iam::*',
+              reason: 'r',
+              owner: 'o',
+              expires: '2030-01-01',
+            },
+          ]),
+        },
+        /^exemptions\.0\.ruleId: unknown rule id "acces-key-unused" \(did you mean access-key-unused\?\)/,
+      ],
       [{ approvers: '[{teamId' }, /^approvers: is not valid JSON/],
       [
         { approvers: '[{"teamId":"T0123ABCD","userId":"bob"}]' },
@@ -163,7 +184,14 @@ describe('deploy config', () => {
         { organization: '{"accountIds":["123"]}' },
         /^organization\.accountIds\.0: must be a 12-digit AWS account id/,
       ],
-      [{ secretsRegions: 'eu-west-1,Frankfurt' }, /^secretsRegions\.1: must be an AWS region name/],
+      [
+        { secretsRegions: 'eu-west-1,Frankfurt' },
+        /^secretsRegions\.1: "Frankfurt" is not an AWS region; valid regions: af-south-1, .*, us-gov-west-1, cn-north-1, cn-northwest-1$/,
+      ],
+      [
+        { secretsRegions: 'eu-wst-1' },
+        /^secretsRegions\.0: "eu-wst-1" is not an AWS region \(did you mean eu-west-1\?\); valid regions: /,
+      ],
       [{ protectedArns: 'role/keep' }, /^protectedArns\.0: must be an ARN/],
       [{ slackChannelId: '#security' }, /^slackChannelId: must be a Slack channel id/],
       [{ logRetentionDays: '10' }, /^logRetentionDays: must be one of the CloudWatch Logs retention periods/],

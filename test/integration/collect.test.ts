@@ -5,7 +5,7 @@
  * must report what the live `scan` reports.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -344,7 +344,7 @@ describe('live collection against moto', () => {
         ['secret-policy-public', secrets.partner],
         ['server-certificate-expiring', arn('server-certificate/legacy-www')],
         // moto's credential report has no <root_account> row: reported, never taken as healthy.
-        ['scan-coverage-gap', arn('root'), 'iam:GetCredentialReport#<root_account>'],
+        ['scan-coverage-gap', arn('root'), 'credential-report.csv#<root_account>'],
       ]
         .map(([ruleId, resourceArn, subResource]) =>
           key({ ruleId: ruleId!, resourceArn: resourceArn!, subResource }),
@@ -388,6 +388,7 @@ describe('live collection against moto', () => {
       'iam:GetCredentialReport',
       'iam:ListAccessKeys',
       'iam:ListServerCertificates',
+      'organizations:DescribeOrganization',
       'secretsmanager:GetResourcePolicy',
       'secretsmanager:ListSecrets',
       'sts:GetCallerIdentity',
@@ -416,16 +417,21 @@ describe('live collection against moto', () => {
     expect(liveScan.code).toBe(0);
     const collect = await cli(['collect', '--out', exportDir, ...live]);
     expect(collect.code).toBe(0);
-    expect(collect.stdout).toMatch(/^Collected account 123456789012 into .*export \(7 files\)/);
+    expect(collect.stdout).toMatch(/^Collected account 123456789012 into .*export \(8 files\)/);
     expect((await readdir(exportDir)).sort()).toEqual([
       'access-keys.json',
       'account.json',
       'authorization-details.json',
       'credential-report.csv',
+      'organization.json',
       'secret-policies.json',
       'secrets.json',
       'server-certificates.json',
     ]);
+    // moto's account is in no organization: a fact the export keeps.
+    expect(JSON.parse(await readFile(join(exportDir, 'organization.json'), 'utf8'))).toEqual({
+      Organization: null,
+    });
     const offlineScan = await cli(['scan', '--format', 'json', '--export', exportDir, '--config', config]);
     expect(offlineScan.code).toBe(0);
 
@@ -438,21 +444,21 @@ describe('live collection against moto', () => {
       summary: { apiCalls?: unknown };
     };
     expect(liveReport.findings.length).toBe(20);
-    // A gap found while reading names where: the API operation live, the export file offline
-    // (its sub-resource, and so its finding id, carries that source). Everything else is equal.
-    const comparable = (f: Finding) =>
-      f.ruleId === 'scan-coverage-gap'
-        ? { ruleId: f.ruleId, resourceArn: f.resourceArn, severity: f.severity, detail: f.evidence.detail }
-        : {
-            id: f.id,
-            ruleId: f.ruleId,
-            resourceArn: f.resourceArn,
-            subResource: f.subResource,
-            severity: f.severity,
-            reason: f.reason,
-            evidence: f.evidence,
-          };
+    // One gap, one id: a gap about a document's content names the document both ways.
+    const comparable = (f: Finding) => ({
+      id: f.id,
+      ruleId: f.ruleId,
+      resourceArn: f.resourceArn,
+      subResource: f.subResource,
+      severity: f.severity,
+      reason: f.reason,
+      evidence: f.evidence,
+    });
     expect(offlineReport.findings.map(comparable)).toEqual(liveReport.findings.map(comparable));
+    // And one count: collect reports the gaps a scan of its export reports.
+    const offlineGaps = offlineReport.findings.filter((f) => f.ruleId === 'scan-coverage-gap').length;
+    expect(offlineGaps).toBeGreaterThan(0);
+    expect(collect.stdout).toContain(`  coverage gaps: ${offlineGaps}\n`);
     expect(liveReport.summary.apiCalls).toMatchObject({
       byOperation: expect.objectContaining({ 'iam:GetAccountAuthorizationDetails': 1 }),
     });

@@ -14,6 +14,7 @@ import type {
   CoverageGap,
   GroupSnapshot,
   Inventory,
+  OrganizationMembership,
   RoleSnapshot,
   SecretSnapshot,
   ServerCertificateSnapshot,
@@ -254,6 +255,8 @@ export interface ContextOptions {
   accountId?: string;
   /** Privilege by ARN; unknown ARNs have none. */
   privilege?: Record<string, PrivilegeSummary>;
+  /** The organization as read from the account; without it and without a configured id, it is unknown. */
+  membership?: OrganizationMembership;
 }
 
 /** The context the engine would build for the scanned account, at `NOW` with default thresholds. */
@@ -264,6 +267,7 @@ export function aContext(options: ContextOptions = {}): EvaluationContext {
     someSettings(options),
     options.now ?? NOW,
     (arn) => (Object.hasOwn(privilege, arn) ? privilege[arn] : undefined),
+    options.membership,
   );
 }
 

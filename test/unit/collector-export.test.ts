@@ -1,15 +1,22 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GenerateCredentialReportCommand, GetAccountAuthorizationDetailsCommand } from '@aws-sdk/client-iam';
+import {
+  GenerateCredentialReportCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetCredentialReportCommand,
+  ListAccessKeysCommand,
+} from '@aws-sdk/client-iam';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
 import { ExportWriteError, writeExportDirectory } from '../../functions/adapters/export-writer';
+import type { Finding } from '../../functions/core/finding';
 import { normalize } from '../../functions/core/normalize';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { analyzeAccount } from '../../functions/use-cases/analyze';
 import {
   ACCOUNT_ID,
+  fixture,
   mocks,
   NOW,
   resetMocks,
@@ -41,12 +48,16 @@ describe('writeExportDirectory', () => {
       'account.json',
       'authorization-details.json',
       'credential-report.csv',
+      'organization.json',
       'secret-policies.json',
       'secrets.json',
       'server-certificates.json',
       'service-last-accessed.json',
     ]);
     expect((await readdir(dir)).sort()).toEqual(written);
+    expect(await readJson(join(dir, 'organization.json'))).toEqual({
+      Organization: expect.objectContaining({ Id: 'o-a1b2c3d4e5', MasterAccountId: '444455556666' }),
+    });
     const details = await readJson(join(dir, 'authorization-details.json'));
     expect(Object.keys(details).sort()).toEqual([
       'GroupDetailList',
@@ -112,6 +123,36 @@ describe('writeExportDirectory', () => {
       ['iam:GenerateCredentialReport', 'Timeout', `arn:aws:iam::${ACCOUNT_ID}:root`],
       ['iam:GetAccountAuthorizationDetails', 'AccessDenied', `arn:aws:iam::${ACCOUNT_ID}:root`],
     ]);
+  });
+
+  it('gives each gap one id and one count, live and offline: collect reports what a scan of its export reports', async () => {
+    const report = fixture('get-credential-report.json');
+    const lines = new TextDecoder().decode(report.Content).split('\n');
+    const withoutRoot = lines.filter((line: string) => !line.startsWith('<root_account>')).join('\n');
+    mocks.iam
+      .on(GetCredentialReportCommand)
+      .resolves({ ...report, Content: new TextEncoder().encode(withoutRoot) });
+    mocks.iam
+      .on(ListAccessKeysCommand, { UserName: 'carol' })
+      .rejects(serviceError('AccessDenied', 'denied', 403));
+    const { result } = await runCollection({ regions: ['eu-west-1', 'us-east-1'] });
+    const dir = join(root, 'export');
+    await writeExportDirectory(dir, result.raw);
+
+    const options = { settings: DEFAULT_SETTINGS, now: NOW };
+    const live = analyzeAccount(result.raw, options);
+    const offline = analyzeAccount(await readExportDirectory(dir), options);
+    expect(live.coverage.map((gap) => [gap.source, gap.detail ?? null, gap.category])).toEqual([
+      ['iam:ListAccessKeys', null, 'AccessDenied'],
+      ['credential-report.csv', '<root_account>', 'Missing'],
+    ]);
+    expect(offline.coverage).toEqual(live.coverage);
+    const gapIds = (findings: Finding[]) =>
+      findings.filter((f) => f.ruleId === 'scan-coverage-gap').map((f) => [f.id, f.subResource]);
+    expect(gapIds(offline.findings)).toEqual(gapIds(live.findings));
+    expect(gapIds(live.findings)).toHaveLength(2);
+    expect(offline.findings).toEqual(live.findings);
+    expect(result.coverageGaps).toEqual(live.coverage.map((gap) => ({ kind: 'coverage-gap', ...gap })));
   });
 
   it('still refuses an export that lacks a required file without a gap explaining it', async () => {

@@ -16,6 +16,7 @@ import {
   ListServerCertificatesCommand,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   GetResourcePolicyCommand,
   ListSecretsCommand,
@@ -67,6 +68,7 @@ export const mocks = {
   sts: mockClient(STSClient),
   secrets: mockClient(SecretsManagerClient),
   ec2: mockClient(EC2Client),
+  organizations: mockClient(OrganizationsClient),
 };
 
 /**
@@ -164,6 +166,7 @@ export function stubHealthyAccount(): void {
     return { ARN: input.SecretId, Name: name };
   });
   mocks.ec2.on(DescribeRegionsCommand).resolves(fixture('describe-regions.json'));
+  mocks.organizations.on(DescribeOrganizationCommand).resolves(fixture('describe-organization.json'));
 }
 
 export interface RunOptions extends Partial<CollectOptions> {
@@ -197,6 +200,7 @@ export function commandsSent(): string[] {
     ['iam', 'iam'],
     ['secrets', 'secretsmanager'],
     ['ec2', 'ec2'],
+    ['organizations', 'organizations'],
   ];
   return prefixes.flatMap(([mock, prefix]) =>
     mocks[mock].calls().map((call) => `${prefix}:${call.args[0].constructor.name.replace(/Command$/, '')}`),

@@ -9,6 +9,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   sts: 'sts',
   'secrets-manager': 'secretsmanager',
   ec2: 'ec2',
+  organizations: 'organizations',
 };
 
 /** The collector's modules: `collector.ts` and everything it imports from the same directory. */
@@ -68,6 +69,7 @@ describe('scanner permissions', () => {
       'errors.ts',
       'iam-reader.ts',
       'limit.ts',
+      'organization-reader.ts',
       'pages.ts',
       'read.ts',
       'secrets-reader.ts',

@@ -529,9 +529,9 @@ describe('collectAccount over the AWS SDK', () => {
     await expect(runCollection(NO_SLA)).rejects.toBeInstanceOf(CollectionError);
   });
 
-  it('fills every RawAccountData member the export format knows, with live sources', async () => {
+  it('fills every RawAccountData member the export format knows, naming documents as the export does', async () => {
     const { result, events } = await runCollection({ regions: ['us-east-1'] });
-    expect(result.raw.sources.authorizationDetails).toBe('iam:GetAccountAuthorizationDetails');
+    expect(result.raw.sources.authorizationDetails).toBe('authorization-details.json');
     expect(result.raw.serverCertificates).toEqual({
       ServerCertificateMetadataList: [
         {
@@ -556,6 +556,7 @@ describe('collectAccount over the AWS SDK', () => {
       'credential-report',
       'done',
       'identity',
+      'organization',
       'secret-policies',
       'secrets',
       'server-certificates',

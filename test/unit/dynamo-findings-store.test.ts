@@ -1,4 +1,8 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  ResourceNotFoundException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -441,5 +445,21 @@ describe('DynamoFindingsStore remediation marks', () => {
     const puts = documents.commandCalls(PutCommand).map((call) => call.args[0].input);
     expect(puts.map((put) => put.ExpressionAttributeValues?.[':version'])).toEqual([2, 3]);
     expect(puts[1]!.Item).toMatchObject({ severity: 'high', version: 4, status: 'remediated' });
+  });
+});
+
+describe('DynamoFindingsStore on a table that does not exist', () => {
+  it('names the table, its region and the command that creates it', async () => {
+    documents.reset();
+    documents
+      .on(GetCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+    const missing = new DynamoFindingsStore(new DynamoDBClient({ region: 'eu-central-1' }), 'posture');
+    await expect(missing.loadAccount(ACCOUNT)).rejects.toThrow(
+      new FindingsStoreError(
+        'the findings table posture does not exist in region eu-central-1: create it with ' +
+          '"iam-posture table create --table posture --region eu-central-1" (or deploy the stack)',
+      ),
+    );
   });
 });

@@ -281,6 +281,40 @@ describe('readExportDirectory', () => {
     });
   });
 
+  describe('organization.json', () => {
+    it('reads the describe-organization output as the account’s organization', async () => {
+      const output = {
+        Organization: {
+          Id: 'o-abc1234567',
+          Arn: 'arn:aws:organizations::444455556666:organization/o-abc1234567',
+          FeatureSet: 'ALL',
+          MasterAccountArn: 'arn:aws:organizations::444455556666:account/o-abc1234567/444455556666',
+          MasterAccountId: '444455556666',
+          MasterAccountEmail: 'aws@example.com',
+          AvailablePolicyTypes: [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }],
+        },
+      };
+      const dir = await exportDir(CLI_OBJECT, { 'organization.json': JSON.stringify(output, null, 2) });
+      const raw = await readExportDirectory(dir);
+      expect(raw.organization).toEqual(output);
+      const inventory = normalize(raw);
+      expect(inventory.organization).toEqual({
+        status: 'member',
+        id: 'o-abc1234567',
+        managementAccountId: '444455556666',
+      });
+      expect(inventory.coverageGaps.filter((g) => g.source === 'organization.json')).toEqual([]);
+    });
+
+    it('reads {"Organization": null} as an account in no organization, and no file as unknown', async () => {
+      const none = await scan(await exportDir(CLI_OBJECT, { 'organization.json': '{"Organization": null}' }));
+      expect(none.organization).toEqual({ status: 'none' });
+      const absent = await scan(await exportDir(CLI_OBJECT));
+      expect(absent.organization).toBeUndefined();
+      expect(absent.coverageGaps.filter((g) => g.source === 'organization.json')).toEqual([]);
+    });
+  });
+
   describe('required input errors', () => {
     it('names a directory that does not exist', async () => {
       const error = await readError(join(tmpdir(), 'iam-posture-no-such-export'));
@@ -436,6 +470,34 @@ describe('readExportDirectory', () => {
         ['service-last-accessed.json', '$'],
       ]);
     });
+
+    it.each([
+      ['not JSON', '{"Organization": {', 'line 1, column 19', /^organization\.json is not valid JSON /],
+      ['not an object', '"o-abc1234567"', '$', /^The organization document is not an object; /],
+      [
+        'an organization id that is not one',
+        '{"Organization": {"Id": "org-1"}}',
+        '$.Organization.Id',
+        /^Organization\.Id is "org-1", not an organization id like o-abc1234567; /,
+      ],
+    ])(
+      'turns an organization.json that is %s into a gap naming the file, and reads the rest',
+      async (_label, text, detail, reason) => {
+        const inventory = await scan(await exportDir(CLI_OBJECT, { 'organization.json': text }));
+        expect(inventory.organization).toBeUndefined();
+        expect(inventory.roles).toHaveLength(3);
+        expect(inventory.secrets.length).toBeGreaterThan(0);
+        expect(inventory.coverageGaps.filter((g) => g.source === 'organization.json')).toEqual([
+          expect.objectContaining({
+            source: 'organization.json',
+            category: 'Malformed',
+            arn: `arn:aws:iam::${ACCOUNT}:root`,
+            detail,
+            reason: expect.stringMatching(reason),
+          }),
+        ]);
+      },
+    );
 
     it('keeps a role with an unparsable trust policy and records the path inside the file', async () => {
       const details = JSON.parse(await fixtureText(CLI_OBJECT, 'authorization-details.json'));

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,5 +45,29 @@ describe('generateExport', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('scripts/generate-export.ts on the command line', () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate-export.ts', ...args], {
+      cwd: join(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  it('prints its usage for --help and exits 0', () => {
+    const result = run(['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^usage: npx tsx scripts\/generate-export\.ts --identities N/);
+    expect(result.stderr).toBe('');
+  });
+
+  it('names an unknown option and prints the usage, without a stack trace', () => {
+    const result = run(['--bogus']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("generate-export: Unknown option '--bogus'");
+    expect(result.stderr).toContain('usage: npx tsx scripts/generate-export.ts');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -986,6 +986,25 @@ describe('normalize', () => {
       ]);
     });
 
+    it('names a malformed <root_account> row by its user, so the gap concerns the root user only', () => {
+      const brokenRoot = rootRow.replace('2019-01-01T00:00:00+00:00', 'yesterday');
+      const inventory = normalize(
+        raw({ account: { AccountId: ACCOUNT }, credentialReport: `${HEADER}\n${brokenRoot}\n` }),
+      );
+      expect(inventory.coverageGaps).toEqual([
+        {
+          kind: 'coverage-gap',
+          arn: `arn:aws:iam::${ACCOUNT}:root`,
+          accountId: ACCOUNT,
+          source: 'credential-report.csv',
+          category: 'Malformed',
+          detail: '<root_account>',
+          reason:
+            'Credential report line 2 (user <root_account>) is malformed: column user_creation_time has "yesterday", which is not a timestamp; its password and access keys were not analysed.',
+        },
+      ]);
+    });
+
     it('records one gap for a credential report with a wrong header and still reads the identities', () => {
       const inventory = normalize(
         raw({

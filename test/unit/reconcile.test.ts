@@ -9,6 +9,7 @@ import {
   reconcile,
   type ScanCoverage,
   type StoredFinding,
+  withPrerequisites,
 } from '../../functions/core/reconcile';
 import { RULES } from '../../functions/core/rules';
 
@@ -451,6 +452,34 @@ describe('reconcile', () => {
       expect(reconcile([], [role], options({ coverage })).held).toHaveLength(1);
     });
 
+    it.each([
+      ['organizations:DescribeOrganization', 'AccessDenied'],
+      ['organization.json', 'Malformed'],
+    ])('holds only the findings that need the organization when %s has a gap', (source, category) => {
+      const secretArn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:db-AbCdEf`;
+      const onSecret = (ruleId: string) =>
+        stored(aFinding({ ruleId, resourceType: 'secret', resourceArn: secretArn, region: 'us-east-1' }));
+      const needing = [
+        stored(aFinding({ ruleId: 'trust-wildcard-principal' })),
+        stored(aFinding({ ruleId: 'trust-external-account-no-external-id' })),
+        stored(aFinding({ ruleId: 'policy-organization-unconfirmed' })),
+        onSecret('secret-policy-public'),
+      ];
+      const others = [role, onSecret('secret-rotation-disabled')];
+      const coverage = { rules: ALL_RULES, gaps: [gap({ source, category })] };
+      const result = reconcile([], [...needing, ...others], options({ coverage }));
+      expect(result.held.map((held) => held.id).sort()).toEqual(needing.map((f) => f.id).sort());
+      expect(result.changes.map((change) => change.after.id).sort()).toEqual(others.map((f) => f.id).sort());
+    });
+
+    it('holds the findings that need the organization when it was not read at all', () => {
+      const trust = stored(aFinding({ ruleId: 'trust-external-account-no-external-id' }));
+      const coverage = { rules: ALL_RULES, gaps: [], unread: ['organization' as const] };
+      const result = reconcile([], [trust, role], options({ coverage }));
+      expect(result.held.map((held) => held.id)).toEqual([trust.id]);
+      expect(result.changes.map((change) => change.after.id)).toEqual([role.id]);
+    });
+
     it('ignores gaps in the account metadata', () => {
       const coverage = { rules: ALL_RULES, gaps: [gap({ source: 'account.json', category: 'Malformed' })] };
       expect(kinds(reconcile([], [role], options({ coverage })).changes)).toEqual(['resolved']);
@@ -473,12 +502,225 @@ describe('reconcile', () => {
   });
 });
 
+describe('reconcile under partial reads', () => {
+  const USER = `arn:aws:iam::${ACCOUNT}:user/ci`;
+  const CREATED = '2023-01-05T10:00:00.000Z';
+
+  /** An access key finding as the engine names it: by key id when the listing was read, else by slot. */
+  function keyFinding(name: string, overrides: Partial<Finding> = {}): Finding {
+    return aFinding({
+      ruleId: 'access-key-not-rotated',
+      resourceType: 'access-key',
+      resourceArn: USER,
+      subResource: name,
+      reason: 'Active access key of user ci was created 500 days ago.',
+      evidence: { keyId: name.startsWith('slot-') ? null : name, slot: 1, createdAt: CREATED, ageDays: 500 },
+      ...overrides,
+    });
+  }
+  const keysDenied: ScanCoverage = {
+    rules: ALL_RULES,
+    gaps: [gap({ arn: USER, source: 'iam:ListAccessKeys' })],
+  };
+
+  describe('access key names', () => {
+    it('names a slot-named key by the key id it is stored under (same user, slot and creation time)', () => {
+      const byId = stored(keyFinding('AKIAEXAMPLE1'));
+      const result = reconcile([keyFinding('slot-1')], [byId], options({ coverage: keysDenied }));
+      expect(result.changes).toEqual([]);
+      expect(result.unchanged).toBe(1);
+      expect(result.held).toEqual([]);
+    });
+
+    it('takes the key id from a stored finding of another rule on the same key', () => {
+      const unused = stored(keyFinding('AKIAEXAMPLE1', { ruleId: 'access-key-unused' }), {
+        status: 'resolved',
+      });
+      const result = reconcile([keyFinding('slot-1')], [unused], options({ coverage: keysDenied }));
+      expect(kinds(result.changes)).toEqual(['opened']);
+      expect(result.changes[0]!.after).toMatchObject({
+        id: keyFinding('AKIAEXAMPLE1').id,
+        subResource: 'AKIAEXAMPLE1',
+        evidence: { keyId: 'AKIAEXAMPLE1', slot: 1 },
+      });
+    });
+
+    it('does not match a key created at another time in the same slot (a rotated key)', () => {
+      const old = stored(keyFinding('AKIAOLD'));
+      const rotated = keyFinding('slot-1', {
+        evidence: { keyId: null, slot: 1, createdAt: '2024-05-01T00:00:00.000Z', ageDays: 31 },
+      });
+      const result = reconcile([rotated], [old], options());
+      expect(kinds(result.changes).sort()).toEqual(['opened', 'resolved']);
+      expect(result.changes.find((c) => c.kind === 'opened')!.after.subResource).toBe('slot-1');
+    });
+
+    it("holds a new slot-named key finding while its user's key ids could not be read", () => {
+      const result = reconcile([keyFinding('slot-1')], [], options({ coverage: keysDenied }));
+      expect(result.changes).toEqual([]);
+      expect(result.held).toEqual([
+        {
+          id: keyFinding('slot-1').id,
+          ruleId: 'access-key-not-rotated',
+          resourceArn: USER,
+          reason: `the key id of this key is unknown (coverage gap in iam:ListAccessKeys: AccessDenied on ${USER}); it is stored once it is read`,
+        },
+      ]);
+    });
+
+    it('opens a slot-named finding when key ids were not collected at all (an export without access-keys.json)', () => {
+      const coverage = { rules: ALL_RULES, gaps: [], unread: ['access-keys' as const] };
+      expect(kinds(reconcile([keyFinding('slot-1')], [], options({ coverage })).changes)).toEqual(['opened']);
+    });
+
+    it('opens slot-named root key findings whatever the key listing did (root keys are never listed)', () => {
+      const root = keyFinding('slot-1', { ruleId: 'root-access-key', resourceArn: ACCOUNT_ARN });
+      const coverage = {
+        rules: ALL_RULES,
+        gaps: [gap({ source: 'access-keys.json', category: 'Unreadable' })],
+      };
+      expect(kinds(reconcile([root], [], options({ coverage })).changes)).toEqual(['opened']);
+    });
+
+    it('does not guess when two stored key ids claim the same slot and creation time', () => {
+      const a = stored(keyFinding('AKIAA'));
+      const b = stored(keyFinding('AKIAB', { ruleId: 'access-key-unused' }));
+      const result = reconcile([keyFinding('slot-1')], [a, b], options({ coverage: keysDenied }));
+      expect(result.changes).toEqual([]);
+      expect(result.held.map((h) => h.id).sort()).toEqual([a.id, b.id, keyFinding('slot-1').id].sort());
+    });
+  });
+
+  it('holds back a lower severity on a key finding when the policies behind its raise were not read', () => {
+    const raised = stored(keyFinding('AKIAEXAMPLE1', { severity: 'critical' }));
+    const coverage = { rules: ALL_RULES, gaps: [gap()], unread: ['authorization-details' as const] };
+    const result = reconcile([keyFinding('AKIAEXAMPLE1')], [raised], options({ coverage }));
+    expect(result.changes).toEqual([]);
+    expect(kinds(reconcile([keyFinding('AKIAEXAMPLE1')], [raised], options()).changes)).toEqual([
+      'severity-changed',
+    ]);
+  });
+
+  describe('reads not attempted because the read they depend on failed', () => {
+    const gapFinding = (subResource: string, resourceArn = ACCOUNT_ARN) =>
+      stored(
+        aFinding({
+          ruleId: 'scan-coverage-gap',
+          resourceType: 'coverage-gap',
+          resourceArn,
+          subResource,
+        }),
+      );
+    const secret = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:db-AbCdEf`;
+    const cases: { name: string; stored: StoredFinding; coverage: Omit<ScanCoverage, 'rules'> }[] = [
+      {
+        name: 'service-last-accessed jobs after the authorization details failed',
+        stored: gapFinding('iam:GetServiceLastAccessedDetails', `arn:aws:iam::${ACCOUNT}:role/ci`),
+        coverage: { gaps: [gap()], unread: ['authorization-details'] },
+      },
+      {
+        name: 'ListAccessKeys after the credential report failed',
+        stored: gapFinding('iam:ListAccessKeys', USER),
+        coverage: {
+          gaps: [gap({ source: 'iam:GetCredentialReport', category: 'Throttling' })],
+          unread: ['credential-report', 'access-keys'],
+        },
+      },
+      {
+        name: "GetResourcePolicy after ListSecrets failed in the secret's region",
+        stored: gapFinding('secretsmanager:GetResourcePolicy', secret),
+        coverage: { gaps: [gap({ source: 'secretsmanager:ListSecrets', detail: 'eu-west-1' })] },
+      },
+      {
+        name: 'a malformed record of a document that could not be read this time',
+        stored: gapFinding('authorization-details.json#$.RoleDetailList[3].CreateDate'),
+        coverage: { gaps: [gap()], unread: ['authorization-details'] },
+      },
+    ];
+
+    it.each(cases)('holds the stored gaps of $name', ({ stored: before, coverage }) => {
+      const result = reconcile([], [before], options({ coverage: { rules: ALL_RULES, ...coverage } }));
+      expect(result.changes).toEqual([]);
+      expect(result.held.map((held) => held.id)).toEqual([before.id]);
+    });
+
+    it.each(cases)(
+      'resolves the stored gaps of $name once that read succeeds without them',
+      ({ stored: before }) => {
+        expect(kinds(reconcile([], [before], options()).changes)).toEqual(['resolved']);
+      },
+    );
+
+    it("resolves a secret policy gap when only another region's listing failed", () => {
+      const before = gapFinding('secretsmanager:GetResourcePolicy', secret);
+      const coverage = {
+        rules: ALL_RULES,
+        gaps: [gap({ source: 'secretsmanager:ListSecrets', detail: 'us-east-1' })],
+      };
+      expect(kinds(reconcile([], [before], options({ coverage })).changes)).toEqual(['resolved']);
+    });
+
+    it('still resolves gaps of a document that was read, whatever other records of it are malformed', () => {
+      const before = gapFinding('authorization-details.json#$.RoleDetailList[3].CreateDate');
+      const coverage = {
+        rules: ALL_RULES,
+        gaps: [
+          gap({ source: 'authorization-details.json', category: 'Malformed', detail: '$.Policies[0].Arn' }),
+        ],
+      };
+      expect(kinds(reconcile([], [before], options({ coverage })).changes)).toEqual(['resolved']);
+    });
+
+    it('counts the reads that depend on an unread one as unread', () => {
+      expect(withPrerequisites(['authorization-details', 'secrets'])).toEqual([
+        'authorization-details',
+        'secrets',
+        'secret-policies',
+        'service-last-accessed',
+      ]);
+    });
+  });
+
+  describe('a credential report without the <root_account> row', () => {
+    const noRoot = {
+      rules: ALL_RULES,
+      gaps: [gap({ source: 'credential-report.csv', category: 'Missing', detail: '<root_account>' })],
+    };
+
+    it("holds the root user's findings", () => {
+      const rootKey = stored(
+        aFinding({
+          ruleId: 'root-access-key',
+          resourceType: 'access-key',
+          resourceArn: ACCOUNT_ARN,
+          subResource: 'slot-1',
+        }),
+      );
+      expect(reconcile([], [rootKey], options({ coverage: noRoot })).held.map((h) => h.id)).toEqual([
+        rootKey.id,
+      ]);
+    });
+
+    it('resolves the findings of other users that pass', () => {
+      const password = stored(
+        aFinding({ ruleId: 'password-unused', resourceType: 'user', resourceArn: USER }),
+      );
+      const key = stored(keyFinding('AKIAEXAMPLE1'));
+      const result = reconcile([], [password, key], options({ coverage: noRoot }));
+      expect(result.held).toEqual([]);
+      expect(kinds(result.changes)).toEqual(['resolved', 'resolved']);
+    });
+  });
+});
+
 describe('coverage inputs', () => {
   it('maps API operations and export files to data sets', () => {
     expect(dataSetOfSource('iam:GetCredentialReport')).toBe('credential-report');
     expect(dataSetOfSource('credential-report.csv')).toBe('credential-report');
     expect(dataSetOfSource('secret-policies.json')).toBe('secret-policies');
     expect(dataSetOfSource('iam:GenerateServiceLastAccessedDetails')).toBe('service-last-accessed');
+    expect(dataSetOfSource('organizations:DescribeOrganization')).toBe('organization');
+    expect(dataSetOfSource('organization.json')).toBe('organization');
     expect(dataSetOfSource('s3:ListBuckets')).toBeUndefined();
   });
 
@@ -494,5 +736,14 @@ describe('coverage inputs', () => {
     expect(
       inputsOf({ ruleId: 'access-key-unused', resourceType: 'access-key', subResource: 'slot-1' }),
     ).toEqual(['credential-report']);
+    expect(inputsOf({ ruleId: 'policy-organization-unconfirmed', resourceType: 'secret' }).sort()).toEqual([
+      'organization',
+      'secret-policies',
+      'secrets',
+    ]);
+    expect(inputsOf({ ruleId: 'policy-organization-unconfirmed', resourceType: 'role' }).sort()).toEqual([
+      'authorization-details',
+      'organization',
+    ]);
   });
 });

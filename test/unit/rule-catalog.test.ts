@@ -54,6 +54,7 @@ const PINNED: readonly [string, string][] = [
   ['trust-wildcard-principal', 'critical'],
   ['trust-external-account-no-external-id', 'high'],
   ['trust-oidc-unscoped', 'high'],
+  ['policy-organization-unconfirmed', 'informational'],
   ['scan-coverage-gap', 'medium'],
 ];
 
@@ -77,6 +78,7 @@ const COMPLIANCE: Readonly<Record<string, readonly string[]>> = {
   'trust-external-account-no-external-id': ['owasp-nhi-2025 NHI3'],
   'trust-oidc-unscoped': ['owasp-nhi-2025 NHI6'],
   'trust-wildcard-principal': ['owasp-nhi-2025 NHI6'],
+  'policy-organization-unconfirmed': [],
   'scan-coverage-gap': [],
 };
 

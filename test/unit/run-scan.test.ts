@@ -20,6 +20,7 @@ import {
   type ScanEvent,
   unreadDataSets,
 } from '../../functions/use-cases/run-scan';
+import { someSettings } from '../support/builders';
 
 /**
  * An in-memory store with the commit semantics of the DynamoDB one: a commit applies only if the
@@ -191,6 +192,33 @@ describe('runScan', () => {
     expect(secretIds.every((id) => store.findings.get(id)!.status === 'open')).toBe(true);
   });
 
+  it('says in the scan record which data sets were not read, the reads depending on them included', async () => {
+    const store = new MemoryStore();
+    // The organization counts as read when the settings name it.
+    const settings = { ...DEFAULT_SETTINGS, organization: { id: 'o-a1b2c3d4e5', accountIds: [] } };
+    await runScan(deps(store, demo, undefined, 'live').deps, { settings });
+    expect(store.records[0]!.unread).toEqual([]);
+    const withoutDetails: RawAccountData = {
+      ...demo,
+      authorizationDetails: [],
+      coverageGaps: [
+        {
+          kind: 'coverage-gap',
+          arn: '',
+          accountId: '111122223333',
+          source: 'iam:GetAccountAuthorizationDetails',
+          category: 'AccessDenied',
+          reason: 'Access was denied; no user, group, role or policy was read.',
+        },
+      ],
+    };
+    const result = await runScan(deps(store, withoutDetails, undefined, 'live').deps, {
+      settings,
+    });
+    expect(result.record.unread).toEqual(['authorization-details', 'service-last-accessed']);
+    expect(result.changes.filter((c) => c.kind === 'resolved')).toEqual([]);
+  });
+
   it('re-reads and reconciles again when the account changed between its read and its commit', async () => {
     const store = new MemoryStore();
     const run = deps(store, demo);
@@ -277,14 +305,25 @@ describe('runScan', () => {
 });
 
 describe('unreadDataSets', () => {
+  const organization = { Organization: { Id: 'o-a1b2c3d4e5', MasterAccountId: '444455556666' } };
+  const configured = someSettings();
+
   it('names the optional documents an export left out', () => {
     const { secrets: _s, serverCertificates: _c, ...raw } = demo;
-    expect(unreadDataSets({ raw, origin: 'export' })).toEqual(['secrets', 'server-certificates']);
+    expect(unreadDataSets({ raw, origin: 'export' }, configured)).toEqual(['secrets', 'server-certificates']);
   });
 
   it('does not count service-last-accessed data a live collection did not need', () => {
     const { serviceLastAccessed: _sla, ...raw } = demo;
-    expect(unreadDataSets({ raw, origin: 'live' })).toEqual([]);
-    expect(unreadDataSets({ raw, origin: 'export' })).toEqual(['service-last-accessed']);
+    expect(unreadDataSets({ raw, origin: 'live' }, configured)).toEqual([]);
+    expect(unreadDataSets({ raw, origin: 'export' }, configured)).toEqual(['service-last-accessed']);
+  });
+
+  it('counts the organization as read from organization.json or from the settings', () => {
+    expect(unreadDataSets({ raw: demo, origin: 'export' }, DEFAULT_SETTINGS)).toEqual(['organization']);
+    expect(unreadDataSets({ raw: { ...demo, organization }, origin: 'export' }, DEFAULT_SETTINGS)).toEqual(
+      [],
+    );
+    expect(unreadDataSets({ raw: demo, origin: 'export' }, configured)).toEqual([]);
   });
 });

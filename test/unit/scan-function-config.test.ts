@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AWS_REGIONS } from '../../functions/core/regions';
 import {
   parseScanFunctionConfig,
   SCAN_FUNCTION_ENV,
@@ -58,7 +59,7 @@ describe('parseScanFunctionConfig', () => {
     [
       { ...REQUIRED, SECRETS_REGIONS: 'eu-west-1,mars' },
       [
-        'SECRETS_REGIONS: "mars" is not a region name; use a comma-separated list like us-east-1,eu-west-1, or all',
+        `SECRETS_REGIONS: "mars" is not an AWS region; valid regions: ${AWS_REGIONS.join(', ')} (or all, for every enabled region)`,
       ],
     ],
     [{ ...REQUIRED, SCAN_SETTINGS: '{nope' }, ['SCAN_SETTINGS: is not valid JSON']],

@@ -1,5 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ApiCallCounter } from './api-call-counter';
@@ -27,6 +28,8 @@ export interface AwsClients {
   readonly iam: IAMClient;
   readonly sts: STSClient;
   readonly ec2: EC2Client;
+  /** AWS Organizations (a global service; the SDK picks its endpoint). */
+  readonly organizations: OrganizationsClient;
   secretsManager(region: string): SecretsManagerClient;
   /** The configured region, else the SDK's (AWS_REGION, the profile), else us-east-1. */
   homeRegion(): Promise<string>;
@@ -66,6 +69,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   let iam: IAMClient | undefined;
   let sts: STSClient | undefined;
   let ec2: EC2Client | undefined;
+  let organizations: OrganizationsClient | undefined;
   const secrets = new Map<string, SecretsManagerClient>();
   return {
     get iam() {
@@ -79,6 +83,12 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     get ec2() {
       ec2 ??= counted(new EC2Client(config(homeRegion)), (c) => apiCalls.attach(c.middlewareStack));
       return ec2;
+    },
+    get organizations() {
+      organizations ??= counted(new OrganizationsClient(config(homeRegion)), (c) =>
+        apiCalls.attach(c.middlewareStack),
+      );
+      return organizations;
     },
     secretsManager(secretsRegion: string) {
       let client = secrets.get(secretsRegion);

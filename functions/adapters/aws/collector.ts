@@ -2,6 +2,7 @@ import { AccountReader, type CallerIdentity } from './account-reader';
 import type { AwsClients } from './clients';
 import type { Clock, PollingOptions } from './clock';
 import { type AuthorizationDetails, type CredentialReport, IamReader, type UserRef } from './iam-reader';
+import { OrganizationReader } from './organization-reader';
 import type { OnItemsProgress, Read } from './read';
 import { type SecretRef, SecretsReader } from './secrets-reader';
 import { ServiceLastAccessedReader } from './service-last-accessed';
@@ -24,6 +25,7 @@ export interface AwsCollectorOptions {
  */
 export class AwsCollector {
   private readonly account: AccountReader;
+  private readonly organizationReader: OrganizationReader;
   private readonly iam: IamReader;
   private readonly secretsReader: SecretsReader;
   private readonly lastAccessed: ServiceLastAccessedReader;
@@ -31,11 +33,12 @@ export class AwsCollector {
   constructor(
     private readonly clients: Pick<
       AwsClients,
-      'iam' | 'sts' | 'ec2' | 'secretsManager' | 'homeRegion' | 'apiCalls'
+      'iam' | 'sts' | 'ec2' | 'organizations' | 'secretsManager' | 'homeRegion' | 'apiCalls'
     >,
     options: AwsCollectorOptions = {},
   ) {
     this.account = new AccountReader(clients.sts, clients.ec2);
+    this.organizationReader = new OrganizationReader(clients.organizations);
     this.iam = new IamReader(clients.iam, {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
@@ -58,6 +61,10 @@ export class AwsCollector {
 
   homeRegion(): Promise<string> {
     return this.clients.homeRegion();
+  }
+
+  organization(accountId: string): Promise<Read<unknown>> {
+    return this.organizationReader.describe(accountId);
   }
 
   enabledRegions(accountId: string): Promise<Read<string[]>> {

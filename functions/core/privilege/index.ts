@@ -1,7 +1,6 @@
-import type { PrivilegeAnalyzer } from '../engine';
 import type { Inventory } from '../model';
 import { compilePolicy } from '../policy/compile';
-import type { PrivilegeSummary } from '../rule';
+import type { PrivilegeAnalyzer, PrivilegeSummary } from '../rule';
 import { analyzePrincipal, type PrivilegeAnalysis } from './analyze';
 
 export {

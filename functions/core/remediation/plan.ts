@@ -188,7 +188,7 @@ function protectionRefusal(
   protection: ProtectionConfig,
 ): Refusal | undefined {
   const protectedBecause = protectionReason(target.subject, protection);
-  return protectedBecause ? refuser(finding)('protected', `Refused: ${protectedBecause}.`) : undefined;
+  return protectedBecause ? refuser(finding)('protected', `${protectedBecause}.`) : undefined;
 }
 
 function notActionable(finding: Finding): Refusal {

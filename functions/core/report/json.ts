@@ -1,3 +1,4 @@
+import { gapCount, gapPlaces, gapResources } from '../coverage-gaps';
 import type { Finding } from '../finding';
 import type { AnalysisReport } from './types';
 
@@ -59,6 +60,10 @@ export function formatJson(report: AnalysisReport): string {
       arn: gap.arn,
       accountId: gap.accountId,
       detail: gap.detail ?? null,
+      count: gapCount(gap),
+      places: gapPlaces(gap),
+      resources: gapResources(gap),
+      resourcesOverflow: gap.resourcesOverflow === true,
     })),
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -1,3 +1,4 @@
+import { describeGapResources } from '../coverage-gaps';
 import type { Finding } from '../finding';
 import { SEVERITIES, type Severity } from '../rule';
 import type { AnalysisReport, ApiCallSummary, CoverageEntry } from './types';
@@ -78,10 +79,10 @@ export function formatTable(report: AnalysisReport, options: TableOptions): stri
       paint('yellow', `COVERAGE GAPS (${report.coverage.length}): the scan could not read everything`),
     );
     for (const gap of report.coverage) {
-      const lines = options.width
-        ? wrap(coverageLine(gap), Math.max(MIN_REASON_WIDTH, options.width - 4))
-        : [coverageLine(gap)];
-      out.push(...lines.map((line, i) => (i === 0 ? INDENT : INDENT.repeat(2)) + line));
+      coverageLines(gap).forEach((text, paragraph) => {
+        const lines = options.width ? wrap(text, Math.max(MIN_REASON_WIDTH, options.width - 4)) : [text];
+        out.push(...lines.map((line, i) => (paragraph === 0 && i === 0 ? INDENT : INDENT.repeat(2)) + line));
+      });
     }
   }
 
@@ -120,9 +121,20 @@ export function summaryLine(report: AnalysisReport, paint: Painter = painter(fal
   return line;
 }
 
-/** `source: reason`, the one-line description of a coverage gap. */
+/** `source: reason`, the one-line description of a coverage gap; `source (pattern), N times: ...` for a grouped one. */
 export function coverageLine(gap: CoverageEntry): string {
-  return `${gap.source}${gap.detail ? ` (${gap.detail})` : ''}: ${gap.reason}`;
+  const times = gap.count === undefined ? '' : `, ${gap.count} times`;
+  return `${gap.source}${gap.detail ? ` (${gap.detail})` : ''}${times}: ${gap.reason}`;
+}
+
+/** A gap's line, then where a grouped gap was first seen, then the resources it touches. */
+function coverageLines(gap: CoverageEntry): string[] {
+  const lines = [coverageLine(gap)];
+  if (gap.count !== undefined && gap.places && gap.places.length > 0) {
+    lines.push(`first at ${gap.places.join(', ')}`);
+  }
+  lines.push(`touches ${describeGapResources(gap)}`);
+  return lines;
 }
 
 /**

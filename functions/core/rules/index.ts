@@ -2,6 +2,7 @@ import type { Rule } from '../rule';
 import { accessKeyNotRotated } from './access-key-not-rotated';
 import { accessKeyUnused } from './access-key-unused';
 import { passwordUnused } from './password-unused';
+import { policyOrganizationUnconfirmed } from './policy-organization-unconfirmed';
 import { privilegeEscalation } from './privilege-escalation';
 import { roleUnused } from './role-unused';
 import { rootAccessKey } from './root-access-key';
@@ -44,6 +45,7 @@ export const RULES: readonly Rule[] = [
   trustWildcardPrincipal,
   trustExternalAccountNoExternalId,
   trustOidcUnscoped,
+  policyOrganizationUnconfirmed,
   // coverage
   scanCoverageGap,
 ];

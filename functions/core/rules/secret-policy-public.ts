@@ -1,30 +1,8 @@
 import { defineRule, notApplicable, pass, type Severity } from '../rule';
+import { SECRET_ACTIONS } from './support/actions';
 import { describeStatement, type Exposure, findExposures, statementEvidence } from './support/exposure';
 import { AWS_DOCS, OWASP } from './support/references';
 import { count } from './support/text';
-
-/** The Secrets Manager actions a secret's resource policy can grant on it. */
-const SECRET_ACTIONS = [
-  'secretsmanager:GetSecretValue',
-  'secretsmanager:PutSecretValue',
-  'secretsmanager:UpdateSecret',
-  'secretsmanager:PutResourcePolicy',
-  'secretsmanager:DeleteResourcePolicy',
-  'secretsmanager:DeleteSecret',
-  'secretsmanager:RotateSecret',
-  'secretsmanager:CancelRotateSecret',
-  'secretsmanager:UpdateSecretVersionStage',
-  'secretsmanager:RestoreSecret',
-  'secretsmanager:ReplicateSecretToRegions',
-  'secretsmanager:RemoveRegionsFromReplication',
-  'secretsmanager:StopReplicationToReplica',
-  'secretsmanager:TagResource',
-  'secretsmanager:UntagResource',
-  'secretsmanager:DescribeSecret',
-  'secretsmanager:ListSecretVersionIds',
-  'secretsmanager:GetResourcePolicy',
-  'secretsmanager:ValidateResourcePolicy',
-] as const;
 
 /** Reading the value, overwriting it, or rewriting the policy to grant either. */
 const VALUE_ACTIONS = new Set<string>([

@@ -1,9 +1,8 @@
 import { defineRule, notApplicable, pass } from '../rule';
+import { ASSUME_ACTIONS } from './support/actions';
 import { describeStatement, findExposures, statementEvidence } from './support/exposure';
 import { AWS_DOCS, OWASP } from './support/references';
 import { count } from './support/text';
-
-const ASSUME_ACTIONS = ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML'] as const;
 
 export const trustWildcardPrincipal = defineRule(
   {

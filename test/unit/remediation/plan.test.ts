@@ -205,7 +205,7 @@ describe('planRemediation', () => {
       );
       expect(refusal(plan)).toEqual({
         gate: 'protected',
-        reason: 'Refused: deploy-bot is a configured break-glass identity.',
+        reason: 'deploy-bot is a configured break-glass identity.',
       });
     });
 

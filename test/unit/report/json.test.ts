@@ -26,8 +26,40 @@ describe('formatJson', () => {
         arn: 'arn:aws:iam::aws:policy/SecurityAudit',
         accountId: '111122223333',
         detail: null,
+        count: 1,
+        places: [],
+        resources: ['arn:aws:iam::aws:policy/SecurityAudit'],
+        resourcesOverflow: false,
       },
     ]);
+  });
+
+  it('gives a grouped gap its count, first places and resources', () => {
+    const grouped = {
+      arn: 'arn:aws:iam::111122223333:root',
+      accountId: '111122223333',
+      source: 'credential-report.csv',
+      detail: 'line *',
+      category: 'Malformed',
+      reason: 'Credential report line 3 is malformed.',
+      count: 2,
+      places: ['line 3', 'line 9'],
+      resources: ['arn:aws:iam::111122223333:user/a', 'arn:aws:iam::111122223333:user/b'],
+      resourcesOverflow: false,
+    };
+    const [entry] = JSON.parse(formatJson(aReport([], { coverage: [grouped] }))).coverage;
+    expect(entry).toEqual({
+      source: 'credential-report.csv',
+      category: 'Malformed',
+      reason: 'Credential report line 3 is malformed.',
+      arn: 'arn:aws:iam::111122223333:root',
+      accountId: '111122223333',
+      detail: 'line *',
+      count: 2,
+      places: ['line 3', 'line 9'],
+      resources: ['arn:aws:iam::111122223333:user/a', 'arn:aws:iam::111122223333:user/b'],
+      resourcesOverflow: false,
+    });
   });
 
   it('gives every finding the contract fields, absent values as null', () => {

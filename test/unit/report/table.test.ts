@@ -128,7 +128,60 @@ describe('formatTable', () => {
     expect(gapLines.every((l) => l.length <= 80)).toBe(true);
     expect(gapLines[0]!.startsWith('  authorization-details.json: Managed policy')).toBe(true);
     expect(gapLines.slice(1).every((l) => l.startsWith('    '))).toBe(true);
-    expect(gapLines.map((l) => l.trim()).join(' ')).toBe(`authorization-details.json: ${gap.reason}`);
+    expect(gapLines.map((l) => l.trim()).join(' ')).toBe(
+      `authorization-details.json: ${gap.reason} touches policy/SecurityAudit`,
+    );
+  });
+
+  it('shows a grouped gap once, with its count, first places and the resources it touches', () => {
+    const roles = Array.from({ length: 101 }, (_, i) => `arn:aws:iam::111122223333:role/r${i}`);
+    const gap = {
+      arn: 'arn:aws:iam::111122223333:root',
+      accountId: '111122223333',
+      source: 'authorization-details.json',
+      detail: '$.RoleDetailList[*].CreateDate',
+      category: 'Malformed',
+      reason: 'Role r0 has no CreateDate; the role was not analysed.',
+      count: 101,
+      places: ['$.RoleDetailList[0].CreateDate', '$.RoleDetailList[1].CreateDate'],
+      resources: roles,
+      resourcesOverflow: false,
+    };
+    const out = formatTable(aReport([], { coverage: [gap] }), { color: false });
+    const lines = out.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('COVERAGE GAPS'));
+    expect(lines.slice(at, lines.indexOf('', at))).toEqual([
+      'COVERAGE GAPS (1): the scan could not read everything',
+      '  authorization-details.json ($.RoleDetailList[*].CreateDate), 101 times: Role r0 has no CreateDate; the role was not analysed.',
+      '    first at $.RoleDetailList[0].CreateDate, $.RoleDetailList[1].CreateDate',
+      '    touches role/r0, role/r1, role/r2 and 98 more',
+    ]);
+    expect(out.match(/has no CreateDate/g)).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'a list that overflowed',
+      { resources: ['arn:aws:iam::111122223333:role/a'], resourcesOverflow: true },
+      'touches role/a and more',
+    ],
+    [
+      'the account',
+      { resources: ['arn:aws:iam::111122223333:root', 'arn:aws:iam::111122223333:role/a'] },
+      'touches the whole account',
+    ],
+    ['one resource', { resources: ['arn:aws:iam::111122223333:role/a'] }, 'touches role/a'],
+  ])('names the resources of %s', (_name, fields, expected) => {
+    const gap = {
+      arn: 'arn:aws:iam::111122223333:root',
+      accountId: '111122223333',
+      source: 'authorization-details.json',
+      category: 'Malformed',
+      reason: 'Bad.',
+      count: 2,
+      ...fields,
+    };
+    expect(formatTable(aReport([], { coverage: [gap] }), { color: false })).toContain(`\n    ${expected}\n`);
   });
 
   it('wraps long reasons under their column when given a width', () => {

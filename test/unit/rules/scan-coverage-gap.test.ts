@@ -31,6 +31,36 @@ describe('scan-coverage-gap', () => {
     });
   });
 
+  it('states a grouped gap once: count, first places and the resources it touches', () => {
+    const resources = Array.from({ length: 12 }, (_, i) => `arn:aws:iam::${ACCOUNT_ID}:role/r${i}`);
+    const gap = aCoverageGap({
+      source: 'authorization-details.json',
+      detail: '$.RoleDetailList[*].CreateDate',
+      category: 'Malformed',
+      reason: 'Role r0 has no CreateDate; the role was not analysed.',
+      count: 12,
+      places: ['$.RoleDetailList[0].CreateDate', '$.RoleDetailList[1].CreateDate'],
+      resources,
+      resourcesOverflow: false,
+    });
+    expect(scanCoverageGap.evaluate(gap, aContext())).toEqual({
+      status: 'fail',
+      reason:
+        'Could not read authorization-details.json ($.RoleDetailList[*].CreateDate) 12 times, first at $.RoleDetailList[0].CreateDate, $.RoleDetailList[1].CreateDate, touching role/r0, role/r1, role/r2 and 9 more: Role r0 has no CreateDate; the role was not analysed (the first of them).',
+      evidence: {
+        source: 'authorization-details.json',
+        category: 'Malformed',
+        detail: '$.RoleDetailList[*].CreateDate',
+        gap: 'Role r0 has no CreateDate; the role was not analysed.',
+        count: 12,
+        places: ['$.RoleDetailList[0].CreateDate', '$.RoleDetailList[1].CreateDate'],
+        resources: resources.slice(0, 10),
+        resourceCount: 12,
+        resourcesOverflow: false,
+      },
+    });
+  });
+
   it('is at least medium: a gap must be visible', () => {
     expect(['critical', 'high', 'medium']).toContain(scanCoverageGap.meta.severity);
   });

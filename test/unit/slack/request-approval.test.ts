@@ -167,11 +167,11 @@ describe('requestApproval', () => {
       outcome: 'refused',
       findingId: finding.id,
       gate: 'protected',
-      reason: 'Refused: deploy-bot is a configured break-glass identity.',
+      reason: 'deploy-bot is a configured break-glass identity.',
       slack: { channel: 'C0CHANNEL1', ts: '1717200000.000900' },
     });
     expect(slack.refusals).toEqual([
-      { findingId: finding.id, reason: 'Refused: deploy-bot is a configured break-glass identity.' },
+      { findingId: finding.id, reason: 'deploy-bot is a configured break-glass identity.' },
     ]);
     expect(slack.posted).toEqual([]);
     expect(store.items.size).toBe(0);

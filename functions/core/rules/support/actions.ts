@@ -27,3 +27,33 @@ export function statementCoversAction(statement: Statement, action: string): boo
 export function coveredActions(statement: Statement, candidates: readonly string[]): string[] {
   return candidates.filter((action) => statementCoversAction(statement, action));
 }
+
+/** The actions a role's trust policy grants: assuming the role, by any of the three ways. */
+export const ASSUME_ACTIONS = [
+  'sts:AssumeRole',
+  'sts:AssumeRoleWithWebIdentity',
+  'sts:AssumeRoleWithSAML',
+] as const;
+
+/** The Secrets Manager actions a secret's resource policy can grant on it. */
+export const SECRET_ACTIONS = [
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecret',
+  'secretsmanager:PutResourcePolicy',
+  'secretsmanager:DeleteResourcePolicy',
+  'secretsmanager:DeleteSecret',
+  'secretsmanager:RotateSecret',
+  'secretsmanager:CancelRotateSecret',
+  'secretsmanager:UpdateSecretVersionStage',
+  'secretsmanager:RestoreSecret',
+  'secretsmanager:ReplicateSecretToRegions',
+  'secretsmanager:RemoveRegionsFromReplication',
+  'secretsmanager:StopReplicationToReplica',
+  'secretsmanager:TagResource',
+  'secretsmanager:UntagResource',
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:ListSecretVersionIds',
+  'secretsmanager:GetResourcePolicy',
+  'secretsmanager:ValidateResourcePolicy',
+] as const;

@@ -22,6 +22,13 @@ import {
  * about the caller (`sts:ExternalId`, `aws:SecureTransport`). A Deny statement for every principal
  * whose only conditions are negated organization conditions (`StringNotEquals aws:PrincipalOrgID`)
  * closes the actions it covers.
+ *
+ * When the account's own organization is unknown (not read, not configured), a statement held to an
+ * organization by such a condition is neither ours nor foreign: it is "unconfirmed", reported on its
+ * own and never as an exposure. `aws:ResourceOrgID` and `aws:ResourceOrgPaths` name the organization
+ * of the resource the policy is attached to: one naming ours holds no caller back, one naming another
+ * organization never matches (the statement never applies), and one naming an unknown organization
+ * is unconfirmed.
  */
 
 type KeyKind = 'organization' | 'organization-path' | 'account' | 'arn' | 'network' | 'ip';
@@ -40,6 +47,12 @@ const CALLER_KEYS: Readonly<Record<string, KeyKind>> = {
   'aws:sourcevpc': 'network',
   'aws:sourceip': 'ip',
 };
+
+/** Keys naming the organization of the resource itself (the policy's own resource). */
+const RESOURCE_ORGANIZATION_KEYS: ReadonlySet<string> = new Set([
+  'aws:resourceorgid',
+  'aws:resourceorgpaths',
+]);
 
 const STRING_OPERATORS = ['StringEquals', 'StringEqualsIgnoreCase', 'StringLike'];
 const OPERATORS: Readonly<Record<KeyKind, readonly string[]>> = {
@@ -62,8 +75,15 @@ const NEGATED: Readonly<Record<string, string>> = {
 /** What one condition does to the set of callers. */
 export interface ConditionAssessment {
   condition: Condition;
-  /** Set when the condition holds callers to fixed values; lists the foreign ones among them. */
-  restricts?: { foreignAccounts: string[]; foreignOrganizations: string[] };
+  /**
+   * Set when the condition holds callers to fixed values; lists the foreign ones among them, and
+   * the organizations that cannot be told ours or foreign because our own is unknown.
+   */
+  restricts?: {
+    foreignAccounts: string[];
+    foreignOrganizations: string[];
+    unconfirmedOrganizations: string[];
+  };
   /** Why the condition does not restrict the caller (for evidence). */
   weakness?: string;
 }
@@ -72,7 +92,17 @@ export interface ConditionAssessment {
 export type CallerScope =
   | { kind: 'organization' }
   | { kind: 'foreign'; accounts: string[]; organizations: string[] }
+  | { kind: 'unconfirmed'; organizations: string[] }
   | { kind: 'unrestricted' };
+
+/** An Allow statement whose callers are held to an organization that cannot be told ours or foreign. */
+export interface UnconfirmedRestriction {
+  statement: Statement;
+  /** The organization ids the statement (or a Deny guarding it) is held to. */
+  organizations: string[];
+  /** The asked-about actions the statement grants within that organization. */
+  actions: string[];
+}
 
 export interface Exposure {
   statement: Statement;
@@ -92,6 +122,9 @@ export interface Exposure {
 
 /** Assesses one condition of an Allow statement. */
 export function assessCondition(condition: Condition, ctx: EvaluationContext): ConditionAssessment {
+  if (RESOURCE_ORGANIZATION_KEYS.has(condition.key.toLowerCase())) {
+    return assessResourceOrganization(condition, ctx);
+  }
   const kind = CALLER_KEYS[condition.key.toLowerCase()];
   if (!kind) return { condition, weakness: 'the key does not identify the caller' };
   const vacuity = vacuityOf(condition);
@@ -113,18 +146,62 @@ function assessValues(
 ): ConditionAssessment {
   const foreignAccounts: string[] = [];
   const foreignOrganizations: string[] = [];
+  const unconfirmedOrganizations: string[] = [];
   for (const value of condition.values) {
     const weakness = valueWeakness(value, kind, operator);
     if (weakness) return { condition, weakness };
     if (kind === 'organization' || kind === 'organization-path') {
-      const organization = kind === 'organization' ? value : (value.split('/')[0] ?? '');
-      if (organization !== ctx.organization.id) foreignOrganizations.push(organization);
+      const organization = organizationOf(value, kind);
+      if (ctx.organization.unknown) unconfirmedOrganizations.push(organization);
+      else if (organization !== ctx.organization.id) foreignOrganizations.push(organization);
     } else if (kind === 'account' || kind === 'arn') {
       const account = kind === 'account' ? value : arnAccount(value);
       if (account && isAccountId(account) && !isOurAccount(account, ctx)) foreignAccounts.push(account);
     }
   }
-  return { condition, restricts: { foreignAccounts, foreignOrganizations } };
+  return { condition, restricts: { foreignAccounts, foreignOrganizations, unconfirmedOrganizations } };
+}
+
+function organizationOf(value: string, kind: 'organization' | 'organization-path'): string {
+  return kind === 'organization' ? value : (value.split('/')[0] ?? '');
+}
+
+/**
+ * `aws:ResourceOrgID` / `aws:ResourceOrgPaths` in a resource policy compare the organization of the
+ * policy's own resource, which is the account's: naming ours, they let every caller through;
+ * naming only others, the statement never applies (it admits nobody, shown as holding callers to
+ * the organization); with our organization unknown, which of the two cannot be told.
+ */
+function assessResourceOrganization(condition: Condition, ctx: EvaluationContext): ConditionAssessment {
+  const kind = condition.key.toLowerCase() === 'aws:resourceorgid' ? 'organization' : 'organization-path';
+  const vacuity = vacuityOf(condition);
+  if (vacuity) return { condition, weakness: vacuity };
+  if (!STRING_OPERATORS.includes(condition.operator)) {
+    return { condition, weakness: `${condition.operator} does not hold the key to listed values` };
+  }
+  const organizations: string[] = [];
+  for (const value of condition.values) {
+    const weakness = valueWeakness(value, kind, condition.operator);
+    if (weakness) return { condition, weakness };
+    organizations.push(organizationOf(value, kind));
+  }
+  if (ctx.organization.unknown) {
+    return {
+      condition,
+      restricts: {
+        foreignAccounts: [],
+        foreignOrganizations: [],
+        unconfirmedOrganizations: unique(organizations),
+      },
+    };
+  }
+  if (ctx.organization.id !== undefined && organizations.includes(ctx.organization.id)) {
+    return { condition, weakness: 'it names the resource’s own organization, which every request matches' };
+  }
+  return {
+    condition,
+    restricts: { foreignAccounts: [], foreignOrganizations: [], unconfirmedOrganizations: [] },
+  };
 }
 
 function valueWeakness(value: string, kind: KeyKind, operator: string): string | undefined {
@@ -167,12 +244,20 @@ export function callerScope(
 ): { scope: CallerScope; assessments: ConditionAssessment[] } {
   const assessments = conditions.map((c) => assessCondition(c, ctx));
   const restricting = assessments.filter((a) => a.restricts);
-  if (
-    restricting.some(
-      (a) => a.restricts!.foreignAccounts.length === 0 && a.restricts!.foreignOrganizations.length === 0,
-    )
-  ) {
+  const noForeign = restricting.filter(
+    (a) => a.restricts!.foreignAccounts.length === 0 && a.restricts!.foreignOrganizations.length === 0,
+  );
+  if (noForeign.some((a) => a.restricts!.unconfirmedOrganizations.length === 0)) {
     return { scope: { kind: 'organization' }, assessments };
+  }
+  if (noForeign.length > 0) {
+    return {
+      scope: {
+        kind: 'unconfirmed',
+        organizations: unique(noForeign.flatMap((a) => a.restricts!.unconfirmedOrganizations)),
+      },
+      assessments,
+    };
   }
   if (restricting.length > 0) {
     return {
@@ -187,29 +272,41 @@ export function callerScope(
   return { scope: { kind: 'unrestricted' }, assessments };
 }
 
+/** A Deny statement that closes a policy to everything outside the organizations it names. */
+interface Guardrail {
+  statement: Statement;
+  /** Set when the organizations it names cannot be told ours or foreign. */
+  unconfirmedOrganizations: string[];
+}
+
 /**
  * Deny statements that close a policy to everything outside the organization: every principal,
  * and only negated caller conditions whose values are all ours (`StringNotEquals
- * aws:PrincipalOrgID`, `...IfExists` allowed: an absent key still denies).
+ * aws:PrincipalOrgID`, `...IfExists` allowed: an absent key still denies). With our organization
+ * unknown, one naming organizations is a guardrail of unconfirmed organizations.
  */
-export function organizationGuardrails(document: PolicyDocument, ctx: EvaluationContext): Statement[] {
-  return document.statements.filter((statement) => {
-    if (statement.effect !== 'Deny' || statement.notPrincipals || statement.notResources) return false;
-    if (!statement.principals?.some((p) => p.kind === 'any')) return false;
-    if (statement.conditions.length === 0) return false;
-    return statement.conditions.every((condition) => {
+function organizationGuardrails(document: PolicyDocument, ctx: EvaluationContext): Guardrail[] {
+  const guardrails: Guardrail[] = [];
+  for (const statement of document.statements) {
+    if (statement.effect !== 'Deny' || statement.notPrincipals || statement.notResources) continue;
+    if (!statement.principals?.some((p) => p.kind === 'any')) continue;
+    if (statement.conditions.length === 0) continue;
+    const unconfirmedOrganizations: string[] = [];
+    const closes = statement.conditions.every((condition) => {
       const positive = NEGATED[condition.operator];
       const kind = CALLER_KEYS[condition.key.toLowerCase()];
       if (!positive || !kind || condition.qualifier) return false;
       if (!OPERATORS[kind].includes(positive)) return false;
-      const assessment = assessValues(condition, kind, positive, ctx);
-      return (
-        assessment.restricts !== undefined &&
-        assessment.restricts.foreignAccounts.length === 0 &&
-        assessment.restricts.foreignOrganizations.length === 0
-      );
+      const { restricts } = assessValues(condition, kind, positive, ctx);
+      if (!restricts || restricts.foreignAccounts.length > 0 || restricts.foreignOrganizations.length > 0) {
+        return false;
+      }
+      unconfirmedOrganizations.push(...restricts.unconfirmedOrganizations);
+      return true;
     });
-  });
+    if (closes) guardrails.push({ statement, unconfirmedOrganizations: unique(unconfirmedOrganizations) });
+  }
+  return guardrails;
 }
 
 /** True when the Allow statement names every principal: `"*"`, `{"AWS": "*"}`, or Allow with NotPrincipal. */
@@ -220,26 +317,67 @@ export function namesEveryPrincipal(statement: Statement): boolean {
 
 /**
  * The Allow statements of a resource policy that admit callers outside the organization for any of
- * `actions`. Service, federated and canonical-user principals are not considered here.
+ * `actions`. Service, federated and canonical-user principals are not considered here. Statements
+ * held to an organization that cannot be told ours or foreign are not exposures (see
+ * `findUnconfirmedRestrictions`).
  */
 export function findExposures(
   document: PolicyDocument,
   actions: readonly string[],
   ctx: EvaluationContext,
 ): Exposure[] {
+  return assessStatements(document, actions, ctx).exposures;
+}
+
+/**
+ * The Allow statements of a resource policy that would admit callers outside the organization for
+ * any of `actions`, were it not for a restriction to an organization that, with the account's own
+ * organization unknown, cannot be told ours or foreign.
+ */
+export function findUnconfirmedRestrictions(
+  document: PolicyDocument,
+  actions: readonly string[],
+  ctx: EvaluationContext,
+): UnconfirmedRestriction[] {
+  return assessStatements(document, actions, ctx).unconfirmed;
+}
+
+function assessStatements(
+  document: PolicyDocument,
+  actions: readonly string[],
+  ctx: EvaluationContext,
+): { exposures: Exposure[]; unconfirmed: UnconfirmedRestriction[] } {
   const guardrails = organizationGuardrails(document, ctx);
+  const closing = guardrails.filter((g) => g.unconfirmedOrganizations.length === 0);
+  const unconfirmedGuardrails = guardrails.filter((g) => g.unconfirmedOrganizations.length > 0);
   const exposures: Exposure[] = [];
+  const unconfirmed: UnconfirmedRestriction[] = [];
   for (const statement of document.statements) {
     if (statement.effect !== 'Allow') continue;
-    const granted = coveredActions(statement, actions).filter(
-      (action) => !guardrails.some((deny) => statementCoversAction(deny, action)),
+    const covered = coveredActions(statement, actions).filter(
+      (action) => !closing.some((deny) => statementCoversAction(deny.statement, action)),
     );
-    if (granted.length === 0) continue;
+    if (covered.length === 0) continue;
     const everyone = namesEveryPrincipal(statement);
     const external = externalPrincipals(statement.principals ?? [], ctx);
     if (!everyone && external.length === 0) continue;
     const { scope, assessments } = callerScope(statement.conditions, ctx);
     if (scope.kind === 'organization') continue;
+    if (scope.kind === 'unconfirmed') {
+      unconfirmed.push({ statement, organizations: scope.organizations, actions: covered });
+      continue;
+    }
+    const guards = (action: string) =>
+      unconfirmedGuardrails.filter((deny) => statementCoversAction(deny.statement, action));
+    const held = covered.filter((action) => guards(action).length > 0);
+    if (held.length > 0) {
+      const organizations = unique(
+        held.flatMap((action) => guards(action).flatMap((g) => g.unconfirmedOrganizations)),
+      );
+      unconfirmed.push({ statement, organizations, actions: held });
+    }
+    const granted = covered.filter((action) => !held.includes(action));
+    if (granted.length === 0) continue;
     const weakConditions = assessments
       .filter((a) => a.weakness)
       .map((a) => `${describeCondition(a.condition)} (${a.weakness})`);
@@ -267,7 +405,7 @@ export function findExposures(
       });
     }
   }
-  return exposures;
+  return { exposures, unconfirmed };
 }
 
 function externalPrincipals(principals: readonly Principal[], ctx: EvaluationContext) {

@@ -44,6 +44,8 @@ export const AWS_DOCS = {
   secretResourcePolicies: `${SECRETS_GUIDE}/auth-and-access_resource-policies.html`,
   secretDeletion: `${SECRETS_GUIDE}/manage_delete-secret.html`,
   describeSecret: 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html',
+  describeOrganization:
+    'https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html',
   githubOidc:
     'https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services',
 } as const;

@@ -1,0 +1,324 @@
+/**
+ * The lifecycle invariant under partial reads: a rescan during which any single AWS operation the
+ * collector calls fails changes no stored finding except coverage gaps, and the rescan after it
+ * recovers resolves those gaps and changes nothing else. Real collector (over aws-sdk-client-mock),
+ * real normalize, rules, reconcile and runScan; a store with the DynamoDB store's commit semantics.
+ */
+
+import * as ec2Sdk from '@aws-sdk/client-ec2';
+import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
+import * as iamSdk from '@aws-sdk/client-iam';
+import {
+  GenerateCredentialReportCommand,
+  GenerateServiceLastAccessedDetailsCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetCredentialReportCommand,
+  GetServiceLastAccessedDetailsCommand,
+  ListAccessKeysCommand,
+  ListServerCertificatesCommand,
+} from '@aws-sdk/client-iam';
+import * as organizationsSdk from '@aws-sdk/client-organizations';
+import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
+import * as secretsSdk from '@aws-sdk/client-secrets-manager';
+import { GetResourcePolicyCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import * as stsSdk from '@aws-sdk/client-sts';
+import type { SinonStub } from 'sinon';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  AccountState,
+  CommitInput,
+  CommitResult,
+  LoadedAccount,
+  ScanRecord,
+  ScanStore,
+  StoreStats,
+} from '../../functions/core/findings-table';
+import { COVERAGE_GAP_RULE, type StoredFinding } from '../../functions/core/reconcile';
+import { DEFAULT_SETTINGS } from '../../functions/core/settings';
+import { type RunScanResult, runScan } from '../../functions/use-cases/run-scan';
+import {
+  commandsSent,
+  mocks,
+  NOW,
+  resetMocks,
+  runCollection,
+  serviceError,
+  stubHealthyAccount,
+} from './collector-fixtures';
+
+/** Commits only when the account state is still the one the scan read, as the DynamoDB store does. */
+class MemoryStore implements ScanStore {
+  state: AccountState | undefined;
+  readonly findings = new Map<string, StoredFinding>();
+  readonly records: ScanRecord[] = [];
+
+  async loadAccount(): Promise<LoadedAccount> {
+    return {
+      ...(this.state ? { state: structuredClone(this.state) } : {}),
+      findings: [...this.findings.values()].map((f) => structuredClone(f)),
+      malformed: [],
+    };
+  }
+
+  async commitScan(input: CommitInput): Promise<CommitResult> {
+    if ((this.state?.sequence ?? -1) !== (input.expected?.sequence ?? -1)) {
+      return { outcome: 'conflict', applied: [] };
+    }
+    for (const change of input.changes) this.findings.set(change.after.id, structuredClone(change.after));
+    this.records.push(input.scanRecord);
+    this.state = {
+      accountId: input.accountId,
+      sequence: (this.state?.sequence ?? 0) + (input.changes.length > 0 ? 1 : 0),
+      observedAt: input.asOf.toISOString(),
+      latestScanId: input.scanRecord.scanId,
+      updatedAt: input.now.toISOString(),
+    };
+    return { outcome: 'committed', applied: [...input.changes] };
+  }
+
+  async recordScan(record: ScanRecord): Promise<void> {
+    this.records.push(record);
+  }
+
+  stats(): StoreStats {
+    return {
+      writeRequests: 0,
+      itemWrites: 0,
+      consumedWcu: 0,
+      estimatedWcu: 0,
+      readRequests: 0,
+      consumedRcu: 0,
+    };
+  }
+
+  /** Every stored finding except the coverage gaps, by id. */
+  nonGapFindings(): Map<string, StoredFinding> {
+    return new Map([...this.findings].filter(([, f]) => f.ruleId !== COVERAGE_GAP_RULE));
+  }
+}
+
+const DENIED = () => serviceError('AccessDenied', 'User is not authorized to perform this action', 403);
+
+/** One AWS operation the collector calls, and how to make it fail for the whole account or one entity. */
+interface Fault {
+  name: string;
+  /** Every operation the fault touches, as `commandsSent` names them. */
+  operation: string;
+  inject(): void;
+}
+
+const FAULTS: Fault[] = [
+  {
+    name: 'GetAccountAuthorizationDetails',
+    operation: 'iam:GetAccountAuthorizationDetails',
+    inject: () => mocks.iam.on(GetAccountAuthorizationDetailsCommand).rejects(DENIED()),
+  },
+  {
+    name: 'GenerateCredentialReport',
+    operation: 'iam:GenerateCredentialReport',
+    inject: () => mocks.iam.on(GenerateCredentialReportCommand).rejects(DENIED()),
+  },
+  {
+    name: 'GetCredentialReport',
+    operation: 'iam:GetCredentialReport',
+    inject: () => mocks.iam.on(GetCredentialReportCommand).rejects(DENIED()),
+  },
+  {
+    name: 'ListAccessKeys',
+    operation: 'iam:ListAccessKeys',
+    inject: () => mocks.iam.on(ListAccessKeysCommand).rejects(DENIED()),
+  },
+  {
+    name: 'ListAccessKeys for one user (two keys named by slot)',
+    operation: 'iam:ListAccessKeys',
+    inject: () => mocks.iam.on(ListAccessKeysCommand, { UserName: 'carol' }).rejects(DENIED()),
+  },
+  {
+    name: 'ListServerCertificates',
+    operation: 'iam:ListServerCertificates',
+    inject: () => mocks.iam.on(ListServerCertificatesCommand).rejects(DENIED()),
+  },
+  {
+    name: 'GenerateServiceLastAccessedDetails',
+    operation: 'iam:GenerateServiceLastAccessedDetails',
+    inject: () => mocks.iam.on(GenerateServiceLastAccessedDetailsCommand).rejects(DENIED()),
+  },
+  {
+    name: 'GetServiceLastAccessedDetails',
+    operation: 'iam:GetServiceLastAccessedDetails',
+    inject: () => mocks.iam.on(GetServiceLastAccessedDetailsCommand).rejects(DENIED()),
+  },
+  {
+    name: 'ListSecrets',
+    operation: 'secretsmanager:ListSecrets',
+    inject: () => mocks.secrets.on(ListSecretsCommand).rejects(DENIED()),
+  },
+  {
+    name: 'GetResourcePolicy',
+    operation: 'secretsmanager:GetResourcePolicy',
+    inject: () => mocks.secrets.on(GetResourcePolicyCommand).rejects(DENIED()),
+  },
+  {
+    name: 'DescribeOrganization',
+    operation: 'organizations:DescribeOrganization',
+    inject: () => mocks.organizations.on(DescribeOrganizationCommand).rejects(DENIED()),
+  },
+  {
+    name: 'DescribeRegions',
+    operation: 'ec2:DescribeRegions',
+    inject: () => mocks.ec2.on(DescribeRegionsCommand).rejects(DENIED()),
+  },
+];
+
+/** Without an account id nothing can be stored: that failure stops the collection instead. */
+const STOPS_THE_COLLECTION = ['sts:GetCallerIdentity'];
+
+let suffix = 0;
+async function scan(store: MemoryStore): Promise<RunScanResult> {
+  return runScan(
+    {
+      collect: async () => {
+        const { result } = await runCollection({ regions: 'all' });
+        return { raw: result.raw, origin: 'live', apiCalls: result.apiCalls };
+      },
+      store,
+      now: () => NOW,
+      randomSuffix: () => (++suffix).toString(16).padStart(8, '0'),
+      sleep: async () => {},
+    },
+    { settings: DEFAULT_SETTINGS },
+  );
+}
+
+beforeEach(() => {
+  resetMocks();
+  stubHealthyAccount();
+});
+
+describe('a rescan during which one AWS operation fails', () => {
+  it('covers every operation a complete collection calls', async () => {
+    await runCollection({ regions: 'all' });
+    const called = [...new Set(commandsSent())].sort();
+    expect(called).toEqual(
+      [...new Set([...FAULTS.map((fault) => fault.operation), ...STOPS_THE_COLLECTION])].sort(),
+    );
+  });
+
+  it.each(FAULTS)('$name: changes only coverage gaps, and the recovery scan resolves them', async (fault) => {
+    const store = new MemoryStore();
+    const first = await scan(store);
+    expect(first.report.coverage).toEqual([]);
+    const baseline = store.nonGapFindings();
+    expect(baseline.size).toBeGreaterThan(10);
+    expect([...store.findings.values()].filter((f) => f.ruleId === COVERAGE_GAP_RULE)).toEqual([]);
+
+    fault.inject();
+    const failing = await scan(store);
+    expect(failing.report.coverage.map((gap) => gap.source)).toContain(fault.operation);
+    expect(failing.changes.map((c) => [c.kind, c.after.ruleId])).toEqual(
+      failing.changes.map(() => ['opened', COVERAGE_GAP_RULE]),
+    );
+    expect(failing.changes.length).toBeGreaterThan(0);
+    expect(store.nonGapFindings()).toEqual(baseline);
+
+    // A second failing scan changes nothing at all.
+    const again = await scan(store);
+    expect(again.changes).toEqual([]);
+
+    resetMocks();
+    stubHealthyAccount();
+    const recovered = await scan(store);
+    expect(recovered.changes.map((c) => [c.kind, c.after.ruleId])).toEqual(
+      failing.changes.map(() => ['resolved', COVERAGE_GAP_RULE]),
+    );
+    expect(store.nonGapFindings()).toEqual(baseline);
+    expect(
+      [...store.findings.values()].filter((f) => f.status === 'open' && f.ruleId === COVERAGE_GAP_RULE),
+    ).toEqual([]);
+    expect(recovered.record.unread).toEqual([]);
+  });
+});
+
+/**
+ * Sends every command through the client's real middleware stack (adaptive retries included) and
+ * answers it, below the retries, from the stubbed account; the first attempt of each operation in
+ * `throttledOnce` is throttled. So the retries, not the stub, decide what the collection sees.
+ */
+function throughRealRetries(throttledOnce: ReadonlySet<string>): { restore(): void; throttled: Set<string> } {
+  const sdks: [keyof typeof mocks, string, Record<string, unknown>, { prototype: { send: unknown } }][] = [
+    ['iam', 'iam', iamSdk, iamSdk.IAMClient],
+    ['sts', 'sts', stsSdk, stsSdk.STSClient],
+    ['secrets', 'secretsmanager', secretsSdk, secretsSdk.SecretsManagerClient],
+    ['ec2', 'ec2', ec2Sdk, ec2Sdk.EC2Client],
+    ['organizations', 'organizations', organizationsSdk, organizationsSdk.OrganizationsClient],
+  ];
+  const throttled = new Set<string>();
+  const restores: (() => void)[] = [];
+  for (const [mock, prefix, sdk, ClientClass] of sdks) {
+    const stub = mocks[mock].send as unknown as SinonStub;
+    const realSend = stub.wrappedMethod as (command: unknown) => Promise<unknown>;
+    const answered = new WeakSet<object>();
+    ClientClass.prototype.send = function send(
+      this: { middlewareStack: { add(middleware: unknown, options: object): void } },
+      command: unknown,
+    ) {
+      if (!answered.has(this)) {
+        answered.add(this);
+        this.middlewareStack.add(
+          (_next: unknown, context: { commandName?: string }) => async (args: { input: object }) => {
+            const name = context.commandName ?? '';
+            const operation = `${prefix}:${name.replace(/Command$/, '')}`;
+            if (throttledOnce.has(operation) && !throttled.has(operation)) {
+              throttled.add(operation);
+              throw serviceError('ThrottlingException', 'Rate exceeded', 400);
+            }
+            const Command = sdk[name] as new (input: object) => unknown;
+            const output = (await stub.call(this, new Command(args.input))) as object;
+            return { output: { ...output, $metadata: {} }, response: { statusCode: 200, headers: {} } };
+          },
+          { step: 'finalizeRequest', priority: 'low', name: 'answerFromStub' },
+        );
+      }
+      return realSend.call(this, command);
+    };
+    restores.push(() => {
+      ClientClass.prototype.send = stub;
+    });
+  }
+  return {
+    throttled,
+    restore() {
+      for (const restore of restores) restore();
+    },
+  };
+}
+
+describe('a rescan during which transient faults are absorbed by the retries', () => {
+  let restore: (() => void) | undefined;
+  afterEach(() => restore?.());
+
+  it.each(FAULTS.filter((fault, i, all) => all.findIndex((f) => f.operation === fault.operation) === i))(
+    '$operation throttled once: changes nothing at all',
+    async (fault) => {
+      const store = new MemoryStore();
+      await scan(store);
+      const before = structuredClone([...store.findings.values()]);
+      expect(before.length).toBeGreaterThan(10);
+
+      const throttleOnce = new Set<string>();
+      const transport = throughRealRetries(throttleOnce);
+      restore = transport.restore;
+      const healthyCalls = (await scan(new MemoryStore())).record.apiCalls.byOperation;
+      throttleOnce.add(fault.operation);
+      const result = await scan(store);
+      expect([...transport.throttled]).toEqual([fault.operation]);
+      // Every request AWS saw, the throttled attempt included: one more than a healthy collection.
+      expect(result.record.apiCalls.byOperation[fault.operation]).toBe(
+        (healthyCalls[fault.operation] ?? 0) + 1,
+      );
+      expect(result.report.coverage).toEqual([]);
+      expect(result.changes).toEqual([]);
+      expect([...store.findings.values()]).toEqual(before);
+    },
+  );
+});

@@ -15,7 +15,7 @@ import { checkOutputFile, OutputFileError, writeFileAtomic } from '../functions/
 import { createStatusLine } from '../functions/adapters/status-line';
 import { gapCount } from '../functions/core/coverage-gaps';
 import { parseAwsTimestamp, TimestampFormatError } from '../functions/core/credential-report';
-import { FINDING_STATUSES, type FindingStatus } from '../functions/core/findings-table';
+import { FINDING_STATUSES, type FindingStatus } from '../functions/core/lifecycle';
 import type { RawAccountData } from '../functions/core/raw';
 import { regionProblem } from '../functions/core/regions';
 import type { Actor } from '../functions/core/remediation/request';

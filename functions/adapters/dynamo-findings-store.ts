@@ -21,13 +21,8 @@ import {
   accountPartition,
   accountStateItemKeys,
   accountStateKey,
-  type CommitInput,
-  type CommitResult,
   FINDING_SORT_PREFIX,
   FINDINGS_TABLE,
-  type FindingStatus,
-  type FindingsListing,
-  type FindingsQuery,
   findingIdOfSortKey,
   findingIdPartition,
   findingItemKeys,
@@ -41,22 +36,33 @@ import {
   type ItemKey,
   type ItemType,
   KEY_ATTRIBUTES,
-  type ListedFinding,
-  type LoadedAccount,
-  type MalformedItem,
   ruleSortPrefix,
   SCAN_SORT_PREFIX,
   type ScanRecord,
   ScanRecordSchema,
-  type ScanStore,
-  type StoreStats,
   scanIdPartition,
   scanItemKeys,
   scanKey,
   severitySortPrefix,
 } from '../core/findings-table';
-import { type FindingChange, parseStoredFinding, type StoredFinding } from '../core/reconcile';
+import {
+  type FindingChange,
+  type FindingStatus,
+  parseStoredFinding,
+  type StoredFinding,
+} from '../core/lifecycle';
 import { formatIssues } from '../core/settings';
+import type {
+  CommitInput,
+  CommitResult,
+  FindingsListing,
+  FindingsQuery,
+  ListedFinding,
+  LoadedAccount,
+  MalformedItem,
+  ScanStore,
+  StoreStats,
+} from '../use-cases/findings-ports';
 
 /**
  * The findings store over DynamoDB (the table of `core/findings-table`).

@@ -75,4 +75,3 @@ export const ORGANIZATION_SOURCES: readonly string[] = [
   'organizations:DescribeOrganization',
   EXPORT_FILES.organization,
 ];
-

@@ -4,7 +4,7 @@ import type {
   FindingsReader,
   ListedFinding,
   MalformedItem,
-} from '../core/findings-table';
+} from './findings-ports';
 
 /**
  * `iam-posture findings`: stored findings by status (default open), severity and rule, as a table

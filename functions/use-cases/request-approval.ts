@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../core/finding';
-import type { StoredFinding } from '../core/reconcile';
+import type { StoredFinding } from '../core/lifecycle';
 import { planFromFinding, type RefusalGate } from '../core/remediation/plan';
 import type { ProtectionConfig } from '../core/remediation/protection';
 import type { Actor, RemediationRequest } from '../core/remediation/request';

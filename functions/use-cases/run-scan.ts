@@ -1,29 +1,24 @@
 import { type BackoffPolicy, backoffDelay, type Sleep, sleep as timerSleep } from '../core/backoff';
 import {
-  CHANGE_KINDS,
-  type ChangeKind,
-  type MalformedItem,
   makeScanId,
   SCAN_RECORD_LIMITS,
   SCAN_RECORD_TTL_DAYS,
   type ScanRecord,
-  type ScanStore,
-  type StoreStats,
 } from '../core/findings-table';
+import { CHANGE_KINDS, type ChangeKind, type FindingChange, type StoredFinding } from '../core/lifecycle';
 import type { RawAccountData } from '../core/raw';
 import {
   type DataSet,
-  type FindingChange,
   type HeldFinding,
   type ReconcileResult,
   reconcile,
-  type StoredFinding,
   withPrerequisites,
 } from '../core/reconcile';
 import type { AnalysisReport } from '../core/report/types';
 import { RULES } from '../core/rules';
 import type { ScanSettings } from '../core/settings';
 import { analyzeAccount } from './analyze';
+import type { MalformedItem, ScanStore, StoreStats } from './findings-ports';
 
 /**
  * One scan of one account, for the CLI and the scan Lambda alike:

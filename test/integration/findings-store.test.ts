@@ -20,7 +20,7 @@ import {
   findingKey,
   type ScanRecord,
 } from '../../functions/core/findings-table';
-import type { FindingChange, StoredFinding } from '../../functions/core/reconcile';
+import type { FindingChange, StoredFinding } from '../../functions/core/lifecycle';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { collectAccount } from '../../functions/use-cases/collect';
 import { type RunScanResult, runScan } from '../../functions/use-cases/run-scan';

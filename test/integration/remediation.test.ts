@@ -32,7 +32,7 @@ import { DynamoFindingsStore, findingItem } from '../../functions/adapters/dynam
 import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
 import type { Finding } from '../../functions/core/finding';
 import { createTableInput, remediationRequestItemKeys } from '../../functions/core/findings-table';
-import type { StoredFinding } from '../../functions/core/reconcile';
+import type { StoredFinding } from '../../functions/core/lifecycle';
 import { QUARANTINE_POLICY_NAME } from '../../functions/core/remediation/catalog';
 import type { Actor } from '../../functions/core/remediation/request';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';

@@ -262,19 +262,6 @@ function shortestCycle(graph: ReadonlyMap<string, readonly string[]>, files: rea
 
 const describeCycle = (cycle: ImportCycle) => cycle.path.join(' -> ');
 
-/**
- * Import cycles that exist today and are to be removed; every other cycle fails the test. Each
- * entry is the sorted file set of one cycle.
- */
-const KNOWN_CYCLES: readonly (readonly string[])[] = [
-  ['functions/core/findings-table.ts', 'functions/core/reconcile.ts'],
-];
-
-const sameFiles = (known: readonly string[], files: readonly string[]) =>
-  known.length === files.length && known.every((f, i) => f === files[i]);
-
-const isKnown = (cycle: ImportCycle) => KNOWN_CYCLES.some((known) => sameFiles(known, cycle.files));
-
 describe('import cycles', () => {
   it('finds every cycle of a graph, with a path through it', () => {
     const graph = new Map<string, string[]>([
@@ -302,18 +289,11 @@ describe('import cycles', () => {
     ).toEqual([]);
   });
 
-  it('has no import cycle in functions/, bin/ and lib/ beyond the known ones', async () => {
+  it('has no import cycle in functions/, bin/ and lib/', async () => {
     const graph = new Map<string, string[]>();
     for (const dir of SOURCE_DIRS) for (const file of await sourceFiles(dir)) graph.set(file, []);
     for (const i of await allImports()) if (i.resolved) graph.get(i.file)!.push(i.resolved);
     const cycles = importCycles(graph);
-    expect(cycles.filter((c) => !isKnown(c)).map(describeCycle)).toEqual([]);
-    // An entry that is no longer a cycle is removed from KNOWN_CYCLES, so the list stays true.
-    const stale = KNOWN_CYCLES.filter(
-      (known) => !cycles.some((c) => known.every((f, i) => f === c.files[i])),
-    );
-    expect(
-      stale.map((files) => `KNOWN_CYCLES lists ${files.join(' <-> ')}, which is no longer a cycle`),
-    ).toEqual([]);
+    expect(cycles.map(describeCycle)).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ import {
 } from '../../functions/adapters/dynamo-findings-store';
 import { findingId } from '../../functions/core/finding';
 import { type AccountState, findingItemKeys, type ScanRecord } from '../../functions/core/findings-table';
-import type { FindingChange, StoredFinding } from '../../functions/core/reconcile';
+import type { FindingChange, StoredFinding } from '../../functions/core/lifecycle';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const TABLE = 'findings';

@@ -24,17 +24,17 @@ import { GetResourcePolicyCommand, ListSecretsCommand } from '@aws-sdk/client-se
 import * as stsSdk from '@aws-sdk/client-sts';
 import type { SinonStub } from 'sinon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AccountState, ScanRecord } from '../../functions/core/findings-table';
+import type { StoredFinding } from '../../functions/core/lifecycle';
+import { COVERAGE_GAP_RULE } from '../../functions/core/reconcile';
+import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import type {
-  AccountState,
   CommitInput,
   CommitResult,
   LoadedAccount,
-  ScanRecord,
   ScanStore,
   StoreStats,
-} from '../../functions/core/findings-table';
-import { COVERAGE_GAP_RULE, type StoredFinding } from '../../functions/core/reconcile';
-import { DEFAULT_SETTINGS } from '../../functions/core/settings';
+} from '../../functions/use-cases/findings-ports';
 import { type RunScanResult, runScan } from '../../functions/use-cases/run-scan';
 import {
   commandsSent,

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type Finding, findingId } from '../../functions/core/finding';
+import type { FindingChange, StoredFinding } from '../../functions/core/lifecycle';
 import {
   type CoverageGapRef,
   dataSetOfSource,
-  type FindingChange,
   inputsOf,
   type ReconcileOptions,
   reconcile,
   type ScanCoverage,
-  type StoredFinding,
   withPrerequisites,
 } from '../../functions/core/reconcile';
 import { RULES } from '../../functions/core/rules';

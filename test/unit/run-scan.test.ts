@@ -1,17 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
+import type { AccountState, ScanRecord } from '../../functions/core/findings-table';
+import type { StoredFinding } from '../../functions/core/lifecycle';
+import type { RawAccountData } from '../../functions/core/raw';
+import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import type {
-  AccountState,
   CommitInput,
   CommitResult,
   LoadedAccount,
-  ScanRecord,
   ScanStore,
   StoreStats,
-} from '../../functions/core/findings-table';
-import type { RawAccountData } from '../../functions/core/raw';
-import type { StoredFinding } from '../../functions/core/reconcile';
-import { DEFAULT_SETTINGS } from '../../functions/core/settings';
+} from '../../functions/use-cases/findings-ports';
 import {
   type CollectedInput,
   type EventsOutcome,

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findingItem } from '../../../functions/adapters/dynamo-findings-store';
 import { remediationRequestKey } from '../../../functions/core/findings-table';
-import type { StoredFinding } from '../../../functions/core/reconcile';
+import type { StoredFinding } from '../../../functions/core/lifecycle';
 import * as notify from '../../../functions/handlers/notify';
 import * as interaction from '../../../functions/handlers/slack-interaction';
 import { lambdaContext } from '../../support/lambda';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../functions/core/finding';
-import type { StoredFinding } from '../../../functions/core/reconcile';
+import type { StoredFinding } from '../../../functions/core/lifecycle';
 import type { ProtectionConfig } from '../../../functions/core/remediation/protection';
 import type { RemediationRequest } from '../../../functions/core/remediation/request';
 import {

@@ -1,9 +1,11 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterError } from '@aws-lambda-powertools/parameters/errors';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SECRET_PLACEHOLDER_KEY } from '../core/slack-function-config';
 
 /**
  * Reads the Slack signing secret and bot token from Secrets Manager: GetSecretValue on exactly the
- * ARNs it was built with, each value cached for the life of the container (for `ttlMs`, so a
+ * ARNs it was built with, each value cached by Powertools Parameters (for `maxAgeSeconds`, so a
  * value stored with `put-secret-value` takes effect without a redeploy). An empty value, or the
  * placeholder the stack creates the secret with, is refused: a check against an empty secret
  * would prove nothing. Values are never logged or put in error messages.
@@ -13,9 +15,8 @@ import { SECRET_PLACEHOLDER_KEY } from '../core/slack-function-config';
 export const PLACEHOLDER_KEY = SECRET_PLACEHOLDER_KEY;
 
 export interface SecretReaderOptions {
-  /** How long a value is reused; default 5 minutes. */
-  ttlMs?: number;
-  now?: () => number;
+  /** How long a value is reused, in seconds; default 5 minutes. */
+  maxAgeSeconds?: number;
 }
 
 /** The ARN is not one this reader may read. */
@@ -49,33 +50,28 @@ export class SecretReadError extends Error {
   }
 }
 
-interface Cached {
-  value: string;
-  readAt: number;
-}
-
+/** The value Secrets Manager holds, through Powertools Parameters' cache. */
 export class SecretReader {
   private readonly allowed: ReadonlySet<string>;
-  private readonly cache = new Map<string, Cached>();
+  private readonly provider: SecretsProvider;
   private readonly inFlight = new Map<string, Promise<string>>();
-  private readonly ttlMs: number;
-  private readonly now: () => number;
+  /** Secrets whose last read held no value: the next read asks Secrets Manager again. */
+  private readonly unset = new Set<string>();
+  private readonly maxAgeSeconds: number;
 
   constructor(
-    private readonly client: SecretsManagerClient,
+    client: SecretsManagerClient,
     secretArns: readonly string[],
     options: SecretReaderOptions = {},
   ) {
     this.allowed = new Set(secretArns);
-    this.ttlMs = options.ttlMs ?? 300_000;
-    this.now = options.now ?? Date.now;
+    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+    this.maxAgeSeconds = options.maxAgeSeconds ?? 300;
   }
 
   /** The secret's string value; throws `EmptySecretError`, `SecretNotAllowedError` or `SecretReadError`. */
   async read(secretArn: string): Promise<string> {
     if (!this.allowed.has(secretArn)) throw new SecretNotAllowedError(secretArn);
-    const cached = this.cache.get(secretArn);
-    if (cached && this.now() - cached.readAt < this.ttlMs) return cached.value;
     const pending = this.inFlight.get(secretArn) ?? this.fetch(secretArn);
     this.inFlight.set(secretArn, pending);
     try {
@@ -86,19 +82,23 @@ export class SecretReader {
   }
 
   private async fetch(secretArn: string): Promise<string> {
-    let text: string | undefined;
+    let stored: unknown;
     try {
-      const output = await this.client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-      text = output.SecretString;
+      stored = await this.provider.get(secretArn, {
+        maxAge: this.maxAgeSeconds,
+        forceFetch: this.unset.has(secretArn),
+      });
     } catch (error) {
-      throw new SecretReadError(secretArn, { cause: error });
+      // Parameters wraps the SDK's error; the reason to report is the SDK's.
+      const cause = error instanceof GetParameterError && error.cause !== undefined ? error.cause : error;
+      throw new SecretReadError(secretArn, { cause });
     }
-    const value = text?.trim() ?? '';
+    const value = typeof stored === 'string' ? stored.trim() : '';
     if (value === '' || isPlaceholder(value)) {
-      this.cache.delete(secretArn);
+      this.unset.add(secretArn);
       throw new EmptySecretError(secretArn);
     }
-    this.cache.set(secretArn, { value, readAt: this.now() });
+    this.unset.delete(secretArn);
     return value;
   }
 }

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   EmptySecretError,
   PLACEHOLDER_KEY,
@@ -17,16 +17,20 @@ const OTHER = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-MnOp
 const sm = mockClient(SecretsManagerClient);
 
 describe('SecretReader', () => {
-  let clock = 0;
   const reader = () =>
     new SecretReader(new SecretsManagerClient({ region: 'eu-west-1' }), [SIGNING, TOKEN], {
-      ttlMs: 60_000,
-      now: () => clock,
+      maxAgeSeconds: 60,
     });
+  const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
   beforeEach(() => {
     sm.reset();
-    clock = 1_000_000;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-06-01T12:00:00Z'));
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
   it('reads each allowed secret once and reuses the value within the cache period', async () => {
@@ -35,7 +39,7 @@ describe('SecretReader', () => {
     const r = reader();
     expect(await r.read(SIGNING)).toBe('signing-secret');
     expect(await r.read(TOKEN)).toBe('xoxb-token');
-    clock += 59_999;
+    advance(59_999);
     expect(await r.read(SIGNING)).toBe('signing-secret');
     expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.SecretId)).toEqual([
       SIGNING,
@@ -47,7 +51,7 @@ describe('SecretReader', () => {
     sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'old' }).resolves({ SecretString: 'new' });
     const r = reader();
     expect(await r.read(SIGNING)).toBe('old');
-    clock += 60_000;
+    advance(60_001);
     expect(await r.read(SIGNING)).toBe('new');
   });
 

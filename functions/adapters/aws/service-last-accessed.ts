@@ -7,7 +7,7 @@ import {
 import type { CoverageGap } from '../../core/model';
 import { toCliJson } from './cli-shape';
 import { type Clock, type PollingOptions, pollUntil, systemClock } from './clock';
-import { coverageGap, gapFromError } from './errors';
+import { coverageGap, type GapCategory, gapFromError } from './errors';
 import { mapWithConcurrency } from './limit';
 import { checkedPages, iamMarker } from './pages';
 import type { OnItemsProgress, Read } from './read';
@@ -78,19 +78,12 @@ export class ServiceLastAccessedReader {
       };
     }
     const source = 'iam:GetServiceLastAccessedDetails';
-    if (!jobId) {
-      return {
-        gaps: [
-          coverageGap({
-            accountId,
-            arn,
-            source: 'iam:GenerateServiceLastAccessedDetails',
-            category: 'Malformed',
-            reason: `No job id was returned; ${notRead}.`,
-          }),
-        ],
-      };
-    }
+    /** The principal's data was not read, for a reason about its job. */
+    const jobGap = (category: GapCategory, reason: string, from = source): Read<unknown> => ({
+      gaps: [coverageGap({ accountId, arn, source: from, category, reason: `${reason}; ${notRead}.` })],
+    });
+    if (!jobId)
+      return jobGap('Malformed', 'No job id was returned', 'iam:GenerateServiceLastAccessedDetails');
     let first: GetServiceLastAccessedDetailsCommandOutput | undefined;
     try {
       first = await pollUntil(this.clock, this.polling, async () => {
@@ -101,33 +94,15 @@ export class ServiceLastAccessedReader {
       return { gaps: [gapFromError(error, { accountId, arn, source, notRead })] };
     }
     if (!first) {
-      return {
-        gaps: [
-          coverageGap({
-            accountId,
-            arn,
-            source,
-            category: 'Timeout',
-            reason: `Job ${jobId} was still in progress after ${Math.round(
-              this.polling.timeoutMs / 1000,
-            )} s; ${notRead}.`,
-          }),
-        ],
-      };
+      const seconds = Math.round(this.polling.timeoutMs / 1000);
+      return jobGap('Timeout', `Job ${jobId} was still in progress after ${seconds} s`);
     }
     if (first.JobStatus !== 'COMPLETED') {
       const message = first.Error?.Message ?? first.Error?.Code ?? 'no error detail';
-      return {
-        gaps: [
-          coverageGap({
-            accountId,
-            arn,
-            source,
-            category: 'ServiceError',
-            reason: `Job ${jobId} ended ${first.JobStatus ?? 'without a status'} (${message}); ${notRead}.`,
-          }),
-        ],
-      };
+      return jobGap(
+        'ServiceError',
+        `Job ${jobId} ended ${first.JobStatus ?? 'without a status'} (${message})`,
+      );
     }
     const services: unknown[] = [];
     try {

@@ -24,6 +24,9 @@ import type { AnalysisReport } from '../core/report/types';
 import { RULES } from '../core/rules';
 import type { ScanSettings } from '../core/settings';
 import { analyzeAccount } from './analyze';
+import { RunScanError } from './run-scan-error';
+
+export { RunScanError };
 
 /**
  * One scan of one account, for the CLI and the scan Lambda alike:
@@ -105,14 +108,6 @@ export interface RunScanResult {
   /** Store requests and write units this scan used. */
   writes: StoreStats;
   events?: EventsOutcome;
-}
-
-/** The scan cannot be stored (no account id) or kept losing to concurrent writers. */
-export class RunScanError extends Error {
-  override readonly name = 'RunScanError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 const ACCOUNT_ID = /^\d{12}$/;

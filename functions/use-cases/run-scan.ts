@@ -23,7 +23,7 @@ import {
 import type { AnalysisReport } from '../core/report/types';
 import { RULES } from '../core/rules';
 import type { ScanSettings } from '../core/settings';
-import { analyzeAccount } from './analyze';
+import { analyzeAccount, apiCallSummary } from './analyze';
 import { RunScanError } from './run-scan-error';
 
 export { RunScanError };
@@ -122,6 +122,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
     settings: options.settings,
     ...(options.asOf ? { asOf: options.asOf } : {}),
     now: startedAt,
+    ...(input.apiCalls ? { apiCalls: input.apiCalls } : {}),
   });
   const accountId = report.summary.accountId;
   if (!ACCOUNT_ID.test(accountId)) {
@@ -310,10 +311,7 @@ function scanRecord(input: RecordInput): ScanRecord {
       reason: gap.reason.slice(0, 500),
       ...(gap.detail !== undefined ? { detail: gap.detail.slice(0, 500) } : {}),
     })),
-    apiCalls: {
-      total: Object.values(input.apiCalls).reduce((sum, count) => sum + count, 0),
-      byOperation: { ...input.apiCalls },
-    },
+    apiCalls: apiCallSummary(input.apiCalls),
     warnings: input.warnings.slice(0, SCAN_RECORD_LIMITS.warnings),
     attempts: input.attempts,
     ttl: Math.floor((input.finishedAt.getTime() + SCAN_RECORD_TTL_DAYS * DAY_MS) / 1000),

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { CollectionError } from '../functions/adapters/aws/collection-error';
+import { CollectionError } from '../functions/adapters/collection-error';
 import { ConfigFileError } from '../functions/adapters/config-file';
 import { ExportReadError } from '../functions/adapters/export-reader';
 import { ExportWriteError } from '../functions/adapters/export-writer';

@@ -1,7 +1,7 @@
 import { isThrottlingError } from '@smithy/core/retry';
 import type { SdkError } from '@smithy/types';
 import type { CoverageGap } from '../../core/model';
-import { CollectionError } from './collection-error';
+import { CollectionError } from '../collection-error';
 import { PaginationError } from './pages';
 
 export { CollectionError };

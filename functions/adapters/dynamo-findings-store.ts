@@ -63,6 +63,9 @@ import type {
   ScanStore,
   StoreStats,
 } from '../use-cases/findings-ports';
+import { FindingsStoreError, MalformedItemError } from './store-errors';
+
+export { FindingsStoreError, MalformedItemError };
 
 /**
  * The findings store over DynamoDB (the table of `core/findings-table`).
@@ -84,14 +87,6 @@ export interface FindingsStoreOptions {
   sleep?: Sleep;
 }
 
-/** A DynamoDB request failed in a way a retry does not fix, or the account state is unusable. */
-export class FindingsStoreError extends Error {
-  override readonly name = 'FindingsStoreError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
 /** What to do about a findings table that does not exist. */
 export function missingTableMessage(table: string, region: string | undefined): string {
   const where = region ? ` in region ${region}` : '';
@@ -100,17 +95,6 @@ export function missingTableMessage(table: string, region: string | undefined): 
     `the findings table ${table} does not exist${where}: create it with ` +
     `"iam-posture table create --table ${table}${flag}" (or deploy the stack)`
   );
-}
-
-/** A stored item could not be read as what its key says it is. */
-export class MalformedItemError extends Error {
-  override readonly name = 'MalformedItemError';
-  constructor(
-    readonly item: MalformedItem,
-    options?: { cause?: unknown },
-  ) {
-    super(`stored item ${item.key.PK} / ${item.key.SK} is malformed: ${item.issues.join('; ')}`, options);
-  }
 }
 
 /** TransactWriteItems takes at most 100 actions and 4 MB. */

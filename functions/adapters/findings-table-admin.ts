@@ -6,11 +6,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { describeError } from '../core/describe-error';
 import { createTableInput, FINDINGS_TABLE } from '../core/findings-table';
+import { FindingsTableAdminError } from './store-errors';
 
-/** The findings table could not be created; the message names the table and why. */
-export class FindingsTableAdminError extends Error {
-  override readonly name = 'FindingsTableAdminError';
-}
+export { FindingsTableAdminError };
 
 export interface CreatedTable {
   tableName: string;

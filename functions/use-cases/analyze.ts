@@ -3,7 +3,7 @@ import type { CoverageGap, Inventory } from '../core/model';
 import { normalize } from '../core/normalize';
 import { createPrivilegeAnalyzer } from '../core/privilege';
 import type { RawAccountData } from '../core/raw';
-import type { AnalysisReport, CoverageEntry } from '../core/report/types';
+import type { AnalysisReport, ApiCallSummary, CoverageEntry } from '../core/report/types';
 import { RULES } from '../core/rules';
 import type { ScanSettings } from '../core/settings';
 
@@ -15,6 +15,8 @@ export interface AnalyzeOptions {
   asOf?: Date;
   /** The current time, used when neither `asOf` nor the data's collection time is known. */
   now: Date;
+  /** Requests a live collection sent, by operation: summarised in the report. */
+  apiCalls?: Record<string, number>;
 }
 
 /**
@@ -33,7 +35,19 @@ export function analyzeInventory(inventory: Inventory, options: AnalyzeOptions):
     now: evaluationTime(inventory, options),
     privilege: createPrivilegeAnalyzer(inventory),
   });
-  return { findings, summary, coverage: inventory.coverageGaps.map(coverageEntry) };
+  return {
+    findings,
+    summary: options.apiCalls ? { ...summary, apiCalls: apiCallSummary(options.apiCalls) } : summary,
+    coverage: inventory.coverageGaps.map(coverageEntry),
+  };
+}
+
+/** Requests by operation, with their total. */
+export function apiCallSummary(byOperation: Record<string, number>): ApiCallSummary {
+  return {
+    total: Object.values(byOperation).reduce((sum, count) => sum + count, 0),
+    byOperation: { ...byOperation },
+  };
 }
 
 /** `asOf`, else when the data was collected, else now. */

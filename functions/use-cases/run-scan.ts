@@ -17,8 +17,11 @@ import {
 import type { AnalysisReport } from '../core/report/types';
 import { RULES } from '../core/rules';
 import type { ScanSettings } from '../core/settings';
-import { analyzeAccount } from './analyze';
+import { analyzeAccount, apiCallSummary } from './analyze';
 import type { MalformedItem, ScanStore, StoreStats } from './findings-ports';
+import { RunScanError } from './run-scan-error';
+
+export { RunScanError };
 
 /**
  * One scan of one account, for the CLI and the scan Lambda alike:
@@ -102,14 +105,6 @@ export interface RunScanResult {
   events?: EventsOutcome;
 }
 
-/** The scan cannot be stored (no account id) or kept losing to concurrent writers. */
-export class RunScanError extends Error {
-  override readonly name = 'RunScanError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
 const ACCOUNT_ID = /^\d{12}$/;
 const DAY_MS = 86_400_000;
 /** Between attempts to commit a scan that lost to a concurrent writer: 100 ms doubling to 5 s, plus up to 100 ms. */
@@ -122,6 +117,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
     settings: options.settings,
     ...(options.asOf ? { asOf: options.asOf } : {}),
     now: startedAt,
+    ...(input.apiCalls ? { apiCalls: input.apiCalls } : {}),
   });
   const accountId = report.summary.accountId;
   if (!ACCOUNT_ID.test(accountId)) {
@@ -310,10 +306,7 @@ function scanRecord(input: RecordInput): ScanRecord {
       reason: gap.reason.slice(0, 500),
       ...(gap.detail !== undefined ? { detail: gap.detail.slice(0, 500) } : {}),
     })),
-    apiCalls: {
-      total: Object.values(input.apiCalls).reduce((sum, count) => sum + count, 0),
-      byOperation: { ...input.apiCalls },
-    },
+    apiCalls: apiCallSummary(input.apiCalls),
     warnings: input.warnings.slice(0, SCAN_RECORD_LIMITS.warnings),
     attempts: input.attempts,
     ttl: Math.floor((input.finishedAt.getTime() + SCAN_RECORD_TTL_DAYS * DAY_MS) / 1000),

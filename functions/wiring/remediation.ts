@@ -1,3 +1,4 @@
+import { AccountReader } from '../adapters/aws/account-reader';
 import { AwsLiveStateReader } from '../adapters/aws/live-state-reader';
 import { AwsRemediationExecutor } from '../adapters/aws/remediation-executor';
 import { remediationEvents } from '../adapters/event-publisher';
@@ -19,6 +20,8 @@ export interface RemediationWiringConfig {
 
 export interface RemediationWiring {
   deps: RemediationDeps;
+  /** The account of the credentials in use: the account whose live state the reader reads. */
+  callerAccount(): Promise<string>;
   /** Closes the AWS clients' connections. */
   close(): void;
 }
@@ -48,5 +51,9 @@ export function remediationWiring(config: RemediationWiringConfig): RemediationW
     planning: config.planning,
     now: () => new Date(),
   };
-  return { deps, close: () => clients.destroy() };
+  return {
+    deps,
+    callerAccount: async () => (await new AccountReader(clients.sts, clients.ec2).callerIdentity()).accountId,
+    close: () => clients.destroy(),
+  };
 }

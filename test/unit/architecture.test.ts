@@ -190,6 +190,27 @@ describe('layering', () => {
   });
 });
 
+describe('the CLI entry', () => {
+  it('loads no AWS SDK module until a command calls AWS: the SDK is imported dynamically only', async () => {
+    const all = await allImports();
+    const loadedAtStart = (i: ImportLine) => !i.typeOnly && !i.line.startsWith('import(');
+    const seen = new Set<string>();
+    const queue = ['bin/iam-posture.ts'];
+    const sdk: string[] = [];
+    while (queue.length > 0) {
+      const file = queue.shift()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const i of all.filter((i) => i.file === file && loadedAtStart(i))) {
+        if (i.resolved) queue.push(i.resolved);
+        else if (/^@(aws-sdk|smithy)\//.test(i.target)) sdk.push(describeImport(i));
+      }
+    }
+    expect(seen.has('bin/exit-codes.ts')).toBe(true);
+    expect(sdk).toEqual([]);
+  });
+});
+
 // ------------------------------------------------------------------------------------- cycles
 
 interface ImportCycle {

@@ -164,6 +164,25 @@ describe('runScan', () => {
     });
   });
 
+  it('summarises the API calls of a live collection in its report and its scan record', async () => {
+    const store = new MemoryStore();
+    const apiCalls = { 'iam:GetAccountAuthorizationDetails': 2, 'sts:GetCallerIdentity': 1 };
+    const { deps: live } = deps(store, demo, undefined, 'live');
+    const result = await runScan(
+      { ...live, collect: async () => ({ raw: demo, origin: 'live', apiCalls }) },
+      { settings: DEFAULT_SETTINGS },
+    );
+    const summary = { total: 3, byOperation: apiCalls };
+    expect(result.report.summary.apiCalls).toEqual(summary);
+    expect(result.record.apiCalls).toEqual(summary);
+  });
+
+  it('has no API-call summary in the report of an export', async () => {
+    const result = await runScan(deps(new MemoryStore(), demo).deps, { settings: DEFAULT_SETTINGS });
+    expect(result.report.summary.apiCalls).toBeUndefined();
+    expect(result.record.apiCalls).toEqual({ total: 0, byOperation: {} });
+  });
+
   it('changes nothing on a rescan of the same data', async () => {
     const store = new MemoryStore();
     await runScan(deps(store, demo).deps, { settings: DEFAULT_SETTINGS });

@@ -1,7 +1,10 @@
 import { isThrottlingError } from '@smithy/core/retry';
 import type { SdkError } from '@smithy/types';
 import type { CoverageGap } from '../../core/model';
+import { CollectionError } from '../collection-error';
 import { PaginationError } from './pages';
+
+export { CollectionError };
 
 /** Why an AWS read failed, as recorded on a coverage gap. */
 export type GapCategory =
@@ -125,12 +128,4 @@ export function gapFromError(
     category,
     reason: `${CATEGORY_SENTENCES[category]} (${describeError(error)}); ${notRead}${where}.`,
   });
-}
-
-/** The collector could not start at all (no credentials, no account identity). */
-export class CollectionError extends Error {
-  override readonly name = 'CollectionError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }

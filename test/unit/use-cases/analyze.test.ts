@@ -72,6 +72,15 @@ describe('analyzeAccount', () => {
     expect(report.summary.accountId).toBe('111122223333');
   });
 
+  it('summarises the API calls of a live collection last in the summary, with their total', () => {
+    const apiCalls = { 'iam:ListRoles': 3, 'sts:GetCallerIdentity': 1 };
+    const options = { settings: DEFAULT_SETTINGS, now: new Date('2026-01-01T00:00:00Z') };
+    const report = analyzeAccount(raw(), { ...options, apiCalls });
+    expect(report.summary.apiCalls).toEqual({ total: 4, byOperation: apiCalls });
+    expect(Object.keys(report.summary).at(-1)).toBe('apiCalls');
+    expect(analyzeAccount(raw(), options).summary).not.toHaveProperty('apiCalls');
+  });
+
   it('lists the coverage gaps of the inventory', () => {
     const report = analyzeAccount(raw(), {
       settings: DEFAULT_SETTINGS,

@@ -1,3 +1,14 @@
+import {
+  ACCOUNT_ID_PATTERN,
+  accountRootArn,
+  arnAccount,
+  arnPartition,
+  arnRegion,
+  arnResource,
+  isAccountRootArn,
+  parseArn,
+  parseSecretArn,
+} from './arn';
 import { CoverageGapGroups } from './coverage-gaps';
 import {
   type CredentialReport,
@@ -69,7 +80,6 @@ interface Page {
 const NONE: readonly unknown[] = Object.freeze([]);
 const MALFORMED = 'Malformed';
 const MISSING = 'Missing';
-const ACCOUNT_ID = /^\d{12}$/;
 
 class Normalizer {
   private readonly sources: RawSources;
@@ -194,14 +204,14 @@ class Normalizer {
   ): void {
     const declared = account?.AccountId;
     const firstArn = this.firstAccountArn(pages, report);
-    if (firstArn) this.partition = firstArn.split(':')[1] || 'aws';
-    if (typeof declared === 'string' && ACCOUNT_ID.test(declared)) {
+    if (firstArn) this.partition = arnPartition(firstArn);
+    if (typeof declared === 'string' && ACCOUNT_ID_PATTERN.test(declared)) {
       this.accountId = declared;
     } else if (firstArn) {
-      this.accountId = firstArn.split(':')[4]!;
+      this.accountId = arnAccount(firstArn)!;
     }
-    this.accountArn = `arn:${this.partition}:iam::${this.accountId}:root`;
-    if (declared !== undefined && !(typeof declared === 'string' && ACCOUNT_ID.test(declared))) {
+    this.accountArn = accountRootArn(this.partition, this.accountId);
+    if (declared !== undefined && !(typeof declared === 'string' && ACCOUNT_ID_PATTERN.test(declared))) {
       this.gap(
         this.sources.account,
         undefined,
@@ -222,17 +232,17 @@ class Normalizer {
         if (!Array.isArray(list)) continue;
         for (const entry of list) {
           const arn = isRecord(entry) ? entry.Arn : undefined;
-          if (typeof arn === 'string' && accountOfArn(arn)) return arn;
+          if (typeof arn === 'string' && arnAccount(arn)) return arn;
         }
       }
     }
-    for (const row of report?.rows ?? []) if (accountOfArn(row.arn)) return row.arn;
+    for (const row of report?.rows ?? []) if (arnAccount(row.arn)) return row.arn;
     for (const value of Object.values(this.raw.secrets ?? {})) {
       const list = Array.isArray(value) ? value : isRecord(value) ? value.SecretList : undefined;
       if (!Array.isArray(list)) continue;
       for (const entry of list) {
         const arn = isRecord(entry) ? entry.ARN : undefined;
-        if (typeof arn === 'string' && accountOfArn(arn)) return arn;
+        if (typeof arn === 'string' && arnAccount(arn)) return arn;
       }
     }
     return undefined;
@@ -689,7 +699,7 @@ class Normalizer {
   }
 
   private rootUser(row: CredentialReportRow): UserSnapshot {
-    const arn = /^arn:[^:]+:iam::\d{12}:root$/.test(row.arn) ? row.arn : this.accountArn;
+    const arn = isAccountRootArn(row.arn) ? row.arn : this.accountArn;
     const root: UserSnapshot = {
       kind: 'user',
       arn,
@@ -706,7 +716,7 @@ class Normalizer {
   }
 
   private userFromReport(row: CredentialReportRow): UserSnapshot {
-    const resource = row.arn.split(':').slice(5).join(':');
+    const resource = arnResource(row.arn) ?? '';
     const slash = resource.lastIndexOf('/');
     return {
       kind: 'user',
@@ -1070,7 +1080,7 @@ class Normalizer {
       arn,
       accountId: this.accountId,
       name,
-      region: regionKey || arn.split(':')[3] || '',
+      region: regionKey || arnRegion(arn) || '',
       rotationEnabled: rotation === true,
       policyState,
       tags: this.tags(entry.Tags, source, path, 'Tags', arn, subject),
@@ -1407,24 +1417,17 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** The 12-digit account of an ARN, undefined for `aws` (AWS managed) or malformed ARNs. */
-function accountOfArn(arn: string): string | undefined {
-  const account = arn.split(':', 5)[4];
-  return arn.startsWith('arn:') && account && ACCOUNT_ID.test(account) ? account : undefined;
-}
-
 function isAwsManagedArn(arn: string): boolean {
-  return arn.split(':', 5)[4] === 'aws';
+  return parseArn(arn)?.account === 'aws';
 }
 
 function nameFromArn(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
-/** `...:secret:prod/db-AbCdEf` -> `prod/db` (Secrets Manager appends six random characters). */
+/** `...:secret:prod/db-AbCdEf` -> `prod/db`; the resource part for an ARN that is not a secret's. */
 function secretNameFromArn(arn: string): string {
-  const resource = arn.split(':').slice(6).join(':');
-  return resource.replace(/-[A-Za-z0-9]{6}$/, '');
+  return parseSecretArn(arn)?.name ?? arnResource(arn) ?? arn;
 }
 
 /** `$.key` for identifier-like keys, `$['key']` for others (ARNs, regions, user names). */

@@ -25,6 +25,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { arnRegion, arnResource, parseArn } from '../../core/arn';
 import type { Finding } from '../../core/finding';
 import type {
   AccessKeySnapshot,
@@ -131,7 +132,7 @@ export class AwsLiveStateReader implements LiveStateReader {
         return key ? { snapshot: key, owner } : { owner };
       }
       case 'secret':
-        return this.readSecret(finding.resourceArn, finding.region ?? arnRegion(finding.resourceArn));
+        return this.readSecret(finding.resourceArn, finding.region ?? regionOf(finding.resourceArn));
       default:
         throw new LiveStateReadError(`Remediation cannot re-read ${finding.resourceType} resources.`);
     }
@@ -161,7 +162,7 @@ export class AwsLiveStateReader implements LiveStateReader {
     const snapshot: RoleSnapshot = {
       kind: 'role',
       arn: role.Arn,
-      accountId: arnAccount(role.Arn),
+      accountId: accountOf(role.Arn),
       name: role.RoleName,
       path: role.Path ?? '/',
       createdAt: role.CreateDate,
@@ -223,7 +224,7 @@ export class AwsLiveStateReader implements LiveStateReader {
       groups.push(group);
     }
 
-    const accountId = arnAccount(user.Arn);
+    const accountId = accountOf(user.Arn);
     const snapshot: UserSnapshot = {
       kind: 'user',
       arn: user.Arn,
@@ -337,7 +338,7 @@ export class AwsLiveStateReader implements LiveStateReader {
     const snapshot: GroupSnapshot = {
       kind: 'group',
       arn: group.Arn,
-      accountId: arnAccount(group.Arn),
+      accountId: accountOf(group.Arn),
       name: group.GroupName,
       path: group.Path ?? '/',
       inlinePolicies,
@@ -376,7 +377,7 @@ export class AwsLiveStateReader implements LiveStateReader {
     return {
       arn,
       name: name ?? policy.PolicyName ?? arn.slice(arn.lastIndexOf('/') + 1),
-      awsManaged: /^arn:aws[a-z-]*:iam::aws:policy\//.test(arn),
+      awsManaged: parseArn(arn)?.account === 'aws',
       document: parseDocument(version?.Document, `policy ${arn} version ${versionId}`),
     };
   }
@@ -430,7 +431,7 @@ export class AwsLiveStateReader implements LiveStateReader {
     const snapshot: SecretSnapshot = {
       kind: 'secret',
       arn: secret.ARN,
-      accountId: arnAccount(secret.ARN),
+      accountId: accountOf(secret.ARN),
       name: secret.Name,
       region,
       rotationEnabled: secret.RotationEnabled === true,
@@ -452,7 +453,7 @@ export class AwsLiveStateReader implements LiveStateReader {
 
 /** The name of an IAM role, user or group: the last segment of its ARN's resource path. */
 export function resourceName(arn: string, type: 'role' | 'user' | 'group'): string {
-  const resource = arn.split(':').slice(5).join(':');
+  const resource = arnResource(arn) ?? '';
   if (!resource.startsWith(`${type}/`)) {
     throw new LiveStateReadError(`${arn} is not the ARN of an IAM ${type}.`);
   }
@@ -469,12 +470,12 @@ async function orGone<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
-function arnAccount(arn: string): string {
-  return arn.split(':')[4] ?? '';
+function accountOf(arn: string): string {
+  return parseArn(arn)?.account ?? '';
 }
 
-function arnRegion(arn: string): string {
-  const region = arn.split(':')[3];
+function regionOf(arn: string): string {
+  const region = arnRegion(arn);
   if (!region) throw new LiveStateReadError(`${arn} names no region.`);
   return region;
 }

@@ -1,9 +1,9 @@
 import type { Inventory } from '../model';
-import type { RawAccountData } from '../raw';
+import { EXPORT_FILES, type RawAccountData } from '../raw';
 import { readAccount } from './account';
 import { readAuthorizationDetails } from './authorization-details';
 import { readServerCertificates } from './certificates';
-import { NormalizeContext } from './context';
+import { type Json, NormalizeContext } from './context';
 import { parseReport, readCredentialReport, reportGeneratedAt } from './credential-report';
 import { readOrganization } from './organization';
 import { readSecrets } from './secrets';
@@ -52,4 +52,36 @@ export function normalize(raw: RawAccountData): Inventory {
 
   inventory.coverageGaps = ctx.gapList();
   return inventory;
+}
+
+/** IAM identities read one by one, as `get-account-authorization-details` would list them. */
+export interface IdentityDetails {
+  /** A page of authorization details holding the identities and every policy they attach. */
+  details: Json;
+  /** The account id, when the caller knows it; else it is taken from the ARNs. */
+  accountId?: string;
+  /** `get-service-last-accessed-details` output by principal ARN. */
+  serviceLastAccessed?: Record<string, unknown>;
+}
+
+/**
+ * The same mapping as `normalize`, for identities read one by one (the remediation live re-read):
+ * the roles, users and groups of the details, and what was malformed or missing as gaps.
+ */
+export function normalizeIdentities(
+  input: IdentityDetails,
+): Pick<Inventory, 'roles' | 'users' | 'groups' | 'coverageGaps'> {
+  const raw: RawAccountData = {
+    authorizationDetails: [input.details],
+    authorizationDetailsShape: 'object',
+    coverageGaps: [],
+    sources: EXPORT_FILES,
+  };
+  if (input.accountId !== undefined) raw.account = { AccountId: input.accountId };
+  if (input.serviceLastAccessed) raw.serviceLastAccessed = input.serviceLastAccessed;
+  const ctx = new NormalizeContext(raw);
+  readAccount(ctx, raw.authorizationDetails as unknown[], undefined);
+  readAuthorizationDetails(ctx, raw.authorizationDetails as unknown[]);
+  readServiceLastAccessed(ctx);
+  return { roles: ctx.roles, users: ctx.users, groups: ctx.groups, coverageGaps: ctx.gapList() };
 }

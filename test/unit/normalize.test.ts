@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readCredentialReportCsv } from '../../functions/core/credential-report';
 import type { CoverageGap, Inventory } from '../../functions/core/model';
 import {
   normalize,
@@ -1149,5 +1150,19 @@ describe('normalizeIdentities', () => {
       generatedAt: new Date('2024-06-01T00:00:00Z'),
       services: [{ namespace: 's3', lastAuthenticatedAt: new Date('2024-05-01T00:00:00Z') }],
     });
+  });
+});
+
+describe('normalize with a credential report parsed already', () => {
+  it('reads the given parse instead of parsing the text again, with the same result', () => {
+    const csv = `${HEADER}\n${rootRow}\n${userRow('ci-bot')}\n`;
+    const parsed = readCredentialReportCsv(csv);
+    const input = raw({ credentialReport: csv });
+    expect(normalize(input, { credentialReport: parsed })).toEqual(normalize(input));
+    // The parse is what is read: one of a different text shows its users, not the text's.
+    const other = readCredentialReportCsv(`${HEADER}\n${rootRow}\n${userRow('other-bot')}\n`);
+    const users = normalize(input, { credentialReport: other }).users.map((u) => u.name);
+    expect(users).toContain('other-bot');
+    expect(users).not.toContain('ci-bot');
   });
 });

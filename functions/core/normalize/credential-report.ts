@@ -1,30 +1,20 @@
 import { arnResource, isAccountRootArn } from '../arn';
 import {
   type CredentialReport,
-  CredentialReportFormatError,
   type CredentialReportRow,
-  parseCredentialReport,
+  type ParsedCredentialReport,
   ROOT_ACCOUNT_USER,
+  readCredentialReportCsv,
 } from '../credential-report';
 import type { AccessKeySnapshot, UserCredentials, UserSnapshot } from '../model';
 import { type KnownAccessKey, knownAccessKeys } from './access-keys';
 import { MALFORMED, MISSING, type NormalizeContext } from './context';
 
 /** `haveDetails` false: the authorization details are missing as a whole (a gap already says so). */
-export interface ParsedCredentialReport {
-  report?: CredentialReport;
-  error?: CredentialReportFormatError;
-}
-
-/** The credential report parsed once: its rows, or why its header is not valid. */
-export function parseReport(ctx: NormalizeContext): ParsedCredentialReport {
+/** The credential report parsed once: given by a caller that parsed it already, or parsed here. */
+export function parseReport(ctx: NormalizeContext, parsed?: ParsedCredentialReport): ParsedCredentialReport {
   if (typeof ctx.raw.credentialReport !== 'string') return {};
-  try {
-    return { report: parseCredentialReport(ctx.raw.credentialReport) };
-  } catch (error) {
-    if (!(error instanceof CredentialReportFormatError)) throw error;
-    return { error };
-  }
+  return parsed ?? readCredentialReportCsv(ctx.raw.credentialReport);
 }
 
 /** When the credential report was generated, if the collection recorded it. */

@@ -1,3 +1,4 @@
+import type { ParsedCredentialReport } from '../credential-report';
 import type { Inventory } from '../model';
 import { EXPORT_FILES, type RawAccountData } from '../raw';
 import { readAccount } from './account';
@@ -17,15 +18,18 @@ export { parseAwsTimestamp, TimestampFormatError } from '../credential-report';
  * JSON path or CSV line in `detail`) and everything else is still normalized: a role with an
  * unparsable trust policy is still a role, without `trustPolicy`.
  *
+ * `parsed` holds documents the caller parsed already (collection reads the credential report
+ * to choose whose access keys to list): it must be the parse of the same text.
+ *
  * One module per source reads it into the shared context; the order matters, as later sources
  * attach to what earlier ones read (credentials to users, last accessed data to principals).
  */
-export function normalize(raw: RawAccountData): Inventory {
+export function normalize(raw: RawAccountData, parsed: AlreadyParsed = {}): Inventory {
   const ctx = new NormalizeContext(raw);
   const pages = Array.isArray(raw.authorizationDetails)
     ? raw.authorizationDetails
     : [raw.authorizationDetails];
-  const report = parseReport(ctx);
+  const report = parseReport(ctx, parsed.credentialReport);
   const collectedAt = readAccount(ctx, pages, report.report);
   const inventory: Inventory = {
     accountId: ctx.accountId,
@@ -52,6 +56,11 @@ export function normalize(raw: RawAccountData): Inventory {
 
   inventory.coverageGaps = ctx.gapList();
   return inventory;
+}
+
+/** Documents of a `RawAccountData` that its producer has parsed already. */
+export interface AlreadyParsed {
+  credentialReport?: ParsedCredentialReport;
 }
 
 /** IAM identities read one by one, as `get-account-authorization-details` would list them. */

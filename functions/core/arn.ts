@@ -63,6 +63,17 @@ export function accountRootArn(partition: string, account: string): string {
   return formatArn({ partition, service: 'iam', region: '', account, resource: 'root' });
 }
 
+/** True for `arn:<partition>:iam::<account>:root`, the ARN that stands for a whole account. */
+export function isAccountRootArn(value: string): boolean {
+  const arn = parseArn(value);
+  return (
+    arn?.service === 'iam' &&
+    arn.region === '' &&
+    ACCOUNT_ID_PATTERN.test(arn.account) &&
+    arn.resource === 'root'
+  );
+}
+
 export type IamPrincipalType = 'role' | 'user' | 'group';
 
 export interface IamPrincipalArn {

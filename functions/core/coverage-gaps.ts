@@ -1,3 +1,4 @@
+import { arnResource, isAccountRootArn } from './arn';
 import type { CoverageGap } from './model';
 
 /**
@@ -136,8 +137,6 @@ function grouped(group: Group, accountArn: string): CoverageGap {
   return gap;
 }
 
-const ACCOUNT_ARN = /^arn:[^:]+:iam::\d{12}:root$/;
-
 /**
  * The resources a gap touches, for people: `role/a, role/b, role/c and 997 more`, `over 997 more`
  * when the list overflowed, `the whole account` for a gap about the account.
@@ -147,7 +146,7 @@ export function describeGapResources(
   shown = 3,
 ): string {
   const resources = gapResources(gap);
-  if (resources.some((arn) => arn === '' || ACCOUNT_ARN.test(arn))) return 'the whole account';
+  if (resources.some((arn) => arn === '' || isAccountRootArn(arn))) return 'the whole account';
   const names = resources.slice(0, shown).map(resourceName);
   const rest = resources.length - names.length;
   if (gap.resourcesOverflow) return `${names.join(', ')} and ${rest > 0 ? `over ${rest} ` : ''}more`;
@@ -156,6 +155,5 @@ export function describeGapResources(
 
 /** `role/ci/deployer` for IAM, `secret:prod/db-AbCdEf` for Secrets Manager. */
 function resourceName(arn: string): string {
-  const parts = arn.split(':');
-  return parts.length < 6 || parts[0] !== 'arn' ? arn : parts.slice(5).join(':');
+  return arnResource(arn) ?? arn;
 }

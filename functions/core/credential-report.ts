@@ -96,6 +96,22 @@ export function checkCredentialReportHeader(csv: string): void {
   readHeader(stripBom(end < 0 ? csv : csv.slice(0, end)).replace(/\r$/, ''));
 }
 
+/** A credential report parsed once: its rows, or why its header is not valid. */
+export interface ParsedCredentialReport {
+  report?: CredentialReport;
+  error?: CredentialReportFormatError;
+}
+
+/** `parseCredentialReport`, with a header that is not valid as a result instead of an exception. */
+export function readCredentialReportCsv(csv: string): ParsedCredentialReport {
+  try {
+    return { report: parseCredentialReport(csv) };
+  } catch (error) {
+    if (!(error instanceof CredentialReportFormatError)) throw error;
+    return { error };
+  }
+}
+
 /**
  * Parses the decoded credential report. A bad header throws `CredentialReportFormatError`; a bad
  * row is returned in `rejected` with its line number and the other rows survive.

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseSecretArn } from './arn';
 
 /**
  * Building blocks for the functions' environment schemas: every Lambda parses its variables with
@@ -26,7 +27,7 @@ export const requiredVariable = z.string({ error: 'is required' }).trim().min(1,
 /** A Secrets Manager secret ARN (secrets are referenced by ARN, never given as values). */
 export const secretArnVariable = z
   .string({ error: 'is required' })
-  .regex(/^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');
+  .refine((value) => parseSecretArn(value) !== undefined, 'must be a Secrets Manager secret ARN');
 
 /** Slack's API, or a local stand-in (http only on the loopback interface). */
 export const slackApiUrlVariable = z

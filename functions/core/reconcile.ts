@@ -1,3 +1,4 @@
+import { arnRegion, isAccountRootArn, REGION_PATTERN } from './arn';
 import { gapResources } from './coverage-gaps';
 import { ROOT_ACCOUNT_USER } from './credential-report';
 import { expiryOf } from './engine';
@@ -165,12 +166,9 @@ export interface ScanCoverage {
   unread?: readonly DataSet[];
 }
 
-const ACCOUNT_ARN = /^arn:[^:]+:iam::\d{12}:root$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
 /** True for an ARN that stands for a whole API or document rather than one resource. */
 function isAccountWide(arn: string): boolean {
-  return arn === '' || ACCOUNT_ARN.test(arn);
+  return arn === '' || isAccountRootArn(arn);
 }
 
 /**
@@ -291,14 +289,17 @@ export function compileCoverage(coverage: ScanCoverage): CoverageCheck {
 
 /** The region a stored gap is about: a region detail (secrets listing), else its resource's ARN. */
 function regionOfGap(detail: string, arn: string): string | undefined {
-  if (REGION.test(detail)) return detail;
-  const region = arn.split(':')[3];
-  return region && REGION.test(region) ? region : undefined;
+  if (REGION_PATTERN.test(detail)) return detail;
+  const region = arnRegion(arn);
+  return region && REGION_PATTERN.test(region) ? region : undefined;
 }
 
 /** A secrets listing gap in one region says nothing about secrets of another region. */
 function otherRegion(gap: CoverageGapRef, input: DataSet, region: string | undefined): boolean {
-  return input === 'secrets' && region !== undefined && gap.detail !== undefined && REGION.test(gap.detail)
+  return input === 'secrets' &&
+    region !== undefined &&
+    gap.detail !== undefined &&
+    REGION_PATTERN.test(gap.detail)
     ? gap.detail !== region
     : false;
 }
@@ -462,7 +463,7 @@ function slotNamedKeyUnread(finding: Finding, coverage: CoverageCheck): string |
     return undefined;
   }
   // Only the root user can list its own keys: its keys are always named by slot.
-  if (ACCOUNT_ARN.test(finding.resourceArn)) return undefined;
+  if (isAccountRootArn(finding.resourceArn)) return undefined;
   const reason = coverage.keyIdsUnread(finding.resourceArn);
   return reason === undefined
     ? undefined

@@ -1,4 +1,4 @@
-import { CredentialReportFormatError, parseCredentialReport } from '../core/credential-report';
+import { type ParsedCredentialReport, readCredentialReportCsv } from '../core/credential-report';
 import type { CoverageGap } from '../core/model';
 import { normalize } from '../core/normalize';
 import { EXPORT_FILES, type RawAccountData } from '../core/raw';
@@ -177,14 +177,15 @@ export async function collectAccount(
     progress({ phase: 'credential-report', message: 'generating the credential report' });
     const report = await source.credentialReport(accountId);
     gaps.push(...report.gaps);
-    if (!report.data) return { report: undefined, accessKeys: undefined };
-    const users = usersWithActiveKeys(report.data.content);
+    if (!report.data) return { report: undefined, parsed: undefined, accessKeys: undefined };
+    const parsed = readCredentialReportCsv(report.data.content);
+    const users = usersWithActiveKeys(parsed);
     progress({ phase: 'access-keys', message: 'listing access keys', done: 0, total: users.length });
     const keys = await source.accessKeys(accountId, users, (done, total) =>
       progress({ phase: 'access-keys', message: 'listing access keys', done, total }),
     );
     gaps.push(...keys.gaps);
-    return { report: report.data, accessKeys: keys.data };
+    return { report: report.data, parsed, accessKeys: keys.data };
   };
 
   const organizationPart = async () => {
@@ -280,7 +281,8 @@ export async function collectAccount(
   progress({ phase: 'done', message: `collected with ${sumCalls(apiCalls)} API calls` });
   return {
     raw,
-    coverageGaps: normalize(raw).coverageGaps,
+    coverageGaps: normalize(raw, credentials.parsed ? { credentialReport: credentials.parsed } : {})
+      .coverageGaps,
     accountId,
     regions: secrets.regions,
     apiCalls,
@@ -458,15 +460,8 @@ function secretRefs(byRegion: Record<string, unknown>): SecretRef[] {
  * the root user itself can list its keys. A report that cannot be parsed selects nobody (the
  * analysis reports it).
  */
-export function usersWithActiveKeys(csv: string): UserRef[] {
-  let report: ReturnType<typeof parseCredentialReport>;
-  try {
-    report = parseCredentialReport(csv);
-  } catch (error) {
-    if (error instanceof CredentialReportFormatError) return [];
-    throw error;
-  }
-  return report.rows
+export function usersWithActiveKeys(parsed: ParsedCredentialReport): UserRef[] {
+  return (parsed.report?.rows ?? [])
     .filter((row) => !row.isRoot && row.accessKeys.some((slot) => slot.active))
     .map((row) => ({ userName: row.user, arn: row.arn }));
 }

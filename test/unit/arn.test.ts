@@ -6,6 +6,7 @@ import {
   arnRegion,
   arnResource,
   formatArn,
+  isAccountRootArn,
   parseArn,
   parseIamPrincipalArn,
   parseSecretArn,
@@ -29,6 +30,10 @@ describe('parseArn', () => {
       expect(parseArn(value)).toBeUndefined();
     },
   );
+
+  it('keeps an empty account field, as S3 bucket ARNs have', () => {
+    expect(parseArn('arn:aws:s3:::bucket')).toMatchObject({ account: '', region: '', resource: 'bucket' });
+  });
 
   it('formats what it parsed back to the same text', () => {
     const text = 'arn:aws-us-gov:iam::111122223333:role/a/b/c';
@@ -63,6 +68,21 @@ describe('ARN parts', () => {
 
   it('builds the root ARN of an account', () => {
     expect(accountRootArn('aws-us-gov', '111122223333')).toBe('arn:aws-us-gov:iam::111122223333:root');
+  });
+});
+
+describe('isAccountRootArn', () => {
+  it.each([
+    ['arn:aws:iam::111122223333:root', true],
+    ['arn:aws-us-gov:iam::111122223333:root', true],
+    ['arn:aws:iam::111122223333:user/root', false],
+    ['arn:aws:iam::111122223333:root:x', false],
+    ['arn:aws:iam::aws:root', false],
+    ['arn:aws:iam:us-east-1:111122223333:root', false],
+    ['arn:aws:sts::111122223333:root', false],
+    ['root', false],
+  ])('%s is an account root ARN: %s', (arn, expected) => {
+    expect(isAccountRootArn(arn)).toBe(expected);
   });
 });
 

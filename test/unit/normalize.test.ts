@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { readCredentialReportCsv } from '../../functions/core/credential-report';
 import type { CoverageGap, Inventory } from '../../functions/core/model';
-import { normalize, parseAwsTimestamp, TimestampFormatError } from '../../functions/core/normalize';
+import {
+  normalize,
+  normalizeIdentities,
+  parseAwsTimestamp,
+  TimestampFormatError,
+} from '../../functions/core/normalize';
 import { EXPORT_FILES, type RawAccountData } from '../../functions/core/raw';
 
 const ACCOUNT = '123456789012';
@@ -1080,5 +1086,83 @@ describe('parseAwsTimestamp (re-exported for adapters)', () => {
   it('parses and rejects like the credential report parser', () => {
     expect(parseAwsTimestamp('1700000000')).toEqual(new Date(1700000000 * 1000));
     expect(() => parseAwsTimestamp('tomorrow')).toThrow(TimestampFormatError);
+  });
+});
+
+describe('normalizeIdentities', () => {
+  const policyArn = `arn:aws:iam::${ACCOUNT}:policy/deploy`;
+  const details = {
+    Policies: [aManagedPolicy(policyArn, [{ id: 'v2', isDefault: true, document: allow('s3:GetObject') }])],
+    GroupDetailList: [
+      {
+        GroupName: 'ops',
+        Arn: `arn:aws:iam::${ACCOUNT}:group/ops`,
+        Path: '/',
+        CreateDate: '2023-06-01T00:00:00Z',
+        GroupPolicyList: [],
+        AttachedManagedPolicies: [{ PolicyArn: policyArn, PolicyName: 'deploy' }],
+      },
+    ],
+    RoleDetailList: [
+      aRole('ci', { AttachedManagedPolicies: [{ PolicyArn: policyArn, PolicyName: 'deploy' }] }),
+    ],
+    UserDetailList: [aUser('bot', { GroupList: ['ops'] })],
+  };
+
+  it('maps identities read one by one exactly as the account-wide normalize does', () => {
+    const whole = normalize(raw({ authorizationDetails: [details], authorizationDetailsShape: 'object' }));
+    const one = normalizeIdentities({ details, accountId: ACCOUNT });
+    expect(one.roles).toEqual(whole.roles);
+    expect(one.groups).toEqual(whole.groups);
+    expect(one.users[0]).toEqual({ ...whole.users.find((u) => u.name === 'bot'), credentials: undefined });
+    expect(one.users[0]?.groups[0]?.managedPolicies[0]).toBe(one.roles[0]?.managedPolicies[0]);
+    expect(one.coverageGaps).toEqual([]);
+  });
+
+  it('records what is malformed as gaps, as the scan would', () => {
+    const broken = {
+      RoleDetailList: [aRole('ci', { RolePolicyList: [{ PolicyName: 'p', PolicyDocument: '%7B' }] })],
+    };
+    const { roles, coverageGaps } = normalizeIdentities({ details: broken });
+    expect(roles[0]?.inlinePolicies).toEqual([]);
+    expect(roles[0]?.accountId).toBe(ACCOUNT);
+    expect(coverageGaps.map((gap) => [gap.arn, gap.category, gap.detail])).toEqual([
+      [
+        `arn:aws:iam::${ACCOUNT}:role/ci`,
+        'Malformed',
+        '$.RoleDetailList[0].RolePolicyList[0].PolicyDocument',
+      ],
+    ]);
+  });
+
+  it('attaches service last accessed data to the principal it names', () => {
+    const { roles } = normalizeIdentities({
+      details: { RoleDetailList: [aRole('ci')] },
+      serviceLastAccessed: {
+        [`arn:aws:iam::${ACCOUNT}:role/ci`]: {
+          JobStatus: 'COMPLETED',
+          JobCompletionDate: '2024-06-01T00:00:00Z',
+          ServicesLastAccessed: [{ ServiceNamespace: 's3', LastAuthenticated: '2024-05-01T00:00:00Z' }],
+        },
+      },
+    });
+    expect(roles[0]?.serviceLastAccessed).toEqual({
+      generatedAt: new Date('2024-06-01T00:00:00Z'),
+      services: [{ namespace: 's3', lastAuthenticatedAt: new Date('2024-05-01T00:00:00Z') }],
+    });
+  });
+});
+
+describe('normalize with a credential report parsed already', () => {
+  it('reads the given parse instead of parsing the text again, with the same result', () => {
+    const csv = `${HEADER}\n${rootRow}\n${userRow('ci-bot')}\n`;
+    const parsed = readCredentialReportCsv(csv);
+    const input = raw({ credentialReport: csv });
+    expect(normalize(input, { credentialReport: parsed })).toEqual(normalize(input));
+    // The parse is what is read: one of a different text shows its users, not the text's.
+    const other = readCredentialReportCsv(`${HEADER}\n${rootRow}\n${userRow('other-bot')}\n`);
+    const users = normalize(input, { credentialReport: other }).users.map((u) => u.name);
+    expect(users).toContain('other-bot');
+    expect(users).not.toContain('ci-bot');
   });
 });

@@ -25,21 +25,18 @@ import {
   type Tag,
 } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { arnAccount, arnRegion, arnResource, parseArn } from '../../core/arn';
 import type { Finding } from '../../core/finding';
 import type {
   AccessKeySnapshot,
   GroupSnapshot,
-  InlinePolicy,
-  ManagedPolicy,
   RoleSnapshot,
   SecretSnapshot,
-  ServiceLastAccessed,
   Tags,
   UserCredentials,
   UserSnapshot,
 } from '../../core/model';
-import { parsePolicyDocument } from '../../core/policy/parse';
-import type { PolicyDocument } from '../../core/policy/types';
+import { normalizeIdentities } from '../../core/normalize';
 import type { FreshState } from '../../core/remediation/plan';
 import type { LiveStateReader } from '../../use-cases/remediation-ports';
 import type { Clock, PollingOptions } from './clock';
@@ -73,8 +70,11 @@ export interface AwsLiveStateReaderOptions {
  */
 export class AwsLiveStateReader implements LiveStateReader {
   private readonly lastAccessed: ServiceLastAccessedReader;
-  /** Managed policies fetched during the current read: a user's groups often share them. */
-  private policies = new Map<string, Promise<ManagedPolicy>>();
+  /**
+   * Managed policies the identities of the current read attach, by ARN, as `Policies` entries once
+   * fetched: a user's groups often share them.
+   */
+  private policies = new Map<string, { name: string | undefined; entry?: Detail }>();
 
   constructor(
     private readonly iam: IAMClient,
@@ -105,18 +105,12 @@ export class AwsLiveStateReader implements LiveStateReader {
     const withLastAccessed = RULES_NEEDING_SERVICE_LAST_ACCESSED.has(finding.ruleId);
     switch (finding.resourceType) {
       case 'role': {
-        const role = await this.readRole(resourceName(finding.resourceArn, 'role'));
-        if (!role) return {};
-        if (withLastAccessed)
-          role.serviceLastAccessed = await this.serviceLastAccessed(role.accountId, role.arn);
-        return { snapshot: role };
+        const role = await this.readRole(resourceName(finding.resourceArn, 'role'), withLastAccessed);
+        return role ? { snapshot: role } : {};
       }
       case 'user': {
-        const user = await this.readUser(resourceName(finding.resourceArn, 'user'));
-        if (!user) return {};
-        if (withLastAccessed)
-          user.serviceLastAccessed = await this.serviceLastAccessed(user.accountId, user.arn);
-        return { snapshot: user };
+        const user = await this.readUser(resourceName(finding.resourceArn, 'user'), withLastAccessed);
+        return user ? { snapshot: user } : {};
       }
       case 'group': {
         const group = await this.readGroup(resourceName(finding.resourceArn, 'group'));
@@ -131,13 +125,13 @@ export class AwsLiveStateReader implements LiveStateReader {
         return key ? { snapshot: key, owner } : { owner };
       }
       case 'secret':
-        return this.readSecret(finding.resourceArn, finding.region ?? arnRegion(finding.resourceArn));
+        return this.readSecret(finding.resourceArn, finding.region ?? regionOf(finding.resourceArn));
       default:
         throw new LiveStateReadError(`Remediation cannot re-read ${finding.resourceType} resources.`);
     }
   }
 
-  private async readRole(roleName: string): Promise<RoleSnapshot | undefined> {
+  private async readRole(roleName: string, withLastAccessed: boolean): Promise<RoleSnapshot | undefined> {
     const output = await orGone(this.iam.send(new GetRoleCommand({ RoleName: roleName })));
     if (!output) return undefined;
     const role = output.Role;
@@ -150,43 +144,31 @@ export class AwsLiveStateReader implements LiveStateReader {
     for await (const page of paginateListRolePolicies({ client: this.iam }, { RoleName: roleName })) {
       inlineNames.push(...(page.PolicyNames ?? []));
     }
-    const inlinePolicies: InlinePolicy[] = [];
+    const inline: Detail[] = [];
     for (const name of inlineNames) {
       const output = await this.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
-      inlinePolicies.push({
-        name,
-        document: parseDocument(output.PolicyDocument, `inline policy ${name} of role ${roleName}`),
-      });
+      inline.push({ PolicyName: name, PolicyDocument: output.PolicyDocument });
     }
-    const snapshot: RoleSnapshot = {
-      kind: 'role',
-      arn: role.Arn,
-      accountId: arnAccount(role.Arn),
-      name: role.RoleName,
-      path: role.Path ?? '/',
-      createdAt: role.CreateDate,
-      tags: tagMap(role.Tags),
-      inlinePolicies,
-      managedPolicies: await this.managedPolicies(attached),
+    const detail: Detail = {
+      RoleName: role.RoleName,
+      RoleId: role.RoleId,
+      Arn: role.Arn,
+      Path: role.Path,
+      CreateDate: role.CreateDate,
+      // A trust policy that cannot be read fails the re-read: remediation never acts on a guess.
+      AssumeRolePolicyDocument: role.AssumeRolePolicyDocument,
+      Tags: role.Tags,
+      RolePolicyList: inline,
+      AttachedManagedPolicies: this.attach(attached),
     };
-    if (role.RoleId) snapshot.roleId = role.RoleId;
-    if (role.RoleLastUsed?.LastUsedDate) {
-      snapshot.lastUsedAt = role.RoleLastUsed.LastUsedDate;
-      if (role.RoleLastUsed.Region) snapshot.lastUsedRegion = role.RoleLastUsed.Region;
-    }
-    // A trust policy that cannot be read fails the re-read: remediation never acts on a guess.
-    if (role.AssumeRolePolicyDocument !== undefined) {
-      snapshot.trustPolicy = parseDocument(
-        role.AssumeRolePolicyDocument,
-        `the trust policy of role ${role.RoleName}`,
-      );
-    }
-    const boundary = await this.boundary(role.PermissionsBoundary);
-    if (boundary) snapshot.permissionsBoundary = boundary;
-    return snapshot;
+    if (role.RoleLastUsed?.LastUsedDate) detail.RoleLastUsed = role.RoleLastUsed;
+    if (role.PermissionsBoundary) detail.PermissionsBoundary = this.attachBoundary(role.PermissionsBoundary);
+    const lastAccessed = withLastAccessed ? await this.serviceLastAccessed(role.Arn) : undefined;
+    const { roles } = await this.snapshots({ RoleDetailList: [detail] }, role.Arn, lastAccessed);
+    return only(roles, role.Arn);
   }
 
-  private async readUser(userName: string): Promise<UserSnapshot | undefined> {
+  private async readUser(userName: string, withLastAccessed = false): Promise<UserSnapshot | undefined> {
     const output = await orGone(this.iam.send(new GetUserCommand({ UserName: userName })));
     if (!output) return undefined;
     const user = output.User;
@@ -203,49 +185,47 @@ export class AwsLiveStateReader implements LiveStateReader {
     for await (const page of paginateListUserPolicies({ client: this.iam }, { UserName: userName })) {
       inlineNames.push(...(page.PolicyNames ?? []));
     }
-    const inlinePolicies: InlinePolicy[] = [];
+    const inline: Detail[] = [];
     for (const name of inlineNames) {
       const output = await this.iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: name }));
-      inlinePolicies.push({
-        name,
-        document: parseDocument(output.PolicyDocument, `inline policy ${name} of user ${userName}`),
-      });
+      inline.push({ PolicyName: name, PolicyDocument: output.PolicyDocument });
     }
     const groupNames: string[] = [];
     for await (const page of paginateListGroupsForUser({ client: this.iam }, { UserName: userName })) {
       for (const group of page.Groups ?? []) if (group.GroupName) groupNames.push(group.GroupName);
     }
-    const groups: GroupSnapshot[] = [];
+    const groups: Detail[] = [];
     for (const name of groupNames) {
-      const group = await this.readGroup(name);
+      const group = await this.readGroupDetail(name);
       if (!group)
         throw new LiveStateReadError(`Group ${name} of user ${userName} disappeared while it was read.`);
       groups.push(group);
     }
-
-    const accountId = arnAccount(user.Arn);
-    const snapshot: UserSnapshot = {
-      kind: 'user',
-      arn: user.Arn,
-      accountId,
-      name: user.UserName,
-      path: user.Path ?? '/',
-      isRoot: false,
-      groups,
-      tags: tagMap(tags),
-      inlinePolicies,
-      managedPolicies: await this.managedPolicies(attached),
-      credentials: await this.credentials(
-        user.UserName,
-        user.Arn,
-        accountId,
-        user.CreateDate,
-        user.PasswordLastUsed,
-      ),
+    const detail: Detail = {
+      UserName: user.UserName,
+      Arn: user.Arn,
+      Path: user.Path,
+      CreateDate: user.CreateDate,
+      Tags: tags,
+      GroupList: groupNames,
+      UserPolicyList: inline,
+      AttachedManagedPolicies: this.attach(attached),
     };
-    if (user.CreateDate) snapshot.createdAt = user.CreateDate;
-    const boundary = await this.boundary(user.PermissionsBoundary);
-    if (boundary) snapshot.permissionsBoundary = boundary;
+    if (user.PermissionsBoundary) detail.PermissionsBoundary = this.attachBoundary(user.PermissionsBoundary);
+    const lastAccessed = withLastAccessed ? await this.serviceLastAccessed(user.Arn) : undefined;
+    const { users } = await this.snapshots(
+      { GroupDetailList: groups, UserDetailList: [detail] },
+      user.Arn,
+      lastAccessed,
+    );
+    const snapshot = only(users, user.Arn);
+    snapshot.credentials = await this.credentials(
+      user.UserName,
+      user.Arn,
+      snapshot.accountId,
+      user.CreateDate,
+      user.PasswordLastUsed,
+    );
     return snapshot;
   }
 
@@ -309,6 +289,15 @@ export class AwsLiveStateReader implements LiveStateReader {
   }
 
   private async readGroup(groupName: string): Promise<GroupSnapshot | undefined> {
+    const detail = await this.readGroupDetail(groupName);
+    if (!detail) return undefined;
+    const arn = detail.Arn as string;
+    const { groups } = await this.snapshots({ GroupDetailList: [detail] }, arn);
+    return only(groups, arn);
+  }
+
+  /** A group as the authorization details list it; undefined when it no longer exists. */
+  private async readGroupDetail(groupName: string): Promise<Detail | undefined> {
     const output = await orGone(this.iam.send(new GetGroupCommand({ GroupName: groupName, MaxItems: 1 })));
     if (!output) return undefined;
     const group = output.Group;
@@ -324,49 +313,73 @@ export class AwsLiveStateReader implements LiveStateReader {
     for await (const page of paginateListGroupPolicies({ client: this.iam }, { GroupName: groupName })) {
       inlineNames.push(...(page.PolicyNames ?? []));
     }
-    const inlinePolicies: InlinePolicy[] = [];
+    const inline: Detail[] = [];
     for (const name of inlineNames) {
       const output = await this.iam.send(
         new GetGroupPolicyCommand({ GroupName: groupName, PolicyName: name }),
       );
-      inlinePolicies.push({
-        name,
-        document: parseDocument(output.PolicyDocument, `inline policy ${name} of group ${groupName}`),
-      });
+      inline.push({ PolicyName: name, PolicyDocument: output.PolicyDocument });
     }
-    const snapshot: GroupSnapshot = {
-      kind: 'group',
-      arn: group.Arn,
-      accountId: arnAccount(group.Arn),
-      name: group.GroupName,
-      path: group.Path ?? '/',
-      inlinePolicies,
-      managedPolicies: await this.managedPolicies(attached),
+    return {
+      GroupName: group.GroupName,
+      Arn: group.Arn,
+      Path: group.Path,
+      CreateDate: group.CreateDate,
+      GroupPolicyList: inline,
+      AttachedManagedPolicies: this.attach(attached),
     };
-    if (group.CreateDate) snapshot.createdAt = group.CreateDate;
-    return snapshot;
   }
 
-  private async managedPolicies(attached: readonly AttachedPolicy[]): Promise<ManagedPolicy[]> {
-    const out: ManagedPolicy[] = [];
+  /**
+   * Maps the identities read with the normalizer, as a scan would, with every managed policy they
+   * attach. Whatever the normalizer finds malformed or missing fails the re-read.
+   */
+  private async snapshots(
+    page: Detail,
+    arn: string,
+    serviceLastAccessed?: unknown,
+  ): Promise<ReturnType<typeof normalizeIdentities>> {
+    const policies: Detail[] = [];
+    for (const [arn, policy] of this.policies) {
+      policy.entry ??= await this.fetchManagedPolicy(arn, policy.name);
+      policies.push(policy.entry);
+    }
+    const details: Detail = { ...page, Policies: policies };
+    const accountId = arnAccount(arn);
+    const mapped = normalizeIdentities({
+      details,
+      ...(accountId ? { accountId } : {}),
+      ...(serviceLastAccessed !== undefined ? { serviceLastAccessed: { [arn]: serviceLastAccessed } } : {}),
+    });
+    const gap = mapped.coverageGaps[0];
+    if (gap) throw new LiveStateReadError(`The live state of ${arn} is incomplete: ${gap.reason}`);
+    return mapped;
+  }
+
+  /** The attached policies as the authorization details list them; each one is fetched once. */
+  private attach(attached: readonly AttachedPolicy[]): Detail[] {
+    const out: Detail[] = [];
     for (const policy of attached) {
       if (!policy.PolicyArn) continue;
-      out.push(await this.managedPolicy(policy.PolicyArn, policy.PolicyName));
+      this.managedPolicy(policy.PolicyArn, policy.PolicyName);
+      out.push({ PolicyArn: policy.PolicyArn, PolicyName: policy.PolicyName });
     }
     return out;
   }
 
-  /** A managed policy with its default version's document, fetched once per read. */
-  private managedPolicy(arn: string, name: string | undefined): Promise<ManagedPolicy> {
-    let policy = this.policies.get(arn);
-    if (!policy) {
-      policy = this.fetchManagedPolicy(arn, name);
-      this.policies.set(arn, policy);
-    }
-    return policy;
+  private attachBoundary(boundary: AttachedPermissionsBoundary): Detail | undefined {
+    if (!boundary.PermissionsBoundaryArn) return undefined;
+    this.managedPolicy(boundary.PermissionsBoundaryArn, undefined);
+    return { PermissionsBoundaryArn: boundary.PermissionsBoundaryArn };
   }
 
-  private async fetchManagedPolicy(arn: string, name: string | undefined): Promise<ManagedPolicy> {
+  /** Notes a managed policy to fetch with its default version's document, once per read. */
+  private managedPolicy(arn: string, name: string | undefined): void {
+    if (!this.policies.has(arn)) this.policies.set(arn, { name });
+  }
+
+  /** A `Policies` entry of the authorization details, with the default version only. */
+  private async fetchManagedPolicy(arn: string, name: string | undefined): Promise<Detail> {
     const policy = (await this.iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy;
     const versionId = policy?.DefaultVersionId;
     if (!versionId) throw malformed('GetPolicy', arn);
@@ -374,50 +387,23 @@ export class AwsLiveStateReader implements LiveStateReader {
       await this.iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }))
     ).PolicyVersion;
     return {
-      arn,
-      name: name ?? policy.PolicyName ?? arn.slice(arn.lastIndexOf('/') + 1),
-      awsManaged: /^arn:aws[a-z-]*:iam::aws:policy\//.test(arn),
-      document: parseDocument(version?.Document, `policy ${arn} version ${versionId}`),
+      Arn: arn,
+      PolicyName: name ?? policy.PolicyName,
+      DefaultVersionId: versionId,
+      PolicyVersionList: [{ VersionId: versionId, IsDefaultVersion: true, Document: version?.Document }],
     };
   }
 
-  private async boundary(
-    boundary: AttachedPermissionsBoundary | undefined,
-  ): Promise<ManagedPolicy | undefined> {
-    if (!boundary?.PermissionsBoundaryArn) return undefined;
-    return this.managedPolicy(boundary.PermissionsBoundaryArn, undefined);
-  }
-
-  private async serviceLastAccessed(accountId: string, arn: string): Promise<ServiceLastAccessed> {
-    const read = await this.lastAccessed.read(accountId, [arn]);
-    const output = read.data?.[arn] as
-      | {
-          JobCompletionDate?: string;
-          ServicesLastAccessed?: {
-            ServiceNamespace?: string;
-            ServiceName?: string;
-            LastAuthenticated?: string;
-          }[];
-        }
-      | undefined;
+  /** `get-service-last-accessed-details` output of one principal; a read that fails is an error. */
+  private async serviceLastAccessed(arn: string): Promise<unknown> {
+    const read = await this.lastAccessed.read(arnAccount(arn) ?? '', [arn]);
+    const output = read.data?.[arn];
     if (read.gaps.length > 0 || !output) {
       throw new LiveStateReadError(
         read.gaps[0]?.reason ?? `The service last accessed data of ${arn} could not be read.`,
       );
     }
-    const services = (output.ServicesLastAccessed ?? []).flatMap((service) => {
-      if (!service.ServiceNamespace) return [];
-      return [
-        {
-          namespace: service.ServiceNamespace,
-          ...(service.ServiceName ? { name: service.ServiceName } : {}),
-          ...(service.LastAuthenticated ? { lastAuthenticatedAt: new Date(service.LastAuthenticated) } : {}),
-        },
-      ];
-    });
-    return output.JobCompletionDate
-      ? { generatedAt: new Date(output.JobCompletionDate), services }
-      : { services };
+    return output;
   }
 
   private async readSecret(arn: string, region: string): Promise<FreshState> {
@@ -430,7 +416,7 @@ export class AwsLiveStateReader implements LiveStateReader {
     const snapshot: SecretSnapshot = {
       kind: 'secret',
       arn: secret.ARN,
-      accountId: arnAccount(secret.ARN),
+      accountId: parseArn(secret.ARN)?.account ?? '',
       name: secret.Name,
       region,
       rotationEnabled: secret.RotationEnabled === true,
@@ -452,7 +438,7 @@ export class AwsLiveStateReader implements LiveStateReader {
 
 /** The name of an IAM role, user or group: the last segment of its ARN's resource path. */
 export function resourceName(arn: string, type: 'role' | 'user' | 'group'): string {
-  const resource = arn.split(':').slice(5).join(':');
+  const resource = arnResource(arn) ?? '';
   if (!resource.startsWith(`${type}/`)) {
     throw new LiveStateReadError(`${arn} is not the ARN of an IAM ${type}.`);
   }
@@ -469,12 +455,18 @@ async function orGone<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
-function arnAccount(arn: string): string {
-  return arn.split(':')[4] ?? '';
+/** An authorization-details record (a role, user, group or policy entry) as the normalizer reads it. */
+type Detail = Record<string, unknown>;
+
+/** The one snapshot mapped for `arn`. */
+function only<T extends { arn: string }>(snapshots: readonly T[], arn: string): T {
+  const snapshot = snapshots.find((s) => s.arn === arn);
+  if (!snapshot) throw new LiveStateReadError(`The live state of ${arn} could not be mapped.`);
+  return snapshot;
 }
 
-function arnRegion(arn: string): string {
-  const region = arn.split(':')[3];
+function regionOf(arn: string): string {
+  const region = arnRegion(arn);
   if (!region) throw new LiveStateReadError(`${arn} names no region.`);
   return region;
 }
@@ -488,17 +480,6 @@ function tagMap(tags: readonly { Key?: string | undefined; Value?: string | unde
 /** IAM answers `N/A` for the service and region of a key that was never used. */
 function present(value: string | undefined): string | undefined {
   return value && value !== 'N/A' ? value : undefined;
-}
-
-function parseDocument(document: string | undefined, what: string): PolicyDocument {
-  if (document === undefined) throw new LiveStateReadError(`The document of ${what} is missing.`);
-  try {
-    return parsePolicyDocument(document);
-  } catch (error) {
-    throw new LiveStateReadError(`The document of ${what} is malformed: ${describeError(error)}.`, {
-      cause: error,
-    });
-  }
 }
 
 function malformed(operation: string, subject: string): LiveStateReadError {

@@ -1,3 +1,4 @@
+import { arnPartition } from '../arn';
 import { IAM_WRITE_ACTIONS } from '../policy/actions';
 import { actionKey, mayReach } from '../policy/compile';
 import {
@@ -378,7 +379,7 @@ function computeSelfTargets(principal: PolicyPrincipal, kind: TargetKind): strin
     case 'user':
       if (principal.kind === 'user') return [principal.arn];
       if (principal.kind === 'group') {
-        return [`arn:${partitionOf(principal.arn)}:iam::${principal.accountId}:user/${GROUP_MEMBER_NAME}`];
+        return [`arn:${arnPartition(principal.arn)}:iam::${principal.accountId}:user/${GROUP_MEMBER_NAME}`];
       }
       return [];
     case 'group':
@@ -399,10 +400,6 @@ function computeSelfTargets(principal: PolicyPrincipal, kind: TargetKind): strin
 /** Admin through `*` on `*` or all of IAM, rather than through a way to grant itself more. */
 export function holdsEverything(admin: AdminAssessment): boolean {
   return admin.status === 'admin' && admin.basis !== 'self-grant';
-}
-
-function partitionOf(arn: string): string {
-  return arn.split(':')[1] || 'aws';
 }
 
 function dedupe(refs: readonly StatementRef[]): StatementRef[] {

@@ -1,3 +1,4 @@
+import { arnResource } from '../arn';
 import { describeGapResources } from '../coverage-gaps';
 import type { Finding } from '../finding';
 import { SEVERITIES, type Severity } from '../rule';
@@ -142,9 +143,7 @@ function coverageLines(gap: CoverageEntry): string[] {
  * Manager, `root` for the account root.
  */
 export function shortResource(arn: string): string {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return arn;
-  return parts.slice(5).join(':');
+  return arnResource(arn) ?? arn;
 }
 
 interface Columns {

@@ -1,5 +1,6 @@
 import {
   GetAccessKeyLastUsedCommand,
+  GetGroupCommand,
   GetLoginProfileCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -8,8 +9,10 @@ import {
   GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
+  ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
+  ListGroupPoliciesCommand,
   ListGroupsForUserCommand,
   ListMFADevicesCommand,
   ListRolePoliciesCommand,
@@ -29,6 +32,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsLiveStateReader, LiveStateReadError } from '../../../functions/adapters/aws/live-state-reader';
 import { AwsRemediationExecutor } from '../../../functions/adapters/aws/remediation-executor';
 import type { Finding } from '../../../functions/core/finding';
+import type { UserSnapshot } from '../../../functions/core/model';
 import { ACCOUNT, anAccessKey, aRole, aSecret, findingFor } from './builders';
 
 const iam = mockClient(IAMClient);
@@ -200,6 +204,64 @@ describe('AwsLiveStateReader', () => {
     await expect(reader().read(findingFor(role, 'role-unused'))).rejects.toThrow(
       `The live state of ${role.arn} could not be read: AccessDenied: not authorized.`,
     );
+  });
+
+  it('fails closed on a document the normalizer finds malformed, naming it as a scan would', async () => {
+    const role = aRole({ name: 'ci' });
+    iam.on(GetRoleCommand).resolves({
+      Role: {
+        Path: '/',
+        RoleName: 'ci',
+        RoleId: 'A',
+        Arn: role.arn,
+        CreateDate: created,
+        AssumeRolePolicyDocument: encoded({ Version: '2012-10-17', Statement: [] }),
+      },
+    });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['broken'] });
+    iam.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent('{"Statement": 1') });
+    await expect(reader().read(findingFor(role, 'role-unused'))).rejects.toThrow(
+      new RegExp(
+        `^The live state of ${role.arn} is incomplete: Inline policy broken of role ci is malformed`,
+      ),
+    );
+  });
+
+  it("maps a user with its groups' policies, fetching a policy they share once", async () => {
+    const shared = `arn:aws:iam::${ACCOUNT}:policy/shared`;
+    stubUser([]);
+    iam
+      .on(ListGroupsForUserCommand)
+      .resolves({ Groups: [{ GroupName: 'ops', GroupId: 'G', Arn: '', Path: '/', CreateDate: created }] });
+    iam.on(GetGroupCommand).resolves({
+      Group: {
+        GroupName: 'ops',
+        GroupId: 'G',
+        Arn: `arn:aws:iam::${ACCOUNT}:group/ops`,
+        Path: '/',
+        CreateDate: created,
+      },
+      Users: [],
+    });
+    iam
+      .on(ListAttachedGroupPoliciesCommand)
+      .resolves({ AttachedPolicies: [{ PolicyArn: shared, PolicyName: 'shared' }] });
+    iam.on(ListGroupPoliciesCommand).resolves({ PolicyNames: [] });
+    iam
+      .on(ListAttachedUserPoliciesCommand)
+      .resolves({ AttachedPolicies: [{ PolicyArn: shared, PolicyName: 'shared' }] });
+    iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'shared', DefaultVersionId: 'v1' } });
+    iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { Document: encoded(ADMIN) } });
+    const user = (
+      await reader().read({ ...keyFinding('AKIAUNUSED'), resourceType: 'user', subResource: undefined })
+    ).snapshot as UserSnapshot;
+    expect(user.groups.map((g) => [g.name, g.createdAt, g.managedPolicies.map((p) => p.name)])).toEqual([
+      ['ops', created, ['shared']],
+    ]);
+    expect(user.managedPolicies[0]).toBe(user.groups[0]?.managedPolicies[0]);
+    expect(user.managedPolicies[0]?.document?.statements).toHaveLength(1);
+    expect(iam.commandCalls(GetPolicyCommand)).toHaveLength(1);
   });
 
   it('reads a secret in its region and treats a deleted or missing one as gone', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arnAccount, principalAccount } from '../../../functions/core/rules/support/accounts';
+import { principalAccount } from '../../../functions/core/rules/support/accounts';
 import { actionMatches, wildcardMatches } from '../../../functions/core/rules/support/actions';
 import { fixedPrefix } from '../../../functions/core/rules/support/conditions';
 import { calendarDaysBetween } from '../../../functions/core/rules/support/dates';
@@ -42,12 +42,6 @@ describe('accounts', () => {
     ['arn:aws:iam::*:root', undefined],
   ])('the account of principal %s is %s', (value, account) => {
     expect(principalAccount(value)).toBe(account);
-  });
-
-  it('reads an ARN account field, empty for S3', () => {
-    expect(arnAccount('arn:aws:s3:::bucket')).toBe('');
-    expect(arnAccount('arn:aws:sns:eu-west-1:123456789012:topic')).toBe('123456789012');
-    expect(arnAccount('not-an-arn')).toBeUndefined();
   });
 });
 

@@ -1,19 +1,8 @@
+import { ACCOUNT_ID_PATTERN, arnAccount } from '../../arn';
 import type { EvaluationContext } from '../../rule';
 
-const ACCOUNT_ID = /^\d{12}$/;
-
 export function isAccountId(value: string): boolean {
-  return ACCOUNT_ID.test(value);
-}
-
-/**
- * The account field of an ARN (`arn:partition:service:region:account:resource`): `''` for ARNs
- * without one (S3 buckets), undefined when the value is not an ARN.
- */
-export function arnAccount(value: string): string | undefined {
-  const parts = value.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
-  return parts[4];
+  return ACCOUNT_ID_PATTERN.test(value);
 }
 
 /**
@@ -23,8 +12,7 @@ export function arnAccount(value: string): string | undefined {
  */
 export function principalAccount(value: string): string | undefined {
   if (isAccountId(value)) return value;
-  const account = arnAccount(value);
-  return account !== undefined && isAccountId(account) ? account : undefined;
+  return arnAccount(value);
 }
 
 /** The scanned account and the configured organization accounts are "ours". */

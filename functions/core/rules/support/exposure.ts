@@ -1,6 +1,7 @@
+import { parseArn } from '../../arn';
 import type { Condition, PolicyDocument, Principal, Statement } from '../../policy/types';
 import type { EvaluationContext } from '../../rule';
-import { arnAccount, isAccountId, isOurAccount, principalAccount } from './accounts';
+import { isAccountId, isOurAccount, principalAccount } from './accounts';
 import { coveredActions, statementCoversAction } from './actions';
 import {
   describeCondition,
@@ -155,7 +156,7 @@ function assessValues(
       if (ctx.organization.unknown) unconfirmedOrganizations.push(organization);
       else if (organization !== ctx.organization.id) foreignOrganizations.push(organization);
     } else if (kind === 'account' || kind === 'arn') {
-      const account = kind === 'account' ? value : arnAccount(value);
+      const account = kind === 'account' ? value : parseArn(value)?.account;
       if (account && isAccountId(account) && !isOurAccount(account, ctx)) foreignAccounts.push(account);
     }
   }
@@ -214,7 +215,7 @@ function valueWeakness(value: string, kind: KeyKind, operator: string): string |
         : `${value} does not fix the organization`;
     }
     case 'arn': {
-      const account = arnAccount(value);
+      const account = parseArn(value)?.account;
       // An ARN without an account (an S3 bucket) restricts only when it is fixed whole.
       if (account === undefined || account === '') {
         return isFixedValue(value, operator) ? undefined : `${value} is a wildcard`;

@@ -1,4 +1,4 @@
-import { arnRegion, isAccountRootArn, REGION_PATTERN } from './arn';
+import { ACCOUNT_ID_PATTERN, arnRegion, isAccountRootArn, parseArn, REGION_PATTERN } from './arn';
 import { gapResources } from './coverage-gaps';
 import { ROOT_ACCOUNT_USER } from './credential-report';
 import { expiryOf } from './engine';
@@ -187,7 +187,12 @@ const CONTENT_CATEGORIES: ReadonlySet<string> = new Set(['Malformed', 'Missing',
  * weighs on its whole data set, not only on findings about the policy or group itself.
  */
 function affectsOtherPrincipals(arn: string): boolean {
-  return /^arn:[^:]+:iam::\d{12}:(policy|group)\//.test(arn);
+  const parsed = parseArn(arn);
+  return (
+    parsed?.service === 'iam' &&
+    ACCOUNT_ID_PATTERN.test(parsed.account) &&
+    /^(policy|group)\//.test(parsed.resource)
+  );
 }
 
 /**

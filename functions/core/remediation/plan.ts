@@ -1,3 +1,4 @@
+import { parseIamPrincipalArn, parseSecretArn } from '../arn';
 import { evaluationContext, type PrivilegeAnalyzer, subResourceOf } from '../engine';
 import { type Finding, findingId } from '../finding';
 import type { GroupSnapshot, RoleSnapshot, Snapshot, UserSnapshot } from '../model';
@@ -388,18 +389,15 @@ function principalTarget(principal: RoleSnapshot | UserSnapshot | GroupSnapshot)
   };
 }
 
-const IAM_ARN = /^arn:[a-z-]+:iam::\d{12}:(role|user|group)(\/(?:[^/]+\/)*)([^/]+)$/;
-const SECRET_ARN = /^arn:[a-z-]+:secretsmanager:([a-z0-9-]+):\d{12}:secret:(.+)$/;
 /** The sub-resource of a key finding whose key id was unknown at scan time. */
 const KEY_SLOT = /^slot-\d$/;
 
 /** The target as far as the finding tells: name, path (or region) from its ARN, facts from its evidence. */
 function findingTarget(finding: Finding): Target | undefined {
-  const iam = IAM_ARN.exec(finding.resourceArn);
+  const iam = parseIamPrincipalArn(finding.resourceArn);
   if (iam) {
-    const kind = iam[1] as PrincipalType;
-    const name = iam[3]!;
-    const subject = { arn: finding.resourceArn, name, path: iam[2]! };
+    const { type: kind, name } = iam;
+    const subject = { arn: finding.resourceArn, name, path: iam.path };
     if (finding.resourceType === 'access-key' && kind === 'user') {
       const keyId = finding.subResource;
       return {
@@ -411,17 +409,16 @@ function findingTarget(finding: Finding): Target | undefined {
     }
     return { kind, subject, name };
   }
-  const secret = SECRET_ARN.exec(finding.resourceArn);
+  const secret = parseSecretArn(finding.resourceArn);
   if (secret) {
-    // The ARN ends with `-` and six random characters Secrets Manager appends to the name.
-    const name = secret[2]!.replace(/-[A-Za-z0-9]{6}$/, '');
+    const { name } = secret;
     const rotationEnabled = finding.evidence.rotationEnabled;
     return {
       kind: 'secret',
       subject: { arn: finding.resourceArn, name },
       arn: finding.resourceArn,
       name,
-      region: finding.region ?? secret[1]!,
+      region: finding.region ?? secret.region,
       rotationEnabled: typeof rotationEnabled === 'boolean' ? rotationEnabled : undefined,
     };
   }

@@ -24,18 +24,11 @@ import { GetResourcePolicyCommand, ListSecretsCommand } from '@aws-sdk/client-se
 import * as stsSdk from '@aws-sdk/client-sts';
 import type { SinonStub } from 'sinon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AccountState, ScanRecord } from '../../functions/core/findings-table';
 import type { StoredFinding } from '../../functions/core/lifecycle';
 import { COVERAGE_GAP_RULE } from '../../functions/core/reconcile';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
-import type {
-  CommitInput,
-  CommitResult,
-  LoadedAccount,
-  ScanStore,
-  StoreStats,
-} from '../../functions/use-cases/findings-ports';
 import { type RunScanResult, runScan } from '../../functions/use-cases/run-scan';
+import { MemoryStore } from '../support/memory-store';
 import {
   commandsSent,
   mocks,
@@ -46,55 +39,9 @@ import {
   stubHealthyAccount,
 } from './collector-fixtures';
 
-/** Commits only when the account state is still the one the scan read, as the DynamoDB store does. */
-class MemoryStore implements ScanStore {
-  state: AccountState | undefined;
-  readonly findings = new Map<string, StoredFinding>();
-  readonly records: ScanRecord[] = [];
-
-  async loadAccount(): Promise<LoadedAccount> {
-    return {
-      ...(this.state ? { state: structuredClone(this.state) } : {}),
-      findings: [...this.findings.values()].map((f) => structuredClone(f)),
-      malformed: [],
-    };
-  }
-
-  async commitScan(input: CommitInput): Promise<CommitResult> {
-    if ((this.state?.sequence ?? -1) !== (input.expected?.sequence ?? -1)) {
-      return { outcome: 'conflict', applied: [] };
-    }
-    for (const change of input.changes) this.findings.set(change.after.id, structuredClone(change.after));
-    this.records.push(input.scanRecord);
-    this.state = {
-      accountId: input.accountId,
-      sequence: (this.state?.sequence ?? 0) + (input.changes.length > 0 ? 1 : 0),
-      observedAt: input.asOf.toISOString(),
-      latestScanId: input.scanRecord.scanId,
-      updatedAt: input.now.toISOString(),
-    };
-    return { outcome: 'committed', applied: [...input.changes] };
-  }
-
-  async recordScan(record: ScanRecord): Promise<void> {
-    this.records.push(record);
-  }
-
-  stats(): StoreStats {
-    return {
-      writeRequests: 0,
-      itemWrites: 0,
-      consumedWcu: 0,
-      estimatedWcu: 0,
-      readRequests: 0,
-      consumedRcu: 0,
-    };
-  }
-
-  /** Every stored finding except the coverage gaps, by id. */
-  nonGapFindings(): Map<string, StoredFinding> {
-    return new Map([...this.findings].filter(([, f]) => f.ruleId !== COVERAGE_GAP_RULE));
-  }
+/** Every stored finding except the coverage gaps, by id. */
+function nonGapFindings(store: MemoryStore): Map<string, StoredFinding> {
+  return new Map([...store.findings].filter(([, f]) => f.ruleId !== COVERAGE_GAP_RULE));
 }
 
 const DENIED = () => serviceError('AccessDenied', 'User is not authorized to perform this action', 403);
@@ -208,7 +155,7 @@ describe('a rescan during which one AWS operation fails', () => {
     const store = new MemoryStore();
     const first = await scan(store);
     expect(first.report.coverage).toEqual([]);
-    const baseline = store.nonGapFindings();
+    const baseline = nonGapFindings(store);
     expect(baseline.size).toBeGreaterThan(10);
     expect([...store.findings.values()].filter((f) => f.ruleId === COVERAGE_GAP_RULE)).toEqual([]);
 
@@ -219,7 +166,7 @@ describe('a rescan during which one AWS operation fails', () => {
       failing.changes.map(() => ['opened', COVERAGE_GAP_RULE]),
     );
     expect(failing.changes.length).toBeGreaterThan(0);
-    expect(store.nonGapFindings()).toEqual(baseline);
+    expect(nonGapFindings(store)).toEqual(baseline);
 
     // A second failing scan changes nothing at all.
     const again = await scan(store);
@@ -231,7 +178,7 @@ describe('a rescan during which one AWS operation fails', () => {
     expect(recovered.changes.map((c) => [c.kind, c.after.ruleId])).toEqual(
       failing.changes.map(() => ['resolved', COVERAGE_GAP_RULE]),
     );
-    expect(store.nonGapFindings()).toEqual(baseline);
+    expect(nonGapFindings(store)).toEqual(baseline);
     expect(
       [...store.findings.values()].filter((f) => f.status === 'open' && f.ruleId === COVERAGE_GAP_RULE),
     ).toEqual([]);

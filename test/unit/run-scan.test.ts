@@ -1,16 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
-import type { AccountState, ScanRecord } from '../../functions/core/findings-table';
-import type { StoredFinding } from '../../functions/core/lifecycle';
 import type { RawAccountData } from '../../functions/core/raw';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
-import type {
-  CommitInput,
-  CommitResult,
-  LoadedAccount,
-  ScanStore,
-  StoreStats,
-} from '../../functions/use-cases/findings-ports';
 import {
   type CollectedInput,
   type EventsOutcome,
@@ -20,61 +11,12 @@ import {
   unreadDataSets,
 } from '../../functions/use-cases/run-scan';
 import { someSettings } from '../support/builders';
+import { MemoryStore } from '../support/memory-store';
 
 /**
  * An in-memory store with the commit semantics of the DynamoDB one: a commit applies only if the
  * account state is still the one the scan read.
  */
-class MemoryStore implements ScanStore {
-  state: AccountState | undefined;
-  readonly findings = new Map<string, StoredFinding>();
-  readonly records: ScanRecord[] = [];
-  commits = 0;
-  /** Called before each commit: a concurrent writer can change the store here. */
-  beforeCommit: (() => void) | undefined;
-
-  async loadAccount(): Promise<LoadedAccount> {
-    return {
-      ...(this.state ? { state: structuredClone(this.state) } : {}),
-      findings: [...this.findings.values()].map((f) => structuredClone(f)),
-      malformed: [],
-    };
-  }
-
-  async commitScan(input: CommitInput): Promise<CommitResult> {
-    this.commits++;
-    this.beforeCommit?.();
-    if ((this.state?.sequence ?? -1) !== (input.expected?.sequence ?? -1)) {
-      return { outcome: 'conflict', applied: [] };
-    }
-    for (const change of input.changes) this.findings.set(change.after.id, change.after);
-    this.records.push(input.scanRecord);
-    this.state = {
-      accountId: input.accountId,
-      sequence: (this.state?.sequence ?? 0) + (input.changes.length > 0 ? 1 : 0),
-      observedAt: input.asOf.toISOString(),
-      latestScanId: input.scanRecord.scanId,
-      updatedAt: input.now.toISOString(),
-    };
-    return { outcome: 'committed', applied: [...input.changes] };
-  }
-
-  async recordScan(record: ScanRecord): Promise<void> {
-    this.records.push(record);
-  }
-
-  stats(): StoreStats {
-    return {
-      writeRequests: this.commits,
-      itemWrites: 0,
-      consumedWcu: 0,
-      estimatedWcu: 0,
-      readRequests: 0,
-      consumedRcu: 0,
-    };
-  }
-}
-
 class RecordedEvents {
   readonly sent: ScanEvent[] = [];
   failing = false;

@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { SecretReader } from '../adapters/secret-reader';
 import { createSlackWebClient, SlackNotifier, type SlackWebClientOptions } from '../adapters/slack-notifier';
 import { parseArn } from '../core/arn';
+import { SlackConfigError } from '../core/slack-function-config';
 import { type AwsConfig, sdkConfig } from './aws';
 
 /**
@@ -17,9 +18,9 @@ import { type AwsConfig, sdkConfig } from './aws';
 export function slackSecrets(aws: AwsConfig, arns: readonly string[]): SecretReader {
   const regions = new Set(arns.map((arn) => parseArn(arn)?.region ?? aws.region ?? ''));
   if (regions.size > 1) {
-    throw new Error(
-      `the Slack secrets are in several regions (${[...regions].join(', ')}); keep them in one`,
-    );
+    throw new SlackConfigError([
+      `the Slack secrets are in several regions (${[...regions].join(', ')}); keep them in one region`,
+    ]);
   }
   const [region] = regions;
   return new SecretReader(new SecretsManagerClient(sdkConfig(region ? { ...aws, region } : aws)), arns);

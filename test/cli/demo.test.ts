@@ -77,6 +77,13 @@ interface JsonFinding {
 
 const ORGANIZATION_UNCONFIRMED = 'policy-organization-unconfirmed';
 
+/** The demo scanned with its config, as JSON: run once, shared by the tests that read it. */
+let demoJson: ReturnType<typeof runCli> | undefined;
+function scanDemoJson(): ReturnType<typeof runCli> {
+  demoJson ??= runCli(['scan', '--export', DEMO_EXPORT, '--config', DEMO_CONFIG, '--format', 'json']);
+  return demoJson;
+}
+
 describe('the demo account', () => {
   let findings: JsonFinding[];
   let roles: { RoleName: string; Arn: string }[];
@@ -84,15 +91,7 @@ describe('the demo account', () => {
   let groups: { GroupName: string; Arn: string }[];
 
   beforeAll(async () => {
-    const result = await runCli([
-      'scan',
-      '--export',
-      DEMO_EXPORT,
-      '--config',
-      DEMO_CONFIG,
-      '--format',
-      'json',
-    ]);
+    const result = await scanDemoJson();
     expect(result.code).toBe(0);
     findings = JSON.parse(result.stdout).findings;
     const details = JSON.parse(await readFile(join(DEMO_EXPORT, 'authorization-details.json'), 'utf8'));
@@ -176,15 +175,7 @@ describe('the demo account', () => {
 
 describe('the README JSON sample', () => {
   it('is what the demo prints: the finding shown, the summary, the coverage and the count', async () => {
-    const result = await runCli([
-      'scan',
-      '--export',
-      DEMO_EXPORT,
-      '--config',
-      DEMO_CONFIG,
-      '--format',
-      'json',
-    ]);
+    const result = await scanDemoJson();
     expect(result.code).toBe(0);
     const demo = JSON.parse(result.stdout) as {
       findings: { id: string }[];

@@ -1026,6 +1026,49 @@ describe('normalize', () => {
       expect(inventory.coverageGaps[0]?.reason).toContain('no "user" column');
     });
 
+    it('names a listing entry that is not an object, or has no ARN, and analyses the rest', () => {
+      const policyArn = `arn:aws:iam::${ACCOUNT}:policy/ok`;
+      const inventory = normalize(
+        raw({
+          authorizationDetails: [
+            {
+              UserDetailList: [],
+              GroupDetailList: [],
+              RoleDetailList: [],
+              Policies: ['x', { PolicyName: 'no-arn' }, aManagedPolicy(policyArn, [])],
+            },
+          ],
+          secrets: {
+            'us-east-1': {
+              SecretList: [
+                7,
+                { Name: 'no-arn' },
+                { ARN: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:b-BBBBBB`, Name: 'b' },
+              ],
+            },
+          },
+          secretPolicies: [],
+        }),
+      );
+      const reasons = inventory.coverageGaps.map((gap) => [gap.detail, gap.reason]);
+      expect(reasons).toEqual(
+        expect.arrayContaining([
+          [
+            '$[0].Policies[0]',
+            'Managed policy entry $[0].Policies[0] is not an object; it was not analysed.',
+          ],
+          ['$[0].Policies[1].Arn', 'Managed policy no-arn has no valid Arn; it was not analysed.'],
+          [
+            "$['us-east-1'].SecretList[0]",
+            "Secret entry $['us-east-1'].SecretList[0] is not an object; it was not analysed.",
+          ],
+          ["$['us-east-1'].SecretList[1].ARN", 'Secret no-arn has no valid ARN; it was not analysed.'],
+        ]),
+      );
+      expect(inventory.managedPolicies.has(policyArn)).toBe(true);
+      expect(inventory.secrets.map((secret) => secret.name)).toEqual(['b']);
+    });
+
     it('skips a secret with a malformed date and keeps the others', () => {
       const inventory = normalize(
         raw({

@@ -68,29 +68,11 @@ function pages(ctx: NormalizeContext, list: unknown[]): Page[] {
   return pages;
 }
 
-function policy(ctx: NormalizeContext, entry: unknown, path: string): void {
+function policy(ctx: NormalizeContext, record: unknown, path: string): void {
   const source = ctx.sources.authorizationDetails;
-  if (!isRecord(entry)) {
-    ctx.gap(
-      source,
-      undefined,
-      MALFORMED,
-      path,
-      `Managed policy entry ${path} is not an object; it was not analysed.`,
-    );
-    return;
-  }
-  const arn = str(entry.Arn);
-  if (!arn?.startsWith('arn:')) {
-    ctx.gap(
-      source,
-      undefined,
-      MALFORMED,
-      `${path}.Arn`,
-      `Managed policy ${str(entry.PolicyName) ?? path} has no valid Arn; it was not analysed.`,
-    );
-    return;
-  }
+  const read = ctx.entryWithArn(source, record, path, 'Managed policy', { arn: 'Arn', name: 'PolicyName' });
+  if (!read) return;
+  const { entry, arn } = read;
   const name = str(entry.PolicyName) ?? nameFromArn(arn);
   const policy: ManagedPolicy = { arn, name, awsManaged: isAwsManagedArn(arn) };
   ctx.managedPolicies.set(arn, policy);

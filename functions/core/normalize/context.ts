@@ -160,6 +160,42 @@ export class NormalizeContext {
     return tags;
   }
 
+  /**
+   * A listing entry that must be an object with an ARN under `arnKey` (its name under `nameKey`
+   * for messages): the entry and its ARN, or a gap and undefined. `subject` is the kind of record,
+   * e.g. `Secret`.
+   */
+  entryWithArn(
+    source: string,
+    entry: unknown,
+    path: string,
+    subject: string,
+    keys: { arn: string; name: string },
+  ): { entry: Json; arn: string } | undefined {
+    if (!isRecord(entry)) {
+      this.gap(
+        source,
+        undefined,
+        MALFORMED,
+        path,
+        `${subject} entry ${path} is not an object; it was not analysed.`,
+      );
+      return undefined;
+    }
+    const arn = str(entry[keys.arn]);
+    if (!arn?.startsWith('arn:')) {
+      this.gap(
+        source,
+        undefined,
+        MALFORMED,
+        `${path}.${keys.arn}`,
+        `${subject} ${str(entry[keys.name]) ?? path} has no valid ${keys.arn}; it was not analysed.`,
+      );
+      return undefined;
+    }
+    return { entry, arn };
+  }
+
   gap(
     source: string,
     arn: string | undefined,

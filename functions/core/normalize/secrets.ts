@@ -50,33 +50,15 @@ export function readSecrets(ctx: NormalizeContext): void {
 
 function secret(
   ctx: NormalizeContext,
-  entry: unknown,
+  record: unknown,
   path: string,
   regionKey: string,
   policies: { byArn: Map<string, SecretPolicy>; byName: Map<string, SecretPolicy> } | undefined,
 ): void {
   const source = ctx.sources.secrets;
-  if (!isRecord(entry)) {
-    ctx.gap(
-      source,
-      undefined,
-      MALFORMED,
-      path,
-      `Secret entry ${path} is not an object; it was not analysed.`,
-    );
-    return;
-  }
-  const arn = str(entry.ARN);
-  if (!arn?.startsWith('arn:')) {
-    ctx.gap(
-      source,
-      undefined,
-      MALFORMED,
-      `${path}.ARN`,
-      `Secret ${str(entry.Name) ?? path} has no valid ARN; it was not analysed.`,
-    );
-    return;
-  }
+  const read = ctx.entryWithArn(source, record, path, 'Secret', { arn: 'ARN', name: 'Name' });
+  if (!read) return;
+  const { entry, arn } = read;
   const name = str(entry.Name) ?? secretNameFromArn(arn);
   const subject = `Secret ${name}`;
   const skipped = 'the secret was not analysed';

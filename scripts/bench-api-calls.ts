@@ -31,8 +31,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { createAwsClients } from '../functions/adapters/aws/clients';
 import { AwsCollector } from '../functions/adapters/aws/collector';
-import { mapWithConcurrency } from '../functions/adapters/aws/limit';
 import { parseCredentialReport } from '../functions/core/credential-report';
+import { mapWithConcurrency } from '../functions/core/limit';
 import { DEFAULT_SETTINGS } from '../functions/core/settings';
 import {
   type AuthorizationDetailsOutput,

@@ -10,11 +10,11 @@ import {
   paginateListAccessKeys,
   paginateListServerCertificates,
 } from '@aws-sdk/client-iam';
+import { mapWithConcurrency } from '../../core/limit';
 import type { CoverageGap } from '../../core/model';
 import { toCliJson, toCliJsonWithPolicies } from './cli-shape';
 import { type Clock, type PollingOptions, pollUntil, systemClock } from './clock';
 import { coverageGap, gapFromError } from './errors';
-import { mapWithConcurrency } from './limit';
 import { checkedPages, iamMarker } from './pages';
 import type { OnItemsProgress, Read } from './read';
 

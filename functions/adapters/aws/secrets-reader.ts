@@ -3,10 +3,10 @@ import {
   paginateListSecrets,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { mapWithConcurrency } from '../../core/limit';
 import type { CoverageGap } from '../../core/model';
 import { toCliJson } from './cli-shape';
 import { gapFromError } from './errors';
-import { mapWithConcurrency } from './limit';
 import { checkedPages, nextToken } from './pages';
 import type { OnItemsProgress, Read } from './read';
 

@@ -4,11 +4,11 @@ import {
   type GetServiceLastAccessedDetailsCommandOutput,
   type IAMClient,
 } from '@aws-sdk/client-iam';
+import { mapWithConcurrency } from '../../core/limit';
 import type { CoverageGap } from '../../core/model';
 import { toCliJson } from './cli-shape';
 import { type Clock, type PollingOptions, pollUntil, systemClock } from './clock';
 import { coverageGap, type GapCategory, gapFromError } from './errors';
-import { mapWithConcurrency } from './limit';
 import { checkedPages, iamMarker } from './pages';
 import type { OnItemsProgress, Read } from './read';
 

@@ -111,6 +111,8 @@ export interface AccountOutcome {
   accountId: string;
   accountName: string;
   parentId?: string;
+  /** The account's OU path (root first), for the organization view's OU filter. */
+  ouPath?: string[];
   outcome: AccountOutcomeKind;
   /** Set when `failed`. */
   reason?: FailureReason;
@@ -133,6 +135,7 @@ export const AccountOutcomeSchema = z.object({
   accountId: z.string().regex(ACCOUNT_ID),
   accountName: z.string(),
   parentId: z.string().optional(),
+  ouPath: z.array(z.string()).optional(),
   outcome: z.enum(ACCOUNT_OUTCOMES),
   reason: z.enum(FAILURE_REASONS).optional(),
   detail: z.string().optional(),
@@ -234,6 +237,7 @@ export function organizationRun(input: {
         accountId: account.id,
         accountName: account.name,
         ...(account.parentId ? { parentId: account.parentId } : {}),
+        ...(account.ouPath ? { ouPath: account.ouPath } : {}),
         outcome: 'failed',
         reason: input.missing?.reason ?? 'error',
         detail: input.missing?.detail ?? 'no outcome was recorded for this account',

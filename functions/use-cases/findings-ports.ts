@@ -1,5 +1,6 @@
 import type { AccountState, ItemKey, ScanRecord } from '../core/findings-table';
 import type { FindingChange, FindingStatus, StoredFinding } from '../core/lifecycle';
+import type { OrganizationRun } from '../core/organization-scan';
 import type { Severity } from '../core/rule';
 
 /** What the scan and listing use cases need from the findings store. */
@@ -83,6 +84,13 @@ export interface ScanStore {
   /** Stores a scan record that changes no finding. */
   recordScan(record: ScanRecord): Promise<void>;
   stats(): StoreStats;
+}
+
+/** Organization runs in the findings table: the run record with every account's outcome. */
+export interface OrganizationRunStore {
+  recordOrganizationRun(run: OrganizationRun): Promise<void>;
+  /** The newest run record, or none before the first organization run. */
+  latestOrganizationRun(): Promise<OrganizationRun | undefined>;
 }
 
 /** What listing stored findings needs from the findings store. */

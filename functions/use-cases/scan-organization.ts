@@ -131,6 +131,7 @@ export function accountOutcome(account: MemberAccount, result: RunScanResult): A
     accountId: account.id,
     accountName: account.name,
     ...(account.parentId ? { parentId: account.parentId } : {}),
+    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
     outcome: unreadSources.length > 0 ? 'partial' : 'complete',
     ...(unreadSources.length > 0
       ? { unreadSources, detail: `not fully read: ${unreadSources.join(', ')}` }
@@ -166,6 +167,7 @@ function failedOutcome(
     accountId: account.id,
     accountName: account.name,
     ...(account.parentId ? { parentId: account.parentId } : {}),
+    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
     outcome: 'failed',
     reason,
     detail: name && !what.startsWith(name) ? `${name}: ${what}` : what,

@@ -18,10 +18,17 @@ import { normalizeTables } from './readme-catalog';
 
 // ----------------------------------------------------------------------------------------- prices
 
+/** `usd` dollars per `quantity` units, as the pricing page quotes it. */
 export interface Price {
   usd: number;
-  per: string;
+  quantity: number;
+  unit: string;
   source: string;
+}
+
+/** Dollars per single unit. */
+export function unitPrice(price: Price): number {
+  return price.usd / price.quantity;
 }
 
 /**
@@ -31,51 +38,40 @@ export interface Price {
  */
 export const PRICES_CHECKED = { checkedOn: '2026-12-02', region: 'us-east-1' } as const;
 
+const STEP_FUNCTIONS = 'https://aws.amazon.com/step-functions/pricing/';
+const LAMBDA = 'https://aws.amazon.com/lambda/pricing/';
+const DYNAMODB = 'https://aws.amazon.com/dynamodb/pricing/on-demand/';
+const S3 = 'https://aws.amazon.com/s3/pricing/';
+
 export const PRICES = {
   stepFunctionsTransition: {
-    usd: 0.025 / 1000,
-    per: 'state transition (Standard)',
-    source: 'https://aws.amazon.com/step-functions/pricing/',
+    usd: 0.025,
+    quantity: 1000,
+    unit: 'state transitions (Standard)',
+    source: STEP_FUNCTIONS,
   },
-  lambdaGbSecond: {
-    usd: 0.0000133334,
-    per: 'GB-second (arm64)',
-    source: 'https://aws.amazon.com/lambda/pricing/',
-  },
-  lambdaRequest: { usd: 0.2 / 1e6, per: 'request', source: 'https://aws.amazon.com/lambda/pricing/' },
-  dynamoWrite: {
-    usd: 0.625 / 1e6,
-    per: 'write request unit (on-demand)',
-    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
-  },
-  dynamoRead: {
-    usd: 0.125 / 1e6,
-    per: 'read request unit (on-demand)',
-    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
-  },
+  lambdaGbSecond: { usd: 0.0000133334, quantity: 1, unit: 'GB-second (arm64)', source: LAMBDA },
+  lambdaRequest: { usd: 0.2, quantity: 1e6, unit: 'requests', source: LAMBDA },
+  dynamoWrite: { usd: 0.625, quantity: 1e6, unit: 'write request units (on-demand)', source: DYNAMODB },
+  dynamoRead: { usd: 0.125, quantity: 1e6, unit: 'read request units (on-demand)', source: DYNAMODB },
   dynamoStorageGbMonth: {
     usd: 0.25 + 0.2,
-    per: 'GB-month (storage $0.25 + point-in-time recovery $0.20)',
-    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    quantity: 1,
+    unit: 'GB-month (storage $0.25 + point-in-time recovery $0.20)',
+    source: DYNAMODB,
   },
-  s3Put: {
-    usd: 0.005 / 1000,
-    per: 'PUT request (S3 Standard)',
-    source: 'https://aws.amazon.com/s3/pricing/',
-  },
-  s3Get: {
-    usd: 0.0004 / 1000,
-    per: 'GET request (S3 Standard)',
-    source: 'https://aws.amazon.com/s3/pricing/',
-  },
+  s3Put: { usd: 0.005, quantity: 1000, unit: 'PUT requests (S3 Standard)', source: S3 },
+  s3Get: { usd: 0.0004, quantity: 1000, unit: 'GET requests (S3 Standard)', source: S3 },
   eventBridgeEvent: {
-    usd: 1 / 1e6,
-    per: 'custom event published',
+    usd: 1,
+    quantity: 1e6,
+    unit: 'custom events published',
     source: 'https://aws.amazon.com/eventbridge/pricing/',
   },
   accessAnalyzerIdentityMonth: {
     usd: 0.2,
-    per: 'IAM role or user analyzed per month (unused access analyzer)',
+    quantity: 1,
+    unit: 'IAM role or user analyzed per month (unused access analyzer)',
     source: 'https://aws.amazon.com/iam/access-analyzer/pricing/',
   },
 } as const satisfies Record<string, Price>;
@@ -243,14 +239,15 @@ export function monthlyCost(
   p: Prices = PRICES,
 ): Cost {
   const u = monthlyUsage(accounts, a);
-  const stepFunctions = u.transitions * p.stepFunctionsTransition.usd;
-  const lambda = u.lambdaGbSeconds * p.lambdaGbSecond.usd + u.lambdaRequests * p.lambdaRequest.usd;
+  const stepFunctions = u.transitions * unitPrice(p.stepFunctionsTransition);
+  const lambda =
+    u.lambdaGbSeconds * unitPrice(p.lambdaGbSecond) + u.lambdaRequests * unitPrice(p.lambdaRequest);
   const dynamo =
-    u.dynamoWru * p.dynamoWrite.usd +
-    u.dynamoRru * p.dynamoRead.usd +
-    u.dynamoStorageGb * p.dynamoStorageGbMonth.usd;
-  const s3 = u.s3Puts * p.s3Put.usd + u.s3Gets * p.s3Get.usd;
-  const eventBridge = u.events * p.eventBridgeEvent.usd;
+    u.dynamoWru * unitPrice(p.dynamoWrite) +
+    u.dynamoRru * unitPrice(p.dynamoRead) +
+    u.dynamoStorageGb * unitPrice(p.dynamoStorageGbMonth);
+  const s3 = u.s3Puts * unitPrice(p.s3Put) + u.s3Gets * unitPrice(p.s3Get);
+  const eventBridge = u.events * unitPrice(p.eventBridgeEvent);
   return {
     accounts,
     usage: u,
@@ -261,7 +258,7 @@ export function monthlyCost(
       s3,
       eventBridge,
       total: stepFunctions + lambda + dynamo + s3 + eventBridge,
-      accessAnalyzer: u.identities * p.accessAnalyzerIdentityMonth.usd,
+      accessAnalyzer: u.identities * unitPrice(p.accessAnalyzerIdentityMonth),
     },
   };
 }
@@ -307,17 +304,14 @@ export function usageTable(costs: readonly Cost[]): string {
 
 /** The price list as a table, each with its source. */
 export function priceTable(p: Prices = PRICES): string {
-  const rows = Object.values(p);
+  const quantity = (n: number) => (n === 1 ? '' : n === 1e6 ? 'million ' : `${integer.format(n)} `);
   return [
     '| price | per | source |',
     '|---|---|---|',
-    ...rows.map((row) => `| $${formatPrice(row.usd)} | ${row.per} | ${row.source} |`),
+    ...Object.values(p).map(
+      (row) => `| $${row.usd} | ${quantity(row.quantity)}${row.unit} | ${row.source} |`,
+    ),
   ].join('\n');
-}
-
-function formatPrice(value: number): string {
-  // Up to 10 decimals, trailing zeros dropped: 0.0000133334, 0.000025, 0.2.
-  return value.toFixed(10).replace(/0+$/, '').replace(/\.$/, '');
 }
 
 export function generatedSections(

@@ -9,6 +9,7 @@ import {
   monthlyUsage,
   PRICES,
   renderSections,
+  unitPrice,
   usd,
 } from '../../scripts/org-cost';
 import { normalizeTables } from '../../scripts/readme-catalog';
@@ -96,8 +97,9 @@ describe('organization scanning cost', () => {
       expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\//);
       expect(price.usd).toBeGreaterThan(0);
     }
-    expect(PRICES.stepFunctionsTransition.usd * 1000).toBeCloseTo(0.025, 12);
-    expect(PRICES.dynamoWrite.usd * 1e6).toBeCloseTo(0.625, 12);
+    expect(unitPrice(PRICES.stepFunctionsTransition)).toBeCloseTo(0.000025, 15);
+    expect(unitPrice(PRICES.dynamoWrite)).toBeCloseTo(0.000000625, 15);
+    expect(unitPrice(PRICES.lambdaRequest)).toBeCloseTo(0.0000002, 15);
   });
 
   it('formats dollars: whole from $100, cents below, one significant digit below a cent', () => {

@@ -93,6 +93,7 @@ describe('the deployed stack (default config, real esbuild bundle)', () => {
         secretsRegions: ['eu-west-1'],
         settings: ScanSettingsSchema.parse({}),
         resolvedTtlDays: 90,
+        serviceLastAccessedMaxJobs: 100,
       });
     });
 

@@ -13,6 +13,8 @@ export interface LiveOptions extends AwsOptions {
   /** Every `--region` value; each may be a comma list, or `all`. */
   region?: string[];
   quiet?: boolean;
+  /** Service-last-accessed jobs to generate at most; the collector's default otherwise. */
+  serviceLastAccessedJobs?: number;
 }
 
 export interface CollectCommandOptions extends LiveOptions {
@@ -52,7 +54,12 @@ export async function collectLive(
       {
         ...(regions ? { regions } : {}),
         settings,
-        ...(previousLastAccessed ? { serviceLastAccessed: { previous: previousLastAccessed } } : {}),
+        serviceLastAccessed: {
+          ...(previousLastAccessed ? { previous: previousLastAccessed } : {}),
+          ...(options.serviceLastAccessedJobs !== undefined
+            ? { maxJobs: options.serviceLastAccessedJobs }
+            : {}),
+        },
       },
       (event) =>
         status.update(

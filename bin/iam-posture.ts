@@ -131,11 +131,25 @@ function buildProgram(io: Io): Command {
       .command('findings')
       .description('List stored findings: open ones by default, most severe first.')
       .option('--table <name>', 'DynamoDB findings table (default: IAM_POSTURE_TABLE)')
-      .option('--account <id>', 'only this account (default: every account in the table)')
+      .option(
+        '--org',
+        'organization view: per account, open findings by severity and the latest scan outcome',
+      )
+      .option(
+        '--account <id>',
+        'only these accounts: repeat or comma-separate (default: every account in the table)',
+        collectValues,
+      )
+      .option(
+        '--ou <ou-id>',
+        'with --org: only accounts in these OUs, directly or below: repeat or comma-separate',
+        collectValues,
+      )
       .addOption(choiceOption('--status <status>', 'lifecycle status', FINDING_STATUSES).default('open'))
       .addOption(severityOption('--severity <severity>', 'only this severity'))
       .option('--rule <id>', 'only this rule')
-      .addOption(choiceOption('--format <format>', 'output format', FINDINGS_FORMATS).default('table')),
+      .addOption(choiceOption('--format <format>', 'output format', FINDINGS_FORMATS).default('table'))
+      .option('--json', 'same as --format json'),
     { region: 'table' },
   ).action(async (options: FindingsOptions) => {
     process.exitCode = await findingsCommand(options, io);

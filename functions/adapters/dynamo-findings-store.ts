@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   NumberValue,
@@ -36,10 +37,24 @@ import {
   type ItemKey,
   type ItemType,
   KEY_ATTRIBUTES,
+  LatestRunSchema,
+  latestOrganizationRunKey,
+  ORGANIZATION_ACCOUNTS_PARTITION,
+  type OrganizationRunHeader,
+  OrganizationRunHeaderSchema,
+  organizationAccountItemKeys,
+  organizationAccountKey,
+  organizationRunAccountKey,
+  organizationRunKey,
+  organizationRunPartition,
+  RUN_ACCOUNT_SORT_PREFIX,
   ruleSortPrefix,
+  SCAN_RECORD_TTL_DAYS,
   SCAN_SORT_PREFIX,
   type ScanRecord,
   ScanRecordSchema,
+  type StoredAccountOutcome,
+  StoredAccountOutcomeSchema,
   scanIdPartition,
   scanItemKeys,
   scanKey,
@@ -51,6 +66,9 @@ import {
   parseStoredFinding,
   type StoredFinding,
 } from '../core/lifecycle';
+import { mapWithConcurrency } from '../core/limit';
+import type { AccountOutcome, OrganizationRun } from '../core/organization-scan';
+import { SEVERITIES, type Severity, severityRank } from '../core/rule';
 import { formatIssues } from '../core/settings';
 import type {
   CommitInput,
@@ -60,12 +78,13 @@ import type {
   ListedFinding,
   LoadedAccount,
   MalformedItem,
+  OrganizationRunStore,
   ScanStore,
   StoreStats,
 } from '../use-cases/findings-ports';
-import { FindingsStoreError, MalformedItemError } from './store-errors';
+import { FindingsStoreError, MalformedItemError, MalformedItemsError } from './store-errors';
 
-export { FindingsStoreError, MalformedItemError };
+export { FindingsStoreError, MalformedItemError, MalformedItemsError };
 
 /**
  * The findings store over DynamoDB (the table of `core/findings-table`).
@@ -109,7 +128,18 @@ export const UNPROCESSED_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2000 };
 export const CONFLICT_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2000, jitterMs: 50 };
 const KB = 1024;
 
-export class DynamoFindingsStore implements ScanStore {
+/** BatchWriteItem takes at most 25 items. */
+const BATCH_WRITE_SIZE = 25;
+/** Conditional writes of the accounts' latest outcomes in flight at once. */
+const OUTCOME_WRITE_CONCURRENCY = 16;
+
+/** The organization outcomes of the accounts, as the organization view lists them. */
+export interface AccountOutcomeListing {
+  outcomes: StoredAccountOutcome[];
+  malformed: MalformedItem[];
+}
+
+export class DynamoFindingsStore implements ScanStore, OrganizationRunStore {
   private readonly db: DynamoDBDocumentClient;
   private readonly conflictAttempts: number;
   private readonly sleep: Sleep;
@@ -299,6 +329,271 @@ export class DynamoFindingsStore implements ScanStore {
       }
     }
     return { findings, malformed };
+  }
+
+  // --------------------------------------------------------------------------- organization runs
+
+  /**
+   * Stores a run: its account outcomes, then its header, then each account's latest outcome (kept
+   * when the stored one is newer), then the latest-run pointer. The pointer comes last, so a reader
+   * following it always finds a complete run; writing a run again (a retried aggregate) rewrites
+   * the same items.
+   */
+  async recordOrganizationRun(run: OrganizationRun): Promise<void> {
+    const ttl = ttlAfter(run.finishedAt);
+    await this.batchWrite(
+      run.outcomes.map((outcome) => ({
+        ...organizationRunAccountKey(run.runId, outcome.accountId),
+        ...typed('organization-run-account'),
+        ...outcome,
+        runId: run.runId,
+        ...(ttl === undefined ? {} : { ttl }),
+      })),
+      `could not store the outcomes of organization run ${run.runId}`,
+    );
+    const header: OrganizationRunHeader = {
+      runId: run.runId,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      counts: run.counts,
+      accounts: run.outcomes.length,
+      ...(ttl === undefined ? {} : { ttl }),
+    };
+    await this.put(
+      { ...organizationRunKey(run.runId), ...typed('organization-run'), ...header },
+      `could not store organization run ${run.runId}`,
+    );
+    await mapWithConcurrency(run.outcomes, OUTCOME_WRITE_CONCURRENCY, (outcome) =>
+      this.putLatestOutcome(run.runId, outcome),
+    );
+    await this.put(
+      {
+        ...latestOrganizationRunKey(),
+        ...typed('organization-latest-run'),
+        runId: run.runId,
+        startedAt: run.startedAt,
+      },
+      `could not point at organization run ${run.runId}`,
+      // A run that started earlier and finished later does not take the place of a newer one.
+      { expression: 'attribute_not_exists(#pk) OR #startedAt <= :startedAt', startedAt: run.startedAt },
+    );
+  }
+
+  /** The newest complete run record, or undefined before the first. */
+  async latestOrganizationRun(): Promise<OrganizationRun | undefined> {
+    const key = latestOrganizationRunKey();
+    const item = await this.getItem(key);
+    if (!item) return undefined;
+    const pointer = LatestRunSchema.safeParse(stripKeys(item));
+    if (!pointer.success) throw new MalformedItemError({ key, issues: formatIssues(pointer.error) });
+    const run = await this.organizationRun(pointer.data.runId);
+    if (!run) {
+      throw new FindingsStoreError(
+        `${key.PK} / ${key.SK} points at organization run ${pointer.data.runId}, which is not stored`,
+      );
+    }
+    return run;
+  }
+
+  /**
+   * One run record with every account outcome. A damaged item is an error naming its key (all of
+   * them, when several are damaged), as is a run with fewer outcome items than its header counts.
+   */
+  async organizationRun(runId: string): Promise<OrganizationRun | undefined> {
+    const headerKey = organizationRunKey(runId);
+    const item = await this.getItem(headerKey);
+    if (!item) return undefined;
+    const header = OrganizationRunHeaderSchema.safeParse(stripKeys(item));
+    if (!header.success) throw new MalformedItemError({ key: headerKey, issues: formatIssues(header.error) });
+    const outcomes: AccountOutcome[] = [];
+    const malformed: MalformedItem[] = [];
+    for await (const raw of this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+      ExpressionAttributeValues: {
+        ':pk': organizationRunPartition(runId),
+        ':prefix': RUN_ACCOUNT_SORT_PREFIX,
+      },
+      ConsistentRead: true,
+    })) {
+      const parsed = parseOutcomeItem(raw, (outcome) => organizationRunAccountKey(runId, outcome.accountId));
+      if (parsed.ok) {
+        const { runId: _runId, ttl: _ttl, ...outcome } = parsed.outcome;
+        outcomes.push(outcome);
+      } else malformed.push(parsed.malformed);
+    }
+    if (malformed.length > 0) throw new MalformedItemsError(malformed);
+    if (outcomes.length !== header.data.accounts) {
+      throw new FindingsStoreError(
+        `organization run ${runId} is incomplete: ${headerKey.PK} / ${headerKey.SK} counts ` +
+          `${header.data.accounts} accounts, ${outcomes.length} outcome items are stored`,
+      );
+    }
+    return {
+      runId: header.data.runId,
+      startedAt: header.data.startedAt,
+      finishedAt: header.data.finishedAt,
+      counts: header.data.counts,
+      outcomes,
+    };
+  }
+
+  /** Every account's latest organization outcome; a damaged item is listed, never skipped silently. */
+  async listAccountOutcomes(): Promise<AccountOutcomeListing> {
+    const keys: ItemKey[] = [];
+    for await (const item of this.queryAll({
+      TableName: this.tableName,
+      IndexName: INDEX_BY_RULE,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'GSI2PK' },
+      ExpressionAttributeValues: { ':pk': ORGANIZATION_ACCOUNTS_PARTITION },
+    })) {
+      if (typeof item.PK === 'string' && typeof item.SK === 'string') keys.push({ PK: item.PK, SK: item.SK });
+    }
+    const items = await this.batchGet(keys);
+    const outcomes: StoredAccountOutcome[] = [];
+    const malformed: MalformedItem[] = [];
+    for (const key of keys) {
+      const item = items.get(`${key.PK}\n${key.SK}`);
+      if (!item) continue;
+      const parsed = parseOutcomeItem(item, (outcome) => organizationAccountKey(outcome.accountId));
+      if (parsed.ok) outcomes.push(parsed.outcome);
+      else malformed.push(parsed.malformed);
+    }
+    return { outcomes, malformed };
+  }
+
+  /** An account's latest organization outcome. Throws `MalformedItemError` for a damaged item. */
+  async accountOutcome(accountId: string): Promise<StoredAccountOutcome | undefined> {
+    const item = await this.getItem(organizationAccountKey(accountId));
+    if (!item) return undefined;
+    const parsed = parseOutcomeItem(item, (outcome) => organizationAccountKey(outcome.accountId));
+    if (!parsed.ok) throw new MalformedItemError(parsed.malformed);
+    return parsed.outcome;
+  }
+
+  /** The account's name as the latest organization run recorded it, or undefined when unknown. */
+  async accountName(accountId: string): Promise<string | undefined> {
+    const name = (await this.accountOutcome(accountId))?.accountName;
+    return name ? name : undefined;
+  }
+
+  /** The account state, or undefined before its first stored scan. */
+  async accountState(accountId: string): Promise<AccountState | undefined> {
+    return this.readState(accountId);
+  }
+
+  /**
+   * Open findings of an account by severity, counted from the keys of the `by-status` index
+   * (whose sort key starts with the severity), without reading the findings themselves.
+   */
+  async openFindingCounts(accountId: string): Promise<Record<Severity, number>> {
+    const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+    const bySortPrefix = new Map(SEVERITIES.map((s) => [String(severityRank(s)), s]));
+    for await (const item of this.queryAll({
+      TableName: this.tableName,
+      IndexName: INDEX_BY_STATUS,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'GSI1PK' },
+      ExpressionAttributeValues: { ':pk': findingStatusPartition(accountId, 'open') },
+    })) {
+      const severity = bySortPrefix.get(String(item.GSI1SK).split('#')[0] ?? '');
+      if (severity === undefined) {
+        throw new FindingsStoreError(
+          `the by-status index entry of ${String(item.PK)} / ${String(item.SK)} has no severity in its sort key`,
+        );
+      }
+      counts[severity]++;
+    }
+    return counts;
+  }
+
+  /** Writes the account's latest outcome unless a newer one is stored. */
+  private async putLatestOutcome(runId: string, outcome: AccountOutcome): Promise<void> {
+    const item = {
+      ...organizationAccountItemKeys(outcome.accountId),
+      ...typed('organization-account'),
+      ...outcome,
+      runId,
+    };
+    try {
+      const output = await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk) OR #finishedAt <= :finishedAt',
+          ExpressionAttributeNames: { '#pk': 'PK', '#finishedAt': 'finishedAt' },
+          ExpressionAttributeValues: { ':finishedAt': outcome.finishedAt },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.countWrite(1, units(itemSize(item)) + 1, output.ConsumedCapacity);
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') {
+        this.counters.writeRequests++;
+        return;
+      }
+      throw await this.failure(`could not store the latest outcome of account ${outcome.accountId}`, error);
+    }
+  }
+
+  private async put(
+    item: Record<string, unknown>,
+    what: string,
+    condition?: { expression: string; startedAt: string },
+  ): Promise<void> {
+    try {
+      const output = await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...(condition
+            ? {
+                ConditionExpression: condition.expression,
+                ExpressionAttributeNames: { '#pk': 'PK', '#startedAt': 'startedAt' },
+                ExpressionAttributeValues: { ':startedAt': condition.startedAt },
+              }
+            : {}),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.countWrite(1, units(itemSize(item)), output.ConsumedCapacity);
+    } catch (error) {
+      if (condition && errorName(error) === 'ConditionalCheckFailedException') {
+        this.counters.writeRequests++;
+        return;
+      }
+      throw await this.failure(what, error);
+    }
+  }
+
+  /** Unconditional writes of items no other writer changes, 25 per request, unprocessed ones again. */
+  private async batchWrite(items: readonly Record<string, unknown>[], what: string): Promise<void> {
+    for (let i = 0; i < items.length; i += BATCH_WRITE_SIZE) {
+      let pending = items.slice(i, i + BATCH_WRITE_SIZE).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await this.sleep(backoffDelay(attempt, UNPROCESSED_BACKOFF));
+        if (attempt >= 8) throw new FindingsStoreError(`${what}: ${pending.length} items still unprocessed`);
+        try {
+          const output = await this.db.send(
+            new BatchWriteCommand({
+              RequestItems: { [this.tableName]: pending },
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          );
+          const unprocessed = (output.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
+          const written = pending.length - unprocessed.length;
+          const wcu = pending
+            .slice(0, written)
+            .reduce((sum, request) => sum + units(itemSize(request.PutRequest.Item)), 0);
+          this.countWrite(written, wcu, output.ConsumedCapacity);
+          pending = unprocessed;
+        } catch (error) {
+          throw await this.failure(what, error);
+        }
+      }
+    }
   }
 
   // --------------------------------------------------------------------- one finding (remediation)
@@ -776,6 +1071,32 @@ function parseScanItem(item: Record<string, unknown>): ScanRecord {
     });
   }
   return result.data;
+}
+
+type ParsedOutcome = { ok: true; outcome: StoredAccountOutcome } | { ok: false; malformed: MalformedItem };
+
+/** An account outcome item, checked against the key it should be stored under. */
+function parseOutcomeItem(
+  item: Record<string, unknown>,
+  expectedKey: (outcome: StoredAccountOutcome) => ItemKey,
+): ParsedOutcome {
+  const key = { PK: String(item.PK), SK: String(item.SK) };
+  const parsed = StoredAccountOutcomeSchema.safeParse(stripKeys(item));
+  if (!parsed.success) return { ok: false, malformed: { key, issues: formatIssues(parsed.error) } };
+  const expected = expectedKey(parsed.data);
+  if (expected.PK !== key.PK || expected.SK !== key.SK) {
+    return {
+      ok: false,
+      malformed: { key, issues: [`account ${parsed.data.accountId} does not match the item key`] },
+    };
+  }
+  return { ok: true, outcome: parsed.data };
+}
+
+/** The expiry of a run's items: as long as scan records are kept. Undefined for an unreadable time. */
+function ttlAfter(iso: string): number | undefined {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000) + SCAN_RECORD_TTL_DAYS * 86_400;
 }
 
 /** The record without the table's key attributes and item type. */

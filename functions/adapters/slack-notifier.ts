@@ -106,8 +106,9 @@ export class SlackNotifier implements ApprovalNotifier {
   async postRefusal(
     finding: FindingForRefusal | Finding,
     reason: string,
+    accountName?: string,
   ): Promise<{ channel: string; ts: string }> {
-    return this.post(refusalMessage(finding, reason));
+    return this.post(refusalMessage(finding, reason, accountName));
   }
 
   private async post(message: SlackMessage): Promise<{ channel: string; ts: string }> {

@@ -7,7 +7,7 @@ import type { MalformedItem } from '../use-cases/findings-ports';
 
 /** A DynamoDB request failed in a way a retry does not fix, or the account state is unusable. */
 export class FindingsStoreError extends Error {
-  override readonly name = 'FindingsStoreError';
+  override readonly name: string = 'FindingsStoreError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -21,6 +21,22 @@ export class MalformedItemError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`stored item ${item.key.PK} / ${item.key.SK} is malformed: ${item.issues.join('; ')}`, options);
+  }
+}
+
+/** Several stored items of one record could not be read: each is named, none hides the others. */
+export class MalformedItemsError extends FindingsStoreError {
+  override readonly name: string = 'MalformedItemsError';
+  constructor(
+    readonly items: readonly MalformedItem[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${items.length} stored item${items.length === 1 ? ' is' : 's are'} malformed: ${items
+        .map((item) => `${item.key.PK} / ${item.key.SK}: ${item.issues.join('; ')}`)
+        .join(' | ')}`,
+      options,
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CHANGE_KINDS, type ChangeKind, type FindingStatus } from './lifecycle';
+import { AccountOutcomeSchema } from './organization-scan';
 import { SEVERITIES, type Severity, severityRank } from './rule';
 
 /**
@@ -12,6 +13,11 @@ import { SEVERITIES, type Severity, severityRank } from './rule';
  *   scan record          PK ACCOUNT#<account>  SK SCAN#<scanId>  by-id
  *   account scan state   PK ACCOUNT#<account>  SK STATE          by-rule (ACCOUNTS: the accounts listed)
  *   remediation request  PK REQUEST#<id>       SK REQUEST        by-status (REQUEST#<state>)
+ *   organization run     PK ORGRUN#<runId>     SK RUN
+ *   run's account outcome PK ORGRUN#<runId>    SK ACCOUNT#<account>
+ *   account's latest organization outcome
+ *                        PK ACCOUNT#<account>  SK ORGANIZATION     by-rule (ORGANIZATION#ACCOUNTS)
+ *   latest run pointer   PK ORGANIZATION       SK LATEST_RUN
  *
  * (README "Findings store" has the index keys and the access patterns.)
  *
@@ -83,7 +89,16 @@ export const KEY_ATTRIBUTES: readonly string[] = [
 ];
 
 /** Distinguishes the item types sharing the table. */
-export const ITEM_TYPES = ['finding', 'scan', 'account-state', 'remediation-request'] as const;
+export const ITEM_TYPES = [
+  'finding',
+  'scan',
+  'account-state',
+  'remediation-request',
+  'organization-run',
+  'organization-run-account',
+  'organization-account',
+  'organization-latest-run',
+] as const;
 export type ItemType = (typeof ITEM_TYPES)[number];
 export const ITEM_TYPE_ATTRIBUTE = 'itemType';
 
@@ -159,6 +174,51 @@ export function accountStateKey(accountId: string): ItemKey {
 
 export function remediationRequestKey(requestId: string): ItemKey {
   return { PK: `REQUEST#${requestId}`, SK: 'REQUEST' };
+}
+
+// ----------------------------------------------------------------------- organization runs
+
+const ORGANIZATION_RUN_PREFIX = 'ORGRUN#';
+const RUN_ACCOUNT_PREFIX = 'ACCOUNT#';
+
+/** The partition of one organization run: its header and one item per account outcome. */
+export function organizationRunPartition(runId: string): string {
+  return `${ORGANIZATION_RUN_PREFIX}${runId}`;
+}
+
+export function organizationRunKey(runId: string): ItemKey {
+  return { PK: organizationRunPartition(runId), SK: 'RUN' };
+}
+
+/**
+ * One account's outcome in one run. A run of thousands of accounts does not fit one item (400 KB),
+ * so each outcome is an item of the run's partition, read back with one paginated query.
+ */
+export function organizationRunAccountKey(runId: string, accountId: string): ItemKey {
+  return { PK: organizationRunPartition(runId), SK: `${RUN_ACCOUNT_PREFIX}${accountId}` };
+}
+
+/** The sort-key prefix of the account outcomes in a run partition. */
+export const RUN_ACCOUNT_SORT_PREFIX = RUN_ACCOUNT_PREFIX;
+
+/**
+ * The newest organization outcome of an account, whatever run gave it (a rescan of a few accounts
+ * does not hide the others' outcomes): what the organization view and Slack messages read.
+ */
+export function organizationAccountKey(accountId: string): ItemKey {
+  return { PK: accountPartition(accountId), SK: 'ORGANIZATION' };
+}
+
+/** `by-rule` partition listing every account with an organization outcome. */
+export const ORGANIZATION_ACCOUNTS_PARTITION = 'ORGANIZATION#ACCOUNTS';
+
+export function organizationAccountItemKeys(accountId: string): Record<string, string> {
+  return { ...organizationAccountKey(accountId), GSI2PK: ORGANIZATION_ACCOUNTS_PARTITION, GSI2SK: accountId };
+}
+
+/** Points at the newest run whose record is complete: written after the run's other items. */
+export function latestOrganizationRunKey(): ItemKey {
+  return { PK: 'ORGANIZATION', SK: 'LATEST_RUN' };
 }
 
 /** The status a finding record is in. */
@@ -344,6 +404,35 @@ export const AccountStateSchema = z.looseObject({
 });
 
 export type AccountState = z.infer<typeof AccountStateSchema>;
+
+/** The header of an organization run; its outcomes are items of their own (`accounts` of them). */
+export const OrganizationRunHeaderSchema = z.looseObject({
+  runId: z.string().min(1),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  counts: z.object({
+    total: z.number().int().min(0),
+    complete: z.number().int().min(0),
+    partial: z.number().int().min(0),
+    failed: z.number().int().min(0),
+  }),
+  /** How many account items the run has: a reader that finds fewer knows the record is incomplete. */
+  accounts: z.number().int().min(0),
+  ttl: z.number().int().optional(),
+});
+
+export type OrganizationRunHeader = z.infer<typeof OrganizationRunHeaderSchema>;
+
+/** An account outcome as stored: the outcome and the run that recorded it. */
+export const StoredAccountOutcomeSchema = AccountOutcomeSchema.extend({
+  runId: z.string().min(1),
+  ttl: z.number().int().optional(),
+});
+
+export type StoredAccountOutcome = z.infer<typeof StoredAccountOutcomeSchema>;
+
+/** The latest run pointer. */
+export const LatestRunSchema = z.looseObject({ runId: z.string().min(1), startedAt: z.string() });
 
 /**
  * The table actions the scan function uses. Transactions are authorized per contained action

@@ -29,6 +29,20 @@ export const RemediationFunctionEnvSchema = z.object({
     .regex(/^[CGD][A-Z0-9]{6,}$/, 'must be a Slack channel id like C0123ABCD')
     .optional(),
   SLACK_API_URL: slackApiUrlVariable.optional(),
+  /**
+   * The remediation role in member accounts: when set, a finding of another account than the
+   * function's own is remediated by assuming arn:<partition>:iam::<account>:role/<name>. Unset,
+   * such a finding is refused.
+   */
+  MEMBER_REMEDIATION_ROLE_NAME: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 of letters, digits and +=,.@_-)')
+    .optional(),
+  /** The external id the member roles require (only across organizations); unused without the role name. */
+  MEMBER_EXTERNAL_ID: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 of letters, digits and +=,.@:/_-')
+    .optional(),
 });
 
 export interface RemediationFunctionConfig {
@@ -38,6 +52,8 @@ export interface RemediationFunctionConfig {
   settings: ScanSettings;
   /** Set when the bot token is; otherwise Slack messages are not updated. */
   slack?: { botTokenSecretArn: string; channelId?: string; apiUrl?: string };
+  /** Set when findings of member accounts are remediated through their remediation role. */
+  member?: { remediationRoleName: string; externalId?: string };
 }
 
 /** A bad environment variable; the message names each variable and what is wrong with it. */
@@ -80,6 +96,12 @@ export function parseRemediationFunctionConfig(
       ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
     };
   }
+  if (e.MEMBER_REMEDIATION_ROLE_NAME) {
+    config.member = {
+      remediationRoleName: e.MEMBER_REMEDIATION_ROLE_NAME,
+      ...(e.MEMBER_EXTERNAL_ID ? { externalId: e.MEMBER_EXTERNAL_ID } : {}),
+    };
+  }
   return config;
 }
 
@@ -91,6 +113,8 @@ export interface RemediationFunctionEnvironmentInput {
   ownArns: readonly string[];
   settings: ScanSettings;
   slack?: { botTokenSecretArn: string; channelId?: string };
+  /** Organization mode with remediation in member accounts. */
+  member?: { remediationRoleName: string; externalId?: string };
 }
 
 /**
@@ -109,5 +133,7 @@ export function remediationFunctionEnvironment(
     SCAN_SETTINGS: JSON.stringify(input.settings),
     ...(input.slack ? { SLACK_BOT_TOKEN_SECRET_ARN: input.slack.botTokenSecretArn } : {}),
     ...(input.slack?.channelId ? { SLACK_CHANNEL_ID: input.slack.channelId } : {}),
+    ...(input.member ? { MEMBER_REMEDIATION_ROLE_NAME: input.member.remediationRoleName } : {}),
+    ...(input.member?.externalId ? { MEMBER_EXTERNAL_ID: input.member.externalId } : {}),
   };
 }

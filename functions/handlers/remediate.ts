@@ -57,6 +57,13 @@ export function remediationHandlerDeps(env: NodeJS.ProcessEnv): RemediationDeps 
     eventBus: config.eventBusName,
     planning: { settings: config.settings, protection: config.protection },
     ...(config.slack ? { slack: config.slack } : {}),
+    // Each request acts in its finding's account, or is refused: never in the wrong account.
+    routing: config.member
+      ? {
+          memberRoleName: config.member.remediationRoleName,
+          ...(config.member.externalId ? { externalId: config.member.externalId } : {}),
+        }
+      : {},
   }).deps;
 }
 

@@ -8,9 +8,11 @@ import {
   type StepRecord,
 } from '../core/remediation/request';
 import type {
+  AccountAccess,
   ApprovalNotifier,
   FindingLookup,
   LiveStateReader,
+  RemediationAccounts,
   RemediationEvents,
   RemediationExecutor,
   RemediationRequestStore,
@@ -20,8 +22,14 @@ import { buildRemediationRequest, planFromLiveState } from './remediation-reques
 export interface RemediationDeps {
   requests: RemediationRequestStore;
   findings: FindingLookup;
+  /** The account of the credentials in use; used as is when `accounts` is absent. */
   reader: LiveStateReader;
   executor: RemediationExecutor;
+  /**
+   * When set, each request acts through the access it gives for the request's account (the
+   * function's own account, or a member account's remediation role), or is refused with its reason.
+   */
+  accounts?: RemediationAccounts;
   events: RemediationEvents;
   /** Updates the Slack message; absent when Slack is not configured. */
   notifier?: ApprovalNotifier;
@@ -105,22 +113,47 @@ async function skippedAfterRace(requestId: string, deps: RemediationDeps): Promi
 /** One execution of a request that this invocation moved to `executing`. */
 class Execution {
   private readonly records: StepRecord[];
+  /** The reader, executor and planning context of the request's account, once resolved. */
+  private reader: LiveStateReader;
+  private executor: RemediationExecutor;
+  private planning: RemediationDeps['planning'];
 
   constructor(
     private readonly request: RemediationRequest,
     private readonly deps: RemediationDeps,
   ) {
     this.records = request.plan.steps.map((step) => ({ step, status: 'pending' }));
+    this.reader = deps.reader;
+    this.executor = deps.executor;
+    this.planning = deps.planning;
   }
 
   async run(): Promise<ExecutionOutcome> {
+    let access: AccountAccess | undefined;
     try {
+      if (this.deps.accounts) {
+        access = await this.deps.accounts.access(this.request.accountId, this.request.requestId);
+        if (access.outcome === 'refused') return await this.refuse(access.reason);
+        this.useAccount(access);
+      }
       return await this.plannedAndApplied();
     } catch (error) {
       // Anything unexpected (a store write, a read) still ends recorded, with what was done undone.
       const undo = await this.rollBackDone();
       return this.fail(`Execution stopped: ${message(error)}.${undo.summary}`, undo.complete);
+    } finally {
+      if (access?.outcome === 'ready') access.close();
     }
+  }
+
+  private useAccount(access: Extract<AccountAccess, { outcome: 'ready' }>): void {
+    this.reader = access.reader;
+    this.executor = access.executor;
+    const protection = this.deps.planning.protection;
+    this.planning = {
+      ...this.deps.planning,
+      protection: { ...protection, ownArns: [...protection.ownArns, ...access.ownArns] },
+    };
   }
 
   private async plannedAndApplied(): Promise<ExecutionOutcome> {
@@ -130,10 +163,15 @@ class Execution {
     if (finding.suppression) {
       return this.refuse(`Finding ${finding.id} is suppressed (${finding.suppression.reason}).`);
     }
+    if (finding.accountId !== request.accountId) {
+      return this.refuse(
+        `Finding ${finding.id} is recorded in account ${finding.accountId}, the request names account ${request.accountId}.`,
+      );
+    }
 
     let plan: RemediationPlan;
     try {
-      plan = await planFromLiveState(finding, deps.reader, { ...deps.planning, now: deps.now() });
+      plan = await planFromLiveState(finding, this.reader, { ...this.planning, now: deps.now() });
     } catch (error) {
       return this.fail(`The live state could not be read: ${message(error)}. Nothing was changed.`, true);
     }
@@ -146,7 +184,7 @@ class Execution {
 
     for (const record of this.records) {
       try {
-        record.before = await deps.executor.captureBefore(record.step);
+        record.before = await this.executor.captureBefore(record.step);
       } catch (error) {
         return this.fail(
           `The before-state of ${describeStep(record)} could not be recorded: ${message(error)}. Nothing was changed.`,
@@ -161,8 +199,8 @@ class Execution {
       record.status = 'applying';
       await deps.requests.saveSteps(request.requestId, this.records);
       try {
-        await deps.executor.apply(record.step);
-        const problem = await deps.executor.verify(record.step, record.before!);
+        await this.executor.apply(record.step);
+        const problem = await this.executor.verify(record.step, record.before!);
         if (problem) throw new StepVerificationError(problem);
       } catch (error) {
         record.status = 'failed';
@@ -211,10 +249,7 @@ class Execution {
   private async ruleStillFails(finding: Finding): Promise<string | undefined> {
     let plan: RemediationPlan;
     try {
-      plan = await planFromLiveState(finding, this.deps.reader, {
-        ...this.deps.planning,
-        now: this.deps.now(),
-      });
+      plan = await planFromLiveState(finding, this.reader, { ...this.planning, now: this.deps.now() });
     } catch (error) {
       return `the live state could not be re-read to confirm the fix (${message(error)})`;
     }
@@ -253,7 +288,7 @@ class Execution {
   private async rollBackDone(): Promise<{ complete: boolean; summary: string }> {
     const touched = this.records.filter(isTouched).length;
     if (touched === 0) return { complete: true, summary: ' Nothing had been changed.' };
-    const problems = await restoreTouched(this.records, this.deps.executor);
+    const problems = await restoreTouched(this.records, this.executor);
     return problems.length === 0
       ? { complete: true, summary: ` Rolled back ${touched} step${touched === 1 ? '' : 's'}.` }
       : { complete: false, summary: ` Rollback incomplete: ${problems.join('; ')}.` };

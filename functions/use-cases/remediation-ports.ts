@@ -69,6 +69,28 @@ export interface RemediationEvents {
   ): Promise<void>;
 }
 
+/**
+ * Where a request acts: the reader and executor for the finding's account, or why remediation
+ * cannot act there (another account without a member remediation role, a role that cannot be
+ * assumed). A refusal is recorded on the request, never thrown.
+ */
+export type AccountAccess =
+  | {
+      outcome: 'ready';
+      reader: LiveStateReader;
+      executor: RemediationExecutor;
+      /** iam-posture's own roles in that account, protected as the function's own roles are. */
+      ownArns: readonly string[];
+      /** Closes the account's clients once the request is done. */
+      close(): void;
+    }
+  | { outcome: 'refused'; reason: string };
+
+export interface RemediationAccounts {
+  /** The access for `accountId`; `requestId` names the session, so CloudTrail names the request. */
+  access(accountId: string, requestId: string): Promise<AccountAccess>;
+}
+
 /** Posts and updates the approval message in Slack. */
 export interface ApprovalNotifier {
   postRequest(request: RemediationRequest): Promise<{ channel: string; ts: string }>;

@@ -27,12 +27,23 @@ export const SCAN_REQUESTER: Actor = { kind: 'system', id: 'iam-posture' };
 const OPENING_CHANGES = new Set(['opened', 'reopened', 'unsuppressed']);
 
 export interface RequestNotifier extends Pick<ApprovalNotifier, 'postRequest'> {
-  postRefusal(finding: Finding, reason: string): Promise<{ channel: string; ts: string }>;
+  postRefusal(
+    finding: Finding,
+    reason: string,
+    accountName?: string,
+  ): Promise<{ channel: string; ts: string }>;
+}
+
+/** Account names as the latest organization run recorded them. */
+export interface AccountNames {
+  accountName(accountId: string): Promise<string | undefined>;
 }
 
 export interface RequestApprovalDeps {
   requests: RemediationRequestStore;
   notifier: RequestNotifier;
+  /** Names the finding's account in the message; without it, or for an unknown account, the id alone. */
+  accountNames?: AccountNames;
   protection: ProtectionConfig;
   now: () => Date;
   /** How long a request waits for approval; default that of `buildRemediationRequest` (24 h). */
@@ -90,7 +101,7 @@ export async function requestApproval(
   const plan = planFromFinding(finding, deps.protection);
   if (plan.outcome === 'refused') {
     if (plan.gate === 'no-action') return skip(plan.reason);
-    const slack = await deps.notifier.postRefusal(finding, plan.reason);
+    const slack = await deps.notifier.postRefusal(finding, plan.reason, await accountNameOf(finding, deps));
     return { outcome: 'refused', findingId: finding.id, gate: plan.gate, reason: plan.reason, slack };
   }
 
@@ -110,6 +121,8 @@ export async function requestApproval(
     requestId,
     ...(deps.ttlHours === undefined ? {} : { ttlHours: deps.ttlHours }),
   });
+  const accountName = await accountNameOf(finding, deps);
+  if (accountName) request.accountName = accountName;
   const highlights = evidenceHighlights(finding.evidence);
   if (Object.keys(highlights).length > 0) request.highlights = highlights;
   try {
@@ -121,6 +134,18 @@ export async function requestApproval(
     throw error;
   }
   return post(request, deps);
+}
+
+/**
+ * The name of the finding's account, or undefined. A name is only a label: a failed look-up
+ * leaves the message with the account id, which identifies the account on its own.
+ */
+async function accountNameOf(finding: Finding, deps: RequestApprovalDeps): Promise<string | undefined> {
+  try {
+    return (await deps.accountNames?.accountName(finding.accountId)) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function post(request: RemediationRequest, deps: RequestApprovalDeps): Promise<RequestApprovalOutcome> {

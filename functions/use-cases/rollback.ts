@@ -3,6 +3,7 @@ import { attempt, eventDetail, notify, restoreTouched } from './execute-remediat
 import type {
   ApprovalNotifier,
   FindingLookup,
+  RemediationAccounts,
   RemediationEvents,
   RemediationExecutor,
   RemediationRequestStore,
@@ -11,7 +12,10 @@ import type {
 export interface RollbackDeps {
   requests: RemediationRequestStore;
   findings: FindingLookup;
+  /** Acts in the account of the credentials in use; used as is when `accounts` is absent. */
   executor: RemediationExecutor;
+  /** When set, the before-state is restored through the access it gives for the request's account. */
+  accounts?: RemediationAccounts;
   events: RemediationEvents;
   notifier?: ApprovalNotifier;
   now: () => Date;
@@ -84,7 +88,26 @@ async function rollback(
     };
   }
   const records: StepRecord[] = (request.steps ?? []).map((record) => ({ ...record }));
-  const problems = await restoreTouched(records, deps.executor);
+  let problems: string[];
+  if (deps.accounts) {
+    const access = await deps.accounts.access(request.accountId, requestId);
+    if (access.outcome === 'refused') {
+      // The request stays where it is: once the account can be reached, the rollback runs again.
+      return {
+        outcome: 'failed',
+        request,
+        reason: `The rollback of request ${requestId} did not start; it runs again once the account can be reached.`,
+        problems: [access.reason],
+      };
+    }
+    try {
+      problems = await restoreTouched(records, access.executor);
+    } finally {
+      access.close();
+    }
+  } else {
+    problems = await restoreTouched(records, deps.executor);
+  }
   if (problems.length > 0) {
     return {
       outcome: 'failed',

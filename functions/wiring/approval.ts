@@ -16,9 +16,12 @@ export interface RequestApprovalWiring {
 
 export function requestApprovalWiring(aws: AwsConfig, config: SlackNotifyConfig): RequestApprovalWiring {
   const secrets = slackSecrets(aws, [config.botTokenSecretArn]);
+  const findings = findingsStore(aws, config.findingsTableName);
   return {
-    findings: findingsStore(aws, config.findingsTableName),
+    findings,
     approval: {
+      // The latest organization run names the accounts in the messages.
+      accountNames: findings,
       requests: remediationRequestStore(aws, config.findingsTableName),
       notifier: slackNotifier({
         ...(config.slackApiUrl ? { apiUrl: config.slackApiUrl } : {}),

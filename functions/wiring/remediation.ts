@@ -1,11 +1,27 @@
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { AccountReader } from '../adapters/aws/account-reader';
 import { AwsLiveStateReader } from '../adapters/aws/live-state-reader';
 import { AwsRemediationExecutor } from '../adapters/aws/remediation-executor';
 import { remediationEvents } from '../adapters/event-publisher';
+import { parseArn } from '../core/arn';
+import { describeError } from '../core/describe-error';
+import { memberRoleArn, memberSessionName } from '../core/organization-scan';
 import type { RemediationDeps } from '../use-cases/execute-remediation';
-import { type AwsConfig, awsClients } from './aws';
+import type { AccountAccess, RemediationAccounts } from '../use-cases/remediation-ports';
+import { type AwsConfig, awsClients, resolvedRegion } from './aws';
 import { slackNotifier, slackSecrets } from './slack';
 import { eventPublisher, findingsStore, remediationRequestStore } from './stores';
+
+/** How requests reach the account of their finding (the remediation function's mode). */
+export interface AccountRouting {
+  /**
+   * The remediation role of member accounts. Unset, a finding of another account than the one
+   * the credentials belong to is refused.
+   */
+  memberRoleName?: string;
+  /** The external id the member role requires (only across organizations). */
+  externalId?: string;
+}
 
 export interface RemediationWiringConfig {
   aws: AwsConfig;
@@ -16,6 +32,11 @@ export interface RemediationWiringConfig {
   planning: RemediationDeps['planning'];
   /** When set, the request's Slack message follows its outcome. */
   slack?: { botTokenSecretArn: string; channelId?: string; apiUrl?: string };
+  /**
+   * When set, every request acts in its finding's account: the credentials' own account directly,
+   * a member account through its remediation role, any other account not at all.
+   */
+  routing?: AccountRouting;
 }
 
 export interface RemediationWiring {
@@ -39,11 +60,37 @@ export function remediationWiring(config: RemediationWiringConfig): RemediationW
         secrets: slackSecrets(config.aws, [slack.botTokenSecretArn]),
       })
     : undefined;
+  let identity: Promise<{ accountId: string; arn?: string }> | undefined;
+  const callerIdentity = () => {
+    if (!identity) {
+      const pending = new AccountReader(clients.sts, clients.ec2).callerIdentity();
+      identity = pending;
+      // A failed look-up is not kept: the next request asks again.
+      pending.catch(() => {
+        if (identity === pending) identity = undefined;
+      });
+    }
+    return identity;
+  };
+  const reader = new AwsLiveStateReader(clients.iam, secretsManager);
+  const executor = new AwsRemediationExecutor(clients.iam, secretsManager);
   const deps: RemediationDeps = {
     requests: remediationRequestStore(config.aws, config.table),
     findings: findingsStore(config.aws, config.table),
-    reader: new AwsLiveStateReader(clients.iam, secretsManager),
-    executor: new AwsRemediationExecutor(clients.iam, secretsManager),
+    reader,
+    executor,
+    ...(config.routing
+      ? {
+          accounts: accountRouter(config.aws, config.routing, callerIdentity, {
+            outcome: 'ready',
+            reader,
+            executor,
+            ownArns: [],
+            // The function's own clients live as long as the function.
+            close: () => {},
+          }),
+        }
+      : {}),
     events: config.eventBus
       ? remediationEvents(eventPublisher(config.aws, config.eventBus))
       : { publish: async () => {} },
@@ -53,7 +100,126 @@ export function remediationWiring(config: RemediationWiringConfig): RemediationW
   };
   return {
     deps,
-    callerAccount: async () => (await new AccountReader(clients.sts, clients.ec2).callerIdentity()).accountId,
+    callerAccount: async () => (await callerIdentity()).accountId,
     close: () => clients.destroy(),
+  };
+}
+
+/**
+ * The access of each request: the credentials' own account as is; another account through its
+ * member remediation role when one is configured, refused otherwise. Every failure to reach an
+ * account is a refusal with its reason, so the request records why it was not executed.
+ */
+export function accountRouter(
+  base: AwsConfig,
+  routing: AccountRouting,
+  callerIdentity: () => Promise<{ accountId: string; arn?: string }>,
+  own: AccountAccess,
+  assume: typeof memberAwsConfig = memberAwsConfig,
+): RemediationAccounts {
+  return {
+    async access(accountId, requestId) {
+      let caller: { accountId: string; arn?: string };
+      try {
+        caller = await callerIdentity();
+      } catch (error) {
+        return {
+          outcome: 'refused',
+          reason: `The remediation function could not identify its own account (${describeError(error)}); nothing was changed.`,
+        };
+      }
+      if (accountId === caller.accountId) return own;
+      if (!routing.memberRoleName) {
+        return {
+          outcome: 'refused',
+          reason:
+            `The finding is in account ${accountId}, the remediation function runs in account ` +
+            `${caller.accountId} and has no member remediation role (MEMBER_REMEDIATION_ROLE_NAME is not set); nothing was changed.`,
+        };
+      }
+      const partition = (caller.arn && parseArn(caller.arn)?.partition) || 'aws';
+      const roleArn = memberRoleArn(accountId, routing.memberRoleName, partition);
+      let member: AwsConfig;
+      try {
+        member = await assume(base, {
+          roleArn,
+          sessionName: memberSessionName(`remediation-${requestId}`),
+          ...(routing.externalId ? { externalId: routing.externalId } : {}),
+        });
+      } catch (error) {
+        return {
+          outcome: 'refused',
+          reason: `The remediation role ${roleArn} could not be assumed (${describeError(error)}); nothing was changed.`,
+        };
+      }
+      const clients = awsClients(member);
+      // The live state must be read in the finding's account, as the command line checks for its credentials.
+      let reached: string;
+      try {
+        reached = (await new AccountReader(clients.sts, clients.ec2).callerIdentity()).accountId;
+      } catch (error) {
+        clients.destroy();
+        return {
+          outcome: 'refused',
+          reason: `The credentials of ${roleArn} could not be checked (${describeError(error)}); nothing was changed.`,
+        };
+      }
+      if (reached !== accountId) {
+        clients.destroy();
+        return {
+          outcome: 'refused',
+          reason: `Assuming ${roleArn} gave credentials of account ${reached}, not ${accountId}; nothing was changed.`,
+        };
+      }
+      const secretsManager = (region: string) => clients.secretsManager(region);
+      return {
+        outcome: 'ready',
+        reader: new AwsLiveStateReader(clients.iam, secretsManager),
+        executor: new AwsRemediationExecutor(clients.iam, secretsManager),
+        ownArns: [roleArn],
+        close: () => clients.destroy(),
+      };
+    },
+  };
+}
+
+export interface AssumeInput {
+  roleArn: string;
+  sessionName: string;
+  externalId?: string;
+}
+
+/**
+ * The AwsConfig of a member account: the role assumed with the base config's credentials, through
+ * STS at the base config's endpoint and region. The credentials are resolved here, once, so a role
+ * that cannot be assumed is an error now, not a failure in the middle of a remediation; they
+ * outlast one request (an hour, STS's default).
+ */
+export async function memberAwsConfig(base: AwsConfig, input: AssumeInput): Promise<AwsConfig> {
+  const region = await resolvedRegion(base);
+  const provider = fromTemporaryCredentials({
+    params: {
+      RoleArn: input.roleArn,
+      RoleSessionName: input.sessionName,
+      ...(input.externalId ? { ExternalId: input.externalId } : {}),
+    },
+    ...(base.credentials ? { masterCredentials: base.credentials } : {}),
+    clientConfig: {
+      region,
+      ...(base.endpoint ? { endpoint: base.endpoint } : {}),
+      ...(base.profile ? { profile: base.profile } : {}),
+      ...(base.maxAttempts !== undefined ? { maxAttempts: base.maxAttempts } : {}),
+    },
+  });
+  const credentials = await provider();
+  return {
+    region,
+    ...(base.endpoint ? { endpoint: base.endpoint } : {}),
+    ...(base.maxAttempts !== undefined ? { maxAttempts: base.maxAttempts } : {}),
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+    },
   };
 }

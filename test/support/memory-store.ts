@@ -1,9 +1,11 @@
 import type { AccountState, ScanRecord } from '../../functions/core/findings-table';
 import type { StoredFinding } from '../../functions/core/lifecycle';
+import type { OrganizationRun } from '../../functions/core/organization-scan';
 import type {
   CommitInput,
   CommitResult,
   LoadedAccount,
+  OrganizationRunStore,
   ScanStore,
   StoreStats,
 } from '../../functions/use-cases/findings-ports';
@@ -12,11 +14,13 @@ import type {
  * A findings store in memory that commits only when the account state is still the one the scan
  * read, as the DynamoDB store does.
  */
-export class MemoryStore implements ScanStore {
+export class MemoryStore implements ScanStore, OrganizationRunStore {
   state: AccountState | undefined;
   readonly findings = new Map<string, StoredFinding>();
   readonly records: ScanRecord[] = [];
   commits = 0;
+  /** Organization runs as recorded, oldest first. */
+  readonly organizationRuns: OrganizationRun[] = [];
   /** Called before each commit: a concurrent writer can change the store here. */
   beforeCommit: (() => void) | undefined;
 
@@ -48,6 +52,16 @@ export class MemoryStore implements ScanStore {
 
   async recordScan(record: ScanRecord): Promise<void> {
     this.records.push(record);
+  }
+
+  async recordOrganizationRun(run: OrganizationRun): Promise<void> {
+    this.organizationRuns.push(structuredClone(run));
+  }
+
+  /** The run that started last, as the DynamoDB store's latest-run pointer keeps it. */
+  async latestOrganizationRun(): Promise<OrganizationRun | undefined> {
+    const latest = [...this.organizationRuns].sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1);
+    return latest ? structuredClone(latest) : undefined;
   }
 
   stats(): StoreStats {

@@ -94,6 +94,8 @@ export interface RemediationRequest {
   requestId: string;
   findingId: string;
   accountId: string;
+  /** The account's name when an organization run recorded one, for the messages. */
+  accountName?: string;
   ruleId: string;
   resourceArn: string;
   subResource?: string;

@@ -100,6 +100,16 @@ const plain = (text: string, max = HEADER_MAX): TextObject => ({
 /** `code` span of an AWS value. */
 const code = (value: string) => `\`${escapeMrkdwn(value)}\``;
 
+/** An account as messages name it: its id, and its name when known. */
+export function describeAccount(accountId: string, accountName?: string): string {
+  return accountName ? `${code(accountId)} (${escapeMrkdwn(accountName)})` : code(accountId);
+}
+
+/** The same, in the plain-text fallback. */
+function accountText(accountId: string, accountName?: string): string {
+  return accountName ? `${accountId} (${escapeMrkdwn(accountName)})` : accountId;
+}
+
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 /** How a message names who did something. */
@@ -206,7 +216,7 @@ function findingBlocks(request: RemediationRequest): Block[] {
         mrkdwn(`*Severity*\n${escapeMrkdwn(severity)}`, FIELD_MAX),
         mrkdwn(`*Rule*\n${code(finding.ruleId)}`, FIELD_MAX),
         mrkdwn(`*Resource*\n${resource}`, FIELD_MAX),
-        mrkdwn(`*Account*\n${code(request.accountId)}`, FIELD_MAX),
+        mrkdwn(`*Account*\n${describeAccount(request.accountId, request.accountName)}`, FIELD_MAX),
       ],
     },
     { type: 'section', text: mrkdwn(`*Why*\n${escapeMrkdwn(finding.reason)}`) },
@@ -317,7 +327,7 @@ function buttonsFor(request: RemediationRequest, options: RequestMessageOptions)
 
 function fallbackText(request: RemediationRequest, status: string | undefined): string {
   const { finding } = request;
-  const head = `${HEADERS[request.state]}: ${escapeMrkdwn(finding.title)} (${escapeMrkdwn(finding.severity)}) on ${escapeMrkdwn(finding.resourceArn)}.`;
+  const head = `${HEADERS[request.state]}: ${escapeMrkdwn(finding.title)} (${escapeMrkdwn(finding.severity)}) on ${escapeMrkdwn(finding.resourceArn)} in account ${accountText(request.accountId, request.accountName)}.`;
   const tail = status ?? `Plan: ${escapeMrkdwn(request.plan.summary)}`;
   return truncate(`${head} ${tail}`, FALLBACK_MAX);
 }
@@ -329,6 +339,7 @@ export function refusalMessage(
     'id' | 'title' | 'severity' | 'ruleId' | 'resourceArn' | 'subResource' | 'reason' | 'accountId'
   >,
   reason: string,
+  accountName?: string,
 ): SlackMessage {
   const resource = finding.subResource
     ? `${code(finding.resourceArn)}\n${code(finding.subResource)}`
@@ -342,7 +353,7 @@ export function refusalMessage(
         mrkdwn(`*Severity*\n${escapeMrkdwn(finding.severity)}`, FIELD_MAX),
         mrkdwn(`*Rule*\n${code(finding.ruleId)}`, FIELD_MAX),
         mrkdwn(`*Resource*\n${resource}`, FIELD_MAX),
-        mrkdwn(`*Account*\n${code(finding.accountId)}`, FIELD_MAX),
+        mrkdwn(`*Account*\n${describeAccount(finding.accountId, accountName)}`, FIELD_MAX),
       ],
     },
     { type: 'section', text: mrkdwn(`*Why*\n${escapeMrkdwn(finding.reason)}`) },
@@ -357,7 +368,7 @@ export function refusalMessage(
       ],
     },
   ];
-  const text = `Remediation not offered: ${escapeMrkdwn(finding.title)} on ${escapeMrkdwn(finding.resourceArn)}. ${escapeMrkdwn(reason)}`;
+  const text = `Remediation not offered: ${escapeMrkdwn(finding.title)} on ${escapeMrkdwn(finding.resourceArn)} in account ${accountText(finding.accountId, accountName)}. ${escapeMrkdwn(reason)}`;
   return { text: truncate(text, FALLBACK_MAX), blocks };
 }
 

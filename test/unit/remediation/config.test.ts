@@ -60,6 +60,21 @@ describe('parseRemediationFunctionConfig', () => {
     expect(config.protection).toEqual({ protectedArns: [], breakGlassArns: [], ownArns: [] });
     expect(config.settings.thresholds.roleUnusedDays).toBe(90);
     expect(config.slack).toBeUndefined();
+    expect(config.member).toBeUndefined();
+  });
+
+  it('reads the member remediation role and its external id', () => {
+    expect(
+      parseRemediationFunctionConfig({
+        ...BASE,
+        MEMBER_REMEDIATION_ROLE_NAME: 'IamPostureRemediation',
+        MEMBER_EXTERNAL_ID: 'ext-0123',
+      }).member,
+    ).toEqual({ remediationRoleName: 'IamPostureRemediation', externalId: 'ext-0123' });
+    // The external id alone (shared with the scanning functions) does not turn member remediation on.
+    expect(
+      parseRemediationFunctionConfig({ ...BASE, MEMBER_EXTERNAL_ID: 'ext-0123' }).member,
+    ).toBeUndefined();
   });
 
   it.each([
@@ -82,6 +97,14 @@ describe('parseRemediationFunctionConfig', () => {
     ],
     [{ ...BASE, SLACK_API_URL: 'http://slack.example.com/api/' }, 'SLACK_API_URL: must be an https URL'],
     [{ ...BASE, FINDINGS_TABLE_NAME: '  ' }, 'FINDINGS_TABLE_NAME: is required'],
+    [
+      { ...BASE, MEMBER_REMEDIATION_ROLE_NAME: 'role/with/slash' },
+      'MEMBER_REMEDIATION_ROLE_NAME: must be an IAM role name',
+    ],
+    [
+      { ...BASE, MEMBER_REMEDIATION_ROLE_NAME: 'R', MEMBER_EXTERNAL_ID: 'x' },
+      'MEMBER_EXTERNAL_ID: must be 2-1224',
+    ],
   ])('names the bad variable (%j)', (env, expected) => {
     expect(issuesOf(env).join('; ')).toContain(expected);
   });
@@ -102,6 +125,7 @@ describe('parseRemediationFunctionConfig', () => {
         botTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:t-AbCdEf',
         channelId: 'C0123ABCD',
       },
+      member: { remediationRoleName: 'IamPostureRemediation', externalId: 'ext-0123' },
     };
     expect(parseRemediationFunctionConfig(remediationFunctionEnvironment(input))).toEqual({
       findingsTableName: 'findings',
@@ -113,6 +137,7 @@ describe('parseRemediationFunctionConfig', () => {
       },
       settings,
       slack: input.slack,
+      member: input.member,
     });
   });
 });

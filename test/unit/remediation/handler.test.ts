@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -61,9 +62,14 @@ const storedRequest = {
 async function loadHandler() {
   const dynamo = mockClient(DynamoDBDocumentClient);
   const iam = mockClient(IAMClient);
+  const sts = mockClient(STSClient);
+  sts.on(GetCallerIdentityCommand).resolves({
+    Account: '123456789012',
+    Arn: 'arn:aws:sts::123456789012:assumed-role/remediate/fn',
+  });
   const invoke = createHandler(() => remediationHandlerDeps(process.env));
   const handler = (event: EventBridgeEvent<string, unknown>) => invoke(event, lambdaContext('remediate'));
-  return { handler, InvalidRemediationEventError, dynamo, iam, GetCommand, UpdateCommand };
+  return { handler, InvalidRemediationEventError, dynamo, iam, sts, GetCommand, UpdateCommand };
 }
 
 beforeEach(() => {
@@ -178,6 +184,46 @@ describe('remediate handler', () => {
     });
     expect(JSON.stringify(update.ExpressionAttributeValues)).not.toContain(claimed.id);
     expect(entries[0]!.Detail).not.toContain(claimed.id);
+    expect(iam.calls()).toHaveLength(0);
+  });
+
+  it('refuses, and records why, a finding of another account when no member remediation role is set', async () => {
+    const { handler, dynamo, iam, sts, GetCommand, UpdateCommand } = await loadHandler();
+    const stored = {
+      ...storedRequest,
+      accountId: '999988887777',
+      resourceArn: 'arn:aws:iam::999988887777:role/ci',
+      state: 'approved',
+      expiresAt: '2999-01-01T00:00:00Z',
+    };
+    dynamo.on(GetCommand, { Key: { PK: 'REQUEST#r-1', SK: 'REQUEST' } }).resolves({ Item: stored });
+    let current: Record<string, unknown> = stored;
+    dynamo.on(UpdateCommand).callsFake((input) => {
+      const values = input.ExpressionAttributeValues as Record<string, unknown>;
+      const reason = Object.values(values).find((v) => typeof v === 'string' && v.startsWith('The '));
+      current = {
+        ...current,
+        state: values[':to'],
+        version: (current.version as number) + 1,
+        ...(reason ? { outcomeReason: reason } : {}),
+      };
+      return { Attributes: current };
+    });
+
+    await expect(handler(approvedEvent({ requestId: 'r-1' }))).resolves.toEqual({ outcome: 'refused' });
+
+    const transitions = dynamo
+      .commandCalls(UpdateCommand)
+      .map(
+        (call) =>
+          `${call.args[0].input.ExpressionAttributeValues![':from']}->${call.args[0].input.ExpressionAttributeValues![':to']}`,
+      );
+    expect(transitions).toEqual(['approved->executing', 'executing->refused']);
+    expect(current.outcomeReason).toBe(
+      'The finding is in account 999988887777, the remediation function runs in account 123456789012 ' +
+        'and has no member remediation role (MEMBER_REMEDIATION_ROLE_NAME is not set); nothing was changed.',
+    );
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
     expect(iam.calls()).toHaveLength(0);
   });
 });

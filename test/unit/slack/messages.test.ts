@@ -130,7 +130,7 @@ describe('approval request message', () => {
 
   it('has a plain-text fallback naming the finding and the plan', () => {
     expect(approvalRequestMessage(aRequest()).text).toBe(
-      `Remediation approval requested: Active access keys are used within the unused-key window (medium) on ${ARN}. Plan: Deactivate access key AKIAEXAMPLEKEY000001 of user deploy-bot.`,
+      `Remediation approval requested: Active access keys are used within the unused-key window (medium) on ${ARN} in account 123456789012. Plan: Deactivate access key AKIAEXAMPLEKEY000001 of user deploy-bot.`,
     );
   });
 
@@ -350,7 +350,7 @@ describe('outcome updates', () => {
 
   it('puts the outcome in the fallback text', () => {
     expect(requestMessage(aRequest({ state: 'failed', outcomeReason: 'Boom.' })).text).toBe(
-      `Remediation failed: Active access keys are used within the unused-key window (medium) on ${ARN}. :x: Failed. Boom.`,
+      `Remediation failed: Active access keys are used within the unused-key window (medium) on ${ARN} in account 123456789012. :x: Failed. Boom.`,
     );
   });
 });
@@ -411,8 +411,36 @@ describe('refusal message', () => {
     });
     expect(buttons(message.blocks)).toEqual([]);
     expect(message.text).toBe(
-      `Remediation not offered: Active access keys are used within the unused-key window on ${ARN}. Refused: deploy-bot is tagged iam-posture:protected=true.`,
+      `Remediation not offered: Active access keys are used within the unused-key window on ${ARN} in account 123456789012. Refused: deploy-bot is tagged iam-posture:protected=true.`,
     );
+  });
+});
+
+describe('the account in messages', () => {
+  const fields = (message: ReturnType<typeof requestMessage>) =>
+    message.blocks.flatMap((b) => (b.type === 'section' ? (b.fields ?? []) : [])).map((f) => f.text);
+
+  it('names the account by id and name, escaped, in the request and every outcome update', () => {
+    for (const state of ['pending', 'executed', 'refused', 'rolled-back'] as const) {
+      const message = requestMessage(
+        aRequest({ state, accountName: 'Payments <prod> & co', outcomeReason: 'r' }),
+      );
+      expect(fields(message)).toContain('*Account*\n`123456789012` (Payments &lt;prod&gt; &amp; co)');
+      expect(message.text).toContain('in account 123456789012 (Payments &lt;prod&gt; &amp; co).');
+    }
+  });
+
+  it('names the account by id alone when its name is unknown', () => {
+    const message = requestMessage(aRequest());
+    expect(fields(message)).toContain('*Account*\n`123456789012`');
+    expect(message.text).toContain('in account 123456789012.');
+  });
+
+  it('names the account in a refusal', () => {
+    const finding = { ...aRequest().finding, accountId: '123456789012' };
+    const message = refusalMessage(finding, 'Refused.', 'Payments');
+    expect(fields(message)).toContain('*Account*\n`123456789012` (Payments)');
+    expect(message.text).toContain('in account 123456789012 (Payments).');
   });
 });
 

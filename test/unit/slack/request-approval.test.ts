@@ -18,7 +18,7 @@ const SCAN_ID = '20240601T000000Z-abcd';
 
 class FakeSlack {
   readonly posted: RemediationRequest[] = [];
-  readonly refusals: { findingId: string; reason: string }[] = [];
+  readonly refusals: { findingId: string; reason: string; accountName?: string }[] = [];
   failPosts = 0;
 
   async postRequest(request: RemediationRequest): Promise<{ channel: string; ts: string }> {
@@ -30,8 +30,12 @@ class FakeSlack {
     return { channel: 'C0CHANNEL1', ts: `1717200000.00010${this.posted.length}` };
   }
 
-  async postRefusal(finding: Finding, reason: string): Promise<{ channel: string; ts: string }> {
-    this.refusals.push({ findingId: finding.id, reason });
+  async postRefusal(
+    finding: Finding,
+    reason: string,
+    accountName?: string,
+  ): Promise<{ channel: string; ts: string }> {
+    this.refusals.push({ findingId: finding.id, reason, ...(accountName ? { accountName } : {}) });
     return { channel: 'C0CHANNEL1', ts: '1717200000.000900' };
   }
 }
@@ -209,6 +213,49 @@ describe('requestApproval', () => {
       reason: 'Rule access-key-not-rotated has no automatic remediation.',
     });
     expect(slack.refusals).toEqual([]);
+  });
+});
+
+describe('the account name in requests', () => {
+  const keyFinding = () => findingFor(unusedKey().key, 'access-key-unused');
+
+  it('records the name the latest organization run gives the account, for every later message', async () => {
+    const { deps: d, store, slack } = deps();
+    const asked: string[] = [];
+    d.accountNames = {
+      accountName: async (accountId) => {
+        asked.push(accountId);
+        return 'Payments';
+      },
+    };
+    const finding = keyFinding();
+    await requestApproval({ finding: stored(finding), scanId: SCAN_ID }, d);
+    expect(asked).toEqual([finding.accountId]);
+    expect(store.items.get(approvalRequestId(finding.id, SCAN_ID))?.accountName).toBe('Payments');
+    expect(slack.posted[0]?.accountName).toBe('Payments');
+  });
+
+  it('names the account by id alone when the name is unknown or cannot be read', async () => {
+    for (const accountName of [async () => undefined, async () => Promise.reject(new Error('throttled'))]) {
+      const { deps: d, store, slack } = deps();
+      d.accountNames = { accountName };
+      const finding = keyFinding();
+      const outcome = await requestApproval({ finding: stored(finding), scanId: SCAN_ID }, d);
+      expect(outcome.outcome).toBe('posted');
+      expect(store.items.get(approvalRequestId(finding.id, SCAN_ID))).not.toHaveProperty('accountName');
+      expect(slack.posted[0]).not.toHaveProperty('accountName');
+    }
+  });
+
+  it('names the account in a refusal', async () => {
+    const { deps: d, slack } = deps({
+      ...NO_PROTECTION,
+      breakGlassArns: [`arn:aws:iam::${ACCOUNT}:user/deploy-bot`],
+    });
+    d.accountNames = { accountName: async () => 'Payments' };
+    const outcome = await requestApproval({ finding: stored(keyFinding()), scanId: SCAN_ID }, d);
+    expect(outcome.outcome).toBe('refused');
+    expect(slack.refusals[0]?.accountName).toBe('Payments');
   });
 });
 

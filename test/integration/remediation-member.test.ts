@@ -1,0 +1,207 @@
+/**
+ * Remediation of a member account's finding on moto: the function's wiring assumes the member
+ * remediation role (AssumeRole into another account id switches moto to that account), reads and
+ * changes the role there, and nothing in its own account; without a member role it refuses.
+ */
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+} from '@aws-sdk/client-iam';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../functions/adapters/aws/clients';
+import { AwsCollector } from '../../functions/adapters/aws/collector';
+import { AwsLiveStateReader } from '../../functions/adapters/aws/live-state-reader';
+import { findingItem } from '../../functions/adapters/dynamo-findings-store';
+import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
+import type { Finding } from '../../functions/core/finding';
+import { createTableInput } from '../../functions/core/findings-table';
+import { memberRoleArn } from '../../functions/core/organization-scan';
+import { QUARANTINE_POLICY_NAME } from '../../functions/core/remediation/catalog';
+import { planRemediation } from '../../functions/core/remediation/plan';
+import type { Actor } from '../../functions/core/remediation/request';
+import { DEFAULT_SETTINGS } from '../../functions/core/settings';
+import { analyzeAccount } from '../../functions/use-cases/analyze';
+import { collectAccount } from '../../functions/use-cases/collect';
+import { executeRemediation } from '../../functions/use-cases/execute-remediation';
+import { buildRemediationRequest } from '../../functions/use-cases/remediation-request';
+import { rollbackRequestedRemediation } from '../../functions/use-cases/rollback';
+import type { AwsConfig } from '../../functions/wiring/aws';
+import { memberAwsConfig, remediationWiring } from '../../functions/wiring/remediation';
+import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+
+const TABLE = 'iam-posture-findings';
+const MEMBER = '222233334444';
+const ROLE_NAME = 'IamPostureRemediation';
+const APPROVER: Actor = { kind: 'slack', id: 'U0APPROVER', teamId: 'T0TEAM0001' };
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:root` }, Action: 'sts:AssumeRole' },
+  ],
+});
+const SETTINGS = { ...DEFAULT_SETTINGS, disabledRules: ['unused-service-permissions'] };
+const PLANNING = { settings: SETTINGS, protection: { protectedArns: [], breakGlassArns: [], ownArns: [] } };
+
+let moto: MotoServer;
+let dynamo: DynamoDBClient;
+let central: AwsConfig;
+let member: AwsConfig;
+let memberIam: IAMClient;
+let centralIam: IAMClient;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  dynamo = new DynamoDBClient({ ...moto.clientConfig });
+  centralIam = new IAMClient({ ...moto.clientConfig });
+  central = {
+    endpoint: moto.endpoint,
+    region: MOTO_REGION,
+    credentials: moto.clientConfig.credentials,
+    maxAttempts: 2,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  memberIam?.destroy();
+  centralIam?.destroy();
+  dynamo?.destroy();
+  await moto?.stop();
+});
+
+beforeEach(async () => {
+  await moto.reset();
+  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
+  // moto lets any role be assumed; the member's remediation role is created as a member stack would.
+  member = await memberAwsConfig(central, {
+    roleArn: memberRoleArn(MEMBER, ROLE_NAME),
+    sessionName: 'setup',
+  });
+  memberIam?.destroy();
+  memberIam = new IAMClient({
+    endpoint: moto.endpoint,
+    region: MOTO_REGION,
+    credentials: member.credentials!,
+  });
+  await memberIam.send(new CreateRoleCommand({ RoleName: ROLE_NAME, AssumeRolePolicyDocument: TRUST }));
+  await memberIam.send(new CreateRoleCommand({ RoleName: 'stale', AssumeRolePolicyDocument: TRUST }));
+  await moto.backdateRole({
+    accountId: MEMBER,
+    roleName: 'stale',
+    createDate: daysAgo(400),
+    lastUsedDate: null,
+  });
+}, 60_000);
+
+function daysAgo(days: number): Date {
+  return new Date(Date.now() - days * 86_400_000);
+}
+
+/** Scans the member account and stores its role-unused finding on `stale` in the central table. */
+async function memberFinding(): Promise<Finding> {
+  const clients = createAwsClients(member);
+  try {
+    const collected = await collectAccount(
+      { source: new AwsCollector(clients), now: () => new Date() },
+      { settings: SETTINGS, regions: [MOTO_REGION] },
+    );
+    const findings = analyzeAccount(collected.raw, { settings: SETTINGS, now: new Date() }).findings;
+    const finding = findings.find((f) => f.ruleId === 'role-unused' && f.resourceArn.endsWith(':role/stale'));
+    if (!finding)
+      throw new Error(`no role-unused finding on stale: ${findings.map((f) => f.ruleId).join(', ')}`);
+    const now = new Date().toISOString();
+    await DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }).send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: findingItem({
+          ...finding,
+          status: 'open',
+          firstSeenAt: now,
+          firstSeenScanId: '20240601T000000Z-abcd',
+          lastChangedAt: now,
+          lastChangedScanId: '20240601T000000Z-abcd',
+          reopenCount: 0,
+          version: 1,
+        }),
+      }),
+    );
+    return finding;
+  } finally {
+    clients.destroy();
+  }
+}
+
+/** An approved request for the finding, as a Slack approval leaves it. */
+async function approvedRequest(finding: Finding): Promise<string> {
+  const reader = new AwsLiveStateReader(memberIam, () => {
+    throw new Error('no secrets here');
+  });
+  const plan = planRemediation(finding, await reader.read(finding), { ...PLANNING, now: new Date() });
+  if (plan.outcome !== 'plan') throw new Error(plan.reason);
+  const requests = new DynamoRemediationRequestStore(dynamo, TABLE);
+  const request = buildRemediationRequest({ finding, plan, requestedBy: APPROVER, now: new Date() });
+  await requests.create(request);
+  await requests.transition(request.requestId, 'pending', 'approved', { approvedBy: APPROVER });
+  return request.requestId;
+}
+
+describe('remediation of a member account finding on moto', () => {
+  it('acts in the member account through its remediation role, and rolls back there', async () => {
+    const finding = await memberFinding();
+    expect(finding.accountId).toBe(MEMBER);
+    const requestId = await approvedRequest(finding);
+    const wiring = remediationWiring({
+      aws: central,
+      table: TABLE,
+      planning: PLANNING,
+      routing: { memberRoleName: ROLE_NAME },
+    });
+    try {
+      const outcome = await executeRemediation(requestId, wiring.deps);
+      expect(outcome.outcome, JSON.stringify(outcome)).toBe('executed');
+      const policy = await memberIam.send(
+        new GetRolePolicyCommand({ RoleName: 'stale', PolicyName: QUARANTINE_POLICY_NAME }),
+      );
+      expect(JSON.parse(decodeURIComponent(policy.PolicyDocument!)).Statement[0].Effect).toBe('Deny');
+      // Nothing of the member's exists in the function's own account.
+      const own = (await centralIam.send(new ListRolesCommand({}))).Roles ?? [];
+      expect(own.map((r) => r.RoleName)).not.toContain('stale');
+      expect(await wiring.callerAccount()).toBe(MOTO_ACCOUNT_ID);
+
+      await wiring.deps.requests.transition(requestId, 'executed', 'rollback-requested', {
+        rollbackRequestedBy: APPROVER,
+      });
+      expect((await rollbackRequestedRemediation(requestId, wiring.deps)).outcome).toBe('rolled-back');
+      expect((await memberIam.send(new ListRolePoliciesCommand({ RoleName: 'stale' }))).PolicyNames).toEqual(
+        [],
+      );
+    } finally {
+      wiring.close();
+    }
+  });
+
+  it('refuses, and records why, without a member remediation role', async () => {
+    const finding = await memberFinding();
+    const requestId = await approvedRequest(finding);
+    const wiring = remediationWiring({ aws: central, table: TABLE, planning: PLANNING, routing: {} });
+    try {
+      const outcome = await executeRemediation(requestId, wiring.deps);
+      expect(outcome.outcome).toBe('refused');
+      const stored = await wiring.deps.requests.get(requestId);
+      expect(stored).toMatchObject({ state: 'refused' });
+      expect(stored!.outcomeReason).toBe(
+        `The finding is in account ${MEMBER}, the remediation function runs in account ${MOTO_ACCOUNT_ID} ` +
+          'and has no member remediation role (MEMBER_REMEDIATION_ROLE_NAME is not set); nothing was changed.',
+      );
+      expect((await memberIam.send(new ListRolePoliciesCommand({ RoleName: 'stale' }))).PolicyNames).toEqual(
+        [],
+      );
+    } finally {
+      wiring.close();
+    }
+  });
+});

@@ -1,17 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { createAwsClients } from '../adapters/aws/clients';
-import { describeError } from '../adapters/aws/errors';
 import { OrganizationAccountsReader } from '../adapters/aws/organization-accounts';
 import { type MemberAccount, memberRoleArn, memberSessionName } from '../core/organization-scan';
-import type {
-  CommitInput,
-  CommitResult,
-  LoadedAccount,
-  ScanStore,
-  StoreStats,
-} from '../use-cases/findings-ports';
 import type { CollectedInput, RunScanDeps } from '../use-cases/run-scan';
 import {
   type AccountScanDeps,
@@ -21,6 +12,7 @@ import {
 import type { AwsConfig } from './aws';
 import { type LiveCollector, liveCollector } from './collect';
 import { scanDeps } from './scan';
+import { unstoredScanDeps } from './unstored-scan';
 
 /**
  * An organization run from one central config: the member accounts listed with the central
@@ -100,9 +92,9 @@ export function memberAccess(
       try {
         await credentials();
       } catch (error) {
-        throw new MemberAccessError(`cannot assume ${roleArn}: ${describeError(error)}`, account.id, {
-          cause: error,
-        });
+        // The outcome names the AWS error code from the cause; the message says what failed.
+        const why = error instanceof Error ? error.message : String(error);
+        throw new MemberAccessError(`cannot assume ${roleArn}: ${why}`, account.id, { cause: error });
       }
       return {
         region,
@@ -189,35 +181,4 @@ export function organizationScanDeps(
     now: () => new Date(),
     destroy: () => access.destroy(),
   };
-}
-
-/** Scan dependencies that keep nothing: the scan use case then only analyses and reports. */
-export function unstoredScanDeps(collect: () => Promise<CollectedInput>): RunScanDeps {
-  return {
-    collect,
-    store: new UnstoredScans(),
-    now: () => new Date(),
-    randomSuffix: () => randomBytes(4).toString('hex'),
-  };
-}
-
-/** A store with nothing in it that keeps nothing: every scan starts from an empty account. */
-class UnstoredScans implements ScanStore {
-  async loadAccount(): Promise<LoadedAccount> {
-    return { findings: [], malformed: [] };
-  }
-  async commitScan(input: CommitInput): Promise<CommitResult> {
-    return { outcome: 'committed', applied: [...input.changes] };
-  }
-  async recordScan(): Promise<void> {}
-  stats(): StoreStats {
-    return {
-      writeRequests: 0,
-      itemWrites: 0,
-      consumedWcu: 0,
-      estimatedWcu: 0,
-      readRequests: 0,
-      consumedRcu: 0,
-    };
-  }
 }

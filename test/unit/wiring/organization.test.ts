@@ -108,7 +108,7 @@ describe('memberAccess', () => {
     expect(error.accountId).toBe('222222222222');
     expect(error.cause).toBe(denied);
     expect(error.message).toBe(
-      'cannot assume arn:aws:iam::222222222222:role/IamPostureScanner: AccessDenied: User: arn:aws:iam::111111111111:user/central ' +
+      'cannot assume arn:aws:iam::222222222222:role/IamPostureScanner: User: arn:aws:iam::111111111111:user/central ' +
         'is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/IamPostureScanner',
     );
   });

@@ -158,7 +158,10 @@ interface JsonRun {
   runId: string;
   counts: { total: number; complete: number; partial: number; failed: number };
   accounts: JsonAccount[];
-  reports: { accountId: string; findings: { ruleId: string; accountId: string; resourceArn: string }[] }[];
+  reports: {
+    accountId: string;
+    findings: { id: string; ruleId: string; accountId: string; resourceArn: string }[];
+  }[];
 }
 
 async function storedOpenFindings(accountId: string) {
@@ -273,9 +276,7 @@ describe('iam-posture scan --org', () => {
         ),
       ).toBe(true);
       const stored = await storedOpenFindings(id);
-      expect(stored.map((f) => f.id).sort()).toEqual(
-        report.findings.map((f: { id?: string }) => f.id).sort(),
-      );
+      expect(stored.map((f) => f.id).sort()).toEqual(report.findings.map((f) => f.id).sort());
       expect(stored.every((f) => f.accountId === id)).toBe(true);
     }
 

@@ -48,7 +48,10 @@ export async function collectCommand(options: CollectCommandOptions, io: Io): Pr
   const settings = await loadSettings(options.config);
   if (options.org) return collectOrganizationCommand(options, settings, io);
   const orgFlags = organizationFlagsGiven(options);
-  if (orgFlags.length > 0) fail(`${orgFlags.join(', ')} apply to an organization collection: add --org`);
+  if (orgFlags.length > 0)
+    fail(
+      `${orgFlags.join(', ')} ${orgFlags.length === 1 ? 'applies' : 'apply'} to an organization collection: add --org`,
+    );
   await checkExportDestination(options.out);
   const started = Date.now();
   const previous = await previousServiceLastAccessed(options.out);

@@ -74,7 +74,7 @@ export async function scanCommand(options: ScanOptions, io: Io): Promise<number>
   const orgFlags = organizationFlagsGiven(options);
   if (orgFlags.length > 0) {
     fail(
-      `${orgFlags.join(', ')} apply to an organization scan: add --org, or --export an organization export`,
+      `${orgFlags.join(', ')} ${orgFlags.length === 1 ? 'applies' : 'apply'} to an organization scan: add --org, or --export an organization export`,
     );
   }
   if (options.table) return storedScanCommand({ ...options, table: options.table }, settings, io);

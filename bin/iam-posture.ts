@@ -6,7 +6,13 @@ import packageJson from '../package.json';
 import { type CollectCommandOptions, collectCommand } from './commands/collect';
 import { type FindingsOptions, findingsCommand } from './commands/findings';
 import { EXIT, type Io } from './commands/io';
-import { choiceOption, collectValues, parseInstant, severityOption } from './commands/options';
+import {
+  choiceOption,
+  collectValues,
+  parseInstant,
+  serviceLastAccessedJobsOption,
+  severityOption,
+} from './commands/options';
 import { DEFAULT_MEMBER_ROLE, DEFAULT_ORG_CONCURRENCY, parseConcurrency } from './commands/organization';
 import {
   type RemediateOptions,
@@ -43,6 +49,8 @@ function awsOptions(
       'secrets regions: repeat or comma-separate, or "all" (default: home region)',
       collectValues,
     );
+    // Secrets regions mean a live collection, and so do service-last-accessed jobs.
+    command.addOption(serviceLastAccessedJobsOption());
   } else {
     command.option('--region <region>', 'AWS region of the table (default: the profile or AWS_REGION)');
   }

@@ -36,6 +36,8 @@ export interface LiveOptions extends AwsOptions {
   /** Every `--region` value; each may be a comma list, or `all`. */
   region?: string[];
   quiet?: boolean;
+  /** Service-last-accessed jobs to generate at most; the collector's default otherwise. */
+  serviceLastAccessedJobs?: number;
 }
 
 export interface CollectCommandOptions extends LiveOptions, OrganizationOptions {
@@ -81,7 +83,12 @@ export async function collectLive(
       {
         ...(regions ? { regions } : {}),
         settings,
-        ...(previousLastAccessed ? { serviceLastAccessed: { previous: previousLastAccessed } } : {}),
+        serviceLastAccessed: {
+          ...(previousLastAccessed ? { previous: previousLastAccessed } : {}),
+          ...(options.serviceLastAccessedJobs !== undefined
+            ? { maxJobs: options.serviceLastAccessedJobs }
+            : {}),
+        },
       },
       (event) =>
         status.update(
@@ -190,7 +197,12 @@ async function collectOrganizationCommand(
           const result = await member.collect({
             ...(regions ? { regions } : {}),
             settings,
-            ...(previous ? { serviceLastAccessed: { previous } } : {}),
+            serviceLastAccessed: {
+              ...(previous ? { previous } : {}),
+              ...(options.serviceLastAccessedJobs !== undefined
+                ? { maxJobs: options.serviceLastAccessedJobs }
+                : {}),
+            },
           });
           if (result.accountId !== account.id) {
             throw new Error(

@@ -2,6 +2,10 @@ import { InvalidArgumentError, Option } from 'commander';
 import { parseAwsTimestamp, TimestampFormatError } from '../../functions/core/credential-report';
 import { regionProblem } from '../../functions/core/regions';
 import { SEVERITIES, type Severity } from '../../functions/core/rule';
+import {
+  DEFAULT_SERVICE_LAST_ACCESSED_MAX_JOBS,
+  MAX_SERVICE_LAST_ACCESSED_MAX_JOBS,
+} from '../../functions/core/scan-function-config';
 import type { AwsConfig } from '../../functions/wiring/aws';
 import { fail } from './io';
 
@@ -95,6 +99,23 @@ export function parseInstant(value: string): Date {
   }
   throw new InvalidArgumentError(problem);
 }
+
+/** `--service-last-accessed-jobs`: the per-collection job budget, as the scan function's variable bounds it. */
+export function parseJobBudget(value: string): number {
+  const jobs = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isInteger(jobs) || jobs > MAX_SERVICE_LAST_ACCESSED_MAX_JOBS) {
+    throw new InvalidArgumentError(
+      `expected a whole number of jobs from 0 to ${MAX_SERVICE_LAST_ACCESSED_MAX_JOBS}`,
+    );
+  }
+  return jobs;
+}
+
+export const serviceLastAccessedJobsOption = () =>
+  new Option(
+    '--service-last-accessed-jobs <n>',
+    `service-last-accessed jobs to generate at most (0..${MAX_SERVICE_LAST_ACCESSED_MAX_JOBS}, default ${DEFAULT_SERVICE_LAST_ACCESSED_MAX_JOBS}); the rest wait for a later collection`,
+  ).argParser(parseJobBudget);
 
 export const severityOption = (flags: string, description: string) =>
   new Option(flags, description).argParser(parseSeverity);

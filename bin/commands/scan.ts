@@ -254,7 +254,15 @@ async function organizationScanCommand(
     ...(options.table ? { table: options.table } : {}),
     ...(options.eventBus ? { eventBus: options.eventBus } : {}),
     collect: async (_account, collector) =>
-      collectedInput(await collector.collect({ ...(regions ? { regions } : {}), settings })),
+      collectedInput(
+        await collector.collect({
+          ...(regions ? { regions } : {}),
+          settings,
+          ...(options.serviceLastAccessedJobs !== undefined
+            ? { serviceLastAccessed: { maxJobs: options.serviceLastAccessedJobs } }
+            : {}),
+        }),
+      ),
   });
   try {
     return await runOrganizationScan(deps, accounts, [], runId, options, settings, io);

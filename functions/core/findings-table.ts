@@ -347,9 +347,11 @@ export type AccountState = z.infer<typeof AccountStateSchema>;
 
 /**
  * The table actions the scan function uses. Transactions are authorized per contained action
- * (PutItem, UpdateItem), so no BatchWriteItem or ConditionCheckItem is needed.
+ * (PutItem, UpdateItem), so no ConditionCheckItem is needed; BatchWriteItem writes the cached
+ * service-last-accessed results, which need no condition.
  */
 export const SCAN_FUNCTION_TABLE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',

@@ -20,7 +20,17 @@ export const SCAN_FUNCTION_ENV = {
   scanSettings: 'SCAN_SETTINGS',
   /** Days a resolved finding is kept before DynamoDB's TTL removes it. Default 90. */
   resolvedTtlDays: 'RESOLVED_TTL_DAYS',
+  /**
+   * Service-last-accessed jobs one scan may generate (0..5000). Default 100. Results are cached
+   * per principal in the findings table, so each scan refreshes the principals without data, then
+   * the stalest: an account of N principals is covered after N / budget scans.
+   */
+  serviceLastAccessedMaxJobs: 'SERVICE_LAST_ACCESSED_MAX_JOBS',
 } as const;
+
+/** The job budget of a scan when `SERVICE_LAST_ACCESSED_MAX_JOBS` is not set. */
+export const DEFAULT_SERVICE_LAST_ACCESSED_MAX_JOBS = 100;
+export const MAX_SERVICE_LAST_ACCESSED_MAX_JOBS = 5000;
 
 const regionList = z
   .string()
@@ -48,6 +58,18 @@ const days = z
   .transform(Number)
   .pipe(z.number().int().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days'));
 
+const jobBudget = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'must be a whole number of jobs')
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .int()
+      .max(MAX_SERVICE_LAST_ACCESSED_MAX_JOBS, `must be at most ${MAX_SERVICE_LAST_ACCESSED_MAX_JOBS} jobs`),
+  );
+
 const required = z.string({ error: 'is required' }).trim().min(1, 'is required');
 
 export const ScanFunctionEnvSchema = z.object({
@@ -56,6 +78,7 @@ export const ScanFunctionEnvSchema = z.object({
   [SCAN_FUNCTION_ENV.secretsRegions]: regionList.optional(),
   [SCAN_FUNCTION_ENV.scanSettings]: settingsJson.optional(),
   [SCAN_FUNCTION_ENV.resolvedTtlDays]: days.optional(),
+  [SCAN_FUNCTION_ENV.serviceLastAccessedMaxJobs]: jobBudget.optional(),
 });
 
 export interface ScanFunctionConfig {
@@ -65,6 +88,8 @@ export interface ScanFunctionConfig {
   secretsRegions?: string[] | 'all';
   settings: ScanSettings;
   resolvedTtlDays?: number;
+  /** Service-last-accessed jobs per scan, 0..5000. */
+  serviceLastAccessedMaxJobs: number;
 }
 
 /** A bad environment variable; the message names each variable and what is wrong with it. */
@@ -90,5 +115,7 @@ export function parseScanFunctionConfig(
     ...(regions !== undefined ? { secretsRegions: regions } : {}),
     settings: e[SCAN_FUNCTION_ENV.scanSettings] ?? ScanSettingsSchema.parse({}),
     ...(ttl !== undefined ? { resolvedTtlDays: ttl } : {}),
+    serviceLastAccessedMaxJobs:
+      e[SCAN_FUNCTION_ENV.serviceLastAccessedMaxJobs] ?? DEFAULT_SERVICE_LAST_ACCESSED_MAX_JOBS,
   };
 }

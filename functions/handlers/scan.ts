@@ -1,8 +1,9 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { parseScanFunctionConfig, type ScanFunctionConfig } from '../core/scan-function-config';
 import { type RunScanDeps, type RunScanResult, runScan } from '../use-cases/run-scan';
-import { collectedInput, liveCollector } from '../wiring/collect';
+import { cachedLiveCollector, collectedInput, lastAccessedCache } from '../wiring/collect';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 import { scanDeps } from '../wiring/scan';
 
@@ -18,10 +19,27 @@ export interface ScanHandlerDeps {
   scan: RunScanDeps;
 }
 
-/** The function's dependencies from its environment: the Lambda's own role, region and table. */
-export function scanHandlerDeps(env: NodeJS.ProcessEnv): ScanHandlerDeps {
+/**
+ * The function's dependencies from its environment: the Lambda's own role, region and table.
+ * Service-last-accessed results are cached in the findings table: each scan generates at most
+ * `SERVICE_LAST_ACCESSED_MAX_JOBS` jobs and saves what it collected right after collecting.
+ */
+export function scanHandlerDeps(
+  env: NodeJS.ProcessEnv,
+  logger?: Pick<Logger, 'warn' | 'info'>,
+): ScanHandlerDeps {
   const config = parseScanFunctionConfig(env);
-  const collector = liveCollector({});
+  const warn = (message: string, fields: Record<string, unknown>) => logger?.warn(message, fields);
+  const collector = cachedLiveCollector(
+    {},
+    {
+      cache: lastAccessedCache({}, config.findingsTableName, {
+        onWarning: (message, warning) => warn(message, { ...warning }),
+      }),
+      maxJobs: config.serviceLastAccessedMaxJobs,
+      warn,
+    },
+  );
   const collectOptions = {
     settings: config.settings,
     ...(config.secretsRegions !== undefined ? { regions: config.secretsRegions } : {}),
@@ -32,7 +50,15 @@ export function scanHandlerDeps(env: NodeJS.ProcessEnv): ScanHandlerDeps {
       aws: {},
       table: config.findingsTableName,
       eventBus: config.eventBusName,
-      collect: async () => collectedInput(await collector.collect(collectOptions)),
+      collect: async () => {
+        const result = await collector.collect(collectOptions);
+        logger?.info('service last accessed', {
+          accountId: result.accountId,
+          ...result.serviceLastAccessed,
+          cache: result.lastAccessedCache,
+        });
+        return collectedInput(result);
+      },
     }),
   };
 }
@@ -83,7 +109,8 @@ export function createHandler(
   }, observability);
 }
 
-export const handler = createHandler(() => scanHandlerDeps(process.env));
+const observability = createObservability();
+export const handler = createHandler(() => scanHandlerDeps(process.env, observability.logger), observability);
 
 function summarize(result: RunScanResult): ScanOutcome {
   const { record } = result;

@@ -73,8 +73,12 @@ export interface CollectDeps {
 }
 
 export interface ServiceLastAccessedCollectOptions {
-  /** Principal ARN -> `get-service-last-accessed-details` output of an earlier collection. */
-  previous?: Record<string, unknown>;
+  /**
+   * Principal ARN -> `get-service-last-accessed-details` output of an earlier collection; or a
+   * function loading it once the account is identified (a cache keyed by account), called only
+   * when the data is needed.
+   */
+  previous?: Record<string, unknown> | ((accountId: string) => Promise<Record<string, unknown>>);
   /** Earlier results whose JobCompletionDate is at most this old are reused. Default 7. */
   maxAgeDays?: number;
   /** At most this many jobs per collection; the rest wait for a later one. Default 100. */
@@ -329,7 +333,8 @@ async function collectServiceLastAccessed(
 ): Promise<{ data: Record<string, unknown>; generated: number; reused: number; deferred: number }> {
   const maxAgeMs = (options.maxAgeDays ?? 7) * DAY_MS;
   const maxJobs = Math.max(0, options.maxJobs ?? 100);
-  const previous = options.previous ?? {};
+  const previous =
+    typeof options.previous === 'function' ? await options.previous(accountId) : (options.previous ?? {});
   const data: Record<string, unknown> = {};
   const candidates: { arn: string; completedAt?: number }[] = [];
   let reused = 0;

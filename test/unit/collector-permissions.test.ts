@@ -68,7 +68,6 @@ describe('scanner permissions', () => {
       'collector.ts',
       'errors.ts',
       'iam-reader.ts',
-      'limit.ts',
       'organization-reader.ts',
       'pages.ts',
       'read.ts',

@@ -27,6 +27,7 @@ describe('parseScanFunctionConfig', () => {
       secretsRegions: 'SECRETS_REGIONS',
       scanSettings: 'SCAN_SETTINGS',
       resolvedTtlDays: 'RESOLVED_TTL_DAYS',
+      serviceLastAccessedMaxJobs: 'SERVICE_LAST_ACCESSED_MAX_JOBS',
     });
   });
 
@@ -35,7 +36,17 @@ describe('parseScanFunctionConfig', () => {
       findingsTableName: 'findings',
       eventBusName: 'posture',
       settings: DEFAULT_SETTINGS,
+      serviceLastAccessedMaxJobs: 100,
     });
+  });
+
+  it('reads the service-last-accessed job budget, 0 to 5000', () => {
+    const budget = (value: string) =>
+      parseScanFunctionConfig({ ...REQUIRED, SERVICE_LAST_ACCESSED_MAX_JOBS: value })
+        .serviceLastAccessedMaxJobs;
+    expect(budget('0')).toBe(0);
+    expect(budget(' 1000 ')).toBe(1000);
+    expect(budget('5000')).toBe(5000);
   });
 
   it('reads regions, settings and the resolved TTL', () => {
@@ -69,6 +80,18 @@ describe('parseScanFunctionConfig', () => {
     ],
     [{ ...REQUIRED, RESOLVED_TTL_DAYS: 'soon' }, ['RESOLVED_TTL_DAYS: must be a whole number of days']],
     [{ ...REQUIRED, RESOLVED_TTL_DAYS: '0' }, ['RESOLVED_TTL_DAYS: must be at least 1 day']],
+    [
+      { ...REQUIRED, SERVICE_LAST_ACCESSED_MAX_JOBS: '5001' },
+      ['SERVICE_LAST_ACCESSED_MAX_JOBS: must be at most 5000 jobs'],
+    ],
+    [
+      { ...REQUIRED, SERVICE_LAST_ACCESSED_MAX_JOBS: '-1' },
+      ['SERVICE_LAST_ACCESSED_MAX_JOBS: must be a whole number of jobs'],
+    ],
+    [
+      { ...REQUIRED, SERVICE_LAST_ACCESSED_MAX_JOBS: '12.5' },
+      ['SERVICE_LAST_ACCESSED_MAX_JOBS: must be a whole number of jobs'],
+    ],
   ])('names the variable that is wrong: %j', (env, expected) => {
     expect(problems(env as Record<string, string>)).toEqual(expected);
   });

@@ -1,6 +1,10 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetAccountAuthorizationDetailsCommand } from '@aws-sdk/client-iam';
 import {
+  GenerateServiceLastAccessedDetailsCommand,
+  GetAccountAuthorizationDetailsCommand,
+} from '@aws-sdk/client-iam';
+import {
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -77,6 +81,38 @@ describe('scan handler', () => {
     ).toBe(true);
     expect(entries.filter((entry) => entry.DetailType === 'FindingOpened')).toHaveLength(outcome.opened);
     expect(entries.at(-1)!.DetailType).toBe('ScanCompleted');
+  });
+
+  it('generates at most SERVICE_LAST_ACCESSED_MAX_JOBS jobs and caches the results in the table', async () => {
+    stubHealthyAccount();
+    process.env.SCAN_SETTINGS = JSON.stringify({ disabledRules: [] });
+    process.env.SERVICE_LAST_ACCESSED_MAX_JOBS = '1';
+    documents.on(GetCommand).resolves({});
+    documents.on(QueryCommand).resolves({ Items: [] });
+    documents.on(TransactWriteCommand).resolves({});
+    documents.on(BatchWriteCommand).resolves({});
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    const handler = loadHandler();
+
+    await handler();
+
+    const ciDeploy = `arn:aws:iam::${ACCOUNT_ID}:role/ci-deploy`;
+    // Two principals hold policies; the budget of one takes the first by ARN, the other waits.
+    expect(
+      mocks.iam.commandCalls(GenerateServiceLastAccessedDetailsCommand).map((call) => call.args[0].input.Arn),
+    ).toEqual([ciDeploy]);
+    const cacheQueries = documents
+      .commandCalls(QueryCommand)
+      .map((call) => call.args[0].input)
+      .filter((input) => input.ExpressionAttributeValues?.[':pk'] === `LAST-ACCESSED#${ACCOUNT_ID}`);
+    expect(cacheQueries.map((input) => input.TableName)).toEqual(['findings-table']);
+    const cached = documents
+      .commandCalls(BatchWriteCommand)
+      .flatMap((call) => call.args[0].input.RequestItems!['findings-table']!)
+      .map((request) => request.PutRequest!.Item!);
+    expect(cached.map((item) => [item.PK, item.SK])).toEqual([
+      [`LAST-ACCESSED#${ACCOUNT_ID}`, `PRINCIPAL#${ciDeploy}`],
+    ]);
   });
 
   it('parses its configuration once: later invocations keep the first values', async () => {

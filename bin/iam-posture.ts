@@ -13,6 +13,7 @@ import {
   serviceLastAccessedJobsOption,
   severityOption,
 } from './commands/options';
+import { DEFAULT_MEMBER_ROLE, DEFAULT_ORG_CONCURRENCY, parseConcurrency } from './commands/organization';
 import {
   type RemediateOptions,
   type RemediationCommandOptions,
@@ -57,6 +58,38 @@ function awsOptions(
     '--endpoint-url <url>',
     `AWS endpoint${scope}, e.g. a local emulator (also AWS_ENDPOINT_URL)`,
   );
+}
+
+/**
+ * The flags of an organization run (`scan --org`, `collect --org`): which accounts, the member role
+ * assumed in each, and how many at a time. `scan --export` of an organization export takes the
+ * selection and `--concurrency` too.
+ */
+function organizationOptions(command: Command, what: 'scan' | 'collect'): Command {
+  return command
+    .option(
+      '--org',
+      `${what} every ACTIVE account of the organization (credentials of the management or a delegated administrator account)`,
+    )
+    .option('--accounts <ids>', 'only these account ids: comma-separate or repeat', collectValues)
+    .option('--exclude-accounts <ids>', 'not these account ids: comma-separate or repeat', collectValues)
+    .option(
+      '--ous <ids>',
+      'only accounts in (or below) these OUs or roots: comma-separate or repeat',
+      collectValues,
+    )
+    .option(
+      '--exclude-ous <ids>',
+      'not accounts in (or below) these OUs: comma-separate or repeat',
+      collectValues,
+    )
+    .option('--role-name <name>', `member role assumed in each account (default: ${DEFAULT_MEMBER_ROLE})`)
+    .option('--external-id <id>', "sts:ExternalId, when the member role's trust requires one")
+    .option(
+      '--concurrency <n>',
+      `accounts at a time, 1..64 (default: ${DEFAULT_ORG_CONCURRENCY})`,
+      parseConcurrency,
+    );
 }
 
 /** The options of `remediate` and `rollback`: the table of the findings and requests, AWS, the bus. */
@@ -108,10 +141,10 @@ function buildProgram(io: Io): Command {
     .option(
       '--event-bus <name>',
       'with --table: publish FindingOpened, FindingResolved and ScanCompleted here',
-    )
-    .action(async (options: ScanOptions) => {
-      process.exitCode = await scanCommand(options, io);
-    });
+    );
+  organizationOptions(program.commands.at(-1)!, 'scan').action(async (options: ScanOptions) => {
+    process.exitCode = await scanCommand(options, io);
+  });
 
   awsOptions(
     program
@@ -121,10 +154,10 @@ function buildProgram(io: Io): Command {
     { region: 'secrets' },
   )
     .option('--config <file>', 'settings file: disabled rules skip the reads only they need')
-    .option('--quiet', 'no progress line on stderr')
-    .action(async (options: CollectCommandOptions) => {
-      process.exitCode = await collectCommand(options, io);
-    });
+    .option('--quiet', 'no progress line on stderr');
+  organizationOptions(program.commands.at(-1)!, 'collect').action(async (options: CollectCommandOptions) => {
+    process.exitCode = await collectCommand(options, io);
+  });
 
   awsOptions(
     program

@@ -55,6 +55,11 @@ const SECTIONS = {
       'DynamoDB write requests and write units of a first scan, an unchanged rescan and 10 deleted roles, 2,000-role account (moto)',
     run: benchDynamo,
   },
+  org: {
+    description:
+      'organization scan through the CLI: 20 moto accounts of ~250 identities, --concurrency 1 and 8, API calls per account vs. a single-account scan',
+    run: benchOrg,
+  },
   malformed: {
     description:
       'opt-in: scan of an export with 100k and 2M malformed role records (--records), table and JSON: peak RSS, output size',
@@ -276,6 +281,11 @@ function benchApiCalls(context) {
 /** scripts/bench-dynamo.ts: first scan, unchanged rescan and a small change against moto's DynamoDB. */
 function benchDynamo(context) {
   return runTsBenchmark('scripts/bench-dynamo.ts', context);
+}
+
+/** scripts/bench-org.ts: `scan --org` over an organization of moto accounts, at concurrency 1 and 8. */
+function benchOrg(context) {
+  return runTsBenchmark('scripts/bench-org.ts', context);
 }
 
 /** scripts/bench-privilege.ts: the privilege analyzer and the three privilege rules on 100,000 identities. */

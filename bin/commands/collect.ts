@@ -1,12 +1,35 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkExportDestination, writeExportDirectory } from '../../functions/adapters/export-writer';
+import {
+  checkOrganizationDestination,
+  finishOrganizationExport,
+} from '../../functions/adapters/organization-export';
 import { createStatusLine } from '../../functions/adapters/status-line';
+import { mapWithConcurrency } from '../../functions/core/limit';
+import {
+  type AccountOutcome,
+  classifyFailure,
+  countOutcomes,
+  type MemberAccount,
+} from '../../functions/core/organization-scan';
 import type { ScanSettings } from '../../functions/core/settings';
 import { apiCallSummary } from '../../functions/use-cases/analyze';
 import type { CollectResult } from '../../functions/use-cases/collect';
-import { EXIT, type Io, loadSettings, MAX_GAPS_ON_STDERR } from './io';
+import { organizationExitCode } from '../exit-codes';
+import { EXIT, fail, type Io, loadSettings, MAX_GAPS_ON_STDERR } from './io';
 import { type AwsOptions, liveAwsConfig, parseRegions } from './options';
+import {
+  accountProgress,
+  accountSelection,
+  DEFAULT_MEMBER_ROLE,
+  DEFAULT_ORG_CONCURRENCY,
+  newRunId,
+  type OrganizationOptions,
+  organizationFlagsGiven,
+  outcomeTable,
+  selectOrFail,
+} from './organization';
 
 /** The flags of a live collection (`collect`, and `scan` without `--export`). */
 export interface LiveOptions extends AwsOptions {
@@ -17,7 +40,7 @@ export interface LiveOptions extends AwsOptions {
   serviceLastAccessedJobs?: number;
 }
 
-export interface CollectCommandOptions extends LiveOptions {
+export interface CollectCommandOptions extends LiveOptions, OrganizationOptions {
   out: string;
   config?: string;
 }
@@ -25,6 +48,12 @@ export interface CollectCommandOptions extends LiveOptions {
 /** `collect`: the live account into an export directory that `scan --export` reads. */
 export async function collectCommand(options: CollectCommandOptions, io: Io): Promise<number> {
   const settings = await loadSettings(options.config);
+  if (options.org) return collectOrganizationCommand(options, settings, io);
+  const orgFlags = organizationFlagsGiven(options);
+  if (orgFlags.length > 0)
+    fail(
+      `${orgFlags.join(', ')} ${orgFlags.length === 1 ? 'applies' : 'apply'} to an organization collection: add --org`,
+    );
   await checkExportDestination(options.out);
   const started = Date.now();
   const previous = await previousServiceLastAccessed(options.out);
@@ -111,3 +140,153 @@ function collectSummary(result: CollectResult, dir: string, files: string[], ela
   ];
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * `collect --org --out DIR`: every selected account through its member role into `DIR/<account
+ * id>/`, with `DIR/accounts.json` (the accounts selected) and `DIR/outcomes.json` (each account's
+ * outcome). An account that cannot be collected is an outcome, and its directory of an earlier
+ * collection is removed rather than left to pass for this one.
+ */
+async function collectOrganizationCommand(
+  options: CollectCommandOptions,
+  settings: ScanSettings,
+  io: Io,
+): Promise<number> {
+  await checkOrganizationDestination(options.out);
+  const regions = parseRegions(options.region ?? []);
+  const selection = accountSelection(options);
+  const central = liveAwsConfig(options, regions);
+  const [{ discoverMemberAccounts, memberAccess }, { liveCollector }] = await Promise.all([
+    import('../../functions/wiring/organization'),
+    import('../../functions/wiring/collect'),
+  ]);
+  const started = Date.now();
+  const accounts = selectOrFail(await discoverMemberAccounts(central), selection);
+  const runId = newRunId(new Date());
+  const roleName = options.roleName ?? DEFAULT_MEMBER_ROLE;
+  const access = memberAccess(central, {
+    roleName,
+    runId,
+    ...(options.externalId ? { externalId: options.externalId } : {}),
+  });
+  const progress = accountProgress(io, options.quiet, accounts.length, 'collecting');
+  const collected = new Set<string>();
+  let outcomes: AccountOutcome[];
+  try {
+    outcomes = await mapWithConcurrency(
+      accounts,
+      options.concurrency ?? DEFAULT_ORG_CONCURRENCY,
+      async (account) => {
+        progress.start(account);
+        const startedAt = new Date();
+        let outcome: AccountOutcome;
+        let collector: { destroy(): void } | undefined;
+        try {
+          let memberAws: Awaited<ReturnType<typeof access.memberConfig>>;
+          try {
+            memberAws = await access.memberConfig(account);
+          } catch (error) {
+            outcome = failedCollection(account, startedAt, error, 'assume');
+            progress.done(outcome);
+            return outcome;
+          }
+          const member = liveCollector(memberAws);
+          collector = member;
+          const dir = join(options.out, account.id);
+          const previous = await previousServiceLastAccessed(dir);
+          const result = await member.collect({
+            ...(regions ? { regions } : {}),
+            settings,
+            serviceLastAccessed: {
+              ...(previous ? { previous } : {}),
+              ...(options.serviceLastAccessedJobs !== undefined
+                ? { maxJobs: options.serviceLastAccessedJobs }
+                : {}),
+            },
+          });
+          if (result.accountId !== account.id) {
+            throw new Error(
+              `the member role answered for account ${result.accountId}, not ${account.id}; nothing was written for it`,
+            );
+          }
+          await writeExportDirectory(dir, result.raw);
+          collected.add(account.id);
+          outcome = collectedOutcome(account, startedAt, result);
+        } catch (error) {
+          outcome = failedCollection(account, startedAt, error, 'scan');
+        } finally {
+          collector?.destroy();
+        }
+        progress.done(outcome);
+        return outcome;
+      },
+    );
+  } finally {
+    access.destroy();
+  }
+  await finishOrganizationExport(options.out, accounts, outcomes, collected);
+  const counts = countOutcomes(outcomes);
+  io.stdout.write(
+    `Collected organization run ${runId} into ${options.out} in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
+      outcomeTable(outcomes, counts, { findings: false }),
+  );
+  return organizationExitCode(counts, EXIT.ok);
+}
+
+/** Complete, or partial naming the sources that were not fully read (deferred work is not a gap). */
+function collectedOutcome(account: MemberAccount, startedAt: Date, result: CollectResult): AccountOutcome {
+  const unreadSources = [
+    ...new Set(result.coverageGaps.filter((gap) => gap.category !== 'Deferred').map((gap) => gap.source)),
+  ].sort();
+  return {
+    ...accountFields(account),
+    outcome: unreadSources.length > 0 ? 'partial' : 'complete',
+    ...(unreadSources.length > 0
+      ? { unreadSources, detail: `not fully read: ${unreadSources.join(', ')}` }
+      : {}),
+    apiCalls: apiCallSummary(result.apiCalls).total,
+    findings: 0,
+    opened: 0,
+    resolved: 0,
+    held: 0,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+function failedCollection(
+  account: MemberAccount,
+  startedAt: Date,
+  error: unknown,
+  stage: 'assume' | 'scan',
+): AccountOutcome {
+  // A MemberAccessError carries the AWS error as its cause: the cause's name says why.
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const name = (cause as { name?: unknown }).name;
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = classifyFailure({
+    ...(typeof name === 'string' ? { name } : {}),
+    message: cause instanceof Error ? cause.message : message,
+    stage,
+  });
+  return {
+    ...accountFields(account),
+    outcome: 'failed',
+    reason,
+    detail: typeof name === 'string' && !message.startsWith(name) ? `${name}: ${message}` : message,
+    apiCalls: 0,
+    findings: 0,
+    opened: 0,
+    resolved: 0,
+    held: 0,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+const accountFields = (account: MemberAccount) => ({
+  accountId: account.id,
+  accountName: account.name,
+  ...(account.parentId ? { parentId: account.parentId } : {}),
+  ...(account.ouPath ? { ouPath: account.ouPath } : {}),
+});

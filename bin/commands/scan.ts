@@ -1,9 +1,19 @@
+import { join } from 'node:path';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
+import { isOrganizationExport, readOrganizationExport } from '../../functions/adapters/organization-export';
 import { checkOutputFile, writeFileAtomic } from '../../functions/adapters/output-file';
 import { gapCount } from '../../functions/core/coverage-gaps';
 import {
+  type AccountOutcome,
+  countOutcomes,
+  type MemberAccount,
+  type OutcomeCounts,
+} from '../../functions/core/organization-scan';
+import {
   type AnalysisReport,
+  CSV_COLUMNS,
   countAtOrAbove,
+  formatCsv,
   formatReport,
   type ReportFormat,
   withMinSeverity,
@@ -11,12 +21,27 @@ import {
 import type { Severity } from '../../functions/core/rule';
 import type { ScanSettings } from '../../functions/core/settings';
 import { analyzeAccount } from '../../functions/use-cases/analyze';
-import type { CollectedInput } from '../../functions/use-cases/run-scan';
+import type { CollectedInput, RunScanDeps, RunScanResult } from '../../functions/use-cases/run-scan';
+import type { OrganizationScanDeps } from '../../functions/use-cases/scan-organization';
+import { organizationExitCode } from '../exit-codes';
 import { collectLive, type LiveOptions } from './collect';
 import { EXIT, fail, type Io, loadSettings, MAX_GAPS_ON_STDERR, noColor } from './io';
-import { tableAwsConfig } from './options';
+import { liveAwsConfig, parseRegions, tableAwsConfig } from './options';
+import {
+  accountProgress,
+  accountSelection,
+  countsLine,
+  DEFAULT_MEMBER_ROLE,
+  DEFAULT_ORG_CONCURRENCY,
+  newRunId,
+  type OrganizationOptions,
+  organizationFlagsGiven,
+  organizationJson,
+  outcomeTable,
+  selectOrFail,
+} from './organization';
 
-export interface ScanOptions extends LiveOptions {
+export interface ScanOptions extends LiveOptions, OrganizationOptions {
   export?: string;
   asOf?: Date;
   config?: string;
@@ -34,8 +59,25 @@ export interface ScanOptions extends LiveOptions {
 export async function scanCommand(options: ScanOptions, io: Io): Promise<number> {
   const settings = await loadSettings(options.config);
   if (options.output) await checkOutputFile(options.output);
+  if (options.eventBus && !options.table) {
+    fail('--event-bus publishes what a stored scan changed: add --table NAME');
+  }
+  if (options.org) {
+    if (options.export) {
+      fail('--org scans the live organization; scan an organization export with --export DIR alone');
+    }
+    return organizationScanCommand(options, settings, io);
+  }
+  if (options.export && (await isOrganizationExport(options.export))) {
+    return organizationExportScanCommand({ ...options, export: options.export }, settings, io);
+  }
+  const orgFlags = organizationFlagsGiven(options);
+  if (orgFlags.length > 0) {
+    fail(
+      `${orgFlags.join(', ')} ${orgFlags.length === 1 ? 'applies' : 'apply'} to an organization scan: add --org, or --export an organization export`,
+    );
+  }
   if (options.table) return storedScanCommand({ ...options, table: options.table }, settings, io);
-  if (options.eventBus) fail('--event-bus publishes what a stored scan changed: add --table NAME');
   if (options.export && (options.profile || options.region?.length || options.endpointUrl)) {
     fail('--profile, --region and --endpoint-url read a live account; they cannot be combined with --export');
   }
@@ -173,6 +215,255 @@ function exitForFindings(report: AnalysisReport, failOn: Severity | undefined, i
   if (count === 0) return EXIT.ok;
   io.stderr.write(
     `iam-posture: ${count} unsuppressed finding${count === 1 ? '' : 's'} at or above ${failOn} (--fail-on ${failOn})\n`,
+  );
+  return EXIT.findings;
+}
+
+// ------------------------------------------------------------------------- organization scans
+
+/**
+ * `scan --org`: every selected account of the organization, each through its member role, with
+ * the same per-account scan as a single account; an account that fails is an outcome, the others
+ * are scanned and reported. With --table every account is stored into the one table.
+ */
+async function organizationScanCommand(
+  options: ScanOptions,
+  settings: ScanSettings,
+  io: Io,
+): Promise<number> {
+  const regions = parseRegions(options.region ?? []);
+  const selection = accountSelection(options);
+  const central = options.table ? await tableAwsConfig(options) : liveAwsConfig(options, regions);
+  // The AWS SDK loads only for commands that call AWS: an offline scan starts without it.
+  const [{ discoverMemberAccounts, organizationScanDeps }, { collectedInput }] = await Promise.all([
+    import('../../functions/wiring/organization'),
+    import('../../functions/wiring/collect'),
+  ]);
+  const accounts = selectOrFail(await discoverMemberAccounts(central), selection);
+  const runId = newRunId(new Date());
+  const roleName = options.roleName ?? DEFAULT_MEMBER_ROLE;
+  if (!options.quiet) {
+    io.stderr.write(
+      `iam-posture: organization run ${runId}: ${accounts.length} account${accounts.length === 1 ? '' : 's'}, ` +
+        `role ${roleName}, ${options.concurrency ?? DEFAULT_ORG_CONCURRENCY} at a time\n`,
+    );
+  }
+  const deps = organizationScanDeps({
+    aws: central,
+    access: { roleName, runId, ...(options.externalId ? { externalId: options.externalId } : {}) },
+    ...(options.table ? { table: options.table } : {}),
+    ...(options.eventBus ? { eventBus: options.eventBus } : {}),
+    collect: async (_account, collector) =>
+      collectedInput(
+        await collector.collect({
+          ...(regions ? { regions } : {}),
+          settings,
+          ...(options.serviceLastAccessedJobs !== undefined
+            ? { serviceLastAccessed: { maxJobs: options.serviceLastAccessedJobs } }
+            : {}),
+        }),
+      ),
+  });
+  try {
+    return await runOrganizationScan(deps, accounts, [], runId, options, settings, io);
+  } finally {
+    deps.destroy();
+  }
+}
+
+/**
+ * `scan --export DIR` on an organization export: every account directory, each a failed outcome
+ * when it cannot be read; an account `collect --org` could not collect is failed with the reason
+ * it recorded. The same selection flags apply.
+ */
+async function organizationExportScanCommand(
+  options: ScanOptions & { export: string },
+  settings: ScanSettings,
+  io: Io,
+): Promise<number> {
+  if (options.roleName !== undefined || options.externalId !== undefined) {
+    fail('--role-name and --external-id assume roles in a live organization; an export is read as it is');
+  }
+  if (!options.table && (options.profile || options.region?.length || options.endpointUrl)) {
+    fail('--profile, --region and --endpoint-url read a live account; they cannot be combined with --export');
+  }
+  const dir = options.export;
+  const organization = await readOrganizationExport(dir);
+  const selected = selectOrFail(organization.accounts, accountSelection(options));
+  const now = new Date();
+  const notCollected = selected
+    .filter((account) => !organization.collected.has(account.id))
+    .map((account) => notCollectedOutcome(account, dir, organization.outcomes.get(account.id), now));
+  const central = options.table ? await tableAwsConfig(options) : undefined;
+  const [{ unstoredScanDeps }, scanWiring] = await Promise.all([
+    import('../../functions/wiring/unstored-scan'),
+    central ? import('../../functions/wiring/scan') : Promise.resolve(undefined),
+  ]);
+  const deps: OrganizationScanDeps = {
+    async accountDeps(account) {
+      const collect = async (): Promise<CollectedInput> => ({
+        raw: await readExportDirectory(join(dir, account.id)),
+        origin: 'export',
+      });
+      const scan: RunScanDeps =
+        central && scanWiring && options.table
+          ? scanWiring.scanDeps({
+              aws: central,
+              table: options.table,
+              ...(options.eventBus ? { eventBus: options.eventBus } : {}),
+              collect,
+            })
+          : unstoredScanDeps(collect);
+      return { scan };
+    },
+    now: () => new Date(),
+  };
+  const toScan = selected.filter((account) => organization.collected.has(account.id));
+  return runOrganizationScan(deps, toScan, notCollected, newRunId(now), options, settings, io, selected);
+}
+
+/** An account of the export without a directory: failed, with what the collection recorded. */
+function notCollectedOutcome(
+  account: MemberAccount,
+  dir: string,
+  collected: AccountOutcome | undefined,
+  now: Date,
+): AccountOutcome {
+  const why =
+    collected?.outcome === 'failed'
+      ? `: ${collected.reason}${collected.detail ? `: ${collected.detail}` : ''}`
+      : '';
+  return {
+    accountId: account.id,
+    accountName: account.name,
+    ...(account.parentId ? { parentId: account.parentId } : {}),
+    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
+    outcome: 'failed',
+    reason: collected?.outcome === 'failed' && collected.reason ? collected.reason : 'error',
+    detail: `${join(dir, account.id)} is missing: the account was not collected${why}`,
+    apiCalls: 0,
+    findings: 0,
+    opened: 0,
+    resolved: 0,
+    held: 0,
+    startedAt: now.toISOString(),
+    finishedAt: now.toISOString(),
+  };
+}
+
+async function runOrganizationScan(
+  deps: OrganizationScanDeps,
+  accounts: readonly MemberAccount[],
+  failedBefore: readonly AccountOutcome[],
+  runId: string,
+  options: ScanOptions,
+  settings: ScanSettings,
+  io: Io,
+  order: readonly MemberAccount[] = accounts,
+): Promise<number> {
+  const { scanOrganization } = await import('../../functions/use-cases/scan-organization');
+  const progress = accountProgress(io, options.quiet, accounts.length, 'scanning');
+  const { run, results } = await scanOrganization(deps, accounts, {
+    settings,
+    runId,
+    ...(options.asOf ? { asOf: options.asOf } : {}),
+    concurrency: options.concurrency ?? DEFAULT_ORG_CONCURRENCY,
+    onAccountStart: (account) => progress.start(account),
+    onAccountDone: (outcome) => progress.done(outcome),
+  });
+  const byAccount = new Map([...run.outcomes, ...failedBefore].map((o) => [o.accountId, o]));
+  const outcomes = order.map((account) => byAccount.get(account.id)!);
+  const counts = countOutcomes(outcomes);
+  await printOrganizationReport({ ...run, counts }, outcomes, results, options, io);
+  const findingsExit = exitForOrganizationFindings(results, options.failOn, io);
+  return organizationExitCode(counts, findingsExit);
+}
+
+async function printOrganizationReport(
+  run: { runId: string; startedAt: string; finishedAt: string; counts: OutcomeCounts },
+  outcomes: readonly AccountOutcome[],
+  results: ReadonlyMap<string, RunScanResult>,
+  options: ScanOptions,
+  io: Io,
+): Promise<void> {
+  const reports = new Map<string, AnalysisReport>();
+  for (const outcome of outcomes) {
+    const result = results.get(outcome.accountId);
+    if (!result) continue;
+    reports.set(
+      outcome.accountId,
+      options.minSeverity ? withMinSeverity(result.report, options.minSeverity) : result.report,
+    );
+  }
+  const table = outcomeTable(outcomes, run.counts);
+  const terminal = !options.output && io.stdout.isTTY === true;
+  let text: string;
+  switch (options.format) {
+    case 'json':
+      text = organizationJson(run, outcomes, reports, Boolean(options.table));
+      break;
+    case 'csv': {
+      const rows = [...reports.values()].flatMap((report) => formatCsv(report).split('\r\n').slice(1, -1));
+      text = `${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
+      break;
+    }
+    case 'table': {
+      const tableOptions = {
+        color: terminal && !noColor(io.env),
+        ...(terminal && io.stdout.columns ? { width: io.stdout.columns } : {}),
+      };
+      const parts = [...reports.values()].map((report) => formatReport(report, 'table', tableOptions));
+      text = [...parts, table].join('\n');
+      break;
+    }
+  }
+  if (options.output) {
+    await writeFileAtomic(options.output, text);
+    io.stderr.write(
+      `iam-posture: wrote ${options.format} report of organization run ${run.runId} to ${options.output} (${countsLine(run.counts)})\n`,
+    );
+  } else {
+    io.stdout.write(text);
+  }
+  // The outcome table is part of a table report; beside JSON or CSV it goes to stderr.
+  if (options.format !== 'table' || options.output) io.stderr.write(table);
+  if (options.table) {
+    let opened = 0;
+    let resolved = 0;
+    let held = 0;
+    for (const o of outcomes) {
+      opened += o.opened;
+      resolved += o.resolved;
+      held += o.held;
+    }
+    io.stderr.write(
+      `iam-posture: stored ${reports.size} account scan${reports.size === 1 ? '' : 's'} in table ${options.table}: ` +
+        `${opened} opened, ${resolved} resolved, ${held} held (not fully read); failed accounts were not touched\n`,
+    );
+  }
+  for (const [accountId, result] of results) {
+    if (result.record.outcome === 'superseded') {
+      io.stderr.write(
+        `iam-posture: warning: account ${accountId}: table ${options.table} already holds a scan of newer data (recorded as superseded)\n`,
+      );
+    }
+    for (const warning of result.warnings)
+      io.stderr.write(`iam-posture: warning: account ${accountId}: ${warning}\n`);
+  }
+}
+
+/** `--fail-on` over every account's report: 1 when any unsuppressed finding is at or above it. */
+function exitForOrganizationFindings(
+  results: ReadonlyMap<string, RunScanResult>,
+  failOn: Severity | undefined,
+  io: Io,
+): number {
+  if (!failOn) return EXIT.ok;
+  let count = 0;
+  for (const result of results.values()) count += countAtOrAbove(result.report, failOn);
+  if (count === 0) return EXIT.ok;
+  io.stderr.write(
+    `iam-posture: ${count} unsuppressed finding${count === 1 ? '' : 's'} at or above ${failOn} (--fail-on ${failOn}) across the organization\n`,
   );
   return EXIT.findings;
 }

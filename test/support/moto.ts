@@ -41,6 +41,12 @@ export interface StartMotoOptions {
    * default, as in moto: then attaching e.g. AdministratorAccess fails with NoSuchEntity.
    */
   awsManagedPolicies?: boolean;
+  /**
+   * STS AssumeRole of a role that does not exist in its account's IAM fails with AccessDenied
+   * (HTTP 403), as real STS does. Off by default, as in moto: moto assumes any role ARN, existing
+   * or not, which is how it switches accounts.
+   */
+  enforceAssumeRole?: boolean;
   /** Milliseconds to wait for the server to answer (default 30 s). */
   startupTimeoutMs?: number;
 }
@@ -195,6 +201,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   const python = options.python ?? 'python3';
   const args = [LAUNCHER, '--port', String(options.port ?? 0), '--watch-stdin'];
   if (options.awsManagedPolicies) args.push('--aws-managed-policies');
+  if (options.enforceAssumeRole) args.push('--enforce-assume-role');
 
   // stdin stays open as a lifeline: when this process dies, the pipe closes and the launcher
   // exits (it also watches for re-parenting and handles SIGTERM).

@@ -3,7 +3,8 @@
 
 Usage:
     python3 test/support/moto_launcher.py --port 0 [--host 127.0.0.1] [--watch-stdin]
-                                          [--aws-managed-policies] [--verbose]
+                                          [--aws-managed-policies] [--enforce-assume-role]
+                                          [--verbose]
 
 Serves moto 5.2.x (every service moto implements, exactly as `python3 -m moto.server`) and,
 under /_iam_posture/, a few TEST-ONLY JSON endpoints that backdate what moto only records at
@@ -36,6 +37,13 @@ Where moto does not keep a value at all, a small patch below makes its responses
   - Credential report: moto writes `not_supported` for access_key_N_last_used_region/service;
     the patch writes the region and service moto (or a hook) recorded for the key.
 Everything else is moto unchanged, quirks included.
+
+With --enforce-assume-role, STS AssumeRole fails as real STS does when the role does not exist
+in its account's IAM: HTTP 403, error code AccessDenied, message "User: <caller ARN> is not
+authorized to perform: sts:AssumeRole on resource: <role ARN>", in STS's XML error shape. moto
+itself hands out credentials for any role ARN, existing or not (it is how it switches accounts),
+so without the flag a missing member role could never be told from a present one. Only the
+role's existence is checked, not its trust policy nor an external id.
 
 Lifecycle: prints `IAM_POSTURE_MOTO_READY <endpoint>` on stdout once the socket is listening
 (with `--port 0` the OS picks a free port and the line names it). Exits on SIGTERM/SIGINT,
@@ -292,6 +300,58 @@ def install_patches() -> None:
         return dct
 
     FakeSecret.to_dict = secret_to_dict
+
+
+STS_XMLNS = "https://sts.amazonaws.com/doc/2011-06-15/"
+
+
+def enforce_assume_role() -> None:
+    """AssumeRole of a role that does not exist is AccessDenied (403), as in real STS."""
+    import uuid
+    from xml.sax.saxutils import escape
+
+    from moto.iam.models import iam_backends
+    from moto.sts.responses import TokenResponse
+    from werkzeug.exceptions import HTTPException
+
+    class AssumeRoleDenied(HTTPException):
+        code = 403
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.description = (
+                f'<ErrorResponse xmlns="{STS_XMLNS}"><Error><Type>Sender</Type><Code>AccessDenied</Code>'
+                f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+            )
+
+        def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+            return [("Content-Type", "text/xml"), ("X-Amzn-ErrorType", "AccessDenied")]
+
+        def get_body(self, *args: Any, **kwargs: Any) -> str:
+            return self.description or ""
+
+    original_assume_role = TokenResponse.assume_role
+
+    @wraps(original_assume_role)
+    def assume_role(self: Any) -> Any:
+        role_arn = self._get_param("RoleArn") or ""
+        parts = role_arn.split(":", 5)
+        exists = False
+        if len(parts) == 6 and parts[4].isdigit() and parts[5].startswith("role/"):
+            name = parts[5].rsplit("/", 1)[-1]
+            backend = iam_backends[parts[4]][parts[1] or "aws"]
+            exists = any(role.name == name for role in backend.roles.values())
+        if not exists:
+            try:
+                _, caller_arn, _ = self.backend.get_caller_identity(self.get_access_key(), self.region)
+            except Exception:  # the caller is only named in the message
+                caller_arn = "unknown"
+            raise AssumeRoleDenied(
+                f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+            )
+        return original_assume_role(self)
+
+    TokenResponse.assume_role = assume_role
 
 
 # ---------------------------------------------------------------------------------------------
@@ -610,6 +670,11 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="load AWS managed policies (arn:aws:iam::aws:policy/...) into IAM; off by default, as in moto",
     )
+    parser.add_argument(
+        "--enforce-assume-role",
+        action="store_true",
+        help="STS AssumeRole of a role missing from its account's IAM is AccessDenied (403), as in real STS",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
 
@@ -630,6 +695,8 @@ def main(argv: list[str]) -> int:
         )
     try:
         install_patches()
+        if args.enforce_assume_role:
+            enforce_assume_role()
     except (ImportError, AttributeError) as error:
         print(f"moto {moto.__version__} internals differ from 5.2.x ({error}). {INSTALL_HINT}", file=sys.stderr)
         return 3

@@ -3,6 +3,7 @@ import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ApiCallCounter } from './api-call-counter';
 
 /** Region for IAM, STS and EC2 when neither the options, the environment nor the profile name one. */
@@ -17,8 +18,11 @@ export interface AwsClientOptions {
   endpoint?: string;
   /** Attempts per request, the first included (adaptive retry mode). Default 8. */
   maxAttempts?: number;
-  /** Explicit credentials (assumed roles, emulators); the standard credential chain otherwise. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Explicit credentials (emulators), or a provider of them (an assumed role, refreshed before it
+   * expires); the standard credential chain otherwise.
+   */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** A custom HTTP handler (proxies, connection tuning); the SDK's default otherwise. */
   requestHandler?: IAMClientConfig['requestHandler'];
 }

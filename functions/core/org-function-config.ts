@@ -105,3 +105,21 @@ export function parseOrgFunctionConfig(env: Readonly<Record<string, string | und
     ...(budget !== undefined ? { timeBudgetMs: budget } : {}),
   };
 }
+
+/** A state machine input a step cannot act on; the message names each field and what is wrong. */
+export class OrgStepInputError extends Error {
+  override readonly name = 'OrgStepInputError';
+  constructor(
+    readonly step: string,
+    readonly issues: string[],
+  ) {
+    super(`invalid ${step} input: ${issues.join('; ')}`);
+  }
+}
+
+/** The input of a step (`step` names it in errors), parsed with `schema`. */
+export function parseStepInput<T extends z.ZodType>(schema: T, event: unknown, step: string): z.infer<T> {
+  const result = schema.safeParse(event);
+  if (!result.success) throw new OrgStepInputError(step, formatIssues(result.error));
+  return result.data;
+}

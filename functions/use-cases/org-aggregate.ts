@@ -48,8 +48,8 @@ export interface AggregateResult {
   events?: EventsOutcome;
 }
 
-export class AggregateError extends Error {
-  override readonly name = 'AggregateError';
+export class RunAggregationError extends Error {
+  override readonly name = 'RunAggregationError';
 }
 
 export const MISSING_OUTCOME = 'no outcome was recorded';
@@ -60,12 +60,12 @@ export async function aggregateOrganizationRun(
 ): Promise<AggregateResult> {
   const keys = runFileKeys(input.runId);
   if (input.accountsKey !== keys.accounts) {
-    throw new AggregateError(
+    throw new RunAggregationError(
       `accountsKey "${input.accountsKey}" is not the account list of run ${input.runId} (${keys.accounts})`,
     );
   }
   if (Number.isNaN(Date.parse(input.startedAt))) {
-    throw new AggregateError(`startedAt "${input.startedAt}" is not an ISO-8601 time`);
+    throw new RunAggregationError(`startedAt "${input.startedAt}" is not an ISO-8601 time`);
   }
   const accounts = await readAccounts(deps.files, keys.accounts);
   const byId = new Map(accounts.map((account) => [account.id, account]));
@@ -88,7 +88,9 @@ export async function aggregateOrganizationRun(
   });
   await deps.files.putJson(keys.run, run);
   await deps.store.recordOrganizationRun(run);
-  const events = deps.events ? await deps.events.publish([organizationScanCompletedEvent(run, keys.run)]) : undefined;
+  const events = deps.events
+    ? await deps.events.publish([organizationScanCompletedEvent(run, keys.run)])
+    : undefined;
   return { run, runKey: keys.run, ...(events ? { events } : {}) };
 }
 
@@ -98,7 +100,7 @@ async function readAccounts(files: RunFiles, key: string): Promise<MemberAccount
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = ['$', ...(issue?.path ?? []).map(String)].join('.');
-    throw new AggregateError(`the account list ${key} is malformed at ${path}: ${issue?.message}`);
+    throw new RunAggregationError(`the account list ${key} is malformed at ${path}: ${issue?.message}`);
   }
   return result.data as MemberAccount[];
 }
@@ -131,7 +133,9 @@ async function readOutcome(
   try {
     value = await files.getJson(key);
   } catch (error) {
-    return failed(`the outcome file ${key} could not be read: ${error instanceof Error ? error.message : error}`);
+    return failed(
+      `the outcome file ${key} could not be read: ${error instanceof Error ? error.message : error}`,
+    );
   }
   const result = AccountOutcomeSchema.safeParse(value);
   if (!result.success) {
@@ -165,7 +169,9 @@ export function organizationScanCompletedEvent(run: OrganizationRun, runKey: str
   const rank = (outcome: AccountOutcome) => (outcome.outcome === 'complete' ? 1 : 0);
   const ordered = [...run.outcomes].sort((a, b) => rank(a) - rank(b));
   const kept: AccountOutcome[] = [];
-  let bytes = Buffer.byteLength(JSON.stringify({ ...base, outcomes: [], outcomesOmitted: run.outcomes.length, runKey }));
+  let bytes = Buffer.byteLength(
+    JSON.stringify({ ...base, outcomes: [], outcomesOmitted: run.outcomes.length, runKey }),
+  );
   for (const outcome of ordered) {
     const size = Buffer.byteLength(JSON.stringify(outcome)) + 1;
     if (bytes + size > MAX_RUN_DETAIL_BYTES) break;

@@ -63,7 +63,8 @@ function rescanned(
   const problems: string[] = [];
   for (const id of wanted) {
     if (!activeIds.has(id)) problems.push(`${id} is not an ACTIVE account of the organization`);
-    else if (!selectedIds.has(id)) problems.push(`${id} is excluded by the account selection (ORG_ACCOUNT_SELECTION)`);
+    else if (!selectedIds.has(id))
+      problems.push(`${id} is excluded by the account selection (ORG_ACCOUNT_SELECTION)`);
   }
   if (problems.length > 0) {
     throw new DiscoverError(`the rescan input names accounts that cannot be scanned: ${problems.join('; ')}`);

@@ -156,7 +156,11 @@ export async function scanAccountStep(
   return finish(deps, input, outcome);
 }
 
-async function finish(deps: ScanStepDeps, input: ScanStepInput, outcome: AccountOutcome): Promise<ScanStepResult> {
+async function finish(
+  deps: ScanStepDeps,
+  input: ScanStepInput,
+  outcome: AccountOutcome,
+): Promise<ScanStepResult> {
   await deps.files.putJson(runFileKeys(input.runId).outcome(input.account.id), outcome);
   return { runId: input.runId, account: input.account, done: true, outcome };
 }

@@ -6,7 +6,7 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { AwsCollector } from '../adapters/aws/collector';
+import { AwsCollector, type AwsCollectorOptions } from '../adapters/aws/collector';
 import { mapWithConcurrency } from '../core/limit';
 import { type MemberAccount, memberRoleArn, memberSessionName } from '../core/organization-scan';
 import type { OrganizationRunStore } from '../use-cases/findings-ports';
@@ -28,6 +28,8 @@ export interface MemberAccessOptions {
   runId: string;
   /** Partition of the member role ARN. Default `aws`. */
   partition?: string;
+  /** The collector's polling and clock (tests shorten its waits). */
+  collector?: AwsCollectorOptions;
 }
 
 /**
@@ -64,7 +66,7 @@ export function memberAccess(aws: AwsConfig, options: MemberAccessOptions): Memb
         sts.destroy();
       }
       const clients = awsClients({ ...aws, credentials });
-      return { source: new AwsCollector(clients), release: () => clients.destroy() };
+      return { source: new AwsCollector(clients, options.collector), release: () => clients.destroy() };
     },
   };
 }

@@ -442,7 +442,11 @@ describe('aggregating a run', () => {
       outcomes,
     };
     const event = organizationScanCompletedEvent(run, 'runs/r/run.json');
-    const detail = event.detail as { outcomes: AccountOutcome[]; outcomesOmitted: number; runKey: string };
+    const detail = event.detail as unknown as {
+      outcomes: AccountOutcome[];
+      outcomesOmitted: number;
+      runKey: string;
+    };
     expect(Buffer.byteLength(JSON.stringify(detail))).toBeLessThanOrEqual(MAX_RUN_DETAIL_BYTES);
     expect(detail.outcomes.slice(0, 20).every((o) => o.outcome === 'failed')).toBe(true);
     expect(detail.outcomes.length + detail.outcomesOmitted).toBe(2000);

@@ -617,8 +617,12 @@ export type SteppedPhase = (typeof STEPPED_PHASES)[number];
 
 export const CHECKPOINT_VERSION = 1;
 
-/** Principals per service-last-accessed batch, by default: a few minutes of jobs at most. */
-export const LAST_ACCESSED_BATCH = 25;
+/**
+ * Principals per service-last-accessed batch, by default. A step looks at its budget only between
+ * batches, so a batch must fit in the margin a step keeps: two rounds of the collector's four
+ * concurrent jobs, which usually finish in seconds each.
+ */
+export const LAST_ACCESSED_BATCH = 8;
 
 const CoverageGapSchema = z.looseObject({
   kind: z.literal('coverage-gap'),

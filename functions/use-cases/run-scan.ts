@@ -48,7 +48,7 @@ export interface CollectedInput {
 
 /** An event for the bus (the EventBridge publisher takes these). */
 export interface ScanEvent {
-  detailType: 'FindingOpened' | 'FindingResolved' | 'ScanCompleted';
+  detailType: 'FindingOpened' | 'FindingResolved' | 'ScanCompleted' | 'OrganizationScanCompleted';
   detail: { version: number } & Record<string, unknown>;
   resources?: string[];
 }

@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import * as z from 'zod';
+import {
+  ORG_SCAN_TIME_MARGIN_MS,
+  type OrgFunctionConfig,
+  parseOrgFunctionConfig,
+  parseStepInput,
+} from '../core/org-function-config';
+import { RUN_ID_PATTERN, RUN_ID_RULE } from '../core/organization-run-files';
+import { MemberAccountSchema } from '../core/organization-scan';
+import type { CollectOptions } from '../use-cases/collect';
+import type { MemberAccess } from '../use-cases/org-run-ports';
+import {
+  type ScanStepDeps,
+  type ScanStepInput,
+  type ScanStepOptions,
+  type ScanStepResult,
+  scanAccountStep,
+} from '../use-cases/org-scan-step';
+import { memberAccess, regionPartition } from '../wiring/org-steps';
+import { createObservability, instrument, type Observability } from '../wiring/powertools';
+import { runFiles } from '../wiring/run-files';
+import { eventPublisher, findingsStore } from '../wiring/stores';
+
+/**
+ * The organization run's per-account step (the Map's item processor): scans one member account
+ * into the shared findings table, checkpointing to the runs bucket when its time budget is spent
+ * (`done: false` and a `continuation` for the next invocation). With `error` (the Map's Catch),
+ * it records the account as failed with a classified reason.
+ */
+
+export interface ScanAccountHandlerDeps {
+  config: OrgFunctionConfig;
+  /** The step's dependencies for one run (the member role's session is named after it). */
+  step(runId: string): ScanStepDeps;
+}
+
+/** The function's dependencies from its environment: the Lambda's own role, region and table. */
+export function scanAccountHandlerDeps(env: NodeJS.ProcessEnv): ScanAccountHandlerDeps {
+  const config = parseOrgFunctionConfig(env);
+  const files = runFiles({}, config.runsBucket);
+  const scan = {
+    store: findingsStore({}, config.scan.findingsTableName),
+    events: eventPublisher({}, config.scan.eventBusName),
+    now: () => new Date(),
+    randomSuffix: () => randomBytes(4).toString('hex'),
+  };
+  const members = (runId: string): MemberAccess =>
+    memberAccess(
+      {},
+      {
+        roleName: config.memberRoleName,
+        ...(config.memberExternalId ? { externalId: config.memberExternalId } : {}),
+        runId,
+        partition: regionPartition(env.AWS_REGION),
+      },
+    );
+  return {
+    config,
+    step: (runId) => ({
+      files,
+      members: members(runId),
+      scan,
+      now: () => new Date(),
+      clock: () => performance.now(),
+    }),
+  };
+}
+
+const runId = z.string({ error: 'is required' }).regex(RUN_ID_PATTERN, RUN_ID_RULE);
+
+export const ScanAccountInputSchema = z.object({
+  runId,
+  account: MemberAccountSchema,
+  continuation: z.string().min(1, 'must not be empty').nullish(),
+  error: z.object({ Error: z.string({ error: 'is required' }), Cause: z.string().nullish() }).nullish(),
+});
+
+/** The step's options from the configuration and the invocation's remaining time. */
+export function scanStepOptions(
+  config: OrgFunctionConfig,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+): ScanStepOptions {
+  const collect: CollectOptions = {
+    settings: config.scan.settings,
+    ...(config.scan.secretsRegions !== undefined ? { regions: config.scan.secretsRegions } : {}),
+    ...(config.serviceLastAccessedMaxJobs !== undefined
+      ? { serviceLastAccessed: { maxJobs: config.serviceLastAccessedMaxJobs } }
+      : {}),
+  };
+  return {
+    scan: {
+      settings: config.scan.settings,
+      ...(config.scan.resolvedTtlDays !== undefined ? { resolvedTtlDays: config.scan.resolvedTtlDays } : {}),
+    },
+    collect,
+    budgetMs:
+      config.timeBudgetMs ?? Math.max(0, context.getRemainingTimeInMillis() - ORG_SCAN_TIME_MARGIN_MS),
+  };
+}
+
+export function createHandler(
+  build: () => ScanAccountHandlerDeps,
+  observability: Observability = createObservability(),
+): (event: unknown, context: Context) => Promise<ScanStepResult> {
+  const { logger, metrics } = observability;
+  let deps: ScanAccountHandlerDeps | undefined;
+  return instrument(async (event: unknown, context: Context) => {
+    try {
+      deps ??= build();
+    } catch (error) {
+      logger.error('scan account function misconfigured', { error: error as Error });
+      throw error;
+    }
+    const parsed = parseStepInput(ScanAccountInputSchema, event, 'scan account');
+    const input: ScanStepInput = parsed.error
+      ? {
+          runId: parsed.runId,
+          account: parsed.account,
+          error: { Error: parsed.error.Error, Cause: parsed.error.Cause ?? '' },
+        }
+      : {
+          runId: parsed.runId,
+          account: parsed.account,
+          ...(parsed.continuation ? { continuation: parsed.continuation } : {}),
+        };
+    const keys = { runId: input.runId, accountId: input.account.id };
+    try {
+      const result = await scanAccountStep(
+        deps.step(input.runId),
+        input,
+        scanStepOptions(deps.config, context),
+      );
+      if (!result.done) {
+        metrics.addMetric('AccountStepsPaused', MetricUnit.Count, 1);
+        logger.info('account collection checkpointed', { ...keys, continuation: result.continuation });
+      } else if (result.outcome) {
+        const { outcome } = result;
+        metrics.addMetric(
+          outcome.outcome === 'failed' ? 'AccountsFailed' : 'AccountsScanned',
+          MetricUnit.Count,
+          1,
+        );
+        metrics.addMetric('ApiCalls', MetricUnit.Count, outcome.apiCalls);
+        const fields = {
+          ...keys,
+          outcome: outcome.outcome,
+          reason: outcome.reason,
+          detail: outcome.detail,
+          findings: outcome.findings,
+          apiCalls: outcome.apiCalls,
+        };
+        if (outcome.outcome === 'failed') logger.warn('account scan failed', fields);
+        else logger.info('account scanned', fields);
+      }
+      return result;
+    } catch (error) {
+      logger.error('account step failed', { ...keys, error: error as Error });
+      throw error;
+    }
+  }, observability);
+}
+
+export const handler = createHandler(() => scanAccountHandlerDeps(process.env));

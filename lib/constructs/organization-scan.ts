@@ -274,6 +274,9 @@ export class OrganizationScan extends Construct {
     // The states get their own scope: their names (Discover, ScanAccount, Aggregate) are the
     // functions' names too.
     const states = new Construct(this, 'States');
+    // ResultWriterV2 renders only under its feature flag; without it the Map would keep every
+    // account's result in the state, which is what the Distributed Map is here to avoid.
+    states.node.setContext('@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2', true);
     const at = sfn.JsonPath.stringAt;
     const invoke = (id: string, fn: NodejsFunction, payload: sfn.TaskInput) =>
       new tasks.LambdaInvoke(states, id, {

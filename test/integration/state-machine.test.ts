@@ -1,13 +1,18 @@
 /**
- * The organization state machine, as synthesized, executed on moto's Step Functions interpreter.
- * moto runs Lambda tasks without Docker by answering each invocation with the next result queued
- * through its `lambda-simple` endpoint, in invocation order: enough to drive the control flow
- * (the discover -> map -> aggregate sequence, the continuation loop, the catch) with the exact
- * definition the stack deploys, its function ARNs and bucket replaced by moto's.
+ * The organization state machine, as synthesized, executed on moto's Step Functions interpreter
+ * with its function ARNs and bucket replaced by moto's. moto runs Lambda tasks without Docker by
+ * answering each invocation with the next result queued through its `lambda-simple` endpoint, in
+ * invocation order (and, with nothing queued, with the payload it was sent): enough to drive the
+ * control flow. What moto cannot do is adjusted, and the rest is asserted statically in
+ * test/infra/organization-stack.test.ts:
+ * - its grammar reads ToleratedFailurePercentage only as a decimal (100.0), and then ignores it;
+ * - its ResultWriter writes the Map Run manifest but no result files, so the children's outputs
+ *   come from runs without the ResultWriter (the Map then outputs them inline);
+ * - its Lambda never fails, so the failing task is swapped for a call that does.
  */
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -225,16 +230,60 @@ function payloadsOf(execution: Execution): { state: string; functionName: string
   return result;
 }
 
-/** The Map state's results: moto returns the children's outputs inline, in item order. */
-function mapResults(execution: Execution): unknown[] {
+/**
+ * moto's ResultWriter writes the Map Run's manifest but no result files, so the children's outputs
+ * are read from a run of the definition without its ResultWriter: the Map then outputs them
+ * inline, in item order. Everything else in that definition is the synthesized one.
+ */
+function withoutResultWriter(asl: string): string {
+  const parsed = JSON.parse(asl) as { States: { ScanAccounts: Json } };
+  expect(parsed.States.ScanAccounts.ResultWriter).toBeDefined();
+  delete parsed.States.ScanAccounts.ResultWriter;
+  return motoCompatible(JSON.stringify(parsed));
+}
+
+/** The Map state's output (`$.mapRun`). */
+function mapOutput(execution: Execution): unknown {
   const exited = execution.events.find((event) => event.stateExitedEventDetails?.name === 'ScanAccounts');
   if (!exited) throw new Error(`the Map state never finished: ${entered(execution).join(' -> ')}`);
-  return (JSON.parse(exited.stateExitedEventDetails!.output!) as { mapRun: unknown[] }).mapRun;
+  return (JSON.parse(exited.stateExitedEventDetails!.output!) as { mapRun: unknown }).mapRun;
 }
 
 describe('the organization state machine on moto', () => {
+  it('runs the synthesized definition as is: the Map reads the list from S3 and writes its Map Run manifest there', async () => {
+    const machine = await deploy(definition, 'run-0', ACCOUNTS.slice(1));
+    await queueLambdaResults([
+      discovered('run-0', 2),
+      { runId: 'run-0', account: ACCOUNTS[1], done: true },
+      { runId: 'run-0', account: ACCOUNTS[2], done: true },
+      { runId: 'run-0', counts: { total: 2, complete: 2, partial: 0, failed: 0 } },
+    ]);
+
+    const run = await execute(machine, 'run-0', {});
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(entered(run)).toEqual(['ReadInput', 'WholeOrganization', 'Discover', 'ScanAccounts', 'Aggregate']);
+    const mapRun = mapOutput(run) as {
+      MapRunArn: string;
+      ResultWriterDetails: { Bucket: string; Key: string };
+    };
+    expect(mapRun.MapRunArn).toMatch(/:mapRun:org-scan\/ScanAccounts:/);
+    expect(mapRun.ResultWriterDetails.Bucket).toBe(BUCKET);
+    expect(mapRun.ResultWriterDetails.Key).toMatch(/^map-results\/[\w-]+\/manifest\.json$/);
+    const manifest = await s3.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: mapRun.ResultWriterDetails.Key }),
+    );
+    expect(Object.keys(JSON.parse(await manifest.Body!.transformToString()).ResultFiles).sort()).toEqual([
+      'FAILED',
+      'PENDING',
+      'SUCCEEDED',
+    ]);
+    // Both accounts were scanned (two scan-account answers consumed) before aggregate answered.
+    expect(run.output).toEqual({ runId: 'run-0', counts: { total: 2, complete: 2, partial: 0, failed: 0 } });
+  }, 60_000);
+
   it('scans every listed account, loops a checkpointed account until done, then aggregates the run', async () => {
-    const machine = await deploy(definition, 'run-1', ACCOUNTS);
+    const machine = await deploy(withoutResultWriter(definition), 'run-1', ACCOUNTS);
     const [large, small1, small2] = ACCOUNTS;
     const outcome = (account: (typeof ACCOUNTS)[number]) => ({
       accountId: account.id,
@@ -259,7 +308,7 @@ describe('the organization state machine on moto', () => {
     expect(entered(run)).toEqual(['ReadInput', 'WholeOrganization', 'Discover', 'ScanAccounts', 'Aggregate']);
     // Each child ends with its account's last scan-account answer: the large account's is the
     // third one queued, so its child called scan-account three times, looping on done=false.
-    expect(mapResults(run)).toEqual([
+    expect(mapOutput(run)).toEqual([
       { runId: 'run-1', account: large, done: true, outcome: outcome(large!) },
       { runId: 'run-1', account: small1, done: true, outcome: outcome(small1!) },
       { runId: 'run-1', account: small2, done: true, outcome: outcome(small2!) },
@@ -287,7 +336,7 @@ describe('the organization state machine on moto', () => {
   }, 60_000);
 
   it('passes a rescan list to discover, and scans only what discover listed', async () => {
-    const machine = await deploy(definition, 'rescan-1', [ACCOUNTS[1]]);
+    const machine = await deploy(withoutResultWriter(definition), 'rescan-1', [ACCOUNTS[1]]);
     await queueLambdaResults([
       discovered('rescan-1', 1),
       { runId: 'rescan-1', account: ACCOUNTS[1], done: true },
@@ -303,7 +352,7 @@ describe('the organization state machine on moto', () => {
       functionName: arnOf('org-discover'),
       payload: { runId: 'rescan-1', accounts: ['222222222222'] },
     });
-    expect(mapResults(run)).toEqual([{ runId: 'rescan-1', account: ACCOUNTS[1], done: true }]);
+    expect(mapOutput(run)).toEqual([{ runId: 'rescan-1', account: ACCOUNTS[1], done: true }]);
     expect(run.output).toEqual({
       runId: 'rescan-1',
       counts: { total: 1, complete: 1, partial: 0, failed: 0 },
@@ -322,7 +371,7 @@ describe('the organization state machine on moto', () => {
     const scanAccount = asl.States.ScanAccounts!.ItemProcessor!.States.ScanAccount!;
     scanAccount.Resource = 'arn:aws:states:::aws-sdk:lambda:getFunction';
     scanAccount.Parameters = { FunctionName: 'org-missing' };
-    const machine = await deploy(motoCompatible(JSON.stringify(asl)), 'run-2', ACCOUNTS.slice(0, 2));
+    const machine = await deploy(withoutResultWriter(JSON.stringify(asl)), 'run-2', ACCOUNTS.slice(0, 2));
     await queueLambdaResults([discovered('run-2', 2)]);
 
     const run = await execute(machine, 'run-2', {});
@@ -330,7 +379,8 @@ describe('the organization state machine on moto', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(entered(run)).toEqual(['ReadInput', 'WholeOrganization', 'Discover', 'ScanAccounts', 'Aggregate']);
     // Nothing queued after discover: RecordFailure answers with the payload it was sent.
-    const results = mapResults(run) as {
+    // Each child ends in FailureRecorded: the failure is the account's outcome, not the run's.
+    const results = mapOutput(run) as {
       runId: string;
       account: unknown;
       error: { Error: string; Cause: string };

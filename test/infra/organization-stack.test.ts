@@ -36,7 +36,7 @@ const SLACK = {
   approvers: [{ teamId: 'T0123ABCD', userId: 'U0123ABCD' }],
 };
 
-/** The template's DefinitionString as ASL, each Ref and GetAtt written `${Ref}` / `${Id.Attr}`. */
+/** The template's DefinitionString as ASL, each Ref and GetAtt written `<Ref>` / `<Id.Attr>`. */
 function aslOf(synth: Synthesized): Json {
   const machine = synth.stack.organizationScan!.stateMachine;
   const resource = synth.template.toJSON().Resources[logicalId(machine)] as { Properties: Json };
@@ -47,8 +47,8 @@ function aslOf(synth: Synthesized): Json {
     .map((part) => {
       if (typeof part === 'string') return part;
       const ref = (part as { Ref?: string }).Ref;
-      if (ref) return `\${${ref}}`;
-      return `\${${(part as { 'Fn::GetAtt': string[] })['Fn::GetAtt'].join('.')}}`;
+      if (ref) return `<${ref}>`;
+      return `<${(part as { 'Fn::GetAtt': string[] })['Fn::GetAtt'].join('.')}>`;
     })
     .join(separator);
   return JSON.parse(text) as Json;
@@ -72,11 +72,11 @@ describe('organization mode: the central stack', () => {
   }, 120_000);
 
   const fnArn = (fn: 'discover' | 'scanAccount' | 'aggregate') =>
-    `\${${logicalId(synth.stack.organizationScan![fn])}.Arn}`;
-  const bucketRef = () => `\${${logicalId(synth.stack.runs!.bucket)}}`;
+    `<${logicalId(synth.stack.organizationScan![fn])}.Arn>`;
+  const bucketRef = () => `<${logicalId(synth.stack.runs!.bucket)}>`;
   const lambdaTask = (fn: 'discover' | 'scanAccount' | 'aggregate', payload: Json) => ({
     Type: 'Task',
-    Resource: 'arn:${AWS::Partition}:states:::lambda:invoke',
+    Resource: 'arn:<AWS::Partition>:states:::lambda:invoke',
     Parameters: { FunctionName: fnArn(fn), ...payload },
     OutputPath: '$.Payload',
     Retry: [
@@ -135,7 +135,7 @@ describe('organization mode: the central stack', () => {
         Type: 'Map',
         Label: 'ScanAccounts',
         ItemReader: {
-          Resource: 'arn:${AWS::Partition}:states:::s3:getObject',
+          Resource: 'arn:<AWS::Partition>:states:::s3:getObject',
           ReaderConfig: { InputType: 'JSON' },
           Parameters: { Bucket: bucketRef(), 'Key.$': '$.accountsKey' },
         },
@@ -143,7 +143,7 @@ describe('organization mode: the central stack', () => {
         MaxConcurrency: 25,
         ToleratedFailurePercentage: 100,
         ResultWriter: {
-          Resource: 'arn:${AWS::Partition}:states:::s3:putObject',
+          Resource: 'arn:<AWS::Partition>:states:::s3:putObject',
           Parameters: { Bucket: bucketRef(), Prefix: 'map-results' },
         },
         ResultPath: '$.mapRun',

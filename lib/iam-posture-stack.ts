@@ -2,10 +2,13 @@ import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../functions/core/deploy-config';
 import { FINDINGS_TABLE } from '../functions/core/findings-table';
+import { centralRoleNames } from './constructs/central-roles';
 import { DataKey } from './constructs/data-key';
 import { FindingsEventBus } from './constructs/findings-event-bus';
 import { FindingsTable } from './constructs/findings-table';
 import { OperationalAlarms } from './constructs/operational-alarms';
+import { OrgRunsBucket } from './constructs/org-runs-bucket';
+import { OrganizationScan } from './constructs/organization-scan';
 import { ownRolesPattern, Remediation } from './constructs/remediation';
 import { ScanFunction } from './constructs/scan-function';
 import { ScanSchedule } from './constructs/scan-schedule';
@@ -36,6 +39,9 @@ export class IamPostureStack extends Stack {
   /** Slack approval and remediation: deployed when `slackChannelId` is set. */
   readonly slack?: SlackApproval;
   readonly remediation?: Remediation;
+  /** Organization mode (`organization.enabled`): the runs bucket and the organization state machine. */
+  readonly runs?: OrgRunsBucket;
+  readonly organizationScan?: OrganizationScan;
 
   constructor(scope: Construct, id: string, props: IamPostureStackProps) {
     super(scope, id, {
@@ -55,21 +61,48 @@ export class IamPostureStack extends Stack {
       ...(props.config.alarmEmail ? { email: props.config.alarmEmail } : {}),
     });
 
-    this.scannerRole = new ScannerRole(this, 'Scanner');
+    const organization = props.config.organization.enabled ? props.config.organization : undefined;
+    const organizationId = organization?.organizationId;
+    if (organization && organizationId === undefined) {
+      throw new Error('organization mode needs organization.organizationId');
+    }
+    // In organization mode member roles trust these roles by ARN, so their names are fixed.
+    const roleNames = centralRoleNames(this.stackName);
+    this.scannerRole = new ScannerRole(this, 'Scanner', organization ? { roleName: roleNames.scanner } : {});
     this.scan = new ScanFunction(this, 'Scan', {
       role: this.scannerRole.role,
       table: this.findings,
       bus: this.events.bus,
       config: props.config,
     });
+    if (organization) {
+      this.runs = new OrgRunsBucket(this, 'Runs', {
+        encryptionKey: this.dataKey.key,
+        expireAfterDays: props.config.resolvedTtlDays,
+      });
+      this.organizationScan = new OrganizationScan(this, 'Organization', {
+        role: this.scannerRole.role,
+        table: this.findings,
+        bus: this.events.bus,
+        bucket: this.runs.bucket,
+        dataKey: this.dataKey.key,
+        config: props.config,
+      });
+    }
     this.schedule = new ScanSchedule(this, 'Schedule', {
       expression: props.config.schedule,
-      target: this.scan.function,
+      target: this.organizationScan?.stateMachine ?? this.scan.function,
     });
 
     this.alarms.watchFunction(this.scan.function, 'Scan');
     this.alarms.watchDeadLetterQueue(this.scan.deadLetterQueue, 'Scan');
     this.alarms.watchDeadLetterQueue(this.schedule.deadLetterQueue, 'Schedule');
+    if (this.organizationScan) {
+      this.alarms.watchStateMachine(this.organizationScan.stateMachine, 'OrganizationScan');
+      this.alarms.watchFunction(this.organizationScan.discover, 'OrgDiscover');
+      this.alarms.watchFunction(this.organizationScan.scanAccount, 'OrgScanAccount');
+      this.alarms.watchFunction(this.organizationScan.aggregate, 'OrgAggregate');
+    }
 
     Tags.of(this).add(PROTECTED_TAG.key, PROTECTED_TAG.value, { includeResourceTypes: ['AWS::IAM::Role'] });
 
@@ -92,6 +125,19 @@ export class IamPostureStack extends Stack {
       this.dataKey.key.keyArn,
       'KMS key encrypting the findings table and the alarm topic',
     );
+    if (this.organizationScan && this.runs) {
+      output(
+        'OrganizationStateMachineArn',
+        this.organizationScan.stateMachine.stateMachineArn,
+        'Organization scan state machine (start an execution to scan now; input {"accounts": [...]} rescans those accounts)',
+      );
+      output('OrganizationRunsBucketName', this.runs.bucket.bucketName, 'S3 bucket of organization runs');
+      output(
+        'OrganizationLogGroupName',
+        this.organizationScan.logGroup.logGroupName,
+        'Log group of the organization state machine',
+      );
+    }
 
     const channelId = props.config.slackChannelId;
     if (channelId) {
@@ -107,6 +153,16 @@ export class IamPostureStack extends Stack {
         bus: this.events.bus,
         config: props.config,
         slack: { botToken: slack.botToken, channelId },
+        ...(organization && organizationId !== undefined
+          ? {
+              organization: {
+                roleName: roleNames.remediation,
+                memberRemediationRoleName: organization.memberRemediationRoleName,
+                organizationId,
+                ...(organization.externalId !== undefined ? { externalId: organization.externalId } : {}),
+              },
+            }
+          : {}),
       });
       this.slack = slack;
       this.remediation = remediation;

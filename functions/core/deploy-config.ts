@@ -1,7 +1,9 @@
 import * as z from 'zod';
+import { type AccountSelection, AccountSelectionSchema } from './organization-scan';
 import { regionProblem } from './regions';
-import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
+import { formatIssues, OrganizationSchema, type ScanSettings, ScanSettingsSchema } from './settings';
 import { suggestion } from './suggest';
+import { strictObject } from './thresholds';
 
 /**
  * The deploy config: what `cdk deploy -c key=value` (or the `context` of cdk.json) may set. The
@@ -106,12 +108,72 @@ export type Approver = z.infer<typeof ApproverSchema>;
 
 const settings = ScanSettingsSchema.shape;
 
+/** An IAM role name: the member roles are created under exactly this name in every account. */
+const roleName = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 letters, digits and +=,.@_-)');
+
+/**
+ * The `organization` key: the scan settings' own organization (`id`, `accountIds`: which accounts
+ * count as ours for the trust and secret policy rules) plus organization mode, in which this
+ * deployment scans every selected member account through the member role.
+ */
+export const OrganizationDeploySchema = strictObject({
+  ...OrganizationSchema.shape,
+  ...AccountSelectionSchema.shape,
+  /** Organization mode: the schedule starts the organization state machine instead of the scan function. */
+  enabled: z.boolean().default(false),
+  /** The read-only role the member stack creates in every account. */
+  memberRoleName: roleName.default('IamPostureScanner'),
+  /** The member account's remediation role (member stack, when remediation is deployed). */
+  memberRemediationRoleName: roleName.default('IamPostureRemediation'),
+  /** Member accounts scanned at once (the Distributed Map's MaxConcurrency). */
+  concurrency: z.int().min(1).max(1000).default(10),
+  /**
+   * Required in the member roles' trust as `sts:ExternalId`. Only for members outside the
+   * organization: inside it, `aws:PrincipalOrgID` and the exact central role ARN already decide.
+   */
+  externalId: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of letters, digits and +=,.@:/-')
+    .optional(),
+  /** The organization the central roles belong to: `aws:PrincipalOrgID` and `aws:ResourceOrgID`. */
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id like o-abc1234567')
+    .optional(),
+}).superRefine((organization, ctx) => {
+  if (organization.enabled && organization.organizationId === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['organizationId'],
+      message:
+        'is required when organization mode is enabled: the member roles trust only principals of this organization (aws:PrincipalOrgID)',
+    });
+  }
+  if (
+    organization.id !== undefined &&
+    organization.organizationId !== undefined &&
+    organization.id !== organization.organizationId
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['id'],
+      message: `names ${organization.id}, but organizationId names ${organization.organizationId}: one organization, one id`,
+    });
+  }
+});
+
+export type OrganizationDeployConfig = z.output<typeof OrganizationDeploySchema>;
+
 export const DeployConfigSchema = z
   .object({
     /** EventBridge Scheduler expression, UTC. At most hourly. */
     schedule: ScheduleSchema.default(DEFAULT_SCHEDULE),
     thresholds: settings.thresholds,
-    organization: settings.organization,
+    organization: OrganizationDeploySchema.prefault({}),
+    /** Service-last-accessed jobs one scan (of one account) may start; the rest wait for later scans. */
+    serviceLastAccessedMaxJobs: z.int().min(0).max(5000).default(100),
     exemptions: settings.exemptions,
     disabledRules: settings.disabledRules,
     /** Regions whose secrets are listed; `all` = every enabled region; absent = the stack's region. */
@@ -172,6 +234,7 @@ const CONTEXT_KINDS: Record<DeployConfigKey, ContextKind> = {
   schedule: 'string',
   thresholds: 'json',
   organization: 'json',
+  serviceLastAccessedMaxJobs: 'number',
   exemptions: 'json',
   disabledRules: 'list',
   secretsRegions: 'list',
@@ -229,15 +292,31 @@ export function parseDeployConfigFromContext(context: Readonly<Record<string, un
   return parseDeployConfig(input);
 }
 
-/** The scan settings part of the config, as the scan function's SCAN_SETTINGS holds them. */
+/**
+ * The scan settings part of the config, as the scan function's SCAN_SETTINGS holds them. In
+ * organization mode the organization's id is the scanned accounts' own organization.
+ */
 export function scanSettingsOf(
   config: Pick<DeployConfig, 'thresholds' | 'organization' | 'exemptions' | 'disabledRules'>,
 ): ScanSettings {
+  const { id, organizationId, accountIds } = config.organization;
+  const orgId = id ?? organizationId;
   return {
     thresholds: config.thresholds,
-    organization: config.organization,
+    organization: { ...(orgId !== undefined ? { id: orgId } : {}), accountIds },
     exemptions: config.exemptions,
     disabledRules: config.disabledRules,
+  };
+}
+
+/** The ORG_ACCOUNT_SELECTION value: only the selection keys that are set. */
+export function accountSelectionOf(config: Pick<DeployConfig, 'organization'>): AccountSelection {
+  const { includeAccounts, excludeAccounts, includeOus, excludeOus } = config.organization;
+  return {
+    ...(includeAccounts ? { includeAccounts } : {}),
+    ...(excludeAccounts ? { excludeAccounts } : {}),
+    ...(includeOus ? { includeOus } : {}),
+    ...(excludeOus ? { excludeOus } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { DataKey } from './data-key';
 import type { DeadLetterQueue } from './dead-letter-queue';
@@ -61,6 +62,23 @@ export class OperationalAlarms extends Construct {
     });
     this.add(`${label}Throttles`, fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }), {
       description: `${label}: invocations were throttled (reserved concurrency or account quota).`,
+    });
+  }
+
+  /**
+   * Alarms when an execution fails, times out or is aborted. Failed accounts do not fail the
+   * execution (they are outcomes of the run); a failed execution means the run itself broke.
+   */
+  watchStateMachine(stateMachine: sfn.IStateMachine, label: string): void {
+    const period = { period: Duration.minutes(5), statistic: 'Sum' };
+    this.add(`${label}ExecutionsFailed`, stateMachine.metricFailed(period), {
+      description: `${label}: an execution failed. See the execution's event history and the state machine's log group.`,
+    });
+    this.add(`${label}ExecutionsTimedOut`, stateMachine.metricTimedOut(period), {
+      description: `${label}: an execution ran past the state machine's timeout and was stopped.`,
+    });
+    this.add(`${label}ExecutionsAborted`, stateMachine.metricAborted(period), {
+      description: `${label}: an execution was stopped before it finished.`,
     });
   }
 

@@ -77,7 +77,23 @@ export interface RemediationProps {
   config: DeployConfig;
   /** Slack updates: the bot token secret and the channel; absent, messages are not updated. */
   slack?: { botToken: secretsmanager.ISecret; channelId: string };
+  /** Organization mode: findings of member accounts are remediated through their member role. */
+  organization?: RemediationOrganization;
 }
+
+export interface RemediationOrganization {
+  /** The role's fixed name: member remediation roles trust exactly this ARN. */
+  roleName: string;
+  memberRemediationRoleName: string;
+  organizationId: string;
+  externalId?: string;
+}
+
+/** The remediation function's variables for member accounts (organization mode only). */
+export const REMEDIATION_MEMBER_ENV = {
+  memberRemediationRoleName: 'MEMBER_REMEDIATION_ROLE_NAME',
+  memberExternalId: 'MEMBER_EXTERNAL_ID',
+} as const;
 
 /**
  * The remediation function: triggered by `RemediationApproved` (and `RollbackRequested`) on the
@@ -102,11 +118,12 @@ export class Remediation extends Construct {
   constructor(scope: Construct, id: string, props: RemediationProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const { config } = props;
+    const { config, organization } = props;
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'iam-posture remediation: executes and rolls back approved remediation requests',
+      ...(organization ? { roleName: organization.roleName } : {}),
     });
     this.actionsPolicy = new iam.Policy(this, 'CatalogActions', { statements: remediationStatements(stack) });
     this.actionsPolicy.attachToRole(this.role);
@@ -135,21 +152,30 @@ export class Remediation extends Construct {
       deadLetterQueue: this.deadLetterQueue.queue,
       retryAttempts: 0,
       maxEventAge: Duration.hours(1),
-      environment: remediationFunctionEnvironment({
-        findingsTableName: props.table.table.tableName,
-        eventBusName: props.bus.eventBusName,
-        protectedArns: config.protectedArns,
-        breakGlassArns: config.breakGlassArns,
-        ownArns: [ownRoles],
-        settings: scanSettingsOf(config),
-        ...(props.slack
-          ? { slack: { botTokenSecretArn: props.slack.botToken.secretArn, channelId: props.slack.channelId } }
-          : {}),
-      }),
+      environment: {
+        ...remediationFunctionEnvironment({
+          findingsTableName: props.table.table.tableName,
+          eventBusName: props.bus.eventBusName,
+          protectedArns: config.protectedArns,
+          breakGlassArns: config.breakGlassArns,
+          ownArns: [ownRoles],
+          settings: scanSettingsOf(config),
+          ...(props.slack
+            ? {
+                slack: {
+                  botTokenSecretArn: props.slack.botToken.secretArn,
+                  channelId: props.slack.channelId,
+                },
+              }
+            : {}),
+        }),
+        ...(organization ? memberEnvironment(organization) : {}),
+      },
     });
     this.function = fn.function;
     this.logGroupName = fn.logGroup.logGroupName;
 
+    if (organization) this.allowMemberRemediation(organization);
     props.table.grantItemAccess(this.role, REMEDIATION_TABLE_ACTIONS, { indexes: true });
     props.bus.grantPutEventsTo(this.role);
     props.slack?.botToken.grantRead(this.role);
@@ -167,10 +193,39 @@ export class Remediation extends Construct {
       ],
     });
   }
+
+  /** sts:AssumeRole on the member remediation role of this organization's accounts, nothing else. */
+  private allowMemberRemediation(organization: RemediationOrganization): void {
+    const stack = Stack.of(this);
+    const policy = new iam.Policy(this, 'MemberRemediation', {
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'AssumeMemberRemediationRole',
+          actions: ['sts:AssumeRole'],
+          resources: [`arn:${stack.partition}:iam::*:role/${organization.memberRemediationRoleName}`],
+          conditions: { StringEquals: { 'aws:ResourceOrgID': organization.organizationId } },
+        }),
+      ],
+    });
+    policy.attachToRole(this.role);
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${organization.memberRemediationRoleName}]`,
+      reason: `A finding's account is known only when it is approved; the function assumes ${organization.memberRemediationRoleName} in that account, held to this organization by aws:ResourceOrgID, and that role trusts only this exact role.`,
+    });
+  }
+}
+
+function memberEnvironment(organization: RemediationOrganization): Record<string, string> {
+  return {
+    [REMEDIATION_MEMBER_ENV.memberRemediationRoleName]: organization.memberRemediationRoleName,
+    ...(organization.externalId !== undefined
+      ? { [REMEDIATION_MEMBER_ENV.memberExternalId]: organization.externalId }
+      : {}),
+  };
 }
 
 /** The written reason for each wildcard resource of the catalog statements. */
-function acknowledgeCatalogWildcards(policy: iam.Policy): void {
+export function acknowledgeCatalogWildcards(policy: iam.Policy): void {
   const acknowledge = (resource: string, reason: string) =>
     Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
   for (const kind of ['role', 'user', 'group', 'policy']) {

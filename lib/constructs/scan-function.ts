@@ -63,6 +63,8 @@ export class ScanFunction extends Construct {
         [SCAN_FUNCTION_ENV.secretsRegions]: secretsRegionsVariable(config, Stack.of(this).region),
         [SCAN_FUNCTION_ENV.scanSettings]: JSON.stringify(scanSettingsOf(config)),
         [SCAN_FUNCTION_ENV.resolvedTtlDays]: String(config.resolvedTtlDays),
+        // The per-scan budget of service-last-accessed jobs (the org functions get the same one).
+        SERVICE_LAST_ACCESSED_MAX_JOBS: String(config.serviceLastAccessedMaxJobs),
       },
     });
     this.function = fn.function;

@@ -2,13 +2,19 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 
 export interface ScanScheduleProps {
   /** A validated EventBridge Scheduler expression (rate or cron), evaluated in UTC. */
   expression: string;
-  target: lambda.IFunction;
+  /** The scan function (one account), or the organization state machine (organization mode). */
+  target: lambda.IFunction | sfn.IStateMachine;
+}
+
+function isStateMachine(target: lambda.IFunction | sfn.IStateMachine): target is sfn.IStateMachine {
+  return 'stateMachineArn' in target;
 }
 
 /** How long Scheduler keeps trying to hand an invocation to Lambda, and how many times. */
@@ -42,11 +48,13 @@ export class ScanSchedule extends Construct {
       }),
       description: 'iam-posture: lets EventBridge Scheduler start the scan',
     });
+    const target = props.target;
+    const targetArn = isStateMachine(target) ? target.stateMachineArn : target.functionArn;
     const policy = new iam.Policy(this, 'Policy', {
       statements: [
         new iam.PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: [props.target.functionArn],
+          actions: [isStateMachine(target) ? 'states:StartExecution' : 'lambda:InvokeFunction'],
+          resources: [targetArn],
         }),
         new iam.PolicyStatement({
           actions: ['sqs:SendMessage'],
@@ -57,19 +65,24 @@ export class ScanSchedule extends Construct {
     policy.attachToRole(this.role);
 
     this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {
-      description: 'iam-posture: scheduled scan of this account',
+      description: isStateMachine(target)
+        ? 'iam-posture: scheduled scan of the organization'
+        : 'iam-posture: scheduled scan of this account',
       scheduleExpression: props.expression,
       scheduleExpressionTimezone: 'UTC',
       flexibleTimeWindow: { mode: 'OFF' },
       state: 'ENABLED',
       target: {
-        arn: props.target.functionArn,
+        arn: targetArn,
         roleArn: this.role.roleArn,
-        input: JSON.stringify({
-          source: 'iam-posture.schedule',
-          scheduledTime: '<aws.scheduler.scheduled-time>',
-          executionId: '<aws.scheduler.execution-id>',
-        }),
+        // An organization run without an account list scans the whole organization.
+        input: isStateMachine(target)
+          ? JSON.stringify({})
+          : JSON.stringify({
+              source: 'iam-posture.schedule',
+              scheduledTime: '<aws.scheduler.scheduled-time>',
+              executionId: '<aws.scheduler.execution-id>',
+            }),
         retryPolicy: SCHEDULE_RETRY_POLICY,
         deadLetterConfig: { arn: this.deadLetterQueue.queue.queueArn },
       },

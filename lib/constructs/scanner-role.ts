@@ -41,15 +41,26 @@ export function collectorStatements(stack: Stack): iam.PolicyStatement[] {
  * to the findings table and the event bus, the log group and the dead-letter queue are granted
  * on those resources alone by the constructs that own them.
  */
+export interface ScannerRoleProps {
+  /** Who assumes the role. Default: Lambda (the scan function's execution role). */
+  assumedBy?: iam.IPrincipal;
+  /** A fixed name, for roles other accounts trust or assume by ARN. Default: generated. */
+  roleName?: string;
+  description?: string;
+}
+
 export class ScannerRole extends Construct {
   readonly role: iam.Role;
   readonly collectorPolicy: iam.Policy;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: ScannerRoleProps = {}) {
     super(scope, id);
     this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'iam-posture scanner: reads IAM, credential reports and secret metadata; writes findings',
+      assumedBy: props.assumedBy ?? new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        props.description ??
+        'iam-posture scanner: reads IAM, credential reports and secret metadata; writes findings',
+      ...(props.roleName !== undefined ? { roleName: props.roleName } : {}),
     });
     this.collectorPolicy = new iam.Policy(this, 'CollectorRead', {
       statements: collectorStatements(Stack.of(this)),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  accountSelectionOf,
   DEFAULT_SCHEDULE,
   DeployConfigError,
   parseDeployConfig,
@@ -28,6 +29,14 @@ describe('deploy config', () => {
     expect(config).toEqual({
       schedule: DEFAULT_SCHEDULE,
       ...DEFAULT_SETTINGS,
+      organization: {
+        ...DEFAULT_SETTINGS.organization,
+        enabled: false,
+        memberRoleName: 'IamPostureScanner',
+        memberRemediationRoleName: 'IamPostureRemediation',
+        concurrency: 10,
+      },
+      serviceLastAccessedMaxJobs: 100,
       protectedArns: [],
       breakGlassArns: [],
       approvers: [],
@@ -102,6 +111,10 @@ describe('deploy config', () => {
       expect(config.organization).toEqual({
         id: 'o-abc1234567',
         accountIds: ['111122223333', '444455556666'],
+        enabled: false,
+        memberRoleName: 'IamPostureScanner',
+        memberRemediationRoleName: 'IamPostureRemediation',
+        concurrency: 10,
       });
       expect(config.exemptions).toHaveLength(1);
       expect(config.approvers).toEqual([{ teamId: 'T0123ABCD', userId: 'U0123ABCD' }]);
@@ -236,6 +249,74 @@ describe('deploy config', () => {
       expect(() => parseDeployConfig({ exemptions: tooMany })).toThrow(
         /exemptions: the scan settings take \d+ bytes, more than the 3000/,
       );
+    });
+  });
+
+  describe('organization mode', () => {
+    const enabled = {
+      enabled: true,
+      organizationId: 'o-abc1234567',
+      memberRoleName: 'SecurityAuditScanner',
+      memberRemediationRoleName: 'SecurityRemediation',
+      includeOus: ['ou-ab12-cd34ef56'],
+      excludeAccounts: ['444455556666'],
+      concurrency: 50,
+      externalId: 'partner-7f3a',
+    };
+
+    it('reads the organization block and the job budget from -c strings', () => {
+      const config = parseDeployConfigFromContext({
+        organization: JSON.stringify(enabled),
+        serviceLastAccessedMaxJobs: '250',
+      });
+      expect(config.organization).toEqual({ ...enabled, accountIds: [] });
+      expect(config.serviceLastAccessedMaxJobs).toBe(250);
+      expect(accountSelectionOf(config)).toEqual({
+        includeOus: ['ou-ab12-cd34ef56'],
+        excludeAccounts: ['444455556666'],
+      });
+    });
+
+    it('gives the scan settings the organization id, so the trust rules know the accounts are ours', () => {
+      const config = parseDeployConfig({ organization: enabled });
+      expect(scanSettingsOf(config).organization).toEqual({ id: 'o-abc1234567', accountIds: [] });
+      // The scan function's SCAN_SETTINGS schema is strict: nothing of organization mode leaks in.
+      expect(() => ScanSettingsSchema.parse(scanSettingsOf(config))).not.toThrow();
+    });
+
+    it.each([
+      [{ enabled: true }, /^organization\.organizationId: is required when organization mode is enabled/],
+      [{ enabled: 'yes' }, /^organization\.enabled: /],
+      [
+        { enabled: true, organizationId: 'org-1' },
+        /^organization\.organizationId: must be an AWS Organizations id/,
+      ],
+      [{ concurrency: 0 }, /^organization\.concurrency: /],
+      [{ concurrency: 1001 }, /^organization\.concurrency: /],
+      [{ concurrency: 2.5 }, /^organization\.concurrency: /],
+      [{ memberRoleName: 'scanner role' }, /^organization\.memberRoleName: must be an IAM role name/],
+      [
+        { memberRemediationRoleName: 'x'.repeat(65) },
+        /^organization\.memberRemediationRoleName: must be an IAM role name/,
+      ],
+      [{ includeOus: ['ou-1'] }, /^organization\.includeOus\.0: an OU id looks like/],
+      [{ excludeAccounts: ['12345'] }, /^organization\.excludeAccounts\.0: an account id is 12 digits/],
+      [{ externalId: 'a' }, /^organization\.externalId: must be 2-1224 characters/],
+      [{ enable: true }, /^organization: Unrecognized key: "enable" \(did you mean enabled\?\)/],
+      [
+        { id: 'o-abc1234567', organizationId: 'o-zzz9999999' },
+        /^organization\.id: names o-abc1234567, but organizationId names o-zzz9999999/,
+      ],
+    ])('rejects %j, naming the key', (organization, message) => {
+      const issues = issuesOf({ organization: JSON.stringify(organization) });
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatch(message);
+    });
+
+    it.each([['-1'], ['5001'], ['many']])('rejects serviceLastAccessedMaxJobs=%s', (value) => {
+      const issues = issuesOf({ serviceLastAccessedMaxJobs: value });
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatch(/^serviceLastAccessedMaxJobs: /);
     });
   });
 

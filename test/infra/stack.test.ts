@@ -71,8 +71,10 @@ describe('the deployed stack (default config, real esbuild bundle)', () => {
           'RESOLVED_TTL_DAYS',
           'SCAN_SETTINGS',
           'SECRETS_REGIONS',
+          'SERVICE_LAST_ACCESSED_MAX_JOBS',
         ].sort(),
       );
+      expect(env.SERVICE_LAST_ACCESSED_MAX_JOBS).toBe('100');
       expect(env.FINDINGS_TABLE_NAME).toEqual({ Ref: logicalId(synth.stack.findings.table) });
       expect(env.EVENT_BUS_NAME).toEqual({ Ref: logicalId(synth.stack.events.bus) });
       // No secretsRegions configured: the region the stack is deployed to.

@@ -1,0 +1,100 @@
+import { CfnParameter, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { DeployConfig } from '../functions/core/deploy-config';
+import { remediationPermissions } from '../functions/core/remediation/catalog';
+import { CENTRAL_STACK_NAME, centralRoleNames } from './constructs/central-roles';
+import { acknowledgeCatalogWildcards, remediationStatements } from './constructs/remediation';
+import { ScannerRole } from './constructs/scanner-role';
+import { PROTECTED_TAG } from './iam-posture-stack';
+
+export interface IamPostureMemberStackProps extends StackProps {
+  config: DeployConfig;
+  /** The central stack's name: the central roles' names derive from it. Default `IamPosture`. */
+  centralStackName?: string;
+}
+
+/** The parameter naming the central deployment's account (the security or delegated-admin account). */
+export const CENTRAL_ACCOUNT_PARAMETER = 'CentralAccountId';
+
+/**
+ * What a member account holds for organization mode: the read-only scanner role the central
+ * state machine assumes, built from the same action list as the central scanner role, and (when
+ * remediation is deployed) the remediation role holding exactly the catalog's actions. Each trusts
+ * one principal: the exact central role ARN, held to the organization by `aws:PrincipalOrgID`,
+ * and to `sts:ExternalId` when one is configured (members of another organization).
+ *
+ * The stack has no assets and no account-specific value, so the same template deploys to every
+ * account through a service-managed StackSet; the central account id is a parameter.
+ */
+export class IamPostureMemberStack extends Stack {
+  readonly centralAccountId: CfnParameter;
+  readonly scanner: ScannerRole;
+  readonly remediationRole?: iam.Role;
+
+  constructor(scope: Construct, id: string, props: IamPostureMemberStackProps) {
+    super(scope, id, {
+      description:
+        'iam-posture member account: the read-only scanner role (and remediation role) the central deployment assumes',
+      ...props,
+    });
+    const organization = props.config.organization;
+    const organizationId = organization.organizationId;
+    if (organizationId === undefined) {
+      throw new Error(
+        'the member stack needs organization.organizationId (aws:PrincipalOrgID in the trust policies)',
+      );
+    }
+    this.centralAccountId = new CfnParameter(this, CENTRAL_ACCOUNT_PARAMETER, {
+      type: 'String',
+      allowedPattern: '^\\d{12}$',
+      constraintDescription: 'must be a 12-digit AWS account id',
+      description:
+        'Account of the central iam-posture deployment, whose scanner and remediation roles this account trusts',
+    });
+    const central = centralRoleNames(props.centralStackName ?? CENTRAL_STACK_NAME);
+    const centralRoleArn = (name: string) =>
+      `arn:${this.partition}:iam::${this.centralAccountId.valueAsString}:role/${name}`;
+    const trusting = (roleName: string) =>
+      new iam.ArnPrincipal(centralRoleArn(roleName)).withConditions({
+        StringEquals: {
+          'aws:PrincipalOrgID': organizationId,
+          ...(organization.externalId !== undefined ? { 'sts:ExternalId': organization.externalId } : {}),
+        },
+      });
+
+    this.scanner = new ScannerRole(this, 'Scanner', {
+      assumedBy: trusting(central.scanner),
+      roleName: organization.memberRoleName,
+      description: 'iam-posture member scanner: read-only, assumed by the central iam-posture scan',
+    });
+
+    if (props.config.slackChannelId !== undefined) {
+      const role = new iam.Role(this, 'Remediation', {
+        assumedBy: trusting(central.remediation),
+        roleName: organization.memberRemediationRoleName,
+        description:
+          'iam-posture member remediation: the remediation catalog actions, assumed by the central remediation function',
+      });
+      const policy = new iam.Policy(this, 'CatalogActions', { statements: remediationStatements(this) });
+      // Remediation never changes the roles iam-posture itself depends on in this account.
+      policy.addStatements(
+        new iam.PolicyStatement({
+          sid: 'NeverChangeOwnRoles',
+          effect: iam.Effect.DENY,
+          actions: remediationPermissions().filter((action) =>
+            /^iam:(Attach|Detach|Delete|Put|Update)/.test(action),
+          ),
+          resources: [organization.memberRoleName, organization.memberRemediationRoleName].map(
+            (name) => `arn:${this.partition}:iam::${this.account}:role/${name}`,
+          ),
+        }),
+      );
+      policy.attachToRole(role);
+      acknowledgeCatalogWildcards(policy);
+      this.remediationRole = role;
+    }
+
+    Tags.of(this).add(PROTECTED_TAG.key, PROTECTED_TAG.value, { includeResourceTypes: ['AWS::IAM::Role'] });
+  }
+}

@@ -6,8 +6,9 @@ import { formatIssues } from './settings';
 
 /**
  * The environment of the organization run's functions (discover, scan an account, aggregate).
- * They share one set of variables: the scan function's (table, bus, settings, secrets regions),
- * parsed exactly as the scan function parses them, plus the organization's.
+ * They share one set of variables: the scan function's (table, bus, settings, secrets regions,
+ * service-last-accessed job budget), parsed exactly as the scan function parses them, plus the
+ * organization's.
  */
 
 export const ORG_FUNCTION_ENV = {
@@ -19,8 +20,6 @@ export const ORG_FUNCTION_ENV = {
   memberExternalId: 'MEMBER_EXTERNAL_ID',
   /** Which accounts a run scans (JSON of `AccountSelectionSchema`). Default: every ACTIVE account. */
   accountSelection: 'ORG_ACCOUNT_SELECTION',
-  /** Service-last-accessed jobs per account scan. Default: the collector's (100). */
-  serviceLastAccessedMaxJobs: 'SERVICE_LAST_ACCESSED_MAX_JOBS',
   /**
    * Milliseconds an account step works before it checkpoints. Default: the invocation's remaining
    * time minus `ORG_SCAN_TIME_MARGIN_MS`.
@@ -56,7 +55,6 @@ export const OrgFunctionEnvSchema = z.object({
   [ORG_FUNCTION_ENV.memberRoleName]: roleName,
   [ORG_FUNCTION_ENV.memberExternalId]: externalId.optional(),
   [ORG_FUNCTION_ENV.accountSelection]: jsonVariable(AccountSelectionSchema.strict()).optional(),
-  [ORG_FUNCTION_ENV.serviceLastAccessedMaxJobs]: wholeNumber(0, 5000, 'jobs').optional(),
   [ORG_FUNCTION_ENV.timeBudgetMs]: wholeNumber(0, MAX_BUDGET_MS, 'milliseconds').optional(),
 });
 
@@ -66,7 +64,6 @@ export interface OrgFunctionConfig {
   memberRoleName: string;
   memberExternalId?: string;
   accountSelection: AccountSelection;
-  serviceLastAccessedMaxJobs?: number;
   timeBudgetMs?: number;
 }
 
@@ -93,7 +90,6 @@ export function parseOrgFunctionConfig(env: Readonly<Record<string, string | und
   if (!scan || !result.success) throw new OrgConfigError(issues);
   const e = result.data;
   const externalId = e[ORG_FUNCTION_ENV.memberExternalId];
-  const maxJobs = e[ORG_FUNCTION_ENV.serviceLastAccessedMaxJobs];
   const budget = e[ORG_FUNCTION_ENV.timeBudgetMs];
   return {
     scan,
@@ -101,7 +97,6 @@ export function parseOrgFunctionConfig(env: Readonly<Record<string, string | und
     memberRoleName: e[ORG_FUNCTION_ENV.memberRoleName],
     ...(externalId !== undefined ? { memberExternalId: externalId } : {}),
     accountSelection: e[ORG_FUNCTION_ENV.accountSelection] ?? {},
-    ...(maxJobs !== undefined ? { serviceLastAccessedMaxJobs: maxJobs } : {}),
     ...(budget !== undefined ? { timeBudgetMs: budget } : {}),
   };
 }

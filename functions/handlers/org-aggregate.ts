@@ -10,10 +10,9 @@ import {
 import { RUN_ID_PATTERN, RUN_ID_RULE } from '../core/organization-run-files';
 import type { OutcomeCounts } from '../core/organization-scan';
 import { type AggregateDeps, aggregateOrganizationRun } from '../use-cases/org-aggregate';
-import { organizationRunStore } from '../wiring/org-steps';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 import { runFiles } from '../wiring/run-files';
-import { eventPublisher } from '../wiring/stores';
+import { eventPublisher, findingsStore } from '../wiring/stores';
 
 /**
  * The organization run's last step: every account's outcome into one run record (findings table
@@ -32,7 +31,7 @@ export function aggregateHandlerDeps(env: NodeJS.ProcessEnv): AggregateHandlerDe
     config,
     aggregate: {
       files: runFiles({}, config.runsBucket),
-      store: organizationRunStore({}, config.scan.findingsTableName),
+      store: findingsStore({}, config.scan.findingsTableName),
       events: eventPublisher({}, config.scan.eventBusName),
       now: () => new Date(),
     },

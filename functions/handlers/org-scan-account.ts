@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
@@ -19,7 +20,8 @@ import {
   type ScanStepResult,
   scanAccountStep,
 } from '../use-cases/org-scan-step';
-import { memberAccess, regionPartition } from '../wiring/org-steps';
+import { lastAccessedCache } from '../wiring/collect';
+import { memberAccess } from '../wiring/org-steps';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 import { runFiles } from '../wiring/run-files';
 import { eventPublisher, findingsStore } from '../wiring/stores';
@@ -38,7 +40,10 @@ export interface ScanAccountHandlerDeps {
 }
 
 /** The function's dependencies from its environment: the Lambda's own role, region and table. */
-export function scanAccountHandlerDeps(env: NodeJS.ProcessEnv): ScanAccountHandlerDeps {
+export function scanAccountHandlerDeps(
+  env: NodeJS.ProcessEnv,
+  logger?: Pick<Logger, 'warn'>,
+): ScanAccountHandlerDeps {
   const config = parseOrgFunctionConfig(env);
   const files = runFiles({}, config.runsBucket);
   const scan = {
@@ -47,6 +52,12 @@ export function scanAccountHandlerDeps(env: NodeJS.ProcessEnv): ScanAccountHandl
     now: () => new Date(),
     randomSuffix: () => randomBytes(4).toString('hex'),
   };
+  const lastAccessed = {
+    cache: lastAccessedCache({}, config.scan.findingsTableName, {
+      onWarning: (message, warning) => logger?.warn(message, { ...warning }),
+    }),
+    warn: (message: string, fields: Record<string, unknown>) => logger?.warn(message, fields),
+  };
   const members = (runId: string): MemberAccess =>
     memberAccess(
       {},
@@ -54,7 +65,6 @@ export function scanAccountHandlerDeps(env: NodeJS.ProcessEnv): ScanAccountHandl
         roleName: config.memberRoleName,
         ...(config.memberExternalId ? { externalId: config.memberExternalId } : {}),
         runId,
-        partition: regionPartition(env.AWS_REGION),
       },
     );
   return {
@@ -65,6 +75,7 @@ export function scanAccountHandlerDeps(env: NodeJS.ProcessEnv): ScanAccountHandl
       scan,
       now: () => new Date(),
       clock: () => performance.now(),
+      lastAccessed,
     }),
   };
 }
@@ -86,9 +97,7 @@ export function scanStepOptions(
   const collect: CollectOptions = {
     settings: config.scan.settings,
     ...(config.scan.secretsRegions !== undefined ? { regions: config.scan.secretsRegions } : {}),
-    ...(config.serviceLastAccessedMaxJobs !== undefined
-      ? { serviceLastAccessed: { maxJobs: config.serviceLastAccessedMaxJobs } }
-      : {}),
+    serviceLastAccessed: { maxJobs: config.scan.serviceLastAccessedMaxJobs },
   };
   return {
     scan: {
@@ -163,4 +172,8 @@ export function createHandler(
   }, observability);
 }
 
-export const handler = createHandler(() => scanAccountHandlerDeps(process.env));
+const observability = createObservability();
+export const handler = createHandler(
+  () => scanAccountHandlerDeps(process.env, observability.logger),
+  observability,
+);

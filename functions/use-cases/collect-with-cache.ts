@@ -6,7 +6,7 @@ import {
   type CollectResult,
   collectAccount,
 } from './collect';
-import type { LastAccessedCache } from './last-accessed-ports';
+import type { LastAccessedCache, ServiceLastAccessedByPrincipal } from './last-accessed-ports';
 
 export interface CachedCollectDeps extends CollectDeps {
   cache: LastAccessedCache;
@@ -44,36 +44,57 @@ export async function collectWithLastAccessedCache(
   options: CollectOptions,
   progress?: CollectProgress,
 ): Promise<CachedCollectResult> {
-  const use: LastAccessedCacheUse = { loaded: 0, written: 0, unchanged: 0, failed: false };
-  const previous = async (accountId: string): Promise<Record<string, unknown>> => {
-    try {
-      const data = await deps.cache.load(accountId);
-      use.loaded = Object.keys(data).length;
-      return data;
-    } catch (error) {
-      use.failed = true;
-      deps.warn('service-last-accessed cache not read', { accountId, error: describeError(error) });
-      return {};
-    }
-  };
+  const cached = lastAccessedCacheSession(deps);
   const result = await collectAccount(
     deps,
-    { ...options, serviceLastAccessed: { ...options.serviceLastAccessed, previous } },
+    { ...options, serviceLastAccessed: { ...options.serviceLastAccessed, previous: cached.previous } },
     progress,
   );
-  const collected = result.raw.serviceLastAccessed ?? {};
-  if (Object.keys(collected).length > 0) {
-    try {
-      const saved = await deps.cache.save(result.accountId, collected);
-      use.written = saved.written;
-      use.unchanged = saved.unchanged;
-    } catch (error) {
-      use.failed = true;
-      deps.warn('service-last-accessed cache not saved', {
-        accountId: result.accountId,
-        error: describeError(error),
-      });
-    }
-  }
-  return { ...result, lastAccessedCache: use };
+  await cached.save(result.accountId, result.raw.serviceLastAccessed ?? {});
+  return { ...result, lastAccessedCache: cached.use };
+}
+
+/** One collection's use of the cache: its loader, its save, and what they did. */
+export interface LastAccessedCacheSession {
+  /** The collection's `serviceLastAccessed.previous`: the account's cached results, or none. */
+  previous(accountId: string): Promise<ServiceLastAccessedByPrincipal>;
+  /** Saves what the collection read (nothing when it read nothing). */
+  save(accountId: string, collected: ServiceLastAccessedByPrincipal): Promise<void>;
+  readonly use: LastAccessedCacheUse;
+}
+
+/**
+ * Loading and saving for one collection, never failing it: a cache that cannot be read or written
+ * is warned about and recorded in `use`. A collection in steps (an organization run's account
+ * step) loads in the step that plans its jobs and saves in the one that finishes.
+ */
+export function lastAccessedCacheSession(
+  deps: Pick<CachedCollectDeps, 'cache' | 'warn'>,
+): LastAccessedCacheSession {
+  const use: LastAccessedCacheUse = { loaded: 0, written: 0, unchanged: 0, failed: false };
+  return {
+    use,
+    async previous(accountId) {
+      try {
+        const data = await deps.cache.load(accountId);
+        use.loaded = Object.keys(data).length;
+        return data;
+      } catch (error) {
+        use.failed = true;
+        deps.warn('service-last-accessed cache not read', { accountId, error: describeError(error) });
+        return {};
+      }
+    },
+    async save(accountId, collected) {
+      if (Object.keys(collected).length === 0) return;
+      try {
+        const saved = await deps.cache.save(accountId, collected);
+        use.written = saved.written;
+        use.unchanged = saved.unchanged;
+      } catch (error) {
+        use.failed = true;
+        deps.warn('service-last-accessed cache not saved', { accountId, error: describeError(error) });
+      }
+    },
+  };
 }

@@ -6,6 +6,7 @@ import {
   collectAccountStep,
   parseCollectionCheckpoint,
 } from './collect';
+import { type CachedCollectDeps, lastAccessedCacheSession } from './collect-with-cache';
 import type { MemberAccess, RunFiles } from './org-run-ports';
 import type { RunScanDeps, RunScanOptions } from './run-scan';
 import { scanMemberAccount } from './scan-organization';
@@ -31,6 +32,12 @@ export interface ScanStepDeps {
   now(): Date;
   /** Milliseconds on a monotonic clock, for the time budget. */
   clock(): number;
+  /**
+   * Service-last-accessed results kept between scans: loaded by the invocation that plans the
+   * account's jobs, saved by the one that finishes its collection. Without it, every scan starts
+   * from no data.
+   */
+  lastAccessed?: Pick<CachedCollectDeps, 'cache' | 'warn'>;
 }
 
 export interface ScanStepOptions {
@@ -121,10 +128,19 @@ export async function scanAccountStep(
           if (from && from.accountId !== account.id) {
             throw new CheckpointUnreadableError(checkpointKey, `it holds account ${from.accountId}`);
           }
+          const cached = deps.lastAccessed ? lastAccessedCacheSession(deps.lastAccessed) : undefined;
           const step = await collectAccountStep(
             { source: session.source, now: deps.now },
             {
               ...options.collect,
+              ...(cached
+                ? {
+                    serviceLastAccessed: {
+                      ...options.collect.serviceLastAccessed,
+                      previous: cached.previous,
+                    },
+                  }
+                : {}),
               shouldStop: () => deps.clock() >= deadline,
               ...(options.lastAccessedBatch !== undefined
                 ? { lastAccessedBatch: options.lastAccessedBatch }
@@ -143,6 +159,7 @@ export async function scanAccountStep(
             paused = true;
             throw new CollectionPaused('the collection continues in the next invocation');
           }
+          await cached?.save(step.result.accountId, step.result.raw.serviceLastAccessed ?? {});
           return { raw: step.result.raw, origin: 'live' as const, apiCalls: step.result.apiCalls };
         };
         return { scan: { ...deps.scan, collect }, release: () => session.release() };

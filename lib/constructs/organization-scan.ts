@@ -15,19 +15,11 @@ import {
   secretsRegionsVariable,
 } from '../../functions/core/deploy-config';
 import { SCAN_FUNCTION_TABLE_ACTIONS } from '../../functions/core/findings-table';
+import { ORG_FUNCTION_ENV } from '../../functions/core/org-function-config';
 import { SCAN_FUNCTION_ENV } from '../../functions/core/scan-function-config';
 import type { FindingsTable } from './findings-table';
 import { MAP_RESULTS_PREFIX, RUNS_PREFIX } from './org-runs-bucket';
 import { PostureFunction } from './posture-function';
-
-/** The variables every org function receives, besides the scan function's own (SCAN_FUNCTION_ENV). */
-export const ORG_FUNCTION_ENV = {
-  runsBucket: 'ORG_RUNS_BUCKET',
-  memberRoleName: 'MEMBER_ROLE_NAME',
-  memberExternalId: 'MEMBER_EXTERNAL_ID',
-  accountSelection: 'ORG_ACCOUNT_SELECTION',
-  serviceLastAccessedMaxJobs: 'SERVICE_LAST_ACCESSED_MAX_JOBS',
-} as const;
 
 /** What discovering the organization's accounts takes; nothing else of Organizations is used. */
 export const ORGANIZATIONS_DISCOVERY_ACTIONS = [
@@ -108,7 +100,7 @@ export class OrganizationScan extends Construct {
         ? { [ORG_FUNCTION_ENV.memberExternalId]: organization.externalId }
         : {}),
       [ORG_FUNCTION_ENV.accountSelection]: JSON.stringify(accountSelectionOf(config)),
-      [ORG_FUNCTION_ENV.serviceLastAccessedMaxJobs]: String(config.serviceLastAccessedMaxJobs),
+      [SCAN_FUNCTION_ENV.serviceLastAccessedMaxJobs]: String(config.serviceLastAccessedMaxJobs),
     };
     const orgFunction = (
       name: string,

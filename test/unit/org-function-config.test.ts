@@ -41,9 +41,9 @@ describe("the organization functions' environment", () => {
       memberRoleName: 'IamPostureScanner',
       memberExternalId: 'shared-secret-id',
       accountSelection: { excludeOus: ['ou-ab12-cd34ef56'] },
-      serviceLastAccessedMaxJobs: 250,
       timeBudgetMs: 600000,
       scan: {
+        serviceLastAccessedMaxJobs: 250,
         findingsTableName: 'findings',
         eventBusName: 'bus',
         secretsRegions: ['eu-west-1', 'us-east-1'],

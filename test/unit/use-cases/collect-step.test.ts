@@ -158,9 +158,7 @@ describe('collection in steps', () => {
     expect(whole.apiCalls['iam:GenerateServiceLastAccessedDetails']).toBe(3);
     expect(whole.raw.serviceLastAccessed?.[roleArn('b')]).toBeUndefined();
     expect(whole.raw.coverageGaps?.map((gap) => gap.arn)).toContain(roleArn('b'));
-    expect(whole.raw.serviceLastAccessed?.[roleArn('c')]).toEqual(
-      PREVIOUS[roleArn('c')],
-    );
+    expect(whole.raw.serviceLastAccessed?.[roleArn('c')]).toEqual(PREVIOUS[roleArn('c')]);
   });
 
   it('runs to the end in one step while the budget lasts', async () => {

@@ -136,6 +136,41 @@ function emptySource(accountId: string): AccountSource {
   };
 }
 
+const memberRole = (name: string) => `arn:aws:iam::${A.id}:role/${name}`;
+
+function lastAccessedJob(day: string) {
+  return { JobStatus: 'COMPLETED', JobCompletionDate: `${day}T00:00:00.000Z`, ServicesLastAccessed: [] };
+}
+
+/** An account of roles each holding a managed policy; records the service-last-accessed jobs asked. */
+function rolesHoldingPolicies(accountId: string, names: string[]) {
+  const requested: string[][] = [];
+  const role = (name: string) => ({
+    RoleName: name,
+    RoleId: `AROA${name.toUpperCase()}`,
+    Arn: memberRole(name),
+    Path: '/',
+    CreateDate: '2025-01-01T00:00:00Z',
+    AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] },
+    AttachedManagedPolicies: [
+      { PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+    ],
+    RolePolicyList: [],
+  });
+  const source: AccountSource = {
+    ...emptySource(accountId),
+    authorizationDetails: async () => ({
+      data: { UserDetailList: [], GroupDetailList: [], RoleDetailList: names.map(role), Policies: [] },
+      gaps: [],
+    }),
+    serviceLastAccessed: async (_account, arns) => {
+      requested.push([...arns]);
+      return { data: Object.fromEntries(arns.map((arn) => [arn, lastAccessedJob('2026-06-01')])), gaps: [] };
+    },
+  };
+  return { source, requested };
+}
+
 function stepDeps(files: RunFiles, members: MemberAccess, store = new MemoryStore()) {
   let tick = 0;
   return {
@@ -185,6 +220,70 @@ describe('the scan-account step', () => {
     // nor service-last-accessed (no principal holds a policy).
     expect(result.outcome!.apiCalls).toBe(8);
     expect(JSON.parse(files.files.get(`runs/r/outcomes/${A.id}.json`)!)).toEqual(result.outcome);
+  });
+
+  it('plans service-last-accessed jobs from the cache and saves what the last invocation collected', async () => {
+    const { source, requested } = rolesHoldingPolicies(A.id, ['fresh', 'new']);
+    const cached = { [memberRole('fresh')]: lastAccessedJob('2026-05-30') };
+    const loads: string[] = [];
+    const saves: Record<string, unknown>[] = [];
+    const warnings: string[] = [];
+    const cache = {
+      load: async (accountId: string) => {
+        loads.push(accountId);
+        return cached;
+      },
+      save: async (_accountId: string, data: Record<string, unknown>) => {
+        saves.push(data);
+        return { written: 1, unchanged: 1 };
+      },
+    };
+    const deps = {
+      ...stepDeps(memoryFiles(), { open: async () => ({ source, release: () => {} }) }),
+      lastAccessed: { cache, warn: (message: string) => warnings.push(message) },
+    };
+    let result = await scanAccountStep(deps, { runId: 'r', account: A }, OPTIONS);
+    while (!result.done) {
+      expect(saves).toEqual([]);
+      result = await scanAccountStep(
+        deps,
+        { runId: 'r', account: A, continuation: result.continuation! },
+        OPTIONS,
+      );
+    }
+    // Loaded once, by the invocation that planned the jobs; only the principal without data ran.
+    expect(loads).toEqual([A.id]);
+    expect(requested).toEqual([[memberRole('new')]]);
+    expect(saves).toEqual([
+      {
+        [memberRole('fresh')]: lastAccessedJob('2026-05-30'),
+        [memberRole('new')]: lastAccessedJob('2026-06-01'),
+      },
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('scans on without the cache when it cannot be read or written, and warns', async () => {
+    const { source, requested } = rolesHoldingPolicies(A.id, ['fresh', 'new']);
+    const warnings: string[] = [];
+    const unavailable = async (): Promise<never> => {
+      throw new Error('table unavailable');
+    };
+    const deps = {
+      ...stepDeps(memoryFiles(), { open: async () => ({ source, release: () => {} }) }),
+      lastAccessed: {
+        cache: { load: unavailable, save: unavailable },
+        warn: (message: string) => warnings.push(message),
+      },
+    };
+    const result = await scanAccountStep(deps, { runId: 'r', account: A }, { ...OPTIONS, budgetMs: 60_000 });
+    expect(result.done).toBe(true);
+    expect(result.outcome?.outcome).not.toBe('failed');
+    expect(requested.flat()).toEqual([memberRole('fresh'), memberRole('new')]);
+    expect(warnings).toEqual([
+      'service-last-accessed cache not read',
+      'service-last-accessed cache not saved',
+    ]);
   });
 
   it('fails the account when the member role cannot be assumed, as an assume denial', async () => {

@@ -5,9 +5,10 @@ import { checkOutputFile, writeFileAtomic } from '../../functions/adapters/outpu
 import { gapCount } from '../../functions/core/coverage-gaps';
 import {
   type AccountOutcome,
-  countOutcomes,
   type MemberAccount,
+  type OrganizationRun,
   type OutcomeCounts,
+  organizationRun,
 } from '../../functions/core/organization-scan';
 import {
   type AnalysisReport,
@@ -23,6 +24,7 @@ import type { ScanSettings } from '../../functions/core/settings';
 import { analyzeAccount } from '../../functions/use-cases/analyze';
 import type { CollectedInput, RunScanDeps, RunScanResult } from '../../functions/use-cases/run-scan';
 import type { OrganizationScanDeps } from '../../functions/use-cases/scan-organization';
+import type { AwsConfig } from '../../functions/wiring/aws';
 import { organizationExitCode } from '../exit-codes';
 import { collectLive, type LiveOptions } from './collect';
 import { EXIT, fail, type Io, loadSettings, MAX_GAPS_ON_STDERR, noColor } from './io';
@@ -265,7 +267,9 @@ async function organizationScanCommand(
       ),
   });
   try {
-    return await runOrganizationScan(deps, accounts, [], runId, options, settings, io);
+    return await runOrganizationScan(deps, accounts, [], runId, options, settings, io, {
+      ...(options.table ? { record: await runRecorder(central, options.table) } : {}),
+    });
   } finally {
     deps.destroy();
   }
@@ -319,7 +323,10 @@ async function organizationExportScanCommand(
     now: () => new Date(),
   };
   const toScan = selected.filter((account) => organization.collected.has(account.id));
-  return runOrganizationScan(deps, toScan, notCollected, newRunId(now), options, settings, io, selected);
+  return runOrganizationScan(deps, toScan, notCollected, newRunId(now), options, settings, io, {
+    order: selected,
+    ...(central && options.table ? { record: await runRecorder(central, options.table) } : {}),
+  });
 }
 
 /** An account of the export without a directory: failed, with what the collection recorded. */
@@ -351,6 +358,14 @@ function notCollectedOutcome(
   };
 }
 
+/** Stores an organization run's record in the findings table, for `findings --org`. */
+type RunRecorder = (run: OrganizationRun) => Promise<void>;
+
+async function runRecorder(aws: AwsConfig, table: string): Promise<RunRecorder> {
+  const { findingsStore } = await import('../../functions/wiring/stores');
+  return (run) => findingsStore(aws, table).recordOrganizationRun(run);
+}
+
 async function runOrganizationScan(
   deps: OrganizationScanDeps,
   accounts: readonly MemberAccount[],
@@ -359,8 +374,13 @@ async function runOrganizationScan(
   options: ScanOptions,
   settings: ScanSettings,
   io: Io,
-  order: readonly MemberAccount[] = accounts,
+  extra: {
+    /** Every selected account, in report order. Default: `accounts`. */
+    order?: readonly MemberAccount[];
+    record?: RunRecorder;
+  } = {},
 ): Promise<number> {
+  const order = extra.order ?? accounts;
   const { scanOrganization } = await import('../../functions/use-cases/scan-organization');
   const progress = accountProgress(io, options.quiet, accounts.length, 'scanning');
   const { run, results } = await scanOrganization(deps, accounts, {
@@ -371,9 +391,26 @@ async function runOrganizationScan(
     onAccountStart: (account) => progress.start(account),
     onAccountDone: (outcome) => progress.done(outcome),
   });
-  const byAccount = new Map([...run.outcomes, ...failedBefore].map((o) => [o.accountId, o]));
-  const outcomes = order.map((account) => byAccount.get(account.id)!);
-  const counts = countOutcomes(outcomes);
+  const recorded = organizationRun({
+    runId: run.runId,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    accounts: order,
+    outcomes: [...run.outcomes, ...failedBefore],
+  });
+  const { outcomes, counts } = recorded;
+  if (extra.record) {
+    try {
+      await extra.record(recorded);
+    } catch (error) {
+      // The accounts' findings are stored already; only the run's summary is missing.
+      io.stderr.write(
+        `iam-posture: warning: the organization run record was not stored (findings --org will not show this run): ${
+          error instanceof Error ? error.message : String(error)
+        }\n`,
+      );
+    }
+  }
   await printOrganizationReport({ ...run, counts }, outcomes, results, options, io);
   const findingsExit = exitForOrganizationFindings(results, options.failOn, io);
   return organizationExitCode(counts, findingsExit);

@@ -164,6 +164,20 @@ interface JsonRun {
   }[];
 }
 
+interface ViewRow {
+  accountId: string;
+  accountName?: string;
+  openFindings: { total: number };
+  latestScan?: { outcome: string; reason?: string; source: string; runId?: string };
+}
+
+/** `findings --org` of the table, as JSON. */
+async function organizationView(): Promise<ViewRow[]> {
+  const result = await cli(['findings', '--org', '--table', TABLE, '--json']);
+  expect(result.code, result.stderr).toBe(0);
+  return (JSON.parse(result.stdout) as { accounts: ViewRow[] }).accounts;
+}
+
 async function storedOpenFindings(accountId: string) {
   const listed = await cli(['findings', '--table', TABLE, '--account', accountId, '--format', 'json']);
   expect(listed.code, listed.stderr).toBe(0);
@@ -304,6 +318,18 @@ describe('iam-posture scan --org', () => {
       new RegExp(`${missingRole} +legacy +failed +0 +- +assume-denied: AccessDenied`),
     );
 
+    // The run is recorded in the table: the organization view shows each account's outcome.
+    const view = await organizationView();
+    const outcomes = new Map(view.map((row) => [row.accountId, row.latestScan]));
+    expect(outcomes.get(prodA)).toMatchObject({ outcome: 'partial', runId: run.runId });
+    expect(outcomes.get(prodB)).toMatchObject({ outcome: 'partial', runId: run.runId });
+    expect(outcomes.get(missingRole)).toMatchObject({ outcome: 'failed', reason: 'assume-denied' });
+    expect(view.find((row) => row.accountId === missingRole)).toMatchObject({
+      accountName: 'legacy',
+      latestScan: { source: 'organization-run', runId: run.runId },
+      openFindings: { total: before.length },
+    });
+
     await createMemberRole(missingRole);
     const rescan = await cli([
       'scan',
@@ -327,6 +353,8 @@ describe('iam-posture scan --org', () => {
       reason: null,
     });
     expect(byId(again, missingRole).findings).toBeGreaterThan(0);
+    const after = (await organizationView()).find((row) => row.accountId === missingRole);
+    expect(after?.latestScan).toMatchObject({ outcome: 'partial', runId: again.runId });
   }, 120_000);
 
   it('exits 5 when every selected account fails, and selects by OU', async () => {

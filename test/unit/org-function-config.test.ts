@@ -66,10 +66,11 @@ describe("the organization functions' environment", () => {
     ).toEqual([
       'FINDINGS_TABLE_NAME: is required',
       expect.stringMatching(/^SECRETS_REGIONS: /),
+      // The scan function's own variables come first, parsed as the scan function parses them.
+      'SERVICE_LAST_ACCESSED_MAX_JOBS: must be at most 5000 jobs',
       'ORG_RUNS_BUCKET: is required',
       expect.stringMatching(/^MEMBER_ROLE_NAME: must be an IAM role name/),
       'ORG_ACCOUNT_SELECTION.includeAccounts.0: an account id is 12 digits',
-      'SERVICE_LAST_ACCESSED_MAX_JOBS: must be at most 5000',
       'ORG_SCAN_TIME_BUDGET_MS: must be a whole number of milliseconds',
     ]);
     expect(issuesOf({ ...ENV, ORG_ACCOUNT_SELECTION: '{"includeOus":' })).toEqual([

@@ -9,13 +9,14 @@ import { createStatusLine } from '../../functions/adapters/status-line';
 import { mapWithConcurrency } from '../../functions/core/limit';
 import {
   type AccountOutcome,
-  classifyFailure,
+  accountFields,
   countOutcomes,
   type MemberAccount,
 } from '../../functions/core/organization-scan';
 import type { ScanSettings } from '../../functions/core/settings';
 import { apiCallSummary } from '../../functions/use-cases/analyze';
 import type { CollectResult } from '../../functions/use-cases/collect';
+import { failedOutcome } from '../../functions/use-cases/scan-organization';
 import { organizationExitCode } from '../exit-codes';
 import { EXIT, fail, type Io, loadSettings, MAX_GAPS_ON_STDERR } from './io';
 import { type AwsOptions, liveAwsConfig, parseRegions } from './options';
@@ -186,7 +187,7 @@ async function collectOrganizationCommand(
           try {
             memberAws = await access.memberConfig(account);
           } catch (error) {
-            outcome = failedCollection(account, startedAt, error, 'assume');
+            outcome = failedOutcome(account, startedAt, new Date(), error, 'assume');
             progress.done(outcome);
             return outcome;
           }
@@ -213,7 +214,7 @@ async function collectOrganizationCommand(
           collected.add(account.id);
           outcome = collectedOutcome(account, startedAt, result);
         } catch (error) {
-          outcome = failedCollection(account, startedAt, error, 'scan');
+          outcome = failedOutcome(account, startedAt, new Date(), error, 'scan');
         } finally {
           collector?.destroy();
         }
@@ -253,40 +254,3 @@ function collectedOutcome(account: MemberAccount, startedAt: Date, result: Colle
     finishedAt: new Date().toISOString(),
   };
 }
-
-function failedCollection(
-  account: MemberAccount,
-  startedAt: Date,
-  error: unknown,
-  stage: 'assume' | 'scan',
-): AccountOutcome {
-  // A MemberAccessError carries the AWS error as its cause: the cause's name says why.
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  const name = (cause as { name?: unknown }).name;
-  const message = error instanceof Error ? error.message : String(error);
-  const reason = classifyFailure({
-    ...(typeof name === 'string' ? { name } : {}),
-    message: cause instanceof Error ? cause.message : message,
-    stage,
-  });
-  return {
-    ...accountFields(account),
-    outcome: 'failed',
-    reason,
-    detail: typeof name === 'string' && !message.startsWith(name) ? `${name}: ${message}` : message,
-    apiCalls: 0,
-    findings: 0,
-    opened: 0,
-    resolved: 0,
-    held: 0,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-  };
-}
-
-const accountFields = (account: MemberAccount) => ({
-  accountId: account.id,
-  accountName: account.name,
-  ...(account.parentId ? { parentId: account.parentId } : {}),
-  ...(account.ouPath ? { ouPath: account.ouPath } : {}),
-});

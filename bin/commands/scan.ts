@@ -5,6 +5,7 @@ import { checkOutputFile, writeFileAtomic } from '../../functions/adapters/outpu
 import { gapCount } from '../../functions/core/coverage-gaps';
 import {
   type AccountOutcome,
+  failedAccountOutcome,
   type MemberAccount,
   type OrganizationRun,
   type OutcomeCounts,
@@ -340,22 +341,12 @@ function notCollectedOutcome(
     collected?.outcome === 'failed'
       ? `: ${collected.reason}${collected.detail ? `: ${collected.detail}` : ''}`
       : '';
-  return {
-    accountId: account.id,
-    accountName: account.name,
-    ...(account.parentId ? { parentId: account.parentId } : {}),
-    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
-    outcome: 'failed',
+  return failedAccountOutcome(account, {
     reason: collected?.outcome === 'failed' && collected.reason ? collected.reason : 'error',
     detail: `${join(dir, account.id)} is missing: the account was not collected${why}`,
-    apiCalls: 0,
-    findings: 0,
-    opened: 0,
-    resolved: 0,
-    held: 0,
     startedAt: now.toISOString(),
     finishedAt: now.toISOString(),
-  };
+  });
 }
 
 /** Stores an organization run's record in the findings table, for `findings --org`. */

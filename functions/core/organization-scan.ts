@@ -208,6 +208,38 @@ export function countOutcomes(outcomes: readonly AccountOutcome[]): OutcomeCount
   return counts;
 }
 
+/** The fields of an outcome that name the account and its place in the organization. */
+export function accountFields(
+  account: MemberAccount,
+): Pick<AccountOutcome, 'accountId' | 'accountName' | 'parentId' | 'ouPath'> {
+  return {
+    accountId: account.id,
+    accountName: account.name,
+    ...(account.parentId ? { parentId: account.parentId } : {}),
+    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
+  };
+}
+
+/** A failed account: nothing was read, called or stored for it beyond what `detail` says. */
+export function failedAccountOutcome(
+  account: MemberAccount,
+  failure: { reason: FailureReason; detail: string; startedAt: string; finishedAt: string },
+): AccountOutcome {
+  return {
+    ...accountFields(account),
+    outcome: 'failed',
+    reason: failure.reason,
+    detail: failure.detail,
+    apiCalls: 0,
+    findings: 0,
+    opened: 0,
+    resolved: 0,
+    held: 0,
+    startedAt: failure.startedAt,
+    finishedAt: failure.finishedAt,
+  };
+}
+
 /** The record of one organization run, as stored and as published in `OrganizationScanCompleted`. */
 export interface OrganizationRun {
   runId: string;
@@ -233,22 +265,13 @@ export function organizationRun(input: {
   const byAccount = new Map(input.outcomes.map((outcome) => [outcome.accountId, outcome]));
   const outcomes = input.accounts.map(
     (account): AccountOutcome =>
-      byAccount.get(account.id) ?? {
-        accountId: account.id,
-        accountName: account.name,
-        ...(account.parentId ? { parentId: account.parentId } : {}),
-        ...(account.ouPath ? { ouPath: account.ouPath } : {}),
-        outcome: 'failed',
+      byAccount.get(account.id) ??
+      failedAccountOutcome(account, {
         reason: input.missing?.reason ?? 'error',
         detail: input.missing?.detail ?? 'no outcome was recorded for this account',
-        apiCalls: 0,
-        findings: 0,
-        opened: 0,
-        resolved: 0,
-        held: 0,
         startedAt: input.startedAt,
         finishedAt: input.finishedAt,
-      },
+      }),
   );
   return {
     runId: input.runId,

@@ -1,7 +1,9 @@
 import { mapWithConcurrency } from '../core/limit';
 import {
   type AccountOutcome,
+  accountFields,
   classifyFailure,
+  failedAccountOutcome,
   type MemberAccount,
   type OrganizationRun,
   organizationRun,
@@ -128,10 +130,7 @@ export function accountOutcome(account: MemberAccount, result: RunScanResult): A
     ]),
   ].sort();
   return {
-    accountId: account.id,
-    accountName: account.name,
-    ...(account.parentId ? { parentId: account.parentId } : {}),
-    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
+    ...accountFields(account),
     outcome: unreadSources.length > 0 ? 'partial' : 'complete',
     ...(unreadSources.length > 0
       ? { unreadSources, detail: `not fully read: ${unreadSources.join(', ')}` }
@@ -147,7 +146,8 @@ export function accountOutcome(account: MemberAccount, result: RunScanResult): A
   };
 }
 
-function failedOutcome(
+/** A failed account, its reason classified from the error (the AWS error behind a `MemberAccessError`). */
+export function failedOutcome(
   account: MemberAccount,
   startedAt: Date,
   finishedAt: Date,
@@ -161,22 +161,11 @@ function failedOutcome(
   };
   const name = typeof e.name === 'string' ? e.name : undefined;
   const message = typeof e.message === 'string' ? e.message : String(cause);
-  const reason = classifyFailure({ ...(name ? { name } : {}), message, stage });
   const what = error instanceof MemberAccessError ? error.message : message;
-  return {
-    accountId: account.id,
-    accountName: account.name,
-    ...(account.parentId ? { parentId: account.parentId } : {}),
-    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
-    outcome: 'failed',
-    reason,
+  return failedAccountOutcome(account, {
+    reason: classifyFailure({ ...(name ? { name } : {}), message, stage }),
     detail: name && !what.startsWith(name) ? `${name}: ${what}` : what,
-    apiCalls: 0,
-    findings: 0,
-    opened: 0,
-    resolved: 0,
-    held: 0,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
-  };
+  });
 }

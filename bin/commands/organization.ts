@@ -9,6 +9,7 @@ import {
   selectAccounts,
 } from '../../functions/core/organization-scan';
 import { type AnalysisReport, formatJson } from '../../functions/core/report';
+import { alignColumns } from '../../functions/core/report/columns';
 import { fail, type Io } from './io';
 
 /**
@@ -169,16 +170,8 @@ export function outcomeTable(
     findings && o.outcome !== 'failed' ? String(o.findings) : '-',
     o.outcome === 'failed' ? `${o.reason}${o.detail ? `: ${o.detail}` : ''}` : (o.detail ?? ''),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const numeric = new Set([3, 4]);
-  const line = (cells: string[]) =>
-    `  ${cells
-      .map((cell, i) => {
-        if (i === cells.length - 1) return cell;
-        return numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!);
-      })
-      .join('  ')}`.trimEnd();
-  return `${[`ACCOUNTS (${countsLine(counts)})`, line(header), ...rows.map(line)].join('\n')}\n`;
+  const table = alignColumns(header, rows, { rightAligned: [3, 4], indent: '  ' });
+  return `${[`ACCOUNTS (${countsLine(counts)})`, ...table].join('\n')}\n`;
 }
 
 /** The JSON document of an organization run: the run, the `accounts` list, and each account's report. */

@@ -1,3 +1,4 @@
+import { alignColumns } from '../core/report/columns';
 import type {
   FindingsListing,
   FindingsQuery,
@@ -34,15 +35,7 @@ function formatTable(listing: FindingsListing): string {
   if (rows.length === 0) {
     lines.push('No stored findings match.');
   } else {
-    const widths = COLUMNS.map((title, i) =>
-      Math.max(title.length, ...rows.map((cells) => cells[i]!.length)),
-    );
-    const line = (cells: readonly string[]) =>
-      cells
-        .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd();
-    lines.push(line(COLUMNS), ...rows.map(line));
+    lines.push(...alignColumns(COLUMNS, rows));
     lines.push('', `${rows.length} finding${rows.length === 1 ? '' : 's'}`);
   }
   for (const item of listing.malformed) lines.push(malformedLine(item));

@@ -6,6 +6,7 @@ import {
   type OrganizationViewRow,
   viewRow,
 } from '../core/organization-view';
+import { alignColumns } from '../core/report/columns';
 import { SEVERITIES, type Severity } from '../core/rule';
 import type { MalformedItem } from './findings-ports';
 import type { FindingsFormat } from './list-findings';
@@ -104,15 +105,7 @@ function formatTable(view: OrganizationView): string {
     lines.push('No accounts match.');
   } else {
     const rows = view.accounts.map(row);
-    const widths = COLUMNS.map((title, i) =>
-      Math.max(title.length, ...rows.map((cells) => cells[i]!.length)),
-    );
-    const line = (cells: readonly string[]) =>
-      cells
-        .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd();
-    lines.push(line(COLUMNS), ...rows.map(line), '', summary(view.accounts));
+    lines.push(...alignColumns(COLUMNS, rows), '', summary(view.accounts));
   }
   for (const item of view.malformed) {
     lines.push(`warning: stored ${item.key.PK} / ${item.key.SK} is malformed: ${item.issues.join('; ')}`);

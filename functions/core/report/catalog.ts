@@ -1,5 +1,6 @@
 import type { ComplianceRef, Rule, Severity } from '../rule';
 import { DEFAULT_SETTINGS, type Thresholds, ThresholdsSchema } from '../settings';
+import { alignColumns } from './columns';
 
 /** A rule as `iam-posture rules` shows it. */
 export interface CatalogEntry {
@@ -91,13 +92,7 @@ export function formatCatalogTable(entries: readonly CatalogEntry[]): string {
     thresholdLabel(e.threshold),
     complianceLabel(e.compliance),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+  return `${alignColumns(header, rows).join('\n')}\n`;
 }
 
 /** Escapes emphasis characters outside `code spans`, so `"*"` stays a star. */

@@ -130,8 +130,9 @@ export const OrganizationDeploySchema = strictObject({
   /** Member accounts scanned at once (the Distributed Map's MaxConcurrency). */
   concurrency: z.int().min(1).max(1000).default(10),
   /**
-   * Required in the member roles' trust as `sts:ExternalId`. Only for members outside the
-   * organization: inside it, `aws:PrincipalOrgID` and the exact central role ARN already decide.
+   * Required in the member roles' trust as `sts:ExternalId`, and sent by the central functions: an
+   * extra check. The deployed stack assumes roles only inside the organization, where
+   * `aws:PrincipalOrgID` and the exact central role ARN already decide.
    */
   externalId: z
     .string()

@@ -15,7 +15,13 @@ import { describe, expect, it } from 'vitest';
 import { type Finding, findingId } from '../../../functions/core/finding';
 import type { StoredFinding } from '../../../functions/core/lifecycle';
 import type { ResourceKind } from '../../../functions/core/model';
-import { type CoverageGapRef, DATA_SETS, type DataSet, reconcile } from '../../../functions/core/reconcile';
+import {
+  COVERAGE_GAP_RULE,
+  type CoverageGapRef,
+  DATA_SETS,
+  type DataSet,
+  reconcile,
+} from '../../../functions/core/reconcile';
 import type { Severity } from '../../../functions/core/rule';
 
 const ACCOUNT = '111122223333';
@@ -32,6 +38,8 @@ interface Spec {
   resourceArn: string;
   subResource?: string;
   inputs: readonly DataSet[];
+  /** For a coverage gap finding: the data set whose read it reports. */
+  gapOf?: DataSet;
 }
 
 const UNIVERSE: readonly Spec[] = [
@@ -68,6 +76,14 @@ const UNIVERSE: readonly Spec[] = [
     resourceType: 'secret',
     resourceArn: SECRET,
     inputs: ['secrets', 'secret-policies', 'organization'],
+  },
+  {
+    ruleId: COVERAGE_GAP_RULE,
+    resourceType: 'coverage-gap',
+    resourceArn: USER,
+    subResource: 'iam:ListAccessKeys',
+    inputs: [],
+    gapOf: 'access-keys',
   },
 ];
 
@@ -191,6 +207,14 @@ function fullyRead(spec: Spec, s: Scan, extra: readonly DataSet[] = []): boolean
   const unread = new Set(s.unread);
   for (const [dataSet, prerequisite] of Object.entries(PREREQUISITE)) {
     if (unread.has(prerequisite)) unread.add(dataSet as DataSet);
+  }
+  if (spec.gapOf) {
+    // A gap is fixed when its read, and the read it depends on, were done again and did not fail.
+    const prerequisite = PREREQUISITE[spec.gapOf];
+    const reads = prerequisite ? [spec.gapOf, prerequisite] : [spec.gapOf];
+    return reads.every(
+      (read) => !unread.has(read) && !s.gaps.some((g) => g.kind === 'account' && g.dataSet === read),
+    );
   }
   const inputs = new Set([...spec.inputs, ...extra]);
   for (const input of inputs) if (unread.has(input)) return false;

@@ -81,6 +81,10 @@ function typeOf(value: Json): string {
   return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 }
 
+function isObject(value: Json): value is { [key: string]: Json } {
+  return typeOf(value) === 'object';
+}
+
 function getAt(doc: Json, path: Path): Json {
   let node = doc;
   for (const key of path) node = (node as Record<string | number, Json>)[key] as Json;
@@ -95,6 +99,8 @@ type Damage =
   | { kind: 'drop'; file: string; pick: number }
   | { kind: 'insert'; file: string; pick: number; value: Json }
   | { kind: 'duplicate'; file: string; pick: number }
+  /** Into a list of the authorization details, where one bad entry must not hide the others. */
+  | { kind: 'entry'; file: string; list: string; pick: number; value: Json | 'duplicate' }
   | { kind: 'csv-line'; file: string; pick: number; action: 'drop' | 'duplicate' | 'garble'; text: string };
 
 const jsonFile = fc.constantFrom(...FILES.filter((file) => file.endsWith('.json')));
@@ -132,6 +138,22 @@ const damage: fc.Arbitrary<Damage> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('duplicate' as const), file: jsonFile, pick: fc.nat() }),
   fc.record({
+    kind: fc.constant('entry' as const),
+    file: fc.constant(EXPORT_FILES.authorizationDetails),
+    list: fc.constantFrom(...ENTITY_LISTS),
+    pick: fc.nat(),
+    value: fc.oneof(
+      fc.constant('duplicate' as const),
+      fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+      // Looks like an entry, with a field of the wrong type.
+      fc.constantFrom<Json>(
+        { RoleName: 7, Arn: [] },
+        { UserName: null },
+        { PolicyName: 'p', Arn: 'arn:aws:iam::111122223333:policy/p', PolicyVersionList: 'v1' },
+      ),
+    ),
+  }),
+  fc.record({
     kind: fc.constant('csv-line' as const),
     file: fc.constant(EXPORT_FILES.credentialReport),
     pick: fc.nat(),
@@ -153,7 +175,7 @@ function rolesReached(file: string, doc: Json | undefined, path: Path, entityLev
   if (typeof list !== 'string' || !ENTITY_LISTS.has(list)) return ALL_ROLES;
   if (index === undefined) return entityLevel ? new Set() : ALL_ROLES;
   const entry = doc === undefined ? undefined : getAt(doc, [list, index]);
-  const arn = entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? entry.Arn : undefined;
+  const arn = entry !== undefined && isObject(entry) ? entry.Arn : undefined;
   // An entry without its ARN was reached by an earlier damage, or was never a role.
   if (typeof arn !== 'string') return new Set();
   if (list === 'RoleDetailList') return new Set([arn]);
@@ -216,7 +238,17 @@ function apply(damages: readonly Damage[]): Applied {
       continue; // an earlier damage made it unparsable already
     }
     const candidates = text === ORIGINAL.get(d.file) ? PATHS.get(d.file)! : pathsOf(doc);
-    if (d.kind === 'replace') {
+    if (d.kind === 'entry') {
+      const list = isObject(doc) ? doc[d.list] : undefined;
+      if (!Array.isArray(list) || list.length === 0) continue;
+      const i = d.pick % list.length;
+      if (d.value === 'duplicate') {
+        reach(rolesReached(d.file, doc, [d.list, i], false));
+        list.splice(i, 0, structuredClone(list[i]!));
+      } else {
+        list.splice(i, 0, d.value);
+      }
+    } else if (d.kind === 'replace') {
       const path = candidates[d.pick % candidates.length]!;
       if (typeOf(getAt(doc, path)) === typeOf(d.value)) continue; // a wrong type, not a new value
       reach(rolesReached(d.file, doc, path, false));

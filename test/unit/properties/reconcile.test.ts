@@ -2,17 +2,19 @@
  * Properties of reconcile over random sequences of scans: each scan sees a random subset of a
  * small universe of findings, reads a random subset of its data sets (some unread, some with a
  * failed read for the whole account, some with a gap on one resource or on a policy every holder
- * depends on), and between scans a finding may be remediated. A model written here from the
+ * depends on), a finding may be exempted (for good, until a time inside the sequence, or with an
+ * exemption already over), and between scans a finding may be remediated. A model written here from the
  * lifecycle rules says what each stored record must be after every scan.
  *
  * The rules that matter: a finding is resolved only when it is absent and every input it depends
  * on was fully read; a finding is never stored twice; a finding that comes back is reopened with
- * its history; a remediated finding reopens only on data newer than the remediation.
+ * its history; a remediated finding reopens only on data newer than the remediation; an exemption
+ * that ends while its finding cannot be checked opens the finding again.
  */
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Finding, findingId } from '../../../functions/core/finding';
+import { type Finding, findingId, type Suppression } from '../../../functions/core/finding';
 import type { StoredFinding } from '../../../functions/core/lifecycle';
 import type { ResourceKind } from '../../../functions/core/model';
 import {
@@ -112,7 +114,7 @@ const SEVERITY_ORDER: readonly Severity[] = ['low', 'medium', 'high', 'critical'
 
 const idOf = (spec: Spec) => findingId(ACCOUNT, spec.ruleId, spec.resourceArn, spec.subResource);
 
-function aFinding(spec: Spec, severity: Severity): Finding {
+function aFinding(spec: Spec, severity: Severity, exemption: Suppression | undefined): Finding {
   return {
     id: idOf(spec),
     ruleId: spec.ruleId,
@@ -129,6 +131,7 @@ function aFinding(spec: Spec, severity: Severity): Finding {
     remediation: { summary: 'Fix it.' },
     result: 'fail',
     riskScore: 100,
+    ...(exemption ? { suppression: exemption } : {}),
   };
 }
 
@@ -141,8 +144,8 @@ type Gap =
   | { kind: 'policy' };
 
 interface Scan {
-  /** Index into UNIVERSE and severity of each finding this scan produces, in the engine's order. */
-  failing: [number, Severity][];
+  /** Index into UNIVERSE, severity and exemption of each finding this scan produces, in the engine's order. */
+  failing: [number, Severity, Suppression | undefined][];
   unread: DataSet[];
   gaps: Gap[];
   /** Rules the scan evaluated (a rule may be disabled for one scan). */
@@ -161,12 +164,28 @@ const gap: fc.Arbitrary<Gap> = fc.oneof(
   fc.constant({ kind: 'policy' as const }),
 );
 
+/** Exemptions: none (most often), one that lasts, one that ends during the sequence, one already over. */
+const suppression: fc.Arbitrary<Suppression | undefined> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      reason: fc.constantFrom('accepted risk', 'migration'),
+      owner: fc.constant('team@example.com'),
+      expires: fc.constantFrom('2027-01-01', '2026-01-01T05:30:00Z', '2025-12-31'),
+    }),
+  },
+);
+
 const scan: fc.Arbitrary<Scan> = fc.record(
   {
     // The same finding may come out twice (two evaluations of one rule): the first one counts.
-    failing: fc.array(fc.tuple(fc.nat(UNIVERSE.length - 1), fc.constantFrom<Severity>('medium', 'high')), {
-      maxLength: UNIVERSE.length,
-    }),
+    failing: fc.array(
+      fc.tuple(fc.nat(UNIVERSE.length - 1), fc.constantFrom<Severity>('medium', 'high'), suppression),
+      {
+        maxLength: UNIVERSE.length,
+      },
+    ),
     // Most scans read everything: the interesting sequences alternate full and partial reads.
     unread: fc.oneof(
       { weight: 2, arbitrary: fc.constant([] as DataSet[]) },
@@ -232,10 +251,21 @@ interface ModelRecord {
   reopenCount: number;
   firstSeenScanId: string;
   remediatedAt?: number;
+  suppression?: Suppression;
 }
 
 const HOUR = 3_600_000;
 const START = Date.parse('2026-01-01T00:00:00.000Z');
+
+function sameSuppression(a: Suppression | undefined, b: Suppression | undefined): boolean {
+  return a?.reason === b?.reason && a?.owner === b?.owner && a?.expires === b?.expires;
+}
+
+/** An exemption given as a date lasts through that day. */
+function expiry(suppression: Suppression): number {
+  const { expires } = suppression;
+  return expires.length === 10 ? Date.parse(`${expires}T00:00:00Z`) + 86_400_000 : Date.parse(expires);
+}
 
 function scanIdOf(k: number): string {
   return `scan-${String(k).padStart(3, '0')}`;
@@ -249,7 +279,7 @@ function runScans(scans: readonly Scan[]): void {
   scans.forEach((s, k) => {
     const asOf = START + k * HOUR;
     const scanId = scanIdOf(k);
-    const current = s.failing.map(([i, severity]) => aFinding(UNIVERSE[i]!, severity));
+    const current = s.failing.map(([i, severity, exemption]) => aFinding(UNIVERSE[i]!, severity, exemption));
     const result = reconcile(current, [...store.values()], {
       scanId,
       now: new Date(asOf + 60_000),
@@ -277,26 +307,45 @@ function runScans(scans: readonly Scan[]): void {
     UNIVERSE.forEach((spec, i) => {
       const id = idOf(spec);
       const before = model.get(id);
-      const severity = s.failing.find(([index]) => index === i)?.[1];
-      if (severity !== undefined) {
+      const found = s.failing.find(([index]) => index === i);
+      if (found) {
+        const [, severity, exemption] = found;
+        const target = exemption ? 'suppressed' : 'open';
+        const fresh = { status: target, severity, ...(exemption ? { suppression: exemption } : {}) } as const;
         if (!before) {
-          model.set(id, { status: 'open', severity, reopenCount: 0, firstSeenScanId: scanId });
-        } else if (before.status === 'resolved') {
-          model.set(id, { ...before, status: 'open', severity, reopenCount: before.reopenCount + 1 });
-        } else if (before.status === 'remediated') {
-          // Data collected before the verified change still shows the old state.
-          if (asOf > before.remediatedAt!) {
-            const { remediatedAt: _cleared, ...rest } = before;
-            model.set(id, { ...rest, status: 'open', severity, reopenCount: before.reopenCount + 1 });
+          model.set(id, { ...fresh, reopenCount: 0, firstSeenScanId: scanId });
+        } else if (before.status === 'resolved' || before.status === 'remediated') {
+          // Data collected before a verified change still shows the old state.
+          if (before.status === 'resolved' || asOf > before.remediatedAt!) {
+            model.set(id, {
+              reopenCount: before.reopenCount + 1,
+              firstSeenScanId: before.firstSeenScanId,
+              ...fresh,
+            });
           }
+        } else if (before.status !== target || !sameSuppression(before.suppression, exemption)) {
+          // Exempted, no longer exempted, or exempted differently: the record takes the fresh finding.
+          model.set(id, {
+            reopenCount: before.reopenCount,
+            firstSeenScanId: before.firstSeenScanId,
+            ...fresh,
+          });
         } else if (severity !== before.severity) {
           const lower = SEVERITY_ORDER.indexOf(severity) < SEVERITY_ORDER.indexOf(before.severity);
           // A lower severity may only mean the policies that raised it were not read.
           if (!lower || fullyRead(spec, s, ['authorization-details'])) model.set(id, { ...before, severity });
         }
-      } else if (before?.status === 'open') {
-        if (fullyRead(spec, s)) model.set(id, { ...before, status: 'resolved' });
-        else expectedHeld.push(id);
+      } else if (before?.status === 'open' || before?.status === 'suppressed') {
+        if (fullyRead(spec, s)) {
+          model.set(id, { ...before, status: 'resolved' });
+        } else {
+          expectedHeld.push(id);
+          // An exemption that ended while the finding could not be checked: it is open again.
+          if (before.status === 'suppressed' && expiry(before.suppression!) <= asOf) {
+            const { suppression: _ended, ...rest } = before;
+            model.set(id, { ...rest, status: 'open' });
+          }
+        }
       }
     });
 
@@ -318,11 +367,13 @@ function runScans(scans: readonly Scan[]): void {
         severity: actual!.severity,
         reopenCount: actual!.reopenCount,
         firstSeenScanId: actual!.firstSeenScanId,
+        suppression: actual!.suppression,
       }).toEqual({
         status: expected.status,
         severity: expected.severity,
         reopenCount: expected.reopenCount,
         firstSeenScanId: expected.firstSeenScanId,
+        suppression: expected.suppression,
       });
       if (actual!.status !== 'resolved') expect(actual!.resolvedAt).toBeUndefined();
     }
@@ -355,7 +406,7 @@ describe('reconcile over random sequences of scans', () => {
     );
   });
 
-  it('keeps every open finding open through a scan that read nothing', () => {
+  it('resolves nothing in a scan that read nothing', () => {
     fc.assert(
       fc.property(fc.array(scan, { minLength: 1, maxLength: 6 }), (scans) => {
         const nothingRead: Scan = { failing: [], unread: [...DATA_SETS], gaps: [], rules: RULE_IDS };

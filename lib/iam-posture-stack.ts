@@ -157,7 +157,9 @@ export class IamPostureStack extends Stack {
           ? {
               organization: {
                 roleName: roleNames.remediation,
+                rollbackRoleName: roleNames.rollback,
                 memberRemediationRoleName: organization.memberRemediationRoleName,
+                memberRollbackRoleName: organization.memberRollbackRoleName,
                 organizationId,
                 ...(organization.externalId !== undefined ? { externalId: organization.externalId } : {}),
               },
@@ -171,6 +173,8 @@ export class IamPostureStack extends Stack {
       this.alarms.watchDeadLetterQueue(slack.notifyDeadLetterQueue, 'SlackNotify');
       this.alarms.watchFunction(remediation.function, 'Remediation');
       this.alarms.watchDeadLetterQueue(remediation.deadLetterQueue, 'Remediation');
+      this.alarms.watchFunction(remediation.rollbackFunction, 'Rollback');
+      this.alarms.watchDeadLetterQueue(remediation.rollbackDeadLetterQueue, 'Rollback');
       output('SlackInteractionUrl', slack.interactionUrl.url, 'Slack app Interactivity Request URL');
       output('SlackSigningSecretArn', slack.signingSecret.secretArn, 'Store the Slack signing secret here');
       output('SlackBotTokenSecretArn', slack.botToken.secretArn, 'Store the Slack bot token (xoxb-...) here');
@@ -178,7 +182,17 @@ export class IamPostureStack extends Stack {
       output(
         'RemediationRoleArn',
         remediation.role.roleArn,
-        'Role holding exactly the remediation catalog actions',
+        'Acting role: the remediation catalog actions that reduce privilege',
+      );
+      output(
+        'RollbackFunctionName',
+        remediation.rollbackFunction.functionName,
+        'Restores approved rollbacks',
+      );
+      output(
+        'RollbackRoleArn',
+        remediation.rollbackRole.roleArn,
+        'Rollback role: the remediation catalog actions that re-grant a recorded before-state',
       );
     }
   }

@@ -51,6 +51,8 @@ export class IamPostureStack extends Stack {
     this.config = props.config;
 
     this.dataKey = new DataKey(this, 'DataKey');
+    // Every log group of the stack, whichever construct creates it, is encrypted with this key.
+    this.dataKey.encryptLogGroups(this);
     this.findings = new FindingsTable(this, 'Findings', {
       definition: FINDINGS_TABLE,
       encryptionKey: this.dataKey.key,
@@ -147,6 +149,7 @@ export class IamPostureStack extends Stack {
         config: props.config,
         channelId,
         ownArns: [ownRolesPattern(this)],
+        encryptionKey: this.dataKey.key,
       });
       const remediation = new Remediation(this, 'Remediation', {
         table: this.findings,

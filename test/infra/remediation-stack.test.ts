@@ -406,6 +406,66 @@ describe('remediation and Slack approval in the stack', () => {
     });
   });
 
+  describe('hygiene', () => {
+    it('reserves a small concurrency for the public Slack endpoint', () => {
+      const { slack } = stackParts();
+      const fn = synth.template.toJSON().Resources[logicalId(slack.interaction)].Properties;
+      expect(fn.ReservedConcurrentExecutions).toBe(5);
+      const custom = synthesize({ ...CONFIG, slackInteractionConcurrency: 2 }, { bundle: false });
+      const interaction = custom.stack.slack!.interaction;
+      expect(
+        custom.template.toJSON().Resources[logicalId(interaction)].Properties.ReservedConcurrentExecutions,
+      ).toBe(2);
+      expect(() => synthesize({ ...CONFIG, slackInteractionConcurrency: 0 }, { bundle: false })).toThrow(
+        /slackInteractionConcurrency: /,
+      );
+    });
+
+    it('encrypts the Slack secrets and every log group with the stack’s key', () => {
+      const { slack } = stackParts();
+      const key = { 'Fn::GetAtt': [logicalId(synth.stack.dataKey.key), 'Arn'] };
+      for (const secret of [slack.signingSecret, slack.botToken]) {
+        expect(synth.template.toJSON().Resources[logicalId(secret)].Properties.KmsKeyId).toEqual(key);
+      }
+      const logGroups = Object.values(synth.template.findResources('AWS::Logs::LogGroup'));
+      expect(logGroups.length).toBe(5);
+      for (const group of logGroups) expect((group.Properties as Json).KmsKeyId).toEqual(key);
+    });
+
+    it('lets CloudWatch Logs of this region use the key for this account’s log groups only', () => {
+      const keyPolicy = synth.template.toJSON().Resources[logicalId(synth.stack.dataKey.key)].Properties
+        .KeyPolicy as { Statement: (Statement & { Principal: unknown })[] };
+      const logs = keyPolicy.Statement.find((s) => s.Sid === 'AllowCloudWatchLogs');
+      expect(logs).toEqual({
+        Sid: 'AllowCloudWatchLogs',
+        Effect: 'Allow',
+        Principal: {
+          Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+        },
+        Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        Resource: '*',
+        Condition: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':logs:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':log-group:*',
+                ],
+              ],
+            },
+          },
+        },
+      });
+    });
+  });
+
   it('keeps cdk-nag AwsSolutions clean', () => {
     expect(nagViolations(synth.app)).toEqual([]);
   });

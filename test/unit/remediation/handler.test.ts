@@ -262,3 +262,37 @@ describe('remediate handler, accounts', () => {
     expect(iam.calls()).toHaveLength(0);
   });
 });
+
+describe('rollback handler, accounts', () => {
+  const memberRequest = {
+    ...storedRequest,
+    accountId: '999988887777',
+    resourceArn: 'arn:aws:iam::999988887777:role/ci',
+    state: 'rollback-requested',
+    rollbackRequestedBy: { kind: 'slack', id: 'U0UNDOER01', teamId: 'T0TEAM0001' },
+    steps: [],
+  };
+
+  it('reaches a member account through the member rollback role, never the acting one', async () => {
+    vi.stubEnv('MEMBER_REMEDIATION_ROLE_NAME', 'IamPostureRemediation');
+    vi.stubEnv('MEMBER_ROLLBACK_ROLE_NAME', 'IamPostureRollback');
+    const { handler, dynamo, iam, GetCommand, UpdateCommand } = await loadRollbackHandler();
+    dynamo.on(GetCommand).resolves({ Item: memberRequest });
+    // Nothing answers STS here: the assume fails, and the rollback does not start.
+    await expect(handler(approvedEvent({ requestId: 'r-1' }, 'RollbackRequested'))).rejects.toThrow(
+      /The remediation role arn:aws:iam::999988887777:role\/IamPostureRollback could not be assumed/,
+    );
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(iam.calls()).toHaveLength(0);
+  });
+
+  it('refuses a member account when only the acting function’s member role is set', async () => {
+    vi.stubEnv('MEMBER_REMEDIATION_ROLE_NAME', 'IamPostureRemediation');
+    const { handler, dynamo, GetCommand, UpdateCommand } = await loadRollbackHandler();
+    dynamo.on(GetCommand).resolves({ Item: memberRequest });
+    await expect(handler(approvedEvent({ requestId: 'r-1' }, 'RollbackRequested'))).rejects.toThrow(
+      'has no member rollback role (MEMBER_ROLLBACK_ROLE_NAME is not set); nothing was changed.',
+    );
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});

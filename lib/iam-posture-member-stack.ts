@@ -2,9 +2,18 @@ import { CfnParameter, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../functions/core/deploy-config';
-import { remediationPermissions } from '../functions/core/remediation/catalog';
+import {
+  actingPermissions,
+  MEMBER_QUARANTINE_POLICY_NAME,
+  rollbackPermissions,
+} from '../functions/core/remediation/catalog';
 import { CENTRAL_STACK_NAME, centralRoleNames } from './constructs/central-roles';
-import { acknowledgeCatalogWildcards, remediationStatements } from './constructs/remediation';
+import {
+  acknowledgeCatalogWildcards,
+  protectionDenies,
+  quarantinePolicy,
+  remediationStatements,
+} from './constructs/remediation';
 import { ScannerRole } from './constructs/scanner-role';
 import { PROTECTED_TAG } from './iam-posture-stack';
 
@@ -20,7 +29,8 @@ export const CENTRAL_ACCOUNT_PARAMETER = 'CentralAccountId';
 /**
  * What a member account holds for organization mode: the read-only scanner role the central
  * state machine assumes, built from the same action list as the central scanner role, and (when
- * remediation is deployed) the remediation role holding exactly the catalog's actions. Each trusts
+ * remediation is deployed) the acting role holding the catalog's privilege-reducing actions, the
+ * rollback role holding its re-granting actions, and the deny-all quarantine policy. Each trusts
  * one principal: the exact central role ARN, held to the organization by `aws:PrincipalOrgID`,
  * and to `sts:ExternalId` when one is configured (members of another organization).
  *
@@ -31,6 +41,8 @@ export class IamPostureMemberStack extends Stack {
   readonly centralAccountId: CfnParameter;
   readonly scanner: ScannerRole;
   readonly remediationRole?: iam.Role;
+  readonly rollbackRole?: iam.Role;
+  readonly quarantinePolicy?: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: IamPostureMemberStackProps) {
     super(scope, id, {
@@ -70,29 +82,48 @@ export class IamPostureMemberStack extends Stack {
     });
 
     if (props.config.slackChannelId !== undefined) {
-      const role = new iam.Role(this, 'Remediation', {
+      // Remediation never changes the roles iam-posture itself depends on in this account.
+      const ownRoles = [
+        organization.memberRoleName,
+        organization.memberRemediationRoleName,
+        organization.memberRollbackRoleName,
+      ].map((name) => `arn:${this.partition}:iam::${this.account}:role/${name}`);
+      this.quarantinePolicy = quarantinePolicy(this, 'Quarantine', MEMBER_QUARANTINE_POLICY_NAME);
+
+      const acting = new iam.Role(this, 'Remediation', {
         assumedBy: trusting(central.remediation),
         roleName: organization.memberRemediationRoleName,
         description:
-          'iam-posture member remediation: the remediation catalog actions, assumed by the central remediation function',
+          'iam-posture member remediation: the privilege-reducing catalog actions, assumed by the central remediation function',
       });
-      const policy = new iam.Policy(this, 'CatalogActions', { statements: remediationStatements(this) });
-      // Remediation never changes the roles iam-posture itself depends on in this account.
-      policy.addStatements(
-        new iam.PolicyStatement({
-          sid: 'NeverChangeOwnRoles',
-          effect: iam.Effect.DENY,
-          actions: remediationPermissions().filter((action) =>
-            /^iam:(Attach|Detach|Delete|Put|Update)/.test(action),
-          ),
-          resources: [organization.memberRoleName, organization.memberRemediationRoleName].map(
-            (name) => `arn:${this.partition}:iam::${this.account}:role/${name}`,
-          ),
-        }),
-      );
-      policy.attachToRole(role);
-      acknowledgeCatalogWildcards(policy);
-      this.remediationRole = role;
+      const actingPolicy = new iam.Policy(this, 'CatalogActions', {
+        statements: [
+          ...remediationStatements(this, 'acting', {
+            quarantinePolicyArn: this.quarantinePolicy.managedPolicyArn,
+            rotationFunctions: props.config.remediation.rotationFunctions,
+          }),
+          ...protectionDenies(actingPermissions(), ownRoles),
+        ],
+      });
+      actingPolicy.attachToRole(acting);
+      acknowledgeCatalogWildcards(actingPolicy, 'acting', props.config.remediation.rotationFunctions);
+      this.remediationRole = acting;
+
+      const rollback = new iam.Role(this, 'Rollback', {
+        assumedBy: trusting(central.rollback),
+        roleName: organization.memberRollbackRoleName,
+        description:
+          'iam-posture member rollback: the re-granting catalog actions, assumed by the central rollback function',
+      });
+      const rollbackPolicy = new iam.Policy(this, 'RollbackActions', {
+        statements: [
+          ...remediationStatements(this, 'rollback'),
+          ...protectionDenies(rollbackPermissions(), ownRoles),
+        ],
+      });
+      rollbackPolicy.attachToRole(rollback);
+      acknowledgeCatalogWildcards(rollbackPolicy, 'rollback', []);
+      this.rollbackRole = rollback;
     }
 
     Tags.of(this).add(PROTECTED_TAG.key, PROTECTED_TAG.value, { includeResourceTypes: ['AWS::IAM::Role'] });

@@ -51,6 +51,8 @@ export class IamPostureStack extends Stack {
     this.config = props.config;
 
     this.dataKey = new DataKey(this, 'DataKey');
+    // Every log group of the stack, whichever construct creates it, is encrypted with this key.
+    this.dataKey.encryptLogGroups(this);
     this.findings = new FindingsTable(this, 'Findings', {
       definition: FINDINGS_TABLE,
       encryptionKey: this.dataKey.key,
@@ -147,6 +149,7 @@ export class IamPostureStack extends Stack {
         config: props.config,
         channelId,
         ownArns: [ownRolesPattern(this)],
+        encryptionKey: this.dataKey.key,
       });
       const remediation = new Remediation(this, 'Remediation', {
         table: this.findings,
@@ -157,7 +160,9 @@ export class IamPostureStack extends Stack {
           ? {
               organization: {
                 roleName: roleNames.remediation,
+                rollbackRoleName: roleNames.rollback,
                 memberRemediationRoleName: organization.memberRemediationRoleName,
+                memberRollbackRoleName: organization.memberRollbackRoleName,
                 organizationId,
                 ...(organization.externalId !== undefined ? { externalId: organization.externalId } : {}),
               },
@@ -171,6 +176,8 @@ export class IamPostureStack extends Stack {
       this.alarms.watchDeadLetterQueue(slack.notifyDeadLetterQueue, 'SlackNotify');
       this.alarms.watchFunction(remediation.function, 'Remediation');
       this.alarms.watchDeadLetterQueue(remediation.deadLetterQueue, 'Remediation');
+      this.alarms.watchFunction(remediation.rollbackFunction, 'Rollback');
+      this.alarms.watchDeadLetterQueue(remediation.rollbackDeadLetterQueue, 'Rollback');
       output('SlackInteractionUrl', slack.interactionUrl.url, 'Slack app Interactivity Request URL');
       output('SlackSigningSecretArn', slack.signingSecret.secretArn, 'Store the Slack signing secret here');
       output('SlackBotTokenSecretArn', slack.botToken.secretArn, 'Store the Slack bot token (xoxb-...) here');
@@ -178,7 +185,17 @@ export class IamPostureStack extends Stack {
       output(
         'RemediationRoleArn',
         remediation.role.roleArn,
-        'Role holding exactly the remediation catalog actions',
+        'Acting role: the remediation catalog actions that reduce privilege',
+      );
+      output(
+        'RollbackFunctionName',
+        remediation.rollbackFunction.functionName,
+        'Restores approved rollbacks',
+      );
+      output(
+        'RollbackRoleArn',
+        remediation.rollbackRole.roleArn,
+        'Rollback role: the remediation catalog actions that re-grant a recorded before-state',
       );
     }
   }

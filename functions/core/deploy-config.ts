@@ -127,6 +127,8 @@ export const OrganizationDeploySchema = strictObject({
   memberRoleName: roleName.default('IamPostureScanner'),
   /** The member account's remediation role (member stack, when remediation is deployed). */
   memberRemediationRoleName: roleName.default('IamPostureRemediation'),
+  /** The member account's rollback role, trusted only by the central rollback function's role. */
+  memberRollbackRoleName: roleName.default('IamPostureRollback'),
   /** Member accounts scanned at once (the Distributed Map's MaxConcurrency). */
   concurrency: z.int().min(1).max(1000).default(10),
   /**
@@ -167,6 +169,27 @@ export const OrganizationDeploySchema = strictObject({
 
 export type OrganizationDeployConfig = z.output<typeof OrganizationDeploySchema>;
 
+/**
+ * A Lambda function RotateSecret may invoke: an exact ARN, or a prefix ending in `*`. Region and
+ * account are required and literal, and a name prefix of at least one character is required, so a
+ * pattern never reaches every function of an account.
+ */
+export const RotationFunctionArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]+(\*|(:[A-Za-z0-9_$-]+)?)$/,
+    'must be a Lambda function ARN with a literal region and account and a name (optionally a name prefix ending in *), e.g. arn:aws:lambda:eu-west-1:123456789012:function:rotate-*',
+  );
+
+/** The `remediation` key: what remediation may reach beyond IAM. */
+export const RemediationDeploySchema = strictObject({
+  /**
+   * Rotation functions rotate-secret may start (RotateSecret invokes the secret's rotation function
+   * as the caller). Empty: no invoke permission at all, and rotate-secret is refused.
+   */
+  rotationFunctions: z.array(RotationFunctionArnSchema).max(20).default([]),
+});
+
 export const DeployConfigSchema = z
   .object({
     /** EventBridge Scheduler expression, UTC. At most hourly. */
@@ -192,6 +215,12 @@ export const DeployConfigSchema = z
       .optional(),
     /** Who may approve a remediation. Empty = nobody can. */
     approvers: z.array(ApproverSchema).default([]),
+    remediation: RemediationDeploySchema.prefault({}),
+    /**
+     * Reserved concurrency of the Slack interaction function behind the public Function URL: a
+     * flood of requests is throttled there instead of taking the account's concurrency.
+     */
+    slackInteractionConcurrency: z.int().min(1).max(100).default(5),
     logRetentionDays: z
       .number()
       .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
@@ -243,6 +272,8 @@ const CONTEXT_KINDS: Record<DeployConfigKey, ContextKind> = {
   breakGlassArns: 'list',
   slackChannelId: 'string',
   approvers: 'json',
+  remediation: 'json',
+  slackInteractionConcurrency: 'number',
   logRetentionDays: 'number',
   alarmEmail: 'string',
   resolvedTtlDays: 'number',

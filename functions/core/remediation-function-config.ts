@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { RotationFunctionArnSchema } from './deploy-config';
 import { jsonVariable, requiredVariable, secretArnVariable, slackApiUrlVariable } from './env-schema';
 import type { ProtectionConfig } from './remediation/protection';
 import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
@@ -10,6 +11,15 @@ import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings'
  */
 
 const arnList = z.array(z.string().min(1, 'must not be empty'));
+
+/** The acting function's quarantine policy (the stack's deny-all managed policy). */
+export const QUARANTINE_POLICY_ARN_VARIABLE = 'QUARANTINE_POLICY_ARN';
+/** The rotation functions the acting role may invoke (JSON array, from `remediation.rotationFunctions`). */
+export const ROTATION_FUNCTIONS_VARIABLE = 'ROTATION_FUNCTIONS';
+
+const memberRoleName = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 of letters, digits and +=,.@_-)');
 
 export const RemediationFunctionEnvSchema = z.object({
   FINDINGS_TABLE_NAME: requiredVariable,
@@ -34,10 +44,19 @@ export const RemediationFunctionEnvSchema = z.object({
    * function's own is remediated by assuming arn:<partition>:iam::<account>:role/<name>. Unset,
    * such a finding is refused.
    */
-  MEMBER_REMEDIATION_ROLE_NAME: z
+  MEMBER_REMEDIATION_ROLE_NAME: memberRoleName.optional(),
+  /** The rollback role in member accounts: the rollback function assumes it, never the acting role. */
+  MEMBER_ROLLBACK_ROLE_NAME: memberRoleName.optional(),
+  /**
+   * The deny-all managed policy quarantine attaches in this account. Unset, quarantine fails
+   * before anything changes.
+   */
+  QUARANTINE_POLICY_ARN: z
     .string()
-    .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 of letters, digits and +=,.@_-)')
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@/-]+$/, 'must be a customer managed policy ARN')
     .optional(),
+  /** Unset or empty: rotate-secret is refused (the role may invoke no rotation function). */
+  ROTATION_FUNCTIONS: jsonVariable(z.array(RotationFunctionArnSchema)).default([]),
   /** The external id the member roles require (only across organizations); unused without the role name. */
   MEMBER_EXTERNAL_ID: z
     .string()
@@ -54,6 +73,10 @@ export interface RemediationFunctionConfig {
   slack?: { botTokenSecretArn: string; channelId?: string; apiUrl?: string };
   /** Set when findings of member accounts are remediated through their remediation role. */
   member?: { remediationRoleName: string; externalId?: string };
+  /** Set when rollbacks of member accounts' requests go through their rollback role. */
+  memberRollback?: { rollbackRoleName: string; externalId?: string };
+  quarantinePolicyArn?: string;
+  rotationFunctions: string[];
 }
 
 /** A bad environment variable; the message names each variable and what is wrong with it. */
@@ -88,6 +111,8 @@ export function parseRemediationFunctionConfig(
       ownArns: e.OWN_ARNS,
     },
     settings: e.SCAN_SETTINGS,
+    rotationFunctions: e.ROTATION_FUNCTIONS,
+    ...(e.QUARANTINE_POLICY_ARN ? { quarantinePolicyArn: e.QUARANTINE_POLICY_ARN } : {}),
   };
   if (e.SLACK_BOT_TOKEN_SECRET_ARN) {
     config.slack = {
@@ -102,6 +127,12 @@ export function parseRemediationFunctionConfig(
       ...(e.MEMBER_EXTERNAL_ID ? { externalId: e.MEMBER_EXTERNAL_ID } : {}),
     };
   }
+  if (e.MEMBER_ROLLBACK_ROLE_NAME) {
+    config.memberRollback = {
+      rollbackRoleName: e.MEMBER_ROLLBACK_ROLE_NAME,
+      ...(e.MEMBER_EXTERNAL_ID ? { externalId: e.MEMBER_EXTERNAL_ID } : {}),
+    };
+  }
   return config;
 }
 
@@ -113,8 +144,13 @@ export interface RemediationFunctionEnvironmentInput {
   ownArns: readonly string[];
   settings: ScanSettings;
   slack?: { botTokenSecretArn: string; channelId?: string };
-  /** Organization mode with remediation in member accounts. */
+  /** Organization mode with remediation in member accounts (the acting function). */
   member?: { remediationRoleName: string; externalId?: string };
+  /** Organization mode, the rollback function: the member accounts' rollback role. */
+  memberRollback?: { rollbackRoleName: string; externalId?: string };
+  /** The acting function: the quarantine policy it attaches and the rotation functions it may start. */
+  quarantinePolicyArn?: string;
+  rotationFunctions?: readonly string[];
 }
 
 /**
@@ -135,5 +171,11 @@ export function remediationFunctionEnvironment(
     ...(input.slack?.channelId ? { SLACK_CHANNEL_ID: input.slack.channelId } : {}),
     ...(input.member ? { MEMBER_REMEDIATION_ROLE_NAME: input.member.remediationRoleName } : {}),
     ...(input.member?.externalId ? { MEMBER_EXTERNAL_ID: input.member.externalId } : {}),
+    ...(input.memberRollback ? { MEMBER_ROLLBACK_ROLE_NAME: input.memberRollback.rollbackRoleName } : {}),
+    ...(input.memberRollback?.externalId ? { MEMBER_EXTERNAL_ID: input.memberRollback.externalId } : {}),
+    ...(input.quarantinePolicyArn ? { [QUARANTINE_POLICY_ARN_VARIABLE]: input.quarantinePolicyArn } : {}),
+    ...(input.rotationFunctions && input.rotationFunctions.length > 0
+      ? { [ROTATION_FUNCTIONS_VARIABLE]: JSON.stringify(input.rotationFunctions) }
+      : {}),
   };
 }

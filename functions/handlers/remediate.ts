@@ -7,30 +7,19 @@ import {
   executeRemediation,
   type RemediationDeps,
 } from '../use-cases/execute-remediation';
-import { type RollbackOutcome, rollbackRequestedRemediation } from '../use-cases/rollback';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 import { remediationWiring } from '../wiring/remediation';
 
 /**
- * The remediation function, invoked asynchronously by EventBridge rules for `RemediationApproved`
- * (execute the request) and `RollbackRequested` (the Undo button: restore its before-state). The
- * detail carries the request id (and, informational only, who asked for the rollback). A failure is
- * recorded by the use case and then thrown, so the invocation ends in the dead-letter queue.
+ * The acting remediation function, invoked asynchronously by the EventBridge rule for
+ * `RemediationApproved`: executes the request with a role that can only reduce privilege. Rollbacks
+ * are the rollback function's (functions/handlers/rollback.ts); this one refuses them. The detail
+ * carries the request id. A failure is recorded by the use case and then thrown, so the invocation
+ * ends in the dead-letter queue.
  */
 
 const RequestIdSchema = z.string().min(1).max(200);
 const ApprovedDetailSchema = z.looseObject({ requestId: RequestIdSchema });
-/**
- * `requestedBy` is informational: the rollback is recorded as done by the requester the Undo click
- * stored, so an event naming someone else is only logged.
- */
-const RollbackDetailSchema = z.looseObject({
-  requestId: RequestIdSchema,
-  requestedBy: z
-    .looseObject({ kind: z.string(), id: z.string(), teamId: z.string().optional() })
-    .optional()
-    .catch(undefined),
-});
 
 /** The request was recorded `failed` (or its rollback stopped half-way); thrown for the DLQ. */
 export class RemediationFailedError extends Error {
@@ -48,7 +37,11 @@ export class InvalidRemediationEventError extends Error {
   override readonly name = 'InvalidRemediationEventError';
 }
 
-/** The function's dependencies from its environment: the Lambda's own role, region and table. */
+/**
+ * The function's dependencies from its environment: the Lambda's own role, region and table. Its
+ * executor restores nothing, attaches only the configured quarantine policy (none configured:
+ * quarantine fails closed) and rotates only secrets whose function is configured.
+ */
 export function remediationHandlerDeps(env: NodeJS.ProcessEnv): RemediationDeps {
   const config = parseRemediationFunctionConfig(env);
   return remediationWiring({
@@ -57,6 +50,9 @@ export function remediationHandlerDeps(env: NodeJS.ProcessEnv): RemediationDeps 
     eventBus: config.eventBusName,
     planning: { settings: config.settings, protection: config.protection },
     ...(config.slack ? { slack: config.slack } : {}),
+    quarantinePolicy: config.quarantinePolicyArn ? { arn: config.quarantinePolicyArn } : 'none',
+    rotationFunctions: config.rotationFunctions,
+    restores: false,
     // Each request acts in its finding's account, or is refused: never in the wrong account.
     routing: config.member
       ? {
@@ -104,36 +100,19 @@ async function handle(
     });
   }
   if (detailType === 'RollbackRequested') {
-    const detail = RollbackDetailSchema.safeParse(event.detail);
-    if (!detail.success)
-      throw new InvalidRemediationEventError('the RollbackRequested detail has no request id');
-    const { requestId, requestedBy } = detail.data;
-    return withRequestId(logger, requestId, async () => {
-      const outcome = await rollbackRequestedRemediation(requestId, dependencies());
-      reportRollback(outcome, logger);
-      if (outcome.outcome === 'rolled-back' && requestedBy) {
-        const recorded = outcome.request.rollbackRequestedBy;
-        if (
-          recorded?.kind !== requestedBy.kind ||
-          recorded.id !== requestedBy.id ||
-          recorded.teamId !== requestedBy.teamId
-        ) {
-          logger.warn('rollback event names another requester than the request records', {
-            eventRequester: requestedBy.id,
-            recordedRequester: recorded?.id,
-          });
-        }
-      }
-      if (outcome.outcome === 'failed') {
-        throw new RemediationFailedError(requestId, `${outcome.reason} ${outcome.problems.join('; ')}`);
-      }
-      return { outcome: outcome.outcome };
-    });
+    // Re-granting is the rollback function's, under its own role; this role could not do it anyway.
+    throw new InvalidRemediationEventError(
+      'RollbackRequested is handled by the rollback function, not by the acting remediation function',
+    );
   }
   throw new InvalidRemediationEventError(`unexpected event type ${detailType}`);
 }
 
-async function withRequestId<T>(logger: Logger, requestId: string, work: () => Promise<T>): Promise<T> {
+export async function withRequestId<T>(
+  logger: Logger,
+  requestId: string,
+  work: () => Promise<T>,
+): Promise<T> {
   logger.appendKeys({ requestId });
   try {
     return await work();
@@ -169,19 +148,4 @@ function reportExecution(outcome: ExecutionOutcome, logger: Logger): void {
       return;
   }
   for (const warning of outcome.warnings) logger.error('remediation follow-up failed', { warning });
-}
-
-function reportRollback(outcome: RollbackOutcome, logger: Logger): void {
-  switch (outcome.outcome) {
-    case 'rolled-back':
-      logger.info('remediation rolled back', { findingId: outcome.request.findingId });
-      for (const warning of outcome.warnings) logger.error('rollback follow-up failed', { warning });
-      return;
-    case 'not-rolled-back':
-      logger.warn('rollback not started', { reason: outcome.reason });
-      return;
-    case 'failed':
-      logger.error('rollback incomplete', { reason: outcome.reason, problems: outcome.problems });
-      return;
-  }
 }

@@ -28,6 +28,21 @@ export function interactionHandlerDeps(env: NodeJS.ProcessEnv, logger: Logger): 
   return deps;
 }
 
+/**
+ * The largest body the endpoint reads. Slack's interaction payloads (a form-encoded block action)
+ * are a few KiB; anything larger is refused before it is decoded, parsed or hashed, so an
+ * unauthenticated caller cannot make the function spend time on a large body.
+ */
+export const MAX_INTERACTION_BODY_BYTES = 64 * 1024;
+
+/** The body's size in bytes, without decoding it. */
+function bodyBytes(event: APIGatewayProxyEventV2): number {
+  const body = event.body ?? '';
+  if (!event.isBase64Encoded) return Buffer.byteLength(body, 'utf8');
+  const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
+  return Math.floor((body.length * 3) / 4) - padding;
+}
+
 type Handler = (
   event: APIGatewayProxyEventV2,
   context: Context,
@@ -43,6 +58,15 @@ export function createHandler(
   return instrument(async (event: APIGatewayProxyEventV2) => {
     if (event.requestContext?.http?.method !== 'POST') {
       return { statusCode: 405, headers: { allow: 'POST' }, body: '' };
+    }
+    const size = bodyBytes(event);
+    if (size > MAX_INTERACTION_BODY_BYTES) {
+      logger.warn('slack interaction refused', { statusCode: 413, bodyBytes: size });
+      return {
+        statusCode: 413,
+        headers: { 'content-type': 'text/plain' },
+        body: `request body over ${MAX_INTERACTION_BODY_BYTES} bytes`,
+      };
     }
     const rawBody = event.isBase64Encoded
       ? Buffer.from(event.body ?? '', 'base64')

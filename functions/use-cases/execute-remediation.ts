@@ -441,7 +441,7 @@ export function describeStep(record: Pick<StepRecord, 'step'>): string {
     case 'delete-inline-policy':
       return `delete inline policy ${step.policyName} of ${step.principalType} ${step.principalName}`;
     case 'quarantine-role':
-      return `put ${step.policyName} on role ${step.roleName}`;
+      return `attach ${step.policyName} to role ${step.roleName}`;
     case 'rotate-secret':
       return `rotate secret ${step.secretId}`;
   }

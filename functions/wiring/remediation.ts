@@ -1,3 +1,5 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { AccountReader } from '../adapters/aws/account-reader';
 import { AwsLiveStateReader } from '../adapters/aws/live-state-reader';
@@ -6,8 +8,11 @@ import { remediationEvents } from '../adapters/event-publisher';
 import { parseArn } from '../core/arn';
 import { describeError } from '../core/describe-error';
 import { memberRoleArn, memberSessionName } from '../core/organization-scan';
+import { MEMBER_QUARANTINE_POLICY_NAME, QUARANTINE_POLICY_NAME } from '../core/remediation/catalog';
+import type { RemediationStep } from '../core/remediation/plan';
+import type { BeforeState } from '../core/remediation/request';
 import type { RemediationDeps } from '../use-cases/execute-remediation';
-import type { AccountAccess, RemediationAccounts } from '../use-cases/remediation-ports';
+import type { AccountAccess, RemediationAccounts, RemediationExecutor } from '../use-cases/remediation-ports';
 import { type AwsConfig, awsClients, resolvedRegion } from './aws';
 import { slackNotifier, slackSecrets } from './slack';
 import { eventPublisher, findingsStore, remediationRequestStore } from './stores';
@@ -21,7 +26,58 @@ export interface AccountRouting {
   memberRoleName?: string;
   /** The external id the member role requires (only across organizations). */
   externalId?: string;
+  /** Whose member role this is: the rollback function assumes the member rollback role. */
+  purpose?: 'remediation' | 'rollback';
 }
+
+/** Builds the executor of one account from its clients and its quarantine policy. */
+export type ExecutorFactory = (
+  iam: IAMClient,
+  secretsManager: (region: string) => SecretsManagerClient,
+  quarantinePolicyArn: string | (() => Promise<string>) | undefined,
+) => RemediationExecutor;
+
+function quarantinePolicyArn(partition: string, accountId: string, name: string): string {
+  return `arn:${partition}:iam::${accountId}:policy/${name}`;
+}
+
+/** Re-granting is the rollback function's: the acting function's executor refuses to restore. */
+export class RestoreNotPermittedError extends Error {
+  override readonly name = 'RestoreNotPermittedError';
+}
+
+/**
+ * The acting function's executor: captures, applies and verifies like the one it wraps, and
+ * refuses to restore. Restoring re-grants what a step removed (re-attaching a policy, putting a
+ * document back, reactivating a key), which the acting role must not be able to do.
+ */
+export class PrivilegeReducingExecutor implements RemediationExecutor {
+  constructor(private readonly inner: RemediationExecutor) {}
+  captureBefore(step: RemediationStep): Promise<BeforeState> {
+    return this.inner.captureBefore(step);
+  }
+  apply(step: RemediationStep): Promise<void> {
+    return this.inner.apply(step);
+  }
+  verify(step: RemediationStep, before: BeforeState): Promise<string | undefined> {
+    return this.inner.verify(step, before);
+  }
+  async restore(): Promise<void> {
+    throw new RestoreNotPermittedError(
+      'this function only reduces privilege; restoring is left to an approved rollback (`iam-posture rollback <request id>`)',
+    );
+  }
+  async verifyRestored(): Promise<string | undefined> {
+    throw new RestoreNotPermittedError('this function only reduces privilege and restores nothing');
+  }
+}
+
+/**
+ * Which quarantine policy the executor attaches in the credentials' own account: an exact ARN (the
+ * deployed function, from QUARANTINE_POLICY_ARN), the stack's policy in the caller's account (the
+ * command line), or none (the deployed function without the variable: quarantine fails closed).
+ */
+export type QuarantinePolicySource = { arn: string } | 'own-account' | 'none';
 
 export interface RemediationWiringConfig {
   aws: AwsConfig;
@@ -37,6 +93,19 @@ export interface RemediationWiringConfig {
    * a member account through its remediation role, any other account not at all.
    */
   routing?: AccountRouting;
+  /** Default `own-account`. */
+  quarantinePolicy?: QuarantinePolicySource;
+  /**
+   * The rotation functions the credentials may invoke; set, rotate-secret is refused for any other
+   * (and for every secret when empty). Unset (an operator's credentials), not checked.
+   */
+  rotationFunctions?: readonly string[];
+  /**
+   * False for the acting function: it only reduces privilege, so the executor it gets refuses to
+   * restore (re-grant) anything; a step to undo is left to the rollback function or the command
+   * line, and the request records why. Default true.
+   */
+  restores?: boolean;
 }
 
 export interface RemediationWiring {
@@ -73,7 +142,25 @@ export function remediationWiring(config: RemediationWiringConfig): RemediationW
     return identity;
   };
   const reader = new AwsLiveStateReader(clients.iam, secretsManager);
-  const executor = new AwsRemediationExecutor(clients.iam, secretsManager);
+  const source = config.quarantinePolicy ?? 'own-account';
+  const ownQuarantine =
+    source === 'none'
+      ? undefined
+      : source === 'own-account'
+        ? async () => {
+            const caller = await callerIdentity();
+            const partition = (caller.arn && parseArn(caller.arn)?.partition) || 'aws';
+            return quarantinePolicyArn(partition, caller.accountId, QUARANTINE_POLICY_NAME);
+          }
+        : source.arn;
+  const executorFor: ExecutorFactory = (iam, sm, quarantine) => {
+    const executor = new AwsRemediationExecutor(iam, sm, {
+      ...(quarantine ? { quarantinePolicyArn: quarantine } : {}),
+      ...(config.rotationFunctions ? { rotationFunctions: config.rotationFunctions } : {}),
+    });
+    return config.restores === false ? new PrivilegeReducingExecutor(executor) : executor;
+  };
+  const executor = executorFor(clients.iam, secretsManager, ownQuarantine);
   const deps: RemediationDeps = {
     requests: remediationRequestStore(config.aws, config.table),
     findings: findingsStore(config.aws, config.table),
@@ -81,14 +168,21 @@ export function remediationWiring(config: RemediationWiringConfig): RemediationW
     executor,
     ...(config.routing
       ? {
-          accounts: accountRouter(config.aws, config.routing, callerIdentity, {
-            outcome: 'ready',
-            reader,
-            executor,
-            ownArns: [],
-            // The function's own clients live as long as the function.
-            close: () => {},
-          }),
+          accounts: accountRouter(
+            config.aws,
+            config.routing,
+            callerIdentity,
+            {
+              outcome: 'ready',
+              reader,
+              executor,
+              ownArns: [],
+              // The function's own clients live as long as the function.
+              close: () => {},
+            },
+            memberAwsConfig,
+            executorFor,
+          ),
         }
       : {}),
     events: config.eventBus
@@ -116,6 +210,8 @@ export function accountRouter(
   callerIdentity: () => Promise<{ accountId: string; arn?: string }>,
   own: AccountAccess,
   assume: typeof memberAwsConfig = memberAwsConfig,
+  executorFor: ExecutorFactory = (iam, sm, quarantine) =>
+    new AwsRemediationExecutor(iam, sm, quarantine ? { quarantinePolicyArn: quarantine } : {}),
 ): RemediationAccounts {
   return {
     async access(accountId, requestId) {
@@ -130,11 +226,12 @@ export function accountRouter(
       }
       if (accountId === caller.accountId) return own;
       if (!routing.memberRoleName) {
+        const purpose = routing.purpose ?? 'remediation';
         return {
           outcome: 'refused',
           reason:
             `The finding is in account ${accountId}, the remediation function runs in account ` +
-            `${caller.accountId} and has no member remediation role (MEMBER_REMEDIATION_ROLE_NAME is not set); nothing was changed.`,
+            `${caller.accountId} and has no member ${purpose} role (MEMBER_${purpose.toUpperCase()}_ROLE_NAME is not set); nothing was changed.`,
         };
       }
       const partition = (caller.arn && parseArn(caller.arn)?.partition) || 'aws';
@@ -175,7 +272,12 @@ export function accountRouter(
       return {
         outcome: 'ready',
         reader: new AwsLiveStateReader(clients.iam, secretsManager),
-        executor: new AwsRemediationExecutor(clients.iam, secretsManager),
+        // The member stack's own quarantine policy, under its own name.
+        executor: executorFor(
+          clients.iam,
+          secretsManager,
+          quarantinePolicyArn(partition, accountId, MEMBER_QUARANTINE_POLICY_NAME),
+        ),
         ownArns: [roleArn],
         close: () => clients.destroy(),
       };

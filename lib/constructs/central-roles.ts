@@ -7,14 +7,20 @@
 export interface CentralRoleNames {
   /** The org state machine's Lambdas (discover, scan-account, aggregate) and the scan function. */
   scanner: string;
-  /** The remediation function. */
+  /** The acting remediation function. */
   remediation: string;
+  /** The rollback function. */
+  rollback: string;
 }
 
 /** The central stack's name by default (bin/app.ts). */
 export const CENTRAL_STACK_NAME = 'IamPosture';
 
-/** `<stack>-scanner` and `<stack>-remediation`: under the stack's own-roles pattern `role/<stack>-*`. */
+/** `<stack>-scanner`, `<stack>-remediation`, `<stack>-rollback`: under the own-roles pattern `role/<stack>-*`. */
 export function centralRoleNames(centralStackName: string = CENTRAL_STACK_NAME): CentralRoleNames {
-  return { scanner: `${centralStackName}-scanner`, remediation: `${centralStackName}-remediation` };
+  return {
+    scanner: `${centralStackName}-scanner`,
+    remediation: `${centralStackName}-remediation`,
+    rollback: `${centralStackName}-rollback`,
+  };
 }

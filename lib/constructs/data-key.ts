@@ -1,10 +1,12 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aspects, type IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, type IConstruct } from 'constructs';
 
 /**
- * The customer-managed KMS key that encrypts the findings table and the alarm topic.
+ * The customer-managed KMS key that encrypts the findings table, the alarm topic, the Slack
+ * secrets and every log group (function logs carry request ids, finding ids and refusal reasons).
  *
  * Findings are a map of the account's weakest identities (stale keys, standing admins, escalation
  * paths), so reading them takes two permissions: DynamoDB on the table and `kms:Decrypt` on this
@@ -43,5 +45,37 @@ export class DataKey extends Construct {
         resources: ['*'],
       }),
     );
+  }
+
+  /**
+   * Encrypts every CloudWatch Logs log group under `scope` with this key, and lets CloudWatch Logs
+   * of this region use it, only for log groups of this account (the encryption context CloudWatch
+   * Logs sends names the log group).
+   */
+  encryptLogGroups(scope: Construct): void {
+    const stack = Stack.of(this);
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+    Aspects.of(scope).add(new EncryptLogGroups(this.key));
+  }
+}
+
+/** Sets the key on every log group that has none. */
+class EncryptLogGroups implements IAspect {
+  constructor(private readonly key: kms.IKey) {}
+
+  visit(node: IConstruct): void {
+    if (node instanceof logs.CfnLogGroup && node.kmsKeyId === undefined) node.kmsKeyId = this.key.keyArn;
   }
 }

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -37,6 +38,8 @@ export interface SlackApprovalProps {
   channelId: string;
   /** iam-posture's own roles (ARN globs): never offered for remediation. */
   ownArns: readonly string[];
+  /** The stack's customer managed key, for the two secrets. */
+  encryptionKey?: kms.IKey;
 }
 
 /**
@@ -65,9 +68,12 @@ export class SlackApproval extends Construct {
   readonly notifyRule: events.Rule;
   readonly logGroupNames: { interaction: string; notify: string };
 
+  private readonly encryptionKey: kms.IKey | undefined;
+
   constructor(scope: Construct, id: string, props: SlackApprovalProps) {
     super(scope, id);
     const { config } = props;
+    this.encryptionKey = props.encryptionKey;
 
     this.signingSecret = this.slackSecret(
       'SigningSecret',
@@ -88,6 +94,9 @@ export class SlackApproval extends Construct {
       // Slack waits 3 seconds; a cold start plus a few calls fit well within 10.
       timeout: Duration.seconds(10),
       memorySize: 512,
+      // The URL is public: a flood of requests is throttled at this many, instead of taking the
+      // account's concurrency from the scan and remediation functions.
+      reservedConcurrentExecutions: config.slackInteractionConcurrency,
       logRetentionDays: config.logRetentionDays,
       tracing: config.tracing,
       environment: slackInteractionEnvironment({
@@ -165,6 +174,8 @@ export class SlackApproval extends Construct {
   private slackSecret(id: string, description: string): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, id, {
       description: `iam-posture: ${description}. Store it with aws secretsmanager put-secret-value.`,
+      // The stack's key: reading the value takes kms:Decrypt on it as well, granted with the read.
+      ...(this.encryptionKey ? { encryptionKey: this.encryptionKey } : {}),
       generateSecretString: {
         secretStringTemplate: JSON.stringify({}),
         generateStringKey: SECRET_PLACEHOLDER_KEY,

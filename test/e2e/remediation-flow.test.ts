@@ -5,7 +5,7 @@
  *   EventBridge) -> FindingOpened -> notify handler -> Slack message (to a local stand-in for
  *   Slack's Web API) -> signed click -> Slack interaction handler (Function URL event) -> approval
  *   -> RemediationApproved -> remediate handler -> IAM change on moto -> Slack update -> Undo ->
- *   RollbackRequested -> remediate handler -> IAM back to its before-state.
+ *   RollbackRequested -> rollback handler -> IAM back to its before-state.
  *
  * Events travel through moto's EventBridge: a rule with the stack's pattern forwards every
  * iam-posture event to an SQS queue, which the test reads and hands to the function the stack
@@ -71,6 +71,7 @@ let queueUrl: string;
 let notify: Handler<BusEvent, { outcome: string }>;
 let interact: Handler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 let remediate: Handler<BusEvent, { outcome: string }>;
+let rollback: Handler<BusEvent, { outcome: string }>;
 const savedEnv = { ...process.env };
 
 /** One call of moto's SQS JSON API (no SQS client is installed; moto reads the scope to route). */
@@ -258,10 +259,12 @@ beforeAll(async () => {
     notify: (await import('../../functions/handlers/notify')).handler,
     interact: (await import('../../functions/handlers/slack-interaction')).handler,
     remediate: (await import('../../functions/handlers/remediate')).handler,
+    rollback: (await import('../../functions/handlers/rollback')).handler,
   };
   notify = (event) => handlers.notify(event, lambdaContext('notify'));
   interact = (event) => handlers.interact(event, lambdaContext('slack-interaction'));
   remediate = (event) => handlers.remediate(event, lambdaContext('remediate'));
+  rollback = (event) => handlers.rollback(event, lambdaContext('rollback'));
 }, 120_000);
 
 afterAll(async () => {
@@ -436,7 +439,7 @@ describe('remediation through Slack approval, end to end', () => {
       expect.objectContaining({ action_id: 'iam_posture_undo', value: requestId }),
     ]);
 
-    // --- Bob clicks Undo: RollbackRequested -> the remediation function rolls back
+    // --- Bob clicks Undo: RollbackRequested -> the rollback function rolls back
     const undo = await interact(clickEvent({ action: 'undo', requestId, userId: BOB, messageTs }));
     expect(undo.statusCode).toBe(200);
     const rollbackEvents = ofType(await busEvents(), 'RollbackRequested');
@@ -452,8 +455,13 @@ describe('remediation through Slack approval, end to end', () => {
       ...rollbackEvents[0]!,
       detail: { ...rollbackEvents[0]!.detail, requestedBy: { kind: 'slack', id: MALLORY, teamId: TEAM } },
     };
-    expect(await remediate(forgedRollback)).toEqual({ outcome: 'rolled-back' });
-    expect(await remediate(rollbackEvents[0]!)).toEqual({ outcome: 'not-rolled-back' });
+    // The acting function never rolls back, whatever reaches it.
+    await expect(remediate(rollbackEvents[0]!)).rejects.toThrow(
+      'RollbackRequested is handled by the rollback function',
+    );
+    expect(await keyStatus('deploy-bot')).toEqual(['Inactive']);
+    expect(await rollback(forgedRollback)).toEqual({ outcome: 'rolled-back' });
+    expect(await rollback(rollbackEvents[0]!)).toEqual({ outcome: 'not-rolled-back' });
 
     expect(await iamState()).toEqual(before);
     expect(await keyStatus('deploy-bot')).toEqual(['Active']);

@@ -69,6 +69,14 @@ describe('cdk-nag AwsSolutions', () => {
         'IamPosture/Slack/NotifyRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
         'IamPosture/Remediation/Role AwsSolutions-IAM5[Resource::<FindingsTableBD064B5B.Arn>/index/*]',
         'IamPosture/Remediation/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+        'IamPosture/Remediation/RollbackActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:group/*]',
+        'IamPosture/Remediation/RollbackActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:policy/*]',
+        'IamPosture/Remediation/RollbackActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
+        'IamPosture/Remediation/RollbackActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]',
+        'IamPosture/Remediation/RollbackActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::aws:policy/*]',
+        'IamPosture/Remediation/RollbackActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:*:<AWS::AccountId>:secret:*]',
+        'IamPosture/Remediation/RollbackRole AwsSolutions-IAM5[Resource::<FindingsTableBD064B5B.Arn>/index/*]',
+        'IamPosture/Remediation/RollbackRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]',
@@ -76,7 +84,6 @@ describe('cdk-nag AwsSolutions', () => {
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:policy/*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::aws:policy/*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:*:<AWS::AccountId>:secret:*]',
-        'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:*:<AWS::AccountId>:function:*]',
       ].sort(),
     );
     for (const { id, reason } of list) {

@@ -34,12 +34,15 @@ describe('deploy config', () => {
         enabled: false,
         memberRoleName: 'IamPostureScanner',
         memberRemediationRoleName: 'IamPostureRemediation',
+        memberRollbackRoleName: 'IamPostureRollback',
         concurrency: 10,
       },
       serviceLastAccessedMaxJobs: 100,
       protectedArns: [],
       breakGlassArns: [],
       approvers: [],
+      remediation: { rotationFunctions: [] },
+      slackInteractionConcurrency: 5,
       logRetentionDays: 90,
       resolvedTtlDays: 90,
       reservedConcurrency: 1,
@@ -114,6 +117,7 @@ describe('deploy config', () => {
         enabled: false,
         memberRoleName: 'IamPostureScanner',
         memberRemediationRoleName: 'IamPostureRemediation',
+        memberRollbackRoleName: 'IamPostureRollback',
         concurrency: 10,
       });
       expect(config.exemptions).toHaveLength(1);
@@ -258,6 +262,7 @@ describe('deploy config', () => {
       organizationId: 'o-abc1234567',
       memberRoleName: 'SecurityAuditScanner',
       memberRemediationRoleName: 'SecurityRemediation',
+      memberRollbackRoleName: 'SecurityRollback',
       includeOus: ['ou-ab12-cd34ef56'],
       excludeAccounts: ['444455556666'],
       concurrency: 50,
@@ -298,6 +303,10 @@ describe('deploy config', () => {
       [
         { memberRemediationRoleName: 'x'.repeat(65) },
         /^organization\.memberRemediationRoleName: must be an IAM role name/,
+      ],
+      [
+        { memberRollbackRoleName: 'bad name' },
+        /^organization\.memberRollbackRoleName: must be an IAM role name/,
       ],
       [{ includeOus: ['ou-1'] }, /^organization\.includeOus\.0: an OU id looks like/],
       [{ excludeAccounts: ['12345'] }, /^organization\.excludeAccounts\.0: an account id is 12 digits/],

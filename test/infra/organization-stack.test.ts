@@ -2,7 +2,13 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDeployConfig } from '../../functions/core/deploy-config';
-import { remediationPermissions } from '../../functions/core/remediation/catalog';
+import {
+  actingPermissions,
+  increasesPrivilege,
+  MEMBER_QUARANTINE_POLICY_NAME,
+  ROTATION_INVOKE_ACTION,
+  rollbackPermissions,
+} from '../../functions/core/remediation/catalog';
 import { SCANNER_ACTIONS } from '../../functions/core/scanner-permissions';
 import { IamPostureMemberStack } from '../../lib/iam-posture-member-stack';
 import {
@@ -320,7 +326,34 @@ describe('organization mode: the central stack', () => {
       synth.template.toJSON().Resources[logicalId(fn)].Properties.Environment as { Variables: Json }
     ).Variables;
     expect(env.MEMBER_REMEDIATION_ROLE_NAME).toBe('IamPostureRemediation');
+    expect(env.MEMBER_ROLLBACK_ROLE_NAME).toBeUndefined();
     expect(env.MEMBER_EXTERNAL_ID).toBeUndefined();
+  });
+
+  it('lets rollback assume only the member rollback role inside the organization, and tells the function its name', () => {
+    expect(policyStatements(synth.template, 'RemediationMemberRollback')).toEqual([
+      {
+        Sid: 'AssumeMemberRollbackRole',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/IamPostureRollback']],
+        },
+        Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abc1234567' } },
+      },
+    ]);
+    const remediation = synth.stack.remediation!;
+    const env = (
+      synth.template.toJSON().Resources[logicalId(remediation.rollbackFunction)].Properties.Environment as {
+        Variables: Json;
+      }
+    ).Variables;
+    expect(env.MEMBER_ROLLBACK_ROLE_NAME).toBe('IamPostureRollback');
+    expect(env.MEMBER_REMEDIATION_ROLE_NAME).toBeUndefined();
+    // Each central role is the one its member counterpart trusts: fixed names under the own-roles pattern.
+    const roles = synth.template.toJSON().Resources;
+    expect(roles[logicalId(remediation.role)].Properties.RoleName).toBe('IamPosture-remediation');
+    expect(roles[logicalId(remediation.rollbackRole)].Properties.RoleName).toBe('IamPosture-rollback');
   });
 
   it('keeps the runs in an encrypted, private, TLS-only bucket whose runs expire', () => {
@@ -438,34 +471,67 @@ describe('organization mode: the member stack', () => {
     expect(actions(template)).toEqual(actions(central.template));
   });
 
-  it('adds the remediation role, trusted only by the central remediation role, when remediation is deployed', () => {
+  it('adds the acting and rollback roles, each trusted only by its central counterpart, when remediation is deployed', () => {
     const { template } = memberTemplate({ organization: ORGANIZATION, ...SLACK });
-    const role = roleByName(template, 'IamPostureRemediation');
-    expect(role.AssumeRolePolicyDocument).toEqual({
+    const trust = (central: string) => ({
       Version: '2012-10-17',
       Statement: [
         {
           Effect: 'Allow',
           Action: 'sts:AssumeRole',
-          Principal: { AWS: centralRole('IamPosture-remediation') },
+          Principal: { AWS: centralRole(central) },
           Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc1234567' } },
         },
       ],
     });
-    const statements = policyStatements(template, 'CatalogActions');
-    const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => asArray(s.Action));
-    expect(allowed.sort()).toEqual([...remediationPermissions()].sort());
-    const deny = statements.find((s) => s.Sid === 'NeverChangeOwnRoles')!;
-    expect(deny.Effect).toBe('Deny');
-    expect(asArray(deny.Resource as unknown[]).map((r) => JSON.stringify(r))).toEqual([
-      expect.stringContaining(':role/IamPostureScanner'),
-      expect.stringContaining(':role/IamPostureRemediation'),
+    expect(roleByName(template, 'IamPostureRemediation').AssumeRolePolicyDocument).toEqual(
+      trust('IamPosture-remediation'),
+    );
+    expect(roleByName(template, 'IamPostureRollback').AssumeRolePolicyDocument).toEqual(
+      trust('IamPosture-rollback'),
+    );
+
+    const quarantine = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
+    expect(quarantine.map((p) => (p.Properties as Json).ManagedPolicyName)).toEqual([
+      MEMBER_QUARANTINE_POLICY_NAME,
     ]);
+    const quarantineId = Object.keys(template.findResources('AWS::IAM::ManagedPolicy'))[0]!;
+
+    const acting = policyStatements(template, 'CatalogActions');
+    const actingAllowed = acting.filter((s) => s.Effect === 'Allow').flatMap((s) => asArray(s.Action));
+    expect(actingAllowed.sort()).toEqual(actingPermissions().filter((a) => a !== ROTATION_INVOKE_ACTION));
+    const attach = acting.filter(
+      (s) => s.Effect === 'Allow' && asArray(s.Action).some((a) => increasesPrivilege(a as string)),
+    );
+    expect(attach).toEqual([
+      expect.objectContaining({
+        Action: 'iam:AttachRolePolicy',
+        Condition: { ArnEquals: { 'iam:PolicyARN': { Ref: quarantineId } } },
+      }),
+    ]);
+    const rollback = policyStatements(template, 'RollbackActions');
+    const rollbackAllowed = rollback.filter((s) => s.Effect === 'Allow').flatMap((s) => asArray(s.Action));
+    expect(rollbackAllowed.sort()).toEqual(rollbackPermissions());
+
+    for (const statements of [acting, rollback]) {
+      const deny = statements.find((s) => s.Sid === 'NeverChangeOwnRoles')!;
+      expect(deny.Effect).toBe('Deny');
+      expect(asArray(deny.Resource as unknown[]).map((r) => JSON.stringify(r))).toEqual([
+        expect.stringContaining(':role/IamPostureScanner'),
+        expect.stringContaining(':role/IamPostureRemediation'),
+        expect.stringContaining(':role/IamPostureRollback'),
+      ]);
+      expect(statements.find((s) => s.Sid === 'NeverChangeProtectedPrincipals')).toMatchObject({
+        Effect: 'Deny',
+        Resource: '*',
+        Condition: { StringEqualsIgnoreCase: { 'aws:ResourceTag/iam-posture:protected': 'true' } },
+      });
+    }
   });
 
   it('tags its roles protected', () => {
     const { template } = memberTemplate({ organization: ORGANIZATION, ...SLACK });
-    for (const name of ['IamPostureScanner', 'IamPostureRemediation']) {
+    for (const name of ['IamPostureScanner', 'IamPostureRemediation', 'IamPostureRollback']) {
       expect(roleByName(template, name).Tags).toEqual([{ Key: 'iam-posture:protected', Value: 'true' }]);
     }
   });
@@ -534,8 +600,11 @@ describe('organization mode: the StackSet', () => {
     expect(Object.keys(member.Parameters as Json)).toEqual(['CentralAccountId']);
     const types = Object.values(member.Resources as Record<string, { Type: string }>).map((r) => r.Type);
     expect(types.sort()).toEqual([
+      'AWS::IAM::ManagedPolicy',
       'AWS::IAM::Policy',
       'AWS::IAM::Policy',
+      'AWS::IAM::Policy',
+      'AWS::IAM::Role',
       'AWS::IAM::Role',
       'AWS::IAM::Role',
     ]);

@@ -1,8 +1,15 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scanSettingsOf } from '../../functions/core/deploy-config';
-import { remediationPermissions } from '../../functions/core/remediation/catalog';
-import { REMEDIATION_EVENT_TYPES } from '../../lib/constructs/remediation';
+import {
+  actingPermissions,
+  increasesPrivilege,
+  QUARANTINE_POLICY_DOCUMENT,
+  QUARANTINE_POLICY_NAME,
+  ROTATION_INVOKE_ACTION,
+  rollbackPermissions,
+} from '../../functions/core/remediation/catalog';
+import { IAM_WRITE, REMEDIATION_EVENT_TYPES } from '../../lib/constructs/remediation';
 import { logicalId, nagViolations, type Synthesized, synthesize } from './synth';
 
 type Json = Record<string, unknown>;
@@ -11,6 +18,7 @@ interface Statement {
   Action: string | string[];
   Resource: unknown;
   Sid?: string;
+  Condition?: unknown;
 }
 
 const CONFIG = {
@@ -73,58 +81,194 @@ describe('remediation and Slack approval in the stack', () => {
     return { slack, remediation };
   };
 
-  describe('the remediation role', () => {
-    it('is allowed exactly the actions remediationPermissions() declares, in its catalog policy', () => {
+  describe('the acting remediation role', () => {
+    it('is allowed exactly the acting catalog actions, in its catalog policy (no invoke without rotation functions)', () => {
       const { remediation } = stackParts();
       const catalog = statementsOf(synth, logicalId(remediation.role))[logicalId(remediation.actionsPolicy)];
       expect(catalog).toBeDefined();
       const actions = allowedActions(catalog!);
-      expect([...actions].sort()).toEqual(remediationPermissions());
+      expect([...actions].sort()).toEqual(actingPermissions().filter((a) => a !== ROTATION_INVOKE_ACTION));
       expect(new Set(actions).size).toBe(actions.length);
+    });
+
+    it('allows no privilege-increasing action but attaching the stack’s quarantine policy', () => {
+      const { remediation } = stackParts();
+      const statements = Object.values(statementsOf(synth, logicalId(remediation.role))).flat();
+      const increasing = statements
+        .filter((s) => s.Effect === 'Allow')
+        .filter((s) => asArray(s.Action).some((a) => increasesPrivilege(a) || a.startsWith('lambda:')));
+      expect(increasing).toEqual([
+        {
+          Sid: 'AttachOnlyTheQuarantinePolicy',
+          Effect: 'Allow',
+          Action: 'iam:AttachRolePolicy',
+          Resource: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/*'],
+            ],
+          },
+          Condition: { ArnEquals: { 'iam:PolicyARN': { Ref: logicalId(remediation.quarantinePolicy) } } },
+        },
+      ]);
+      // None of the re-granting actions, whatever the policy.
+      const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => asArray(s.Action));
+      for (const regrant of [
+        'iam:AttachUserPolicy',
+        'iam:AttachGroupPolicy',
+        'iam:PutRolePolicy',
+        'iam:PutUserPolicy',
+        'iam:PutGroupPolicy',
+        'iam:CreatePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:PassRole',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:TagRole',
+        'iam:UntagRole',
+        'iam:AddUserToGroup',
+        'secretsmanager:UpdateSecretVersionStage',
+      ]) {
+        expect(allowed, regrant).not.toContain(regrant);
+      }
+      expect(allowed.filter((a) => a.includes('*'))).toEqual([]);
+    });
+
+    it('quarantines with the stack’s customer managed deny-all policy', () => {
+      const { remediation } = stackParts();
+      const policy = synth.template.toJSON().Resources[logicalId(remediation.quarantinePolicy)];
+      expect(policy.Type).toBe('AWS::IAM::ManagedPolicy');
+      expect(policy.Properties.ManagedPolicyName).toBe(QUARANTINE_POLICY_NAME);
+      expect(policy.Properties.PolicyDocument).toEqual(QUARANTINE_POLICY_DOCUMENT);
+      expect(policy.Properties.Roles ?? []).toEqual([]);
+      const env =
+        synth.template.toJSON().Resources[logicalId(remediation.function)].Properties.Environment.Variables;
+      expect(env.QUARANTINE_POLICY_ARN).toEqual({ Ref: logicalId(remediation.quarantinePolicy) });
+      expect(env.ROTATION_FUNCTIONS).toBeUndefined();
     });
 
     it('gets no IAM, Secrets Manager or Lambda action from any other policy', () => {
       const { remediation } = stackParts();
-      const policies = statementsOf(synth, logicalId(remediation.role));
-      const others = Object.entries(policies)
-        .filter(([id]) => id !== logicalId(remediation.actionsPolicy))
-        .flatMap(([, statements]) => allowedActions(statements));
-      expect(others.filter((a) => a.startsWith('iam:') || a.startsWith('lambda:'))).toEqual([]);
-      // The bot token, to update Slack messages: read it, nothing else.
-      expect([...new Set(others.filter((a) => a.startsWith('secretsmanager:')))].sort()).toEqual([
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
-      ]);
-      expect(others.filter((a) => a.includes('*'))).toEqual([]);
+      for (const [role, catalogPolicy] of [
+        [remediation.role, remediation.actionsPolicy],
+        [remediation.rollbackRole, remediation.rollbackPolicy],
+      ] as const) {
+        const policies = statementsOf(synth, logicalId(role));
+        const others = Object.entries(policies)
+          .filter(([id]) => id !== logicalId(catalogPolicy))
+          .flatMap(([, statements]) => allowedActions(statements));
+        expect(others.filter((a) => a.startsWith('iam:') || a.startsWith('lambda:'))).toEqual([]);
+        // The bot token, to update Slack messages: read it, nothing else.
+        expect([...new Set(others.filter((a) => a.startsWith('secretsmanager:')))].sort()).toEqual([
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+        ]);
+        expect(others.filter((a) => a.includes('*'))).toEqual([]);
+      }
     });
 
-    it('scopes each catalog action to this account, and denies changes to the stack’s own roles', () => {
+    it('scopes each catalog action to this account, and denies changes to own roles and protected principals', () => {
       const { remediation } = stackParts();
-      const catalog = statementsOf(synth, logicalId(remediation.role))[logicalId(remediation.actionsPolicy)]!;
-      const star = catalog.filter((s) => s.Effect === 'Allow' && s.Resource === '*');
-      expect(star.flatMap((s) => asArray(s.Action))).toEqual(['iam:GetServiceLastAccessedDetails']);
-      const deny = catalog.find((s) => s.Effect === 'Deny');
-      expect(deny?.Sid).toBe('NeverChangeOwnRoles');
-      expect(asArray(deny!.Action)).toEqual(
-        expect.arrayContaining([
-          'iam:PutRolePolicy',
-          'iam:DeleteRolePolicy',
-          'iam:DetachRolePolicy',
-          'iam:AttachRolePolicy',
-        ]),
-      );
-      expect(asArray(deny!.Action).every((a) => /^iam:(Attach|Detach|Delete|Put|Update)/.test(a))).toBe(true);
-      expect(JSON.stringify(deny!.Resource)).toContain(':role/IamPosture-*');
+      for (const [role, policy, permissions] of [
+        [remediation.role, remediation.actionsPolicy, actingPermissions()],
+        [remediation.rollbackRole, remediation.rollbackPolicy, rollbackPermissions()],
+      ] as const) {
+        const catalog = statementsOf(synth, logicalId(role))[logicalId(policy)]!;
+        const star = catalog.filter((s) => s.Effect === 'Allow' && s.Resource === '*');
+        expect(star.flatMap((s) => asArray(s.Action))).toEqual(
+          permissions.includes('iam:GetServiceLastAccessedDetails')
+            ? ['iam:GetServiceLastAccessedDetails']
+            : [],
+        );
+        const writes = allowedActions(catalog)
+          .filter((a) => a.startsWith('iam:') && IAM_WRITE.test(a))
+          .sort();
+        expect(writes.length).toBeGreaterThan(2);
+        const deny = (sid: string) => catalog.find((s) => s.Effect === 'Deny' && s.Sid === sid);
+        const own = deny('NeverChangeOwnRoles');
+        expect(asArray(own!.Action).sort()).toEqual(writes);
+        expect(JSON.stringify(own!.Resource)).toContain(':role/IamPosture-*');
+        for (const [sid, key] of [
+          ['NeverChangeProtectedPrincipals', 'aws:ResourceTag/iam-posture:protected'],
+          ['NeverChangeProtectedPrincipalsIam', 'iam:ResourceTag/iam-posture:protected'],
+        ]) {
+          const tagged = deny(sid!);
+          expect(asArray(tagged!.Action).sort(), sid).toEqual(writes);
+          expect(tagged!.Resource).toBe('*');
+          expect(tagged!.Condition).toEqual({ StringEqualsIgnoreCase: { [key!]: 'true' } });
+        }
+        const secrets = deny('NeverChangeProtectedSecrets');
+        expect(asArray(secrets!.Action).sort()).toEqual(
+          permissions.filter((a) => /^secretsmanager:(RotateSecret|UpdateSecretVersionStage)$/.test(a)),
+        );
+      }
+    });
+  });
+
+  describe('the rollback role', () => {
+    it('is allowed exactly the rollback catalog actions, and nothing of Lambda', () => {
+      const { remediation } = stackParts();
+      const catalog = statementsOf(synth, logicalId(remediation.rollbackRole))[
+        logicalId(remediation.rollbackPolicy)
+      ];
+      const actions = allowedActions(catalog!);
+      expect([...actions].sort()).toEqual(rollbackPermissions());
+      expect(actions.filter((a) => a.startsWith('lambda:'))).toEqual([]);
     });
 
-    it('is triggered by approvals and rollback requests on the findings bus, with a dead-letter queue', () => {
+    it('belongs to the rollback function, which only the RollbackRequested rule invokes', () => {
+      const { remediation } = stackParts();
+      const resources = synth.template.toJSON().Resources as Record<
+        string,
+        { Type: string; Properties: Json }
+      >;
+      const fn = resources[logicalId(remediation.rollbackFunction)]!.Properties;
+      expect(fn.Role).toEqual({ 'Fn::GetAtt': [logicalId(remediation.rollbackRole), 'Arn'] });
+      const rule = resources[logicalId(remediation.rollbackRule)]!.Properties as Json & {
+        Targets: { Arn: unknown; DeadLetterConfig: { Arn: unknown } }[];
+      };
+      expect(rule.EventPattern).toEqual({ source: ['iam-posture'], 'detail-type': ['RollbackRequested'] });
+      expect(rule.Targets).toHaveLength(1);
+      expect(rule.Targets[0]!.Arn).toEqual({
+        'Fn::GetAtt': [logicalId(remediation.rollbackFunction), 'Arn'],
+      });
+      expect(rule.Targets[0]!.DeadLetterConfig.Arn).toEqual({
+        'Fn::GetAtt': [logicalId(remediation.rollbackDeadLetterQueue.queue), 'Arn'],
+      });
+      const rollbackArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(remediation.rollbackFunction), 'Arn'] });
+      // No other rule targets it, and no other rule carries RollbackRequested.
+      for (const [id, resource] of Object.entries(resources)) {
+        if (resource.Type !== 'AWS::Events::Rule' || id === logicalId(remediation.rollbackRule)) continue;
+        expect(JSON.stringify(resource.Properties.Targets ?? []), id).not.toContain(rollbackArn);
+        expect(JSON.stringify(resource.Properties.EventPattern ?? {}), id).not.toContain('RollbackRequested');
+      }
+      // The only invoke permission: EventBridge, from that rule.
+      const permissions = Object.values(resources).filter(
+        (r) =>
+          r.Type === 'AWS::Lambda::Permission' &&
+          JSON.stringify(r.Properties.FunctionName).includes(logicalId(remediation.rollbackFunction)),
+      );
+      expect(permissions.map((p) => p.Properties)).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': [logicalId(remediation.rollbackFunction), 'Arn'] },
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [logicalId(remediation.rollbackRule), 'Arn'] },
+        },
+      ]);
+      // No role of the stack may invoke it either.
+      expect(rolesAllowed(synth, 'lambda:InvokeFunction', logicalId(remediation.rollbackFunction))).toEqual(
+        [],
+      );
+    });
+  });
+
+  describe('the acting remediation function', () => {
+    it('is triggered by approvals only, on the findings bus, with a dead-letter queue', () => {
       const { remediation } = stackParts();
       const rule = synth.template.toJSON().Resources[logicalId(remediation.rule)].Properties;
       expect(rule.EventBusName).toEqual({ Ref: logicalId(synth.stack.events.bus) });
-      expect(rule.EventPattern).toEqual({
-        source: ['iam-posture'],
-        'detail-type': [...REMEDIATION_EVENT_TYPES],
-      });
+      expect(rule.EventPattern).toEqual({ source: ['iam-posture'], 'detail-type': ['RemediationApproved'] });
+      expect(REMEDIATION_EVENT_TYPES).toEqual(['RemediationApproved']);
       expect(rule.Targets).toHaveLength(1);
       expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalId(remediation.function), 'Arn'] });
       expect(rule.Targets[0].DeadLetterConfig.Arn).toEqual({
@@ -228,7 +372,12 @@ describe('remediation and Slack approval in the stack', () => {
         logicalId(slack.interactionRole),
       ]);
       expect(rolesAllowed(synth, 'secretsmanager:GetSecretValue', logicalId(slack.botToken))).toEqual(
-        [logicalId(slack.interactionRole), logicalId(slack.notifyRole), logicalId(remediation.role)].sort(),
+        [
+          logicalId(slack.interactionRole),
+          logicalId(slack.notifyRole),
+          logicalId(remediation.role),
+          logicalId(remediation.rollbackRole),
+        ].sort(),
       );
       expect(rolesAllowed(synth, 'secretsmanager:GetSecretValue', 'no-such-resource')).toEqual([]);
     });
@@ -257,6 +406,66 @@ describe('remediation and Slack approval in the stack', () => {
     });
   });
 
+  describe('hygiene', () => {
+    it('reserves a small concurrency for the public Slack endpoint', () => {
+      const { slack } = stackParts();
+      const fn = synth.template.toJSON().Resources[logicalId(slack.interaction)].Properties;
+      expect(fn.ReservedConcurrentExecutions).toBe(5);
+      const custom = synthesize({ ...CONFIG, slackInteractionConcurrency: 2 }, { bundle: false });
+      const interaction = custom.stack.slack!.interaction;
+      expect(
+        custom.template.toJSON().Resources[logicalId(interaction)].Properties.ReservedConcurrentExecutions,
+      ).toBe(2);
+      expect(() => synthesize({ ...CONFIG, slackInteractionConcurrency: 0 }, { bundle: false })).toThrow(
+        /slackInteractionConcurrency: /,
+      );
+    });
+
+    it('encrypts the Slack secrets and every log group with the stack’s key', () => {
+      const { slack } = stackParts();
+      const key = { 'Fn::GetAtt': [logicalId(synth.stack.dataKey.key), 'Arn'] };
+      for (const secret of [slack.signingSecret, slack.botToken]) {
+        expect(synth.template.toJSON().Resources[logicalId(secret)].Properties.KmsKeyId).toEqual(key);
+      }
+      const logGroups = Object.values(synth.template.findResources('AWS::Logs::LogGroup'));
+      expect(logGroups.length).toBe(5);
+      for (const group of logGroups) expect((group.Properties as Json).KmsKeyId).toEqual(key);
+    });
+
+    it('lets CloudWatch Logs of this region use the key for this account’s log groups only', () => {
+      const keyPolicy = synth.template.toJSON().Resources[logicalId(synth.stack.dataKey.key)].Properties
+        .KeyPolicy as { Statement: (Statement & { Principal: unknown })[] };
+      const logs = keyPolicy.Statement.find((s) => s.Sid === 'AllowCloudWatchLogs');
+      expect(logs).toEqual({
+        Sid: 'AllowCloudWatchLogs',
+        Effect: 'Allow',
+        Principal: {
+          Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+        },
+        Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        Resource: '*',
+        Condition: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':logs:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':log-group:*',
+                ],
+              ],
+            },
+          },
+        },
+      });
+    });
+  });
+
   it('keeps cdk-nag AwsSolutions clean', () => {
     expect(nagViolations(synth.app)).toEqual([]);
   });
@@ -275,9 +484,56 @@ describe('the Slack and remediation bundles', () => {
   it('build with esbuild for every function', () => {
     const synth = synthesize(CONFIG);
     const functions = synth.template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(4);
+    expect(Object.keys(functions)).toHaveLength(5);
     for (const fn of Object.values(functions)) {
       expect((fn.Properties as Json).Handler).toBe('index.handler');
     }
   }, 240_000);
+});
+
+describe('rotate-secret’s invoke permission', () => {
+  const rotation = [
+    'arn:aws:lambda:eu-west-1:111122223333:function:rotate-db',
+    'arn:aws:lambda:eu-west-1:111122223333:function:SecretsManagerRotation-*',
+  ];
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthesize({ ...CONFIG, remediation: { rotationFunctions: rotation } }, { bundle: false });
+  }, 120_000);
+
+  it('is granted to the acting role on the configured rotation functions only', () => {
+    const remediation = synth.stack.remediation!;
+    const statements = Object.values(statementsOf(synth, logicalId(remediation.role))).flat();
+    const invoking = statements.filter(
+      (s) => s.Effect === 'Allow' && asArray(s.Action).some((a) => a.startsWith('lambda:')),
+    );
+    expect(invoking).toEqual([
+      {
+        Sid: 'InvokeConfiguredRotationFunctions',
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: rotation,
+      },
+    ]);
+    const rollback = Object.values(statementsOf(synth, logicalId(remediation.rollbackRole))).flat();
+    expect(rollback.flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('lambda:'))).toEqual([]);
+    const env =
+      synth.template.toJSON().Resources[logicalId(remediation.function)].Properties.Environment.Variables;
+    expect(JSON.parse(env.ROTATION_FUNCTIONS)).toEqual(rotation);
+    expect(nagViolations(synth.app)).toEqual([]);
+  });
+
+  it('refuses a pattern without a literal region, account or name prefix, naming the key', () => {
+    for (const bad of [
+      'arn:aws:lambda:*:111122223333:function:rotate',
+      'arn:aws:lambda:eu-west-1:*:function:rotate',
+      'arn:aws:lambda:eu-west-1:111122223333:function:*',
+      'arn:aws:lambda:eu-west-1:111122223333:function:*rotate',
+    ]) {
+      expect(
+        () => synthesize({ ...CONFIG, remediation: { rotationFunctions: [bad] } }, { bundle: false }),
+        bad,
+      ).toThrow(/remediation\.rotationFunctions\.0: must be a Lambda function ARN/);
+    }
+  });
 });

@@ -5,9 +5,10 @@
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  CreatePolicyCommand,
   CreateRoleCommand,
-  GetRolePolicyCommand,
   IAMClient,
+  ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
@@ -21,7 +22,10 @@ import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-r
 import type { Finding } from '../../functions/core/finding';
 import { createTableInput } from '../../functions/core/findings-table';
 import { memberRoleArn } from '../../functions/core/organization-scan';
-import { QUARANTINE_POLICY_NAME } from '../../functions/core/remediation/catalog';
+import {
+  MEMBER_QUARANTINE_POLICY_NAME,
+  QUARANTINE_POLICY_DOCUMENT,
+} from '../../functions/core/remediation/catalog';
 import { planRemediation } from '../../functions/core/remediation/plan';
 import type { Actor } from '../../functions/core/remediation/request';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
@@ -37,6 +41,7 @@ import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../sup
 const TABLE = 'iam-posture-findings';
 const MEMBER = '222233334444';
 const ROLE_NAME = 'IamPostureRemediation';
+const ROLLBACK_ROLE_NAME = 'IamPostureRollback';
 const APPROVER: Actor = { kind: 'slack', id: 'U0APPROVER', teamId: 'T0TEAM0001' };
 const TRUST = JSON.stringify({
   Version: '2012-10-17',
@@ -88,6 +93,16 @@ beforeEach(async () => {
     credentials: member.credentials!,
   });
   await memberIam.send(new CreateRoleCommand({ RoleName: ROLE_NAME, AssumeRolePolicyDocument: TRUST }));
+  await memberIam.send(
+    new CreateRoleCommand({ RoleName: ROLLBACK_ROLE_NAME, AssumeRolePolicyDocument: TRUST }),
+  );
+  // The member stack's own deny-all quarantine policy.
+  await memberIam.send(
+    new CreatePolicyCommand({
+      PolicyName: MEMBER_QUARANTINE_POLICY_NAME,
+      PolicyDocument: JSON.stringify(QUARANTINE_POLICY_DOCUMENT),
+    }),
+  );
   await memberIam.send(new CreateRoleCommand({ RoleName: 'stale', AssumeRolePolicyDocument: TRUST }));
   await moto.backdateRole({
     accountId: MEMBER,
@@ -150,23 +165,37 @@ async function approvedRequest(finding: Finding): Promise<string> {
 }
 
 describe('remediation of a member account finding on moto', () => {
-  it('acts in the member account through its remediation role, and rolls back there', async () => {
+  it('acts in the member account through its remediation role, and rolls back there through its rollback role', async () => {
     const finding = await memberFinding();
     expect(finding.accountId).toBe(MEMBER);
     const requestId = await approvedRequest(finding);
+    // As the acting function is wired: no quarantine policy of its own account configured here, and
+    // nothing restored by it.
     const wiring = remediationWiring({
       aws: central,
       table: TABLE,
       planning: PLANNING,
       routing: { memberRoleName: ROLE_NAME },
+      quarantinePolicy: 'none',
+      restores: false,
+    });
+    const rollbackWiring = remediationWiring({
+      aws: central,
+      table: TABLE,
+      planning: PLANNING,
+      routing: { memberRoleName: ROLLBACK_ROLE_NAME, purpose: 'rollback' },
+      quarantinePolicy: 'none',
     });
     try {
       const outcome = await executeRemediation(requestId, wiring.deps);
       expect(outcome.outcome, JSON.stringify(outcome)).toBe('executed');
-      const policy = await memberIam.send(
-        new GetRolePolicyCommand({ RoleName: 'stale', PolicyName: QUARANTINE_POLICY_NAME }),
-      );
-      expect(JSON.parse(decodeURIComponent(policy.PolicyDocument!)).Statement[0].Effect).toBe('Deny');
+      const attached = await memberIam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'stale' }));
+      expect(attached.AttachedPolicies).toEqual([
+        {
+          PolicyName: MEMBER_QUARANTINE_POLICY_NAME,
+          PolicyArn: `arn:aws:iam::${MEMBER}:policy/${MEMBER_QUARANTINE_POLICY_NAME}`,
+        },
+      ]);
       // Nothing of the member's exists in the function's own account.
       const own = (await centralIam.send(new ListRolesCommand({}))).Roles ?? [];
       expect(own.map((r) => r.RoleName)).not.toContain('stale');
@@ -175,10 +204,46 @@ describe('remediation of a member account finding on moto', () => {
       await wiring.deps.requests.transition(requestId, 'executed', 'rollback-requested', {
         rollbackRequestedBy: APPROVER,
       });
-      expect((await rollbackRequestedRemediation(requestId, wiring.deps)).outcome).toBe('rolled-back');
+      expect((await rollbackRequestedRemediation(requestId, rollbackWiring.deps)).outcome).toBe(
+        'rolled-back',
+      );
+      expect(
+        (await memberIam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'stale' }))).AttachedPolicies,
+      ).toEqual([]);
       expect((await memberIam.send(new ListRolePoliciesCommand({ RoleName: 'stale' }))).PolicyNames).toEqual(
         [],
       );
+    } finally {
+      wiring.close();
+      rollbackWiring.close();
+    }
+  });
+
+  it('refuses a rollback of a member finding without a member rollback role, naming the variable', async () => {
+    const finding = await memberFinding();
+    const requestId = await approvedRequest(finding);
+    const wiring = remediationWiring({
+      aws: central,
+      table: TABLE,
+      planning: PLANNING,
+      routing: { purpose: 'rollback' },
+    });
+    try {
+      const requests = wiring.deps.requests;
+      await requests.transition(requestId, 'approved', 'executing', {});
+      await requests.transition(requestId, 'executing', 'executed', { executedAt: new Date().toISOString() });
+      await requests.transition(requestId, 'executed', 'rollback-requested', {
+        rollbackRequestedBy: APPROVER,
+      });
+      const outcome = await rollbackRequestedRemediation(requestId, wiring.deps);
+      expect(outcome).toMatchObject({
+        outcome: 'failed',
+        problems: [
+          `The finding is in account ${MEMBER}, the remediation function runs in account ${MOTO_ACCOUNT_ID} ` +
+            'and has no member rollback role (MEMBER_ROLLBACK_ROLE_NAME is not set); nothing was changed.',
+        ],
+      });
+      expect((await requests.get(requestId))?.state).toBe('rollback-requested');
     } finally {
       wiring.close();
     }

@@ -33,7 +33,7 @@ import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-r
 import type { Finding } from '../../functions/core/finding';
 import { createTableInput, remediationRequestItemKeys } from '../../functions/core/findings-table';
 import type { StoredFinding } from '../../functions/core/lifecycle';
-import { QUARANTINE_POLICY_NAME } from '../../functions/core/remediation/catalog';
+import { QUARANTINE_POLICY_DOCUMENT, QUARANTINE_POLICY_NAME } from '../../functions/core/remediation/catalog';
 import type { Actor } from '../../functions/core/remediation/request';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { analyzeAccount } from '../../functions/use-cases/analyze';
@@ -46,6 +46,7 @@ import {
 import type { RemediationEvents } from '../../functions/use-cases/remediation-ports';
 import { buildRemediationRequest, planFromLiveState } from '../../functions/use-cases/remediation-request';
 import { rollbackRemediation } from '../../functions/use-cases/rollback';
+import { PrivilegeReducingExecutor } from '../../functions/wiring/remediation';
 import { runCli } from '../support/cli';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 
@@ -80,9 +81,19 @@ afterAll(async () => {
   await moto?.stop();
 });
 
+/** The stack's deny-all quarantine policy, created in moto as the stack creates it. */
+let quarantineArn: string;
+
 beforeEach(async () => {
   await moto.reset();
   await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
+  const created = await iam.send(
+    new CreatePolicyCommand({
+      PolicyName: QUARANTINE_POLICY_NAME,
+      PolicyDocument: JSON.stringify(QUARANTINE_POLICY_DOCUMENT),
+    }),
+  );
+  quarantineArn = created.Policy!.Arn!;
 });
 
 class RecordedEvents implements RemediationEvents {
@@ -92,14 +103,25 @@ class RecordedEvents implements RemediationEvents {
   }
 }
 
-function remediation(): RemediationDeps & { events: RecordedEvents; findingsStore: DynamoFindingsStore } {
+/**
+ * Remediation over moto. `acting` gives the acting function's executor (it restores nothing);
+ * otherwise it is an operator's, as the command line and the rollback function have.
+ */
+function remediation(
+  options: { acting?: boolean; quarantinePolicyArn?: string | null; rotationFunctions?: string[] } = {},
+): RemediationDeps & { events: RecordedEvents; findingsStore: DynamoFindingsStore } {
   const findingsStore = new DynamoFindingsStore(dynamo, TABLE);
+  const quarantine = options.quarantinePolicyArn === undefined ? quarantineArn : options.quarantinePolicyArn;
+  const executor = new AwsRemediationExecutor(iam, () => secrets, {
+    ...(quarantine ? { quarantinePolicyArn: quarantine } : {}),
+    ...(options.rotationFunctions ? { rotationFunctions: options.rotationFunctions } : {}),
+  });
   return {
     requests: new DynamoRemediationRequestStore(dynamo, TABLE),
     findings: findingsStore,
     findingsStore,
     reader: new AwsLiveStateReader(iam, () => secrets),
-    executor: new AwsRemediationExecutor(iam, () => secrets),
+    executor: options.acting ? new PrivilegeReducingExecutor(executor) : executor,
     events: new RecordedEvents(),
     planning: {
       settings: DEFAULT_SETTINGS,
@@ -253,25 +275,98 @@ describe('remediation against moto', () => {
     expect(await findingStatus(deps, finding.id)).toBe('open');
   });
 
-  it('quarantines an unused role with a deny-all policy and removes it on rollback', async () => {
+  it('quarantines an unused role with the deny-all managed policy and detaches it on rollback', async () => {
     const arn = await anUnusedRole('legacy-etl');
     const finding = await recordedFinding('role-unused', arn);
     const before = await iamState();
-    const deps = remediation();
+    const acting = remediation({ acting: true });
 
-    const outcome = await createRemediationRequest(finding, deps, { dryRun: false, actor: OPERATOR });
+    const outcome = await createRemediationRequest(finding, acting, { dryRun: false, actor: OPERATOR });
     expect(outcome).toMatchObject({ outcome: 'executed', execution: { outcome: 'executed' } });
-    const policy = await iam.send(
-      new GetRolePolicyCommand({ RoleName: 'legacy-etl', PolicyName: QUARANTINE_POLICY_NAME }),
+    const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'legacy-etl' }));
+    expect(attached.AttachedPolicies).toEqual([
+      { PolicyName: QUARANTINE_POLICY_NAME, PolicyArn: quarantineArn },
+    ]);
+    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'legacy-etl' }))).PolicyNames).toEqual([]);
+    // A rescan sees the role as quarantined: the finding is fixed.
+    expect((await scan()).filter((f) => f.ruleId === 'role-unused' && f.resourceArn === arn)).toEqual([]);
+
+    const [request] = await acting.requests.listByState('executed');
+    // The acting executor cannot undo; the rollback (here the operator's) can.
+    await expect(acting.executor.restore(request!.steps![0]!.before!)).rejects.toThrow(
+      /only reduces privilege/,
     );
-    expect(JSON.parse(decodeURIComponent(policy.PolicyDocument!))).toEqual({
-      Version: '2012-10-17',
-      Statement: [{ Sid: 'IamPostureQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }],
+    const rollback = remediation();
+    expect((await rollbackRemediation(request!.requestId, OPERATOR, rollback)).outcome).toBe('rolled-back');
+    expect(
+      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'legacy-etl' }))).AttachedPolicies,
+    ).toEqual([]);
+    expect(await iamState()).toEqual(before);
+  });
+
+  it('refuses to quarantine, changing nothing, when no quarantine policy is configured', async () => {
+    const arn = await anUnusedRole('no-policy');
+    const finding = await recordedFinding('role-unused', arn);
+    const before = await iamState();
+    const acting = remediation({ acting: true, quarantinePolicyArn: null });
+
+    const outcome = await createRemediationRequest(finding, acting, { dryRun: false, actor: OPERATOR });
+    expect(outcome).toMatchObject({
+      outcome: 'executed',
+      execution: { outcome: 'failed', unchanged: true },
+    });
+    if (outcome.outcome !== 'executed') return;
+    expect(outcome.execution).toMatchObject({
+      reason: expect.stringContaining(
+        'No quarantine policy is configured for this account (QUARANTINE_POLICY_ARN)',
+      ),
+    });
+    expect(await iamState()).toEqual(before);
+  });
+
+  it('still rolls back a quarantine an older version put inline', async () => {
+    const arn = await anUnusedRole('old-quarantine');
+    const finding = await recordedFinding('role-unused', arn);
+    const deps = remediation();
+    const plan = await planFromLiveState(finding, deps.reader, { ...deps.planning, now: new Date() });
+    if (plan.outcome !== 'plan') throw new Error(plan.reason);
+    const before = await iamState();
+    // What the older version did: put the deny-all document inline, recording no managed policy.
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'old-quarantine',
+        PolicyName: QUARANTINE_POLICY_NAME,
+        PolicyDocument: JSON.stringify(QUARANTINE_POLICY_DOCUMENT),
+      }),
+    );
+    const request = buildRemediationRequest({ finding, plan, requestedBy: OPERATOR, now: new Date() });
+    await deps.requests.create(request);
+    await deps.requests.transition(request.requestId, 'pending', 'approved', { approvedBy: APPROVER });
+    await deps.requests.transition(request.requestId, 'approved', 'executing', {});
+    await deps.requests.transition(request.requestId, 'executing', 'executed', {
+      steps: [
+        {
+          step: {
+            action: 'quarantine-role',
+            roleName: 'old-quarantine',
+            policyName: QUARANTINE_POLICY_NAME,
+            policyDocument: JSON.stringify(QUARANTINE_POLICY_DOCUMENT),
+          },
+          before: {
+            action: 'quarantine-role',
+            roleName: 'old-quarantine',
+            policyName: QUARANTINE_POLICY_NAME,
+          },
+          status: 'done',
+        },
+      ],
+      executedAt: new Date().toISOString(),
     });
 
-    const [request] = await deps.requests.listByState('executed');
-    expect((await rollbackRemediation(request!.requestId, OPERATOR, deps)).outcome).toBe('rolled-back');
-    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'legacy-etl' }))).PolicyNames).toEqual([]);
+    expect((await rollbackRemediation(request.requestId, OPERATOR, deps)).outcome).toBe('rolled-back');
+    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'old-quarantine' }))).PolicyNames).toEqual(
+      [],
+    );
     expect(await iamState()).toEqual(before);
   });
 
@@ -364,6 +459,32 @@ describe('remediation against moto', () => {
     expect(await secretStages(created.ARN!)).toEqual(stagesBefore);
   });
 
+  it('refuses rotate-secret, changing nothing, when no rotation function is configured', async () => {
+    const created = await secrets.send(
+      new CreateSecretCommand({ Name: 'prod/cache', SecretString: 'first' }),
+    );
+    await secrets.send(
+      new RotateSecretCommand({ SecretId: 'prod/cache', RotationRules: { AutomaticallyAfterDays: 30 } }),
+    );
+    await moto.backdateSecret({
+      secretId: 'prod/cache',
+      createdDate: daysAgo(400),
+      lastRotatedDate: daysAgo(200),
+      nextRotationDate: daysAgo(170),
+    });
+    const finding = await recordedFinding('secret-not-rotated', created.ARN!);
+    const stagesBefore = await secretStages(created.ARN!);
+    const acting = remediation({ acting: true, rotationFunctions: [] });
+
+    const outcome = await createRemediationRequest(finding, acting, { dryRun: false, actor: OPERATOR });
+    expect(outcome).toMatchObject({ outcome: 'executed', execution: { outcome: 'failed', unchanged: true } });
+    const [request] = await acting.requests.listByState('failed');
+    expect(request!.outcomeReason).toContain(
+      'rotate-secret is not enabled: the deploy config names no rotation function (remediation.rotationFunctions)',
+    );
+    expect(await secretStages(created.ARN!)).toEqual(stagesBefore);
+  });
+
   it('refuses and leaves IAM untouched when the identity is used after approval', async () => {
     const arn = await anUnusedRole('batch-runner', { lastUsedDaysAgo: 150 });
     const finding = await recordedFinding('role-unused', arn);
@@ -440,9 +561,9 @@ describe('remediation against moto', () => {
     expect(delivered.outcome).toBe('executed');
     expect(redelivered).toMatchObject({ outcome: 'skipped', state: 'executed' });
     expect(deps.events.published).toHaveLength(1);
-    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'twice' }))).PolicyNames).toEqual([
-      QUARANTINE_POLICY_NAME,
-    ]);
+    expect(
+      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'twice' }))).AttachedPolicies,
+    ).toEqual([{ PolicyName: QUARANTINE_POLICY_NAME, PolicyArn: quarantineArn }]);
     expect(await deps.requests.get(request.requestId)).toMatchObject({
       state: 'executed',
       approvedBy: APPROVER,

@@ -23,10 +23,12 @@ import {
 } from '@aws-sdk/client-iam';
 import {
   DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
   RotateSecretCommand,
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { rotationFunctionAllowed } from '../../core/remediation/catalog';
 import type { PrincipalType, RemediationStep } from '../../core/remediation/plan';
 import type { BeforeState } from '../../core/remediation/request';
 import type { RemediationExecutor } from '../../use-cases/remediation-ports';
@@ -43,6 +45,17 @@ export class RemediationStepError extends Error {
 
 export interface AwsRemediationExecutorOptions {
   clock?: Clock;
+  /**
+   * The ARN of the stack's deny-all quarantine policy in this account: the only policy the acting
+   * role may attach. Unset, quarantine fails before anything changes.
+   */
+  quarantinePolicyArn?: string | (() => Promise<string>);
+  /**
+   * The rotation functions this role may invoke (`remediation.rotationFunctions`). Set, rotate-secret
+   * fails before anything changes unless the secret's rotation function is one of them (an empty
+   * list refuses every rotation); unset (an operator's own credentials), it is not checked.
+   */
+  rotationFunctions?: readonly string[];
   /** How long to wait for a started rotation to move AWSCURRENT. */
   rotation?: Partial<PollingOptions>;
 }
@@ -67,6 +80,8 @@ type RotateBefore = Extract<BeforeState, { action: 'rotate-secret' }>;
 export class AwsRemediationExecutor implements RemediationExecutor {
   private readonly clock: Clock;
   private readonly rotation: PollingOptions;
+  private readonly quarantinePolicyArn: string | (() => Promise<string>) | undefined;
+  private readonly rotationFunctions: readonly string[] | undefined;
 
   constructor(
     private readonly iam: IAMClient,
@@ -75,6 +90,44 @@ export class AwsRemediationExecutor implements RemediationExecutor {
   ) {
     this.clock = options.clock ?? systemClock;
     this.rotation = { ...ROTATION_POLLING, ...options.rotation };
+    this.quarantinePolicyArn = options.quarantinePolicyArn;
+    this.rotationFunctions = options.rotationFunctions;
+  }
+
+  /** Refuses a rotation whose function this role may not invoke, before anything changes. */
+  private checkRotationFunction(secretId: string, functionArn: string | undefined): void {
+    const allowed = this.rotationFunctions;
+    if (allowed === undefined) return;
+    if (allowed.length === 0) {
+      throw new RemediationStepError(
+        `rotate-secret is not enabled: the deploy config names no rotation function (remediation.rotationFunctions), so secret ${secretId} was not rotated.`,
+      );
+    }
+    // A secret rotated by its owning service (managed rotation) has no function to invoke.
+    if (functionArn !== undefined && !rotationFunctionAllowed(functionArn, allowed)) {
+      throw new RemediationStepError(
+        `The rotation function ${functionArn} of secret ${secretId} is not among remediation.rotationFunctions; the secret was not rotated.`,
+      );
+    }
+  }
+
+  /** The quarantine policy to attach; a request approved for the older inline quarantine is refused. */
+  private async quarantinePolicy(
+    step: Extract<RemediationStep, { action: 'quarantine-role' }>,
+  ): Promise<string> {
+    if (step.policyDocument !== undefined) {
+      throw new RemediationStepError(
+        `The step puts an inline quarantine policy on role ${step.roleName}; quarantine now attaches the ${step.policyName} managed policy. Request a new approval.`,
+      );
+    }
+    if (!this.quarantinePolicyArn) {
+      throw new RemediationStepError(
+        `No quarantine policy is configured for this account (QUARANTINE_POLICY_ARN); role ${step.roleName} was not quarantined.`,
+      );
+    }
+    return typeof this.quarantinePolicyArn === 'string'
+      ? this.quarantinePolicyArn
+      : this.quarantinePolicyArn();
   }
 
   async captureBefore(step: RemediationStep): Promise<BeforeState> {
@@ -112,16 +165,19 @@ export class AwsRemediationExecutor implements RemediationExecutor {
         };
       }
       case 'quarantine-role': {
-        const existing = await this.inlineDocument('role', step.roleName, step.policyName);
+        const policyArn = await this.quarantinePolicy(step);
         return {
           action: step.action,
           roleName: step.roleName,
           policyName: step.policyName,
-          ...(existing === undefined ? {} : { existingDocument: existing }),
+          policyArn,
+          attached: await this.isAttached('role', step.roleName, policyArn),
         };
       }
       case 'rotate-secret': {
-        const stages = await this.stages(step.secretId, step.region);
+        const secret = await this.describe(step.secretId, step.region);
+        this.checkRotationFunction(step.secretId, secret.RotationLambdaARN);
+        const stages = stagesOf(secret);
         const before: RotateBefore = { action: step.action, secretId: step.secretId, region: step.region };
         for (const label of STAGE_LABELS) {
           const version = stages.get(label);
@@ -150,7 +206,12 @@ export class AwsRemediationExecutor implements RemediationExecutor {
         await this.deleteInline(step.principalType, step.principalName, step.policyName);
         return;
       case 'quarantine-role':
-        await this.putInline('role', step.roleName, step.policyName, step.policyDocument);
+        await this.iam.send(
+          new AttachRolePolicyCommand({
+            RoleName: step.roleName,
+            PolicyArn: await this.quarantinePolicy(step),
+          }),
+        );
         return;
       case 'rotate-secret':
         // Rotates with the secret's configured rotation; the new version becomes AWSCURRENT when it finishes.
@@ -176,12 +237,10 @@ export class AwsRemediationExecutor implements RemediationExecutor {
           undefined
           ? undefined
           : `Inline policy ${step.policyName} still exists on ${step.principalType} ${step.principalName}.`;
-      case 'quarantine-role': {
-        const document = await this.inlineDocument('role', step.roleName, step.policyName);
-        return document !== undefined && sameDocument(document, step.policyDocument)
+      case 'quarantine-role':
+        return (await this.isAttached('role', step.roleName, await this.quarantinePolicy(step)))
           ? undefined
           : `Role ${step.roleName} does not carry the ${step.policyName} deny-all policy.`;
-      }
       case 'rotate-secret': {
         if (before.action !== 'rotate-secret') return 'The recorded before-state is not a rotation.';
         const rotated = await pollUntil(this.clock, this.rotation, async () => {
@@ -226,7 +285,17 @@ export class AwsRemediationExecutor implements RemediationExecutor {
         );
         return;
       case 'quarantine-role':
-        if (before.existingDocument !== undefined) {
+        if (before.policyArn !== undefined) {
+          // A quarantine the role carried before the request is left in place.
+          if (!before.attached) {
+            try {
+              await this.detach('role', before.roleName, before.policyArn);
+            } catch (error) {
+              // Already detached: restoring is idempotent, so a second rollback is not an error.
+              if (classifyAwsError(error) !== 'NotFound') throw error;
+            }
+          }
+        } else if (before.existingDocument !== undefined) {
           await this.putInline('role', before.roleName, before.policyName, before.existingDocument);
         } else {
           await this.deleteInline('role', before.roleName, before.policyName);
@@ -267,6 +336,12 @@ export class AwsRemediationExecutor implements RemediationExecutor {
           : `Inline policy ${before.policyName} of ${before.principalType} ${before.principalName} does not hold the saved document.`;
       }
       case 'quarantine-role': {
+        if (before.policyArn !== undefined) {
+          const attached = await this.isAttached('role', before.roleName, before.policyArn);
+          return attached === Boolean(before.attached)
+            ? undefined
+            : `Role ${before.roleName} ${attached ? 'still carries' : 'no longer carries'} ${before.policyArn}.`;
+        }
         const document = await this.inlineDocument('role', before.roleName, before.policyName);
         if (before.existingDocument === undefined) {
           return document === undefined
@@ -311,14 +386,11 @@ export class AwsRemediationExecutor implements RemediationExecutor {
 
   /** Staging label -> version id, for the labels remediation restores. */
   private async stages(secretId: string, region: string): Promise<Map<StageLabel, string>> {
-    const secret = await this.secretsManager(region).send(new DescribeSecretCommand({ SecretId: secretId }));
-    const out = new Map<StageLabel, string>();
-    for (const [version, labels] of Object.entries(secret.VersionIdsToStages ?? {})) {
-      for (const label of labels) {
-        if ((STAGE_LABELS as readonly string[]).includes(label)) out.set(label as StageLabel, version);
-      }
-    }
-    return out;
+    return stagesOf(await this.describe(secretId, region));
+  }
+
+  private describe(secretId: string, region: string): Promise<DescribeSecretCommandOutput> {
+    return this.secretsManager(region).send(new DescribeSecretCommand({ SecretId: secretId }));
   }
 
   private async keyStatus(userName: string, accessKeyId: string): Promise<'Active' | 'Inactive' | undefined> {
@@ -412,6 +484,16 @@ export class AwsRemediationExecutor implements RemediationExecutor {
       if (classifyAwsError(error) !== 'NotFound') throw error;
     }
   }
+}
+
+function stagesOf(secret: DescribeSecretCommandOutput): Map<StageLabel, string> {
+  const out = new Map<StageLabel, string>();
+  for (const [version, labels] of Object.entries(secret.VersionIdsToStages ?? {})) {
+    for (const label of labels) {
+      if ((STAGE_LABELS as readonly string[]).includes(label)) out.set(label as StageLabel, version);
+    }
+  }
+  return out;
 }
 
 function principalType(value: string): PrincipalType {

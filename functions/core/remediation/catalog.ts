@@ -3,7 +3,9 @@ import type { RemediationActionId } from '../rule';
 /**
  * The remediation catalog. Each action declares the IAM permissions its execution needs (including
  * the reads that snapshot the before-state and verify the change) and those its rollback needs.
- * The remediation role in the stack is built from these declarations and nothing else.
+ * The stack builds two roles from these declarations and nothing else: the acting role holds the
+ * execution permissions, which only reduce privilege, and the rollback role holds the rollback
+ * permissions, which re-grant what an approved change removed.
  */
 export interface RemediationAction {
   id: RemediationActionId;
@@ -17,8 +19,42 @@ export interface RemediationAction {
   rollbackPermissions: readonly string[];
 }
 
-/** Name of the deny-all inline policy that quarantines a role. */
+/**
+ * Name of the customer managed deny-all policy the stack creates to quarantine roles. Requests
+ * executed before it existed put an inline policy of the same name instead; rollback still removes
+ * that one, so those requests stay reversible.
+ */
 export const QUARANTINE_POLICY_NAME = 'iam-posture-quarantine';
+
+/**
+ * The member stack's quarantine policy: its own name, so a central account that also receives the
+ * member stack holds both without a name clash.
+ */
+export const MEMBER_QUARANTINE_POLICY_NAME = 'iam-posture-member-quarantine';
+
+/** Every name under which a policy of iam-posture quarantines a role. */
+export const QUARANTINE_POLICY_NAMES: readonly string[] = [
+  QUARANTINE_POLICY_NAME,
+  MEMBER_QUARANTINE_POLICY_NAME,
+];
+
+/** A customer managed policy of iam-posture's quarantine, whatever its account. */
+export function isQuarantinePolicyArn(arn: string): boolean {
+  const match = /^arn:[\w-]+:iam::\d{12}:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return match !== null && QUARANTINE_POLICY_NAMES.includes(match[1]!);
+}
+
+/**
+ * RotateSecret invokes the secret's rotation function with the caller's permissions. The stack
+ * grants it only on the rotation functions the deploy config names.
+ */
+export const ROTATION_INVOKE_ACTION = 'lambda:InvokeFunction';
+
+/**
+ * The one privilege-changing grant the acting role holds: attaching a policy to a role. The stack
+ * pins it with `iam:PolicyARN` to the quarantine policy, so it can attach nothing else.
+ */
+export const QUARANTINE_ATTACH_ACTION = 'iam:AttachRolePolicy';
 
 export const QUARANTINE_POLICY_DOCUMENT = {
   Version: '2012-10-17',
@@ -125,13 +161,20 @@ export const REMEDIATION_ACTIONS: readonly RemediationAction[] = [
   },
   {
     id: 'quarantine-role',
-    title: 'Quarantine an unused role with a deny-all inline policy',
+    title: 'Quarantine an unused role with the deny-all managed policy',
     appliesTo: ['role-unused'],
     disruptive: true,
-    reversibleBy: `deleting the ${QUARANTINE_POLICY_NAME} inline policy`,
-    permissions: unique([...ROLE_READS, 'iam:PutRolePolicy']),
-    // PutRolePolicy: a policy of that name that existed before is put back instead of deleted.
-    rollbackPermissions: ['iam:GetRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePolicy'],
+    reversibleBy: `detaching the ${QUARANTINE_POLICY_NAME} managed policy`,
+    permissions: unique([...ROLE_READS, QUARANTINE_ATTACH_ACTION]),
+    // Detach for the managed policy; Get/Delete/PutRolePolicy for a quarantine an older version put
+    // inline (a policy of that name that existed before is put back instead of deleted).
+    rollbackPermissions: [
+      'iam:ListAttachedRolePolicies',
+      'iam:DetachRolePolicy',
+      'iam:GetRolePolicy',
+      'iam:DeleteRolePolicy',
+      'iam:PutRolePolicy',
+    ],
   },
   {
     id: 'rotate-secret',
@@ -140,7 +183,7 @@ export const REMEDIATION_ACTIONS: readonly RemediationAction[] = [
     disruptive: false,
     reversibleBy: 'moving the AWSCURRENT stage back to the previous version',
     // RotateSecret invokes the secret's rotation function with the caller's permissions.
-    permissions: ['secretsmanager:DescribeSecret', 'secretsmanager:RotateSecret', 'lambda:InvokeFunction'],
+    permissions: ['secretsmanager:DescribeSecret', 'secretsmanager:RotateSecret', ROTATION_INVOKE_ACTION],
     rollbackPermissions: ['secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
   },
 ];
@@ -151,12 +194,48 @@ export function remediationAction(id: RemediationActionId): RemediationAction {
   return action;
 }
 
-/** Every IAM action the remediation function may call: the union of execution and rollback needs. */
+/** Every action remediation may call in either direction: what an operator running the CLI needs. */
 export function remediationPermissions(): string[] {
-  const all = new Set<string>();
-  for (const action of REMEDIATION_ACTIONS) {
-    for (const p of action.permissions) all.add(p);
-    for (const p of action.rollbackPermissions) all.add(p);
-  }
-  return [...all].sort();
+  return [...new Set([...actingPermissions(), ...rollbackPermissions()])].sort();
+}
+
+/** The acting role's actions: the execution permissions of every catalog action. */
+export function actingPermissions(): string[] {
+  return unique(REMEDIATION_ACTIONS.flatMap((action) => action.permissions)).sort();
+}
+
+/** The rollback role's actions: the rollback permissions of every catalog action. */
+export function rollbackPermissions(): string[] {
+  return unique(REMEDIATION_ACTIONS.flatMap((action) => action.rollbackPermissions)).sort();
+}
+
+/**
+ * Actions that can give a principal more privilege than it has: never granted to the acting role,
+ * except `iam:AttachRolePolicy` pinned to the quarantine policy.
+ */
+export const PRIVILEGE_INCREASING = [
+  /^iam:Attach/,
+  /^iam:Put\w*Policy$/,
+  /^iam:CreatePolicyVersion$/,
+  /^iam:SetDefaultPolicyVersion$/,
+  /^iam:PassRole$/,
+  /^iam:Create/,
+  /^iam:Add\w*To/,
+  /^iam:UpdateAssumeRolePolicy$/,
+  /^iam:(Tag|Untag)/,
+  /^iam:\*$/,
+  /^\*$/,
+  /^secretsmanager:UpdateSecretVersionStage$/,
+] as const;
+
+/** True when `action` can increase privilege (see `PRIVILEGE_INCREASING`). */
+export function increasesPrivilege(action: string): boolean {
+  return PRIVILEGE_INCREASING.some((pattern) => pattern.test(action));
+}
+
+/** True when `functionArn` is one of `patterns`: an exact ARN, or a prefix ending in `*`. */
+export function rotationFunctionAllowed(functionArn: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) =>
+    pattern.endsWith('*') ? functionArn.startsWith(pattern.slice(0, -1)) : functionArn === pattern,
+  );
 }

@@ -5,7 +5,7 @@ import type { GroupSnapshot, RoleSnapshot, Snapshot, UserSnapshot } from '../mod
 import { daysBetween, type Evidence, type RemediationActionId, type Rule, type RuleResult } from '../rule';
 import { RULES } from '../rules';
 import type { ScanSettings } from '../settings';
-import { QUARANTINE_POLICY_DOCUMENT, QUARANTINE_POLICY_NAME, remediationAction } from './catalog';
+import { isQuarantinePolicyArn, QUARANTINE_POLICY_NAME, remediationAction } from './catalog';
 import { type ProtectionConfig, type ProtectionSubject, protectionReason } from './protection';
 
 export type PrincipalType = 'role' | 'user' | 'group';
@@ -24,7 +24,17 @@ export type RemediationStep =
       principalName: string;
       policyName: string;
     }
-  | { action: 'quarantine-role'; roleName: string; policyName: string; policyDocument: string }
+  | {
+      action: 'quarantine-role';
+      roleName: string;
+      /** The quarantine policy's name; the executor attaches the managed policy of its account. */
+      policyName: string;
+      /**
+       * Only in requests approved before quarantine used the managed policy (it was put inline);
+       * such a step no longer matches a fresh plan, so it is refused, never executed.
+       */
+      policyDocument?: string;
+    }
   | { action: 'rotate-secret'; secretId: string; region: string };
 
 export type RefusalGate =
@@ -229,22 +239,18 @@ function planSteps(
     }
     case 'quarantine-role':
       if (target.kind !== 'role') return refuse('changed', `${finding.resourceArn} is not a role.`);
-      if (target.attached?.inlineNames.has(QUARANTINE_POLICY_NAME)) {
+      if (
+        target.attached?.inlineNames.has(QUARANTINE_POLICY_NAME) ||
+        [...(target.attached?.managedArns ?? [])].some(isQuarantinePolicyArn)
+      ) {
         return refuse(
           'rule-passes',
           `Role ${target.name} already carries the ${QUARANTINE_POLICY_NAME} policy.`,
         );
       }
       return plan(
-        [
-          {
-            action: 'quarantine-role',
-            roleName: target.name,
-            policyName: QUARANTINE_POLICY_NAME,
-            policyDocument: JSON.stringify(QUARANTINE_POLICY_DOCUMENT),
-          },
-        ],
-        `Attach the deny-all inline policy ${QUARANTINE_POLICY_NAME} to role ${target.name}.`,
+        [{ action: 'quarantine-role', roleName: target.name, policyName: QUARANTINE_POLICY_NAME }],
+        `Attach the deny-all managed policy ${QUARANTINE_POLICY_NAME} to role ${target.name}.`,
       );
     case 'rotate-secret':
       if (target.kind !== 'secret') return refuse('changed', `${finding.resourceArn} is not a secret.`);

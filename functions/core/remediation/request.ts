@@ -68,7 +68,19 @@ export type BeforeState =
       /** The policy document exactly as IAM returned it (decoded JSON text). */
       policyDocument: string;
     }
-  | { action: 'quarantine-role'; roleName: string; policyName: string; existingDocument?: string }
+  | {
+      action: 'quarantine-role';
+      roleName: string;
+      policyName: string;
+      /**
+       * The managed quarantine policy attached, and whether the role carried it already (then
+       * rollback leaves it). Absent in requests that put the quarantine inline: rollback deletes that
+       * inline policy, or puts `existingDocument` back when the role had a policy of that name.
+       */
+      policyArn?: string;
+      attached?: boolean;
+      existingDocument?: string;
+    }
   | {
       action: 'rotate-secret';
       secretId: string;

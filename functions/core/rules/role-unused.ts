@@ -1,5 +1,6 @@
 import type { RoleSnapshot } from '../model';
-import { QUARANTINE_POLICY_NAME } from '../remediation/catalog';
+import type { PolicyDocument } from '../policy/types';
+import { isQuarantinePolicyArn, QUARANTINE_POLICY_NAME } from '../remediation/catalog';
 import { daysBetween, defineRule, notApplicable, pass } from '../rule';
 
 export const roleUnused = defineRule(
@@ -62,16 +63,24 @@ export const roleUnused = defineRule(
   },
 );
 
-/** True when the role carries iam-posture's quarantine policy denying every action on every resource. */
+/**
+ * True when the role carries iam-posture's quarantine policy denying every action on every
+ * resource: the customer managed policy, or the inline one older versions put.
+ */
 function isQuarantined(role: RoleSnapshot): boolean {
-  const policy = role.inlinePolicies.find((p) => p.name === QUARANTINE_POLICY_NAME);
-  return (
-    policy?.document.statements.some(
-      (s) =>
-        s.effect === 'Deny' &&
-        s.conditions.length === 0 &&
-        s.actions?.includes('*') === true &&
-        s.resources?.includes('*') === true,
-    ) === true
+  const inline = role.inlinePolicies.find((p) => p.name === QUARANTINE_POLICY_NAME)?.document;
+  const managed = role.managedPolicies.filter((p) => !p.awsManaged && isQuarantinePolicyArn(p.arn));
+  return [inline, ...managed.map((p) => p.document)].some(
+    (document) => document !== undefined && deniesAll(document),
+  );
+}
+
+function deniesAll(document: PolicyDocument): boolean {
+  return document.statements.some(
+    (s) =>
+      s.effect === 'Deny' &&
+      s.conditions.length === 0 &&
+      s.actions?.includes('*') === true &&
+      s.resources?.includes('*') === true,
   );
 }

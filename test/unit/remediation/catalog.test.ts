@@ -32,11 +32,17 @@ import { AwsRemediationExecutor } from '../../../functions/adapters/aws/remediat
 import type { Finding } from '../../../functions/core/finding';
 import type { ResourceKind } from '../../../functions/core/model';
 import {
-  QUARANTINE_POLICY_DOCUMENT,
+  actingPermissions,
+  increasesPrivilege,
+  isQuarantinePolicyArn,
+  QUARANTINE_ATTACH_ACTION,
   QUARANTINE_POLICY_NAME,
   REMEDIATION_ACTIONS,
+  ROTATION_INVOKE_ACTION,
   remediationAction,
   remediationPermissions,
+  rollbackPermissions,
+  rotationFunctionAllowed,
 } from '../../../functions/core/remediation/catalog';
 import type { RemediationStep } from '../../../functions/core/remediation/plan';
 import type { BeforeState } from '../../../functions/core/remediation/request';
@@ -176,8 +182,11 @@ const executor = () =>
     {
       clock,
       rotation: { timeoutMs: 0 },
+      quarantinePolicyArn: QUARANTINE_ARN,
     },
   );
+
+const QUARANTINE_ARN = `arn:aws:iam::${ACCOUNT}:policy/${QUARANTINE_POLICY_NAME}`;
 
 function aFinding(
   ruleId: string,
@@ -259,15 +268,9 @@ const SCENARIOS: Record<RemediationActionId, Scenario[]> = {
   'quarantine-role': [
     {
       finding: aFinding('role-unused', 'role', roleArn),
-      steps: [
-        {
-          action: 'quarantine-role',
-          roleName: 'ci',
-          policyName: QUARANTINE_POLICY_NAME,
-          policyDocument: JSON.stringify(QUARANTINE_POLICY_DOCUMENT),
-        },
-      ],
-      // A role that carried a policy of that name before gets it put back.
+      steps: [{ action: 'quarantine-role', roleName: 'ci', policyName: QUARANTINE_POLICY_NAME }],
+      // A request of the older inline quarantine: its inline policy is deleted (or, when the role had
+      // a policy of that name, the document is put back).
       extraBefore: [{ action: 'quarantine-role', roleName: 'ci', policyName: QUARANTINE_POLICY_NAME }],
     },
   ],
@@ -301,9 +304,9 @@ async function run(scenario: Scenario): Promise<{ execution: string[]; rollback:
     await run.restore(before);
     await run.verifyRestored(before);
   }
-  // The quarantine policy that existed before is restored with its document.
-  for (const before of befores) {
-    if (before.action === 'quarantine-role') {
+  // The older inline quarantine policy that existed before is restored with its document.
+  for (const before of [...befores, ...(scenario.extraBefore ?? [])]) {
+    if (before.action === 'quarantine-role' && before.policyArn === undefined) {
       await run.restore({ ...before, existingDocument: JSON.stringify(S3_READ) });
       await run.verifyRestored({ ...before, existingDocument: JSON.stringify(S3_READ) });
     }
@@ -347,8 +350,54 @@ describe('remediation catalog', () => {
   it('grants the remediation role the union of every action’s permissions, and nothing with a wildcard', () => {
     const union = new Set(REMEDIATION_ACTIONS.flatMap((a) => [...a.permissions, ...a.rollbackPermissions]));
     expect(remediationPermissions()).toEqual([...union].sort());
+    expect(actingPermissions()).toEqual(
+      [...new Set(REMEDIATION_ACTIONS.flatMap((a) => a.permissions))].sort(),
+    );
+    expect(rollbackPermissions()).toEqual(
+      [...new Set(REMEDIATION_ACTIONS.flatMap((a) => a.rollbackPermissions))].sort(),
+    );
     expect(remediationPermissions().filter((p) => p.includes('*'))).toEqual([]);
     expect(remediationPermissions()).not.toContain('secretsmanager:GetSecretValue');
+  });
+
+  it('gives the acting direction no privilege-increasing action but the quarantine attach and the rotation invoke', () => {
+    expect(actingPermissions().filter(increasesPrivilege)).toEqual([QUARANTINE_ATTACH_ACTION]);
+    expect(actingPermissions().filter((p) => p.startsWith('lambda:'))).toEqual([ROTATION_INVOKE_ACTION]);
+    // Re-granting lives in the rollback direction only.
+    expect(rollbackPermissions().filter(increasesPrivilege)).toEqual([
+      'iam:AttachGroupPolicy',
+      'iam:AttachRolePolicy',
+      'iam:AttachUserPolicy',
+      'iam:PutGroupPolicy',
+      'iam:PutRolePolicy',
+      'iam:PutUserPolicy',
+      'secretsmanager:UpdateSecretVersionStage',
+    ]);
+  });
+
+  it('recognizes the quarantine policies by name, in any account, and nothing else', () => {
+    expect(isQuarantinePolicyArn(`arn:aws:iam::${ACCOUNT}:policy/iam-posture-quarantine`)).toBe(true);
+    expect(isQuarantinePolicyArn('arn:aws-cn:iam::444455556666:policy/iam-posture-member-quarantine')).toBe(
+      true,
+    );
+    expect(isQuarantinePolicyArn('arn:aws:iam::aws:policy/iam-posture-quarantine')).toBe(false);
+    expect(isQuarantinePolicyArn(`arn:aws:iam::${ACCOUNT}:policy/AdministratorAccess`)).toBe(false);
+    expect(isQuarantinePolicyArn(`arn:aws:iam::${ACCOUNT}:policy/iam-posture-quarantine-2`)).toBe(false);
+  });
+
+  it('matches rotation functions exactly or by a prefix ending in *', () => {
+    const fn = 'arn:aws:lambda:eu-west-1:123456789012:function:rotate-db';
+    expect(rotationFunctionAllowed(fn, [fn])).toBe(true);
+    expect(rotationFunctionAllowed(fn, ['arn:aws:lambda:eu-west-1:123456789012:function:rotate-*'])).toBe(
+      true,
+    );
+    expect(rotationFunctionAllowed(fn, ['arn:aws:lambda:eu-west-1:123456789012:function:rotate'])).toBe(
+      false,
+    );
+    expect(rotationFunctionAllowed(fn, ['arn:aws:lambda:eu-west-1:123456789012:function:other-*'])).toBe(
+      false,
+    );
+    expect(rotationFunctionAllowed(fn, [])).toBe(false);
   });
 
   it('lists every SDK command the reader and executor modules import among the permissions', () => {

@@ -126,6 +126,8 @@ describe('parseRemediationFunctionConfig', () => {
         channelId: 'C0123ABCD',
       },
       member: { remediationRoleName: 'IamPostureRemediation', externalId: 'ext-0123' },
+      quarantinePolicyArn: 'arn:aws:iam::123456789012:policy/iam-posture-quarantine',
+      rotationFunctions: ['arn:aws:lambda:eu-west-1:123456789012:function:rotate-*'],
     };
     expect(parseRemediationFunctionConfig(remediationFunctionEnvironment(input))).toEqual({
       findingsTableName: 'findings',
@@ -138,6 +140,40 @@ describe('parseRemediationFunctionConfig', () => {
       settings,
       slack: input.slack,
       member: input.member,
+      quarantinePolicyArn: input.quarantinePolicyArn,
+      rotationFunctions: input.rotationFunctions,
     });
+  });
+
+  it('reads the rollback function’s member role, and fails closed without quarantine or rotation settings', () => {
+    const env = remediationFunctionEnvironment({
+      findingsTableName: 'findings',
+      eventBusName: 'bus',
+      protectedArns: [],
+      breakGlassArns: [],
+      ownArns: [],
+      settings: ScanSettingsSchema.parse({}),
+      memberRollback: { rollbackRoleName: 'IamPostureRollback' },
+    });
+    expect(env.MEMBER_ROLLBACK_ROLE_NAME).toBe('IamPostureRollback');
+    expect(env.MEMBER_REMEDIATION_ROLE_NAME).toBeUndefined();
+    const config = parseRemediationFunctionConfig(env);
+    expect(config.memberRollback).toEqual({ rollbackRoleName: 'IamPostureRollback' });
+    expect(config.member).toBeUndefined();
+    expect(config.quarantinePolicyArn).toBeUndefined();
+    expect(config.rotationFunctions).toEqual([]);
+  });
+
+  it('names the variable of a bad quarantine policy or rotation function', () => {
+    const base = { FINDINGS_TABLE_NAME: 't', EVENT_BUS_NAME: 'b' };
+    expect(() =>
+      parseRemediationFunctionConfig({ ...base, QUARANTINE_POLICY_ARN: 'AdministratorAccess' }),
+    ).toThrow(/QUARANTINE_POLICY_ARN: must be a customer managed policy ARN/);
+    expect(() =>
+      parseRemediationFunctionConfig({
+        ...base,
+        ROTATION_FUNCTIONS: JSON.stringify(['arn:aws:lambda:*:123456789012:function:*']),
+      }),
+    ).toThrow(/ROTATION_FUNCTIONS\.0: must be a Lambda function ARN/);
   });
 });

@@ -233,7 +233,7 @@ export class FakeExecutor implements RemediationExecutor {
         this.world.inlineOf(`${step.principalType}/${step.principalName}`).delete(step.policyName);
         return;
       case 'quarantine-role':
-        this.world.inlineOf(`role/${step.roleName}`).set(step.policyName, step.policyDocument);
+        this.world.inlineOf(`role/${step.roleName}`).set(step.policyName, step.policyDocument ?? 'deny-all');
         return;
       case 'rotate-secret':
         return;

@@ -10,6 +10,10 @@ import {
   InvalidRemediationEventError,
   remediationHandlerDeps,
 } from '../../../functions/handlers/remediate';
+import {
+  createHandler as createRollbackHandler,
+  rollbackHandlerDeps,
+} from '../../../functions/handlers/rollback';
 import { lambdaContext } from '../../support/lambda';
 
 const ENV = {
@@ -72,6 +76,16 @@ async function loadHandler() {
   return { handler, InvalidRemediationEventError, dynamo, iam, sts, GetCommand, UpdateCommand };
 }
 
+/** The rollback function's handler, with the SDK clients mocked. */
+async function loadRollbackHandler() {
+  const loaded = await loadHandler();
+  const invoke = createRollbackHandler(() => rollbackHandlerDeps(process.env));
+  return {
+    ...loaded,
+    handler: (event: EventBridgeEvent<string, unknown>) => invoke(event, lambdaContext('rollback')),
+  };
+}
+
 beforeEach(() => {
   for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
 });
@@ -112,8 +126,27 @@ describe('remediate handler', () => {
     expect(dynamo.calls()).toHaveLength(0);
   });
 
+  it('refuses RollbackRequested: re-granting is the rollback function’s', async () => {
+    const { handler, dynamo, iam } = await loadHandler();
+    await expect(handler(approvedEvent({ requestId: 'r-1' }, 'RollbackRequested'))).rejects.toThrow(
+      'RollbackRequested is handled by the rollback function',
+    );
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(iam.calls()).toHaveLength(0);
+  });
+});
+
+describe('rollback handler', () => {
+  it('rejects any event but RollbackRequested', async () => {
+    const { handler, dynamo } = await loadRollbackHandler();
+    await expect(handler(approvedEvent({ requestId: 'r-1' }))).rejects.toThrow(
+      'unexpected event type RemediationApproved: the rollback function acts on RollbackRequested only',
+    );
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
   it('rolls back on RollbackRequested, and does nothing for a request that was not executed', async () => {
-    const { handler, dynamo, iam, GetCommand, UpdateCommand } = await loadHandler();
+    const { handler, dynamo, iam, GetCommand, UpdateCommand } = await loadRollbackHandler();
     dynamo.on(GetCommand).resolves({ Item: { ...storedRequest, state: 'refused' } });
     const requestedBy = { kind: 'slack', id: 'U0APPROVER', teamId: 'T0TEAM0001' };
     await expect(
@@ -137,7 +170,7 @@ describe('remediate handler', () => {
   });
 
   it('records the requester of the authorized Undo, not whoever the event names', async () => {
-    const { handler, dynamo, iam, GetCommand, UpdateCommand } = await loadHandler();
+    const { handler, dynamo, iam, GetCommand, UpdateCommand } = await loadRollbackHandler();
     const eventBridge = mockClient(EventBridgeClient);
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-2' }] });
     const undoClicker = { kind: 'slack', id: 'U0UNDOER01', teamId: 'T0TEAM0001' };
@@ -186,7 +219,9 @@ describe('remediate handler', () => {
     expect(entries[0]!.Detail).not.toContain(claimed.id);
     expect(iam.calls()).toHaveLength(0);
   });
+});
 
+describe('remediate handler, accounts', () => {
   it('refuses, and records why, a finding of another account when no member remediation role is set', async () => {
     const { handler, dynamo, iam, sts, GetCommand, UpdateCommand } = await loadHandler();
     const stored = {
@@ -225,5 +260,39 @@ describe('remediate handler', () => {
     );
     expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
     expect(iam.calls()).toHaveLength(0);
+  });
+});
+
+describe('rollback handler, accounts', () => {
+  const memberRequest = {
+    ...storedRequest,
+    accountId: '999988887777',
+    resourceArn: 'arn:aws:iam::999988887777:role/ci',
+    state: 'rollback-requested',
+    rollbackRequestedBy: { kind: 'slack', id: 'U0UNDOER01', teamId: 'T0TEAM0001' },
+    steps: [],
+  };
+
+  it('reaches a member account through the member rollback role, never the acting one', async () => {
+    vi.stubEnv('MEMBER_REMEDIATION_ROLE_NAME', 'IamPostureRemediation');
+    vi.stubEnv('MEMBER_ROLLBACK_ROLE_NAME', 'IamPostureRollback');
+    const { handler, dynamo, iam, GetCommand, UpdateCommand } = await loadRollbackHandler();
+    dynamo.on(GetCommand).resolves({ Item: memberRequest });
+    // Nothing answers STS here: the assume fails, and the rollback does not start.
+    await expect(handler(approvedEvent({ requestId: 'r-1' }, 'RollbackRequested'))).rejects.toThrow(
+      /The remediation role arn:aws:iam::999988887777:role\/IamPostureRollback could not be assumed/,
+    );
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(iam.calls()).toHaveLength(0);
+  });
+
+  it('refuses a member account when only the acting function’s member role is set', async () => {
+    vi.stubEnv('MEMBER_REMEDIATION_ROLE_NAME', 'IamPostureRemediation');
+    const { handler, dynamo, GetCommand, UpdateCommand } = await loadRollbackHandler();
+    dynamo.on(GetCommand).resolves({ Item: memberRequest });
+    await expect(handler(approvedEvent({ requestId: 'r-1' }, 'RollbackRequested'))).rejects.toThrow(
+      'has no member rollback role (MEMBER_ROLLBACK_ROLE_NAME is not set); nothing was changed.',
+    );
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 });

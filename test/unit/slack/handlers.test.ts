@@ -197,6 +197,33 @@ describe('slack-interaction handler', () => {
     expect(dynamo.commandCalls(lib.GetCommand)).toHaveLength(0);
   });
 
+  it('answers 413 to a body over the cap before reading the signing secret or the table, and reads one at the cap', async () => {
+    const { module, dynamo, secrets, lib, sm } = await load(INTERACTION);
+    dynamo.on(lib.GetCommand).resolves({});
+    const padded = (bytes: number) => {
+      const click = formBody(blockActions());
+      return Buffer.concat([click, Buffer.from(`&pad=${'x'.repeat(bytes - click.length - 5)}`)]);
+    };
+    const over = padded(interaction.MAX_INTERACTION_BODY_BYTES + 1);
+    expect(over.length).toBe(65_537);
+    for (const base64 of [true, false]) {
+      expect(await module.handler(urlEvent(over, signedHeaders(over, now()), { base64 }))).toEqual({
+        statusCode: 413,
+        headers: { 'content-type': 'text/plain' },
+        body: 'request body over 65536 bytes',
+      });
+    }
+    expect(secrets.commandCalls(sm.GetSecretValueCommand)).toHaveLength(0);
+    expect(dynamo.calls()).toHaveLength(0);
+    // At exactly the cap the body is verified (not 401) and parsed as usual: the extra form field
+    // makes it no click of ours.
+    const atCap = padded(interaction.MAX_INTERACTION_BODY_BYTES);
+    expect(atCap.length).toBe(65_536);
+    const answer = await module.handler(urlEvent(atCap, signedHeaders(atCap, now())));
+    expect(answer).toMatchObject({ statusCode: 400, body: 'malformed interaction payload' });
+    expect(secrets.commandCalls(sm.GetSecretValueCommand).length).toBeGreaterThan(0);
+  });
+
   it('answers 400 to a signed body that is not one of our clicks', async () => {
     const { module } = await load(INTERACTION);
     const body = Buffer.from('payload=%7B%22type%22%3A%22shortcut%22%7D');

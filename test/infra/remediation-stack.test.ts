@@ -177,6 +177,7 @@ describe('remediation and Slack approval in the stack', () => {
       const services = [...new Set(actions.map((a) => a.split(':')[0]))].sort();
       expect(services).toEqual(['dynamodb', 'events', 'kms', 'logs', 'secretsmanager']);
       expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:UpdateItem',
       ]);

@@ -42,6 +42,34 @@ export function canTransition(from: RequestState, to: RequestState): boolean {
   return REQUEST_TRANSITIONS[from].includes(to);
 }
 
+/**
+ * The states in which a request holds its finding's lock: a finding has at most one request in
+ * them. A finding reopened by a later scan gets no second request while one of these is waiting
+ * for a decision or acting; once the request ends (decided against, expired, executed, refused,
+ * failed, rolled back) the lock is released with that same write.
+ */
+export const LOCK_HOLDING_STATES: readonly RequestState[] = ['pending', 'approved', 'executing'];
+
+export function holdsFindingLock(state: RequestState): boolean {
+  return LOCK_HOLDING_STATES.includes(state);
+}
+
+/** A request was to be created for a finding that already has a request holding its lock. */
+export class ActiveRequestExistsError extends Error {
+  override readonly name = 'ActiveRequestExistsError';
+  constructor(
+    readonly findingId: string,
+    readonly activeRequestId: string,
+    readonly activeState: RequestState | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `finding ${findingId} already has remediation request ${activeRequestId}${activeState ? ` (${activeState})` : ''}; a second one is opened only once it ends`,
+      options,
+    );
+  }
+}
+
 /** Who did something, from where: a Slack user (team + user id) or the CLI (local OS user). */
 export interface Actor {
   kind: 'slack' | 'cli' | 'system';

@@ -1,0 +1,202 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
+import { createTableInput, remediationLockKey } from '../../functions/core/findings-table';
+import {
+  ActiveRequestExistsError,
+  type RemediationRequest,
+  type RequestState,
+} from '../../functions/core/remediation/request';
+import { MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto';
+
+/**
+ * The request lifecycle on moto: the finding's lock is written with the request in one conditional
+ * transaction and released with the move that ends the request.
+ */
+
+const TABLE = 'iam-posture-findings';
+const FINDING = 'f-lifecycle-1';
+
+let moto: MotoServer;
+let dynamo: DynamoDBClient;
+let documents: DynamoDBDocumentClient;
+let store: DynamoRemediationRequestStore;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  dynamo = new DynamoDBClient({ ...moto.clientConfig });
+  documents = DynamoDBDocumentClient.from(dynamo);
+});
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+beforeEach(async () => {
+  await moto.reset();
+  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
+  store = new DynamoRemediationRequestStore(dynamo, TABLE);
+});
+
+function aRequest(requestId: string, findingId = FINDING, createdAt = '2026-06-01T12:00:00.000Z') {
+  const step = {
+    action: 'deactivate-access-key' as const,
+    userName: 'deploy-bot',
+    accessKeyId: 'AKIAEXAMPLEKEY000001',
+  };
+  const request: RemediationRequest = {
+    requestId,
+    findingId,
+    accountId: MOTO_ACCOUNT_ID,
+    ruleId: 'access-key-unused',
+    resourceArn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/deploy-bot`,
+    subResource: step.accessKeyId,
+    actions: ['deactivate-access-key'],
+    state: 'pending',
+    version: 1,
+    createdAt,
+    expiresAt: new Date(new Date(createdAt).getTime() + 24 * 3_600_000).toISOString(),
+    requestedBy: { kind: 'system', id: 'iam-posture' },
+    plan: {
+      outcome: 'plan',
+      findingId,
+      actions: ['deactivate-access-key'],
+      steps: [step],
+      summary: 'Deactivate access key AKIAEXAMPLEKEY000001 of user deploy-bot.',
+    } as RemediationRequest['plan'],
+    finding: {
+      id: findingId,
+      ruleId: 'access-key-unused',
+      severity: 'medium',
+      resourceArn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/deploy-bot`,
+      subResource: step.accessKeyId,
+      reason: 'Access key AKIAEXAMPLEKEY000001 of user deploy-bot has not been used for 100 days.',
+      title: 'Access keys are used',
+    },
+  };
+  return request;
+}
+
+async function lockOf(findingId: string): Promise<Record<string, unknown> | undefined> {
+  const output = await documents.send(
+    new GetCommand({ TableName: TABLE, Key: remediationLockKey(findingId), ConsistentRead: true }),
+  );
+  return output.Item;
+}
+
+async function moveThrough(requestId: string, states: readonly RequestState[]): Promise<void> {
+  for (const [index, to] of states.slice(1).entries()) {
+    const from = states[index]!;
+    const moved = await store.transition(requestId, from, to, {});
+    expect(moved?.state, `${from} -> ${to}`).toBe(to);
+  }
+}
+
+describe('the finding lock (DynamoDB)', () => {
+  it('is written with the request and names it', async () => {
+    await store.create(aRequest('r-1'));
+    expect(await lockOf(FINDING)).toEqual({
+      PK: `REQUESTLOCK#${FINDING}`,
+      SK: 'LOCK',
+      itemType: 'remediation-lock',
+      findingId: FINDING,
+      requestId: 'r-1',
+      lockedAt: '2026-06-01T12:00:00.000Z',
+    });
+  });
+
+  it.each([
+    ['pending', ['pending']],
+    ['approved', ['pending', 'approved']],
+    ['executing', ['pending', 'approved', 'executing']],
+  ] as const)(
+    'refuses a second request while the first is %s, and writes nothing of it',
+    async (state, path) => {
+      await store.create(aRequest('r-1'));
+      await moveThrough('r-1', path);
+      const error = await store.create(aRequest('r-2')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ActiveRequestExistsError);
+      expect(error).toMatchObject({ findingId: FINDING, activeRequestId: 'r-1', activeState: state });
+      expect(await store.get('r-2')).toBeUndefined();
+      expect((await lockOf(FINDING))?.requestId).toBe('r-1');
+    },
+  );
+
+  it('lets exactly one of two concurrent requests for one finding through', async () => {
+    const results = await Promise.allSettled([store.create(aRequest('r-a')), store.create(aRequest('r-b'))]);
+    const created = results.flatMap((r, i) => (r.status === 'fulfilled' ? [['r-a', 'r-b'][i]] : []));
+    expect(created).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(ActiveRequestExistsError);
+    expect((await lockOf(FINDING))?.requestId).toBe(created[0]);
+    const others = await Promise.all(['r-a', 'r-b'].map((id) => store.get(id)));
+    expect(others.filter(Boolean)).toHaveLength(1);
+  });
+
+  it.each([
+    ['rejected', ['pending', 'rejected']],
+    ['expired', ['pending', 'expired']],
+    ['expired after approval', ['pending', 'approved', 'expired']],
+    ['executed', ['pending', 'approved', 'executing', 'executed']],
+    ['failed', ['pending', 'approved', 'executing', 'failed']],
+    ['refused', ['pending', 'approved', 'executing', 'refused']],
+  ] as const)('is released when the request is %s, so the next request opens', async (_end, path) => {
+    await store.create(aRequest('r-1'));
+    await moveThrough('r-1', path);
+    expect(await lockOf(FINDING)).toBeUndefined();
+    await store.create(aRequest('r-2'));
+    expect((await lockOf(FINDING))?.requestId).toBe('r-2');
+    expect((await store.get('r-2'))?.state).toBe('pending');
+  });
+
+  it('keeps the lock when a move from a lock-holding state fails its condition', async () => {
+    await store.create(aRequest('r-1'));
+    expect(await store.transition('r-1', 'approved', 'expired', {})).toBeUndefined();
+    expect((await store.get('r-1'))?.state).toBe('pending');
+    expect((await lockOf(FINDING))?.requestId).toBe('r-1');
+  });
+
+  it('takes over a lock left by a request that has ended, and never a live one', async () => {
+    // A lock naming a rejected request (a release lost before locks were released with the move).
+    await store.create(aRequest('r-old'));
+    await moveThrough('r-old', ['pending', 'rejected']);
+    await documents.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { ...remediationLockKey(FINDING), itemType: 'remediation-lock', requestId: 'r-old' },
+      }),
+    );
+    await store.create(aRequest('r-new'));
+    expect((await lockOf(FINDING))?.requestId).toBe('r-new');
+    await expect(store.create(aRequest('r-third'))).rejects.toBeInstanceOf(ActiveRequestExistsError);
+  });
+
+  it('does not release a lock that names another request', async () => {
+    // A request written before locks existed ends while a newer request holds the lock.
+    await store.create(aRequest('r-new'));
+    await documents.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          ...aRequest('r-legacy'),
+          PK: 'REQUEST#r-legacy',
+          SK: 'REQUEST',
+          GSI1PK: 'REQUEST#pending',
+          GSI1SK: '2026-06-01T12:00:00.000Z#r-legacy',
+          itemType: 'remediation-request',
+        },
+      }),
+    );
+    const rejected = await store.transition('r-legacy', 'pending', 'rejected', {});
+    expect(rejected).toMatchObject({ requestId: 'r-legacy', state: 'rejected', version: 2 });
+    expect((await lockOf(FINDING))?.requestId).toBe('r-new');
+  });
+
+  it('keeps requests of different findings apart', async () => {
+    await store.create(aRequest('r-1', 'f-one'));
+    await store.create(aRequest('r-2', 'f-two'));
+    expect((await lockOf('f-one'))?.requestId).toBe('r-1');
+    expect((await lockOf('f-two'))?.requestId).toBe('r-2');
+  });
+});

@@ -337,6 +337,28 @@ export class DynamoRemediationRequestStore implements RemediationRequestStore {
     }
   }
 
+  async adoptSlackMessage(
+    requestId: string,
+    slack: { channel: string; ts: string },
+  ): Promise<{ channel: string; ts: string } | undefined> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: remediationRequestKey(requestId),
+          UpdateExpression: 'SET #slack = :slack, #version = #version + :one',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#slack)',
+          ExpressionAttributeNames: { '#slack': 'slack', '#version': 'version' },
+          ExpressionAttributeValues: { ':slack': { channel: slack.channel, ts: slack.ts }, ':one': 1 },
+        }),
+      );
+      return { channel: slack.channel, ts: slack.ts };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return (await this.get(requestId))?.slack;
+      throw error;
+    }
+  }
+
   async saveSteps(requestId: string, steps: RemediationRequest['steps']): Promise<void> {
     try {
       await this.documents.send(

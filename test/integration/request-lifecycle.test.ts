@@ -200,3 +200,16 @@ describe('the finding lock (DynamoDB)', () => {
     expect((await lockOf('f-two'))?.requestId).toBe('r-2');
   });
 });
+
+describe('adopting a Slack message (DynamoDB)', () => {
+  it('records the message only when none is recorded, and returns the one that is', async () => {
+    await store.create(aRequest('r-1'));
+    const first = { channel: 'C0CHANNEL1', ts: '1717200000.000100' };
+    expect(await store.adoptSlackMessage('r-1', first)).toEqual(first);
+    expect(await store.adoptSlackMessage('r-1', { channel: 'C0CHANNEL1', ts: '1717200000.000999' })).toEqual(
+      first,
+    );
+    expect(await store.get('r-1')).toMatchObject({ slack: first, version: 2 });
+    expect(await store.adoptSlackMessage('r-unknown', first)).toBeUndefined();
+  });
+});

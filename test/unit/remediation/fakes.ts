@@ -72,6 +72,19 @@ export class InMemoryRequestStore implements RemediationRequestStore {
     this.items.set(requestId, { ...item, slack: { ...slack }, version: item.version + 1 });
   }
 
+  async adoptSlackMessage(
+    requestId: string,
+    slack: { channel: string; ts: string },
+  ): Promise<{ channel: string; ts: string } | undefined> {
+    await tick();
+    const item = this.items.get(requestId);
+    if (!item) return undefined;
+    if (item.slack) return { ...item.slack };
+    this.items.set(requestId, { ...item, slack: { ...slack }, version: item.version + 1 });
+    this.timeline.push('store:adopt-slack-message');
+    return { ...slack };
+  }
+
   async saveSteps(requestId: string, steps: RemediationRequest['steps']): Promise<void> {
     await tick();
     const item = this.items.get(requestId);

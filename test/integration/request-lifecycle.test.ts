@@ -1,6 +1,15 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+} from '@aws-sdk/client-iam';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AwsRemediationExecutor } from '../../functions/adapters/aws/remediation-executor';
+import { DynamoFindingsStore } from '../../functions/adapters/dynamo-findings-store';
 import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
 import { createTableInput, remediationLockKey } from '../../functions/core/findings-table';
 import {
@@ -8,7 +17,13 @@ import {
   type RemediationRequest,
   type RequestState,
 } from '../../functions/core/remediation/request';
-import { MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto';
+import { createHandler } from '../../functions/handlers/sweeper';
+import type { RemediationEvents } from '../../functions/use-cases/remediation-ports';
+import { rollbackRemediation } from '../../functions/use-cases/rollback';
+import { sweeperWiring } from '../../functions/wiring/sweeper';
+import { lambdaContext } from '../support/lambda';
+import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { type SlackServer, startSlackServer } from '../support/slack-server';
 
 /**
  * The request lifecycle on moto: the finding's lock is written with the request in one conditional
@@ -19,17 +34,20 @@ const TABLE = 'iam-posture-findings';
 const FINDING = 'f-lifecycle-1';
 
 let moto: MotoServer;
+let slack: SlackServer;
 let dynamo: DynamoDBClient;
 let documents: DynamoDBDocumentClient;
 let store: DynamoRemediationRequestStore;
 
 beforeAll(async () => {
   moto = await startMoto();
+  slack = await startSlackServer();
   dynamo = new DynamoDBClient({ ...moto.clientConfig });
   documents = DynamoDBDocumentClient.from(dynamo);
 });
 
 afterAll(async () => {
+  await slack?.stop();
   await moto?.stop();
 });
 
@@ -37,14 +55,16 @@ beforeEach(async () => {
   await moto.reset();
   await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
   store = new DynamoRemediationRequestStore(dynamo, TABLE);
+  slack.reset();
 });
 
-function aRequest(requestId: string, findingId = FINDING, createdAt = '2026-06-01T12:00:00.000Z') {
-  const step = {
-    action: 'deactivate-access-key' as const,
-    userName: 'deploy-bot',
-    accessKeyId: 'AKIAEXAMPLEKEY000001',
-  };
+function aRequest(
+  requestId: string,
+  findingId = FINDING,
+  createdAt = '2026-06-01T12:00:00.000Z',
+  accessKeyId = 'AKIAEXAMPLEKEY000001',
+) {
+  const step = { action: 'deactivate-access-key' as const, userName: 'deploy-bot', accessKeyId };
   const request: RemediationRequest = {
     requestId,
     findingId,
@@ -122,17 +142,6 @@ describe('the finding lock (DynamoDB)', () => {
       expect((await lockOf(FINDING))?.requestId).toBe('r-1');
     },
   );
-
-  it('lets exactly one of two concurrent requests for one finding through', async () => {
-    const results = await Promise.allSettled([store.create(aRequest('r-a')), store.create(aRequest('r-b'))]);
-    const created = results.flatMap((r, i) => (r.status === 'fulfilled' ? [['r-a', 'r-b'][i]] : []));
-    expect(created).toHaveLength(1);
-    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(refused.reason).toBeInstanceOf(ActiveRequestExistsError);
-    expect((await lockOf(FINDING))?.requestId).toBe(created[0]);
-    const others = await Promise.all(['r-a', 'r-b'].map((id) => store.get(id)));
-    expect(others.filter(Boolean)).toHaveLength(1);
-  });
 
   it.each([
     ['rejected', ['pending', 'rejected']],
@@ -212,4 +221,98 @@ describe('adopting a Slack message (DynamoDB)', () => {
     expect(await store.get('r-1')).toMatchObject({ slack: first, version: 2 });
     expect(await store.adoptSlackMessage('r-unknown', first)).toBeUndefined();
   });
+});
+
+describe('the sweeper and rollback on moto, after the remediation function was killed', () => {
+  const BOT_TOKEN = 'xoxb-sweeper-test-token';
+
+  it('expires the unanswered request, flags the stopped execution, and rollback restores the key', async () => {
+    const iam = new IAMClient({ ...moto.clientConfig });
+    const secrets = new SecretsManagerClient({ ...moto.clientConfig });
+    const token = await secrets.send(
+      new CreateSecretCommand({ Name: 'iam-posture/slack-bot-token', SecretString: BOT_TOKEN }),
+    );
+    await iam.send(new CreateUserCommand({ UserName: 'deploy-bot' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'deploy-bot' }))).AccessKey!;
+    const keyStatus = async () =>
+      (await iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }))).AccessKeyMetadata?.find(
+        (k) => k.AccessKeyId === key.AccessKeyId,
+      )?.Status;
+
+    const now = Date.now();
+    // Nobody answered this one: it expired an hour ago.
+    const stale = aRequest('r-stale', 'f-stale', new Date(now - 25 * 3_600_000).toISOString());
+    stale.slack = { channel: 'C0CHANNEL1', ts: '1717200000.000100' };
+    await store.create(stale);
+    // This one was approved and executing when the function was killed right after its step.
+    const stuck = aRequest('r-stuck', 'f-stuck', new Date(now - 3_600_000).toISOString(), key.AccessKeyId);
+    stuck.slack = { channel: 'C0CHANNEL1', ts: '1717200000.000200' };
+    await store.create(stuck);
+    await store.transition('r-stuck', 'pending', 'approved', {});
+    await store.transition('r-stuck', 'approved', 'executing', {
+      executionStartedAt: new Date(now - 10 * 60_000).toISOString(),
+    });
+    const executor = new AwsRemediationExecutor(iam, () => secrets);
+    const step = stuck.plan.steps[0]!;
+    const before = await executor.captureBefore(step);
+    await store.saveSteps('r-stuck', [{ step, before, status: 'applying' }]);
+    await executor.apply(step);
+    expect(await keyStatus()).toBe('Inactive');
+
+    const sweep = createHandler(() =>
+      sweeperWiring(
+        { endpoint: moto.endpoint, region: MOTO_REGION, credentials: moto.clientConfig.credentials },
+        {
+          findingsTableName: TABLE,
+          botTokenSecretArn: token.ARN!,
+          remediationTimeoutSeconds: 300,
+          slackApiUrl: slack.apiUrl,
+        },
+      ),
+    );
+    const report = await sweep(
+      { 'detail-type': 'Scheduled Event' } as Parameters<typeof sweep>[0],
+      lambdaContext('sweeper'),
+    );
+    expect(report).toEqual({ expired: ['r-stale'], attention: ['r-stuck'], raced: [] });
+    expect(await store.get('r-stale')).toMatchObject({ state: 'expired' });
+    expect(await lockOf('f-stale')).toBeUndefined();
+    expect(await store.get('r-stuck')).toMatchObject({
+      state: 'attention',
+      steps: [{ status: 'applying', before: { status: 'Active' } }],
+    });
+    expect((await lockOf('f-stuck'))?.requestId).toBe('r-stuck');
+
+    const updates = slack.calls('chat.update');
+    expect(updates.map((call) => [call.token, call.args.channel, call.args.ts])).toEqual([
+      [BOT_TOKEN, 'C0CHANNEL1', '1717200000.000100'],
+      [BOT_TOKEN, 'C0CHANNEL1', '1717200000.000200'],
+    ]);
+    expect(JSON.stringify(updates[0]!.args.blocks)).toContain('Remediation request expired');
+    expect(JSON.stringify(updates[1]!.args.blocks)).toContain('iam-posture rollback r-stuck');
+    expect(JSON.stringify(updates.map((call) => call.args.blocks))).not.toContain('"actions"');
+
+    const published: string[] = [];
+    const events: RemediationEvents = { publish: async (type) => void published.push(type) };
+    const rolledBack = await rollbackRemediation(
+      'r-stuck',
+      { kind: 'cli', id: 'alice' },
+      {
+        requests: store,
+        // A client of its own: a document client keeps its translation options on the client it wraps.
+        findings: new DynamoFindingsStore(new DynamoDBClient({ ...moto.clientConfig }), TABLE),
+        executor,
+        events,
+        now: () => new Date(),
+      },
+    );
+    expect(rolledBack.outcome).toBe('rolled-back');
+    expect(await keyStatus()).toBe('Active');
+    expect(await store.get('r-stuck')).toMatchObject({
+      state: 'rolled-back',
+      steps: [{ status: 'rolled-back' }],
+    });
+    expect(await lockOf('f-stuck')).toBeUndefined();
+    expect(published).toEqual(['RemediationRolledBack']);
+  }, 60_000);
 });

@@ -158,6 +158,19 @@ describe('requestApproval', () => {
     expect(store.locks.get(finding.id)).toBe(first);
   });
 
+  it('opens one request when two scans reopen the finding at once', async () => {
+    const { deps: d, store, slack } = deps();
+    const finding = stored(keyFinding());
+    const outcomes = await Promise.all([
+      requestApproval({ finding, scanId: '20240602T000000Z-aaaa' }, d),
+      requestApproval({ finding, scanId: '20240602T000000Z-bbbb' }, d),
+    ]);
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['active-request', 'posted']);
+    expect(slack.posted).toHaveLength(1);
+    expect(store.items.size).toBe(1);
+    expect(store.locks.get(finding.id)).toBe(slack.posted[0]?.requestId);
+  });
+
   it.each([
     ['rejected', [['pending', 'rejected']]],
     ['expired', [['pending', 'expired']]],

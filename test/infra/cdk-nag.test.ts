@@ -69,6 +69,8 @@ describe('cdk-nag AwsSolutions', () => {
         'IamPosture/Slack/NotifyRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
         'IamPosture/Remediation/Role AwsSolutions-IAM5[Resource::<FindingsTableBD064B5B.Arn>/index/*]',
         'IamPosture/Remediation/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+        'IamPosture/RequestSweeper/Role AwsSolutions-IAM5[Resource::<FindingsTableBD064B5B.Arn>/index/*]',
+        'IamPosture/RequestSweeper/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]',

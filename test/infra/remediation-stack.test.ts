@@ -229,7 +229,12 @@ describe('remediation and Slack approval in the stack', () => {
         logicalId(slack.interactionRole),
       ]);
       expect(rolesAllowed(synth, 'secretsmanager:GetSecretValue', logicalId(slack.botToken))).toEqual(
-        [logicalId(slack.interactionRole), logicalId(slack.notifyRole), logicalId(remediation.role)].sort(),
+        [
+          logicalId(slack.interactionRole),
+          logicalId(slack.notifyRole),
+          logicalId(remediation.role),
+          logicalId(synth.stack.sweeper!.role),
+        ].sort(),
       );
       expect(rolesAllowed(synth, 'secretsmanager:GetSecretValue', 'no-such-resource')).toEqual([]);
     });
@@ -276,7 +281,7 @@ describe('the Slack and remediation bundles', () => {
   it('build with esbuild for every function', () => {
     const synth = synthesize(CONFIG);
     const functions = synth.template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(4);
+    expect(Object.keys(functions)).toHaveLength(5);
     for (const fn of Object.values(functions)) {
       expect((fn.Properties as Json).Handler).toBe('index.handler');
     }

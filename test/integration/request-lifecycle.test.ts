@@ -20,6 +20,7 @@ import {
 import { createHandler } from '../../functions/handlers/sweeper';
 import type { RemediationEvents } from '../../functions/use-cases/remediation-ports';
 import { rollbackRemediation } from '../../functions/use-cases/rollback';
+import { sweepRequests } from '../../functions/use-cases/sweep-requests';
 import { sweeperWiring } from '../../functions/wiring/sweeper';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
@@ -314,5 +315,53 @@ describe('the sweeper and rollback on moto, after the remediation function was k
     });
     expect(await lockOf('f-stuck')).toBeUndefined();
     expect(published).toEqual(['RemediationRolledBack']);
+  }, 60_000);
+
+  it('rolls back a step left applying that never changed IAM as a verified no-op', async () => {
+    const iam = new IAMClient({ ...moto.clientConfig });
+    const secrets = new SecretsManagerClient({ ...moto.clientConfig });
+    await iam.send(new CreateUserCommand({ UserName: 'deploy-bot' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'deploy-bot' }))).AccessKey!;
+    const request = aRequest(
+      'r-killed',
+      'f-killed',
+      new Date(Date.now() - 3_600_000).toISOString(),
+      key.AccessKeyId,
+    );
+    await store.create(request);
+    await store.transition('r-killed', 'pending', 'approved', {});
+    await store.transition('r-killed', 'approved', 'executing', {
+      executionStartedAt: new Date(Date.now() - 10 * 60_000).toISOString(),
+    });
+    const executor = new AwsRemediationExecutor(iam, () => secrets);
+    const step = request.plan.steps[0]!;
+    // Killed after recording `applying`, before the call that would have deactivated the key.
+    await store.saveSteps('r-killed', [
+      { step, before: await executor.captureBefore(step), status: 'applying' },
+    ]);
+
+    const report = await sweepRequests({
+      requests: store,
+      executionTimeoutMs: 300_000,
+      now: () => new Date(),
+    });
+    expect(report.attention).toEqual(['r-killed']);
+    const rolledBack = await rollbackRemediation(
+      'r-killed',
+      { kind: 'cli', id: 'alice' },
+      {
+        requests: store,
+        findings: new DynamoFindingsStore(new DynamoDBClient({ ...moto.clientConfig }), TABLE),
+        executor,
+        events: { publish: async () => undefined },
+        now: () => new Date(),
+      },
+    );
+    expect(rolledBack.outcome).toBe('rolled-back');
+    const keys = await iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }));
+    expect(keys.AccessKeyMetadata?.map((k) => [k.AccessKeyId, k.Status])).toEqual([
+      [key.AccessKeyId, 'Active'],
+    ]);
+    expect(await lockOf('f-killed')).toBeUndefined();
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../functions/core/deploy-config';
 import { FINDINGS_TABLE } from '../functions/core/findings-table';
@@ -10,6 +10,7 @@ import { OperationalAlarms } from './constructs/operational-alarms';
 import { OrgRunsBucket } from './constructs/org-runs-bucket';
 import { OrganizationScan } from './constructs/organization-scan';
 import { ownRolesPattern, Remediation } from './constructs/remediation';
+import { RequestSweeper } from './constructs/request-sweeper';
 import { ScanFunction } from './constructs/scan-function';
 import { ScanSchedule } from './constructs/scan-schedule';
 import { ScannerRole } from './constructs/scanner-role';
@@ -39,6 +40,7 @@ export class IamPostureStack extends Stack {
   /** Slack approval and remediation: deployed when `slackChannelId` is set. */
   readonly slack?: SlackApproval;
   readonly remediation?: Remediation;
+  readonly sweeper?: RequestSweeper;
   /** Organization mode (`organization.enabled`): the runs bucket and the organization state machine. */
   readonly runs?: OrgRunsBucket;
   readonly organizationScan?: OrganizationScan;
@@ -171,6 +173,13 @@ export class IamPostureStack extends Stack {
       });
       this.slack = slack;
       this.remediation = remediation;
+      this.sweeper = new RequestSweeper(this, 'RequestSweeper', {
+        table: this.findings,
+        botToken: slack.botToken,
+        remediationTimeout: remediation.function.timeout ?? Duration.minutes(15),
+        config: props.config,
+      });
+      this.alarms.watchFunction(this.sweeper.function, 'RequestSweeper');
       this.alarms.watchFunction(slack.interaction, 'SlackInteraction');
       this.alarms.watchFunction(slack.notify, 'SlackNotify');
       this.alarms.watchDeadLetterQueue(slack.notifyDeadLetterQueue, 'SlackNotify');

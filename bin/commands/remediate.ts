@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import type { Actor } from '../../functions/core/remediation/request';
+import { ActiveRequestExistsError, type Actor } from '../../functions/core/remediation/request';
 import type { ScanSettings } from '../../functions/core/settings';
 import {
   createRemediationRequest,
@@ -75,10 +75,18 @@ export async function remediateCommand(
       );
       return EXIT.findings;
     }
-    const result = await createRemediationRequest(finding, deps, {
-      dryRun: options.dryRun === true,
-      actor: cliActor(),
-    });
+    let result: Awaited<ReturnType<typeof createRemediationRequest>>;
+    try {
+      result = await createRemediationRequest(finding, deps, {
+        dryRun: options.dryRun === true,
+        actor: cliActor(),
+      });
+    } catch (error) {
+      // The finding's open request is decided, executed or rolled back first: never a second one.
+      if (!(error instanceof ActiveRequestExistsError)) throw error;
+      io.stdout.write(`Not requested: ${error.message}.\n`);
+      return EXIT.findings;
+    }
     const plan = result.plan;
     if (plan.outcome === 'refused') {
       io.stdout.write(`Refused (${plan.gate}): ${plan.reason}\n`);

@@ -3,7 +3,10 @@ import { rollbackRemediation } from '../../functions/use-cases/rollback';
 import { EXIT, fail, type Io, steps } from './io';
 import { cliActor, type RemediationCommandOptions, remediationWiringFor } from './remediate';
 
-/** `rollback`: restores the recorded before-state of an executed remediation request. */
+/**
+ * `rollback`: restores the recorded before-state of a remediation request that executed, failed part-way,
+ * or stopped without an outcome (`attention`, set by the sweeper).
+ */
 export async function rollbackCommand(
   requestId: string,
   options: RemediationCommandOptions,

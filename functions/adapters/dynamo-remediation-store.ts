@@ -1,10 +1,14 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -12,12 +16,15 @@ import {
   INDEX_BY_STATUS,
   ITEM_TYPE_ATTRIBUTE,
   KEY_ATTRIBUTES,
+  remediationLockKey,
   remediationRequestItemKeys,
   remediationRequestKey,
   remediationStatePartition,
 } from '../core/findings-table';
 import {
+  ActiveRequestExistsError,
   canTransition,
+  holdsFindingLock,
   REQUEST_STATES,
   type RemediationRequest,
   type RequestState,
@@ -25,6 +32,7 @@ import {
 import type { RemediationRequestStore } from '../use-cases/remediation-ports';
 
 const ITEM_TYPE = 'remediation-request';
+const LOCK_ITEM_TYPE = 'remediation-lock';
 const BATCH_GET_LIMIT = 100;
 const BATCH_GET_ATTEMPTS = 5;
 
@@ -108,26 +116,106 @@ export class DynamoRemediationRequestStore implements RemediationRequestStore {
     });
   }
 
+  /**
+   * Writes the request and its finding's lock in one transaction, each conditional on being absent.
+   * A lock left by a request that has ended without releasing it (one written before locks existed,
+   * or a lost release) is taken over, conditional on still naming that request.
+   */
   async create(request: RemediationRequest): Promise<void> {
     if (request.state !== 'pending') {
       throw new RemediationStoreError(`a new request must be pending, not ${request.state}`);
     }
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...request, ...remediationRequestItemKeys(request), [ITEM_TYPE_ATTRIBUTE]: ITEM_TYPE },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new RemediationStoreError(`remediation request ${request.requestId} already exists`, {
-          cause: error,
+    const cancelled = await this.createWithLock(request, undefined);
+    if (cancelled === undefined) return;
+    if (cancelled.request) {
+      throw new RemediationStoreError(`remediation request ${request.requestId} already exists`, {
+        cause: cancelled.error,
+      });
+    }
+    const holder = await this.lockHolder(request.findingId);
+    if (holder !== undefined) {
+      const active = await this.get(holder);
+      if (active && holdsFindingLock(active.state)) {
+        throw new ActiveRequestExistsError(request.findingId, holder, active.state, {
+          cause: cancelled.error,
         });
       }
-      throw error;
     }
+    const retried = await this.createWithLock(request, holder);
+    if (retried === undefined) return;
+    if (retried.request) {
+      throw new RemediationStoreError(`remediation request ${request.requestId} already exists`, {
+        cause: retried.error,
+      });
+    }
+    // Another request took the stale lock first.
+    const winner = await this.lockHolder(request.findingId);
+    throw new ActiveRequestExistsError(request.findingId, winner ?? holder ?? 'unknown', undefined, {
+      cause: retried.error,
+    });
+  }
+
+  /**
+   * One attempt at the create transaction. `staleHolder` set: the lock may exist, naming that ended
+   * request. Returns undefined when written, else which condition failed.
+   */
+  private async createWithLock(
+    request: RemediationRequest,
+    staleHolder: string | undefined,
+  ): Promise<{ request: boolean; lock: boolean; error: unknown } | undefined> {
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...request,
+                  ...remediationRequestItemKeys(request),
+                  [ITEM_TYPE_ATTRIBUTE]: ITEM_TYPE,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...remediationLockKey(request.findingId),
+                  [ITEM_TYPE_ATTRIBUTE]: LOCK_ITEM_TYPE,
+                  findingId: request.findingId,
+                  requestId: request.requestId,
+                  lockedAt: request.createdAt,
+                },
+                ...(staleHolder === undefined
+                  ? { ConditionExpression: 'attribute_not_exists(PK)' }
+                  : {
+                      ConditionExpression: 'attribute_not_exists(PK) OR requestId = :holder',
+                      ExpressionAttributeValues: { ':holder': staleHolder },
+                    }),
+              },
+            },
+          ],
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const failed = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
+      if (!failed(0) && !failed(1)) throw error;
+      return { request: failed(0), lock: failed(1), error };
+    }
+  }
+
+  /** The request named by a finding's lock, or undefined when the finding has none. */
+  private async lockHolder(findingId: string): Promise<string | undefined> {
+    const output = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: remediationLockKey(findingId), ConsistentRead: true }),
+    );
+    const holder = output.Item?.requestId;
+    return typeof holder === 'string' && holder.length > 0 ? holder : undefined;
   }
 
   async get(requestId: string): Promise<RemediationRequest | undefined> {
@@ -165,18 +253,63 @@ export class DynamoRemediationRequestStore implements RemediationRequestStore {
       values[`:f${index}`] = value;
       sets.push(`#f${index} = :f${index}`);
     }
+    const update = {
+      TableName: this.tableName,
+      Key: { ...remediationRequestKey(requestId) },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(PK) AND #state = :from',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+    if (holdsFindingLock(from) && !holdsFindingLock(to))
+      return this.transitionReleasingLock(requestId, update);
+    return this.conditionalUpdate(update);
+  }
+
+  /**
+   * A move that ends the request: the update and the deletion of its finding's lock in one
+   * transaction. The lock is deleted only while it names this request (or is already gone, as for a
+   * request written before locks existed), so a lock taken over by a newer request stays.
+   */
+  private async transitionReleasingLock(
+    requestId: string,
+    update: ConditionalUpdate,
+  ): Promise<RemediationRequest | undefined> {
+    const current = await this.get(requestId);
+    if (!current) return undefined;
     try {
-      const output = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: remediationRequestKey(requestId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK) AND #state = :from',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: update },
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: remediationLockKey(current.findingId),
+                ConditionExpression: 'attribute_not_exists(PK) OR requestId = :request',
+                ExpressionAttributeValues: { ':request': requestId },
+              },
+            },
+          ],
         }),
       );
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return undefined;
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') {
+        // The lock names another request: this one's move must not release it.
+        return this.conditionalUpdate(update);
+      }
+      throw error;
+    }
+    return this.get(requestId);
+  }
+
+  /** One conditional update; undefined when its condition failed. */
+  private async conditionalUpdate(update: ConditionalUpdate): Promise<RemediationRequest | undefined> {
+    try {
+      const output = await this.documents.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
       return output.Attributes ? toRequest(output.Attributes) : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
@@ -200,6 +333,28 @@ export class DynamoRemediationRequestStore implements RemediationRequestStore {
       if (error instanceof ConditionalCheckFailedException) {
         throw new RemediationStoreError(`remediation request ${requestId} does not exist`, { cause: error });
       }
+      throw error;
+    }
+  }
+
+  async adoptSlackMessage(
+    requestId: string,
+    slack: { channel: string; ts: string },
+  ): Promise<{ channel: string; ts: string } | undefined> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: remediationRequestKey(requestId),
+          UpdateExpression: 'SET #slack = :slack, #version = #version + :one',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#slack)',
+          ExpressionAttributeNames: { '#slack': 'slack', '#version': 'version' },
+          ExpressionAttributeValues: { ':slack': { channel: slack.channel, ts: slack.ts }, ':one': 1 },
+        }),
+      );
+      return { channel: slack.channel, ts: slack.ts };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return (await this.get(requestId))?.slack;
       throw error;
     }
   }
@@ -281,6 +436,15 @@ export class DynamoRemediationRequestStore implements RemediationRequestStore {
     }
     return out;
   }
+}
+
+interface ConditionalUpdate {
+  TableName: string;
+  Key: Record<string, string>;
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
 }
 
 /** A stored item as a request: key attributes dropped, the essential fields checked. */

@@ -13,6 +13,7 @@ import { SEVERITIES, type Severity, severityRank } from './rule';
  *   scan record          PK ACCOUNT#<account>  SK SCAN#<scanId>  by-id
  *   account scan state   PK ACCOUNT#<account>  SK STATE          by-rule (ACCOUNTS: the accounts listed)
  *   remediation request  PK REQUEST#<id>       SK REQUEST        by-status (REQUEST#<state>)
+ *   finding's request lock PK REQUESTLOCK#<finding id> SK LOCK (the request holding it)
  *   organization run     PK ORGRUN#<runId>     SK RUN
  *   run's account outcome PK ORGRUN#<runId>    SK ACCOUNT#<account>
  *   account's latest organization outcome
@@ -94,6 +95,7 @@ export const ITEM_TYPES = [
   'scan',
   'account-state',
   'remediation-request',
+  'remediation-lock',
   'organization-run',
   'organization-run-account',
   'organization-account',
@@ -174,6 +176,16 @@ export function accountStateKey(accountId: string): ItemKey {
 
 export function remediationRequestKey(requestId: string): ItemKey {
   return { PK: `REQUEST#${requestId}`, SK: 'REQUEST' };
+}
+
+/**
+ * The lock of one finding's remediation: present while a request of that finding is pending,
+ * approved or executing, naming that request. It is written in the same transaction as the request
+ * (conditionally absent) and deleted in the same transaction as the request's move to a state that
+ * ends it, so two scans reopening a finding cannot open two requests for it.
+ */
+export function remediationLockKey(findingId: string): ItemKey {
+  return { PK: `REQUESTLOCK#${findingId}`, SK: 'LOCK' };
 }
 
 // ----------------------------------------------------------------------- organization runs

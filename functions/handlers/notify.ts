@@ -77,6 +77,12 @@ function report(outcome: RequestApprovalOutcome, scanId: string, logger: Logger)
         state: outcome.request.state,
       });
       return;
+    case 'active-request':
+      logger.info('finding already has an active remediation request', {
+        ...keys,
+        activeRequestId: outcome.activeRequestId,
+      });
+      return;
     case 'refused':
       logger.warn('remediation refused for finding', { ...keys, gate: outcome.gate, reason: outcome.reason });
       return;

@@ -94,7 +94,10 @@ export async function executeRemediation(
     if (!expired) return skippedAfterRace(requestId, deps);
     return { outcome: 'expired', request: expired, warnings: await notify(expired, deps) };
   }
-  const request = await deps.requests.transition(requestId, 'approved', 'executing', {});
+  // The start is recorded so that the sweeper can tell an execution that stopped without an outcome.
+  const request = await deps.requests.transition(requestId, 'approved', 'executing', {
+    executionStartedAt: startedAt.toISOString(),
+  });
   if (!request) return skippedAfterRace(requestId, deps);
   return new Execution(request, deps).run();
 }

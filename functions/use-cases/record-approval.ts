@@ -147,6 +147,17 @@ class Click {
     }
     const asRequester = authorizeApprover(this.user, deps.approvers, request.requestedBy);
     if (!asRequester.allowed) return this.refuse('requester', asRequester.message);
+    if (!request.slack) {
+      // The message was posted but where it is was never recorded (the notifier stopped between
+      // posting and recording). The click is signed by Slack and its button carries this request's
+      // id, so the message it came from is this request's message: record it, so that this decision
+      // and every later update edit that message instead of leaving its buttons live.
+      const adopted = await deps.requests.adoptSlackMessage(request.requestId, {
+        channel: interaction.channelId,
+        ts: interaction.messageTs,
+      });
+      if (adopted) request.slack = adopted;
+    }
     if (
       request.slack &&
       (request.slack.channel !== interaction.channelId || request.slack.ts !== interaction.messageTs)

@@ -24,6 +24,15 @@ export interface RemediationRequestStore {
   ): Promise<RemediationRequest | undefined>;
   /** Records where the request's Slack message is, whatever the state (the message may be posted late). */
   setSlackMessage(requestId: string, slack: { channel: string; ts: string }): Promise<void>;
+  /**
+   * Records `slack` as the request's message only when none is recorded (a click on a message whose
+   * id was never stored), in one conditional write. Returns the message recorded afterwards: `slack`,
+   * or the one another writer stored first.
+   */
+  adoptSlackMessage(
+    requestId: string,
+    slack: { channel: string; ts: string },
+  ): Promise<{ channel: string; ts: string } | undefined>;
   /** Saves progress (step records) while executing, conditional on the state staying `executing`. */
   saveSteps(requestId: string, steps: RemediationRequest['steps']): Promise<void>;
   listByState(state: RequestState, limit?: number): Promise<RemediationRequest[]>;

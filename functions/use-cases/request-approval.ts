@@ -3,7 +3,7 @@ import type { Finding } from '../core/finding';
 import type { StoredFinding } from '../core/lifecycle';
 import { planFromFinding, type RefusalGate } from '../core/remediation/plan';
 import type { ProtectionConfig } from '../core/remediation/protection';
-import type { Actor, RemediationRequest } from '../core/remediation/request';
+import { ActiveRequestExistsError, type Actor, type RemediationRequest } from '../core/remediation/request';
 import { evidenceHighlights } from '../core/slack/messages';
 import type { ApprovalNotifier, RemediationRequestStore } from './remediation-ports';
 import { buildRemediationRequest } from './remediation-request';
@@ -54,6 +54,11 @@ export type RequestApprovalOutcome =
   | { outcome: 'posted'; findingId: string; request: RemediationRequest }
   /** A repeated delivery: the request exists (and its message is posted, or being posted). */
   | { outcome: 'already-requested'; findingId: string; request: RemediationRequest }
+  /**
+   * The finding (reopened by a later scan) already has a request that is pending, approved or
+   * executing: no second request, no second message. `activeRequestId` names the one that is.
+   */
+  | { outcome: 'active-request'; findingId: string; activeRequestId: string; reason: string }
   /** Remediation would refuse: shown in Slack, no request opened. */
   | {
       outcome: 'refused';
@@ -128,6 +133,14 @@ export async function requestApproval(
   try {
     await deps.requests.create(request);
   } catch (error) {
+    if (error instanceof ActiveRequestExistsError) {
+      return {
+        outcome: 'active-request',
+        findingId: finding.id,
+        activeRequestId: error.activeRequestId,
+        reason: error.message,
+      };
+    }
     // Another delivery created it first and is posting it; anything else is a real failure.
     const raced = await deps.requests.get(requestId);
     if (raced) return { outcome: 'already-requested', findingId: finding.id, request: raced };

@@ -28,8 +28,13 @@ export type RollbackOutcome =
   /** Some before-states could not be restored; the request stays `executed` and can be rolled back again. */
   | { outcome: 'failed'; request: RemediationRequest; reason: string; problems: string[] };
 
-/** States the command line rolls back from: an operator acting with their own IAM credentials. */
-const OPERATOR_STATES: readonly RequestState[] = ['executed', 'rollback-requested', 'failed'];
+/**
+ * States the command line rolls back from: an operator acting with their own IAM credentials.
+ * `attention` is an execution that stopped without an outcome: its steps recorded as `applying` may
+ * or may not have changed AWS, and restoring their before-state is right either way (a restore of
+ * a change that never happened leaves the target as it is, and is verified by re-reading it).
+ */
+const OPERATOR_STATES: readonly RequestState[] = ['executed', 'rollback-requested', 'failed', 'attention'];
 
 /**
  * The command line's rollback, run by `actor` with their own IAM credentials: restores the recorded

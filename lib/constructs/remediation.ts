@@ -24,10 +24,12 @@ import { PostureFunction } from './posture-function';
 
 /**
  * What remediation does to the findings table: reads and transitions requests (GetItem,
- * UpdateItem), finds a finding by id (Query on the by-id index, then GetItem) and rewrites it
- * remediated or reopened (PutItem).
+ * UpdateItem; DeleteItem releases the finding's lock with the move that ends a request), finds a
+ * finding by id (Query on the by-id index, then GetItem) and rewrites it remediated or reopened
+ * (PutItem).
  */
 export const REMEDIATION_TABLE_ACTIONS = [
+  'dynamodb:DeleteItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',

@@ -17,12 +17,20 @@ import { DeadLetterQueue } from './dead-letter-queue';
 import type { FindingsTable } from './findings-table';
 import { PostureFunction } from './posture-function';
 
-/** What the interaction endpoint does to the table: reads a request, transitions it. */
-export const INTERACTION_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
+/**
+ * What the interaction endpoint does to the table: reads a request, transitions it, and deletes
+ * the finding's lock in the same transaction when the request ends (rejected, expired).
+ */
+export const INTERACTION_TABLE_ACTIONS = [
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:UpdateItem',
+] as const;
 
 /**
  * What the notifier does to the table: reads the finding (by-id index, then the item), reads and
- * creates the request, records where its message is.
+ * creates the request with its finding's lock (one transaction of two puts), records where its
+ * message is.
  */
 export const NOTIFY_TABLE_ACTIONS = [
   'dynamodb:GetItem',

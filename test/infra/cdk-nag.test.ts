@@ -77,6 +77,8 @@ describe('cdk-nag AwsSolutions', () => {
         'IamPosture/Remediation/RollbackActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:*:<AWS::AccountId>:secret:*]',
         'IamPosture/Remediation/RollbackRole AwsSolutions-IAM5[Resource::<FindingsTableBD064B5B.Arn>/index/*]',
         'IamPosture/Remediation/RollbackRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+        'IamPosture/RequestSweeper/Role AwsSolutions-IAM5[Resource::<FindingsTableBD064B5B.Arn>/index/*]',
+        'IamPosture/RequestSweeper/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
         'IamPosture/Remediation/CatalogActions AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]',

@@ -321,6 +321,7 @@ describe('remediation and Slack approval in the stack', () => {
       const services = [...new Set(actions.map((a) => a.split(':')[0]))].sort();
       expect(services).toEqual(['dynamodb', 'events', 'kms', 'logs', 'secretsmanager']);
       expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:UpdateItem',
       ]);
@@ -377,6 +378,7 @@ describe('remediation and Slack approval in the stack', () => {
           logicalId(slack.notifyRole),
           logicalId(remediation.role),
           logicalId(remediation.rollbackRole),
+          logicalId(synth.stack.sweeper!.role),
         ].sort(),
       );
       expect(rolesAllowed(synth, 'secretsmanager:GetSecretValue', 'no-such-resource')).toEqual([]);

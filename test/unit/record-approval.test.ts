@@ -598,3 +598,70 @@ describe('recordApproval', () => {
     expect(w.events.published).toHaveLength(1);
   });
 });
+
+describe('recordApproval on a request whose message was never recorded', () => {
+  /** The notifier posted the message and stopped before recording where it is. */
+  function unrecorded(): World {
+    const w = world();
+    const { slack: _slack, ...withoutMessage } = w.request;
+    w.store.items.set(w.request.requestId, structuredClone(withoutMessage));
+    return w;
+  }
+
+  it('finds the message from the click, records it, and updates it with the approval', async () => {
+    const w = unrecorded();
+    const answer = await recordApproval(click(w), w.deps);
+    expect(answer).toMatchObject({ statusCode: 200, outcome: 'approved', warnings: [] });
+    expect(w.stored()).toMatchObject({ state: 'approved', slack: { channel: CHANNEL, ts: MESSAGE_TS } });
+    expect(w.notifier.updates).toEqual([{ state: 'approved' }]);
+
+    // The remediation's own update finds the message too.
+    await w.deliverApprovals();
+    expect(w.stored()).toMatchObject({ state: 'executed', slack: { channel: CHANNEL, ts: MESSAGE_TS } });
+  });
+
+  it('records it on a rejection as well, and removes the buttons', async () => {
+    const w = unrecorded();
+    expect(await recordApproval(click(w, { action: 'reject' }), w.deps)).toMatchObject({
+      outcome: 'rejected',
+    });
+    expect(w.stored()?.slack).toEqual({ channel: CHANNEL, ts: MESSAGE_TS });
+    expect(w.notifier.updates).toEqual([{ state: 'rejected' }]);
+  });
+
+  it('records nothing for a click that is refused before the request is read', async () => {
+    const w = unrecorded();
+    expect(await recordApproval(click(w, { userId: STRANGER }), w.deps)).toMatchObject({
+      outcome: 'not-an-approver',
+    });
+    expect(w.stored()?.slack).toBeUndefined();
+    expect(w.stored()?.state).toBe('pending');
+  });
+
+  it('answers a click on another message once one is recorded', async () => {
+    const w = unrecorded();
+    await recordApproval(click(w, { action: 'reject' }), w.deps);
+    const other = await recordApproval(click(w, { messageTs: '1717299999.000900' }), w.deps);
+    expect(other).toMatchObject({ outcome: 'wrong-message' });
+    expect(w.stored()).toMatchObject({ state: 'rejected', slack: { channel: CHANNEL, ts: MESSAGE_TS } });
+  });
+
+  it('keeps the message the notifier recorded meanwhile, and refuses a click from another one', async () => {
+    const w = unrecorded();
+    // The notifier records its message between this click's read and its write.
+    const read = w.store.get.bind(w.store);
+    w.store.get = async (id) => {
+      const request = await read(id);
+      const item = w.store.items.get(id);
+      if (item) item.slack = { channel: CHANNEL, ts: '1717200000.000777' };
+      return request;
+    };
+    const answer = await recordApproval(click(w), w.deps);
+    expect(answer).toMatchObject({ outcome: 'wrong-message' });
+    expect(w.store.items.get(w.request.requestId)).toMatchObject({
+      state: 'pending',
+      slack: { channel: CHANNEL, ts: '1717200000.000777' },
+    });
+    expect(w.events.published).toEqual([]);
+  });
+});

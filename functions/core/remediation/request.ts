@@ -18,6 +18,7 @@ export const REQUEST_STATES = [
   'refused',
   'rollback-requested',
   'rolled-back',
+  'attention',
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
@@ -25,7 +26,9 @@ export type RequestState = (typeof REQUEST_STATES)[number];
 export const REQUEST_TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = {
   pending: ['approved', 'rejected', 'expired'],
   approved: ['executing', 'expired'],
-  executing: ['executed', 'failed', 'refused'],
+  // `attention`: the function stopped while executing (killed, timed out) and recorded no outcome;
+  // the sweeper marks it so, and an operator rolls back whatever steps may have been applied.
+  executing: ['executed', 'failed', 'refused', 'attention'],
   // `rollback-requested` is recorded by an authorized Undo click; the remediation function only
   // rolls back requests in that state, so an event alone cannot undo a remediation.
   executed: ['rolled-back', 'rollback-requested'],
@@ -36,10 +39,39 @@ export const REQUEST_TRANSITIONS: Readonly<Record<RequestState, readonly Request
   failed: ['rolled-back'],
   refused: [],
   'rolled-back': [],
+  attention: ['rolled-back'],
 };
 
 export function canTransition(from: RequestState, to: RequestState): boolean {
   return REQUEST_TRANSITIONS[from].includes(to);
+}
+
+/**
+ * The states in which a request holds its finding's lock: a finding has at most one request in
+ * them. A finding reopened by a later scan gets no second request while one of these is waiting
+ * for a decision, acting, or left half-done for a person to roll back; once the request ends (decided against, expired, executed, refused,
+ * failed, rolled back) the lock is released with that same write.
+ */
+export const LOCK_HOLDING_STATES: readonly RequestState[] = ['pending', 'approved', 'executing', 'attention'];
+
+export function holdsFindingLock(state: RequestState): boolean {
+  return LOCK_HOLDING_STATES.includes(state);
+}
+
+/** A request was to be created for a finding that already has a request holding its lock. */
+export class ActiveRequestExistsError extends Error {
+  override readonly name = 'ActiveRequestExistsError';
+  constructor(
+    readonly findingId: string,
+    readonly activeRequestId: string,
+    readonly activeState: RequestState | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `finding ${findingId} already has remediation request ${activeRequestId}${activeState ? ` (${activeState})` : ''}; a second one is opened only once it ends`,
+      options,
+    );
+  }
 }
 
 /** Who did something, from where: a Slack user (team + user id) or the CLI (local OS user). */
@@ -123,6 +155,10 @@ export interface RemediationRequest {
   rejectedBy?: Actor;
   decidedAt?: string;
   executedAt?: string;
+  /** When the execution that moved the request to `executing` started. */
+  executionStartedAt?: string;
+  /** When the sweeper found the execution stopped without an outcome. */
+  attentionAt?: string;
   rollbackRequestedBy?: Actor;
   rollbackRequestedAt?: string;
   rolledBackAt?: string;
@@ -147,4 +183,28 @@ export function isExpired(request: Pick<RemediationRequest, 'state' | 'expiresAt
   const expiresAt = new Date(request.expiresAt).getTime();
   // An unreadable expiry fails closed: the request counts as expired.
   return Number.isNaN(expiresAt) || expiresAt <= now.getTime();
+}
+
+/** How long past the function's timeout an execution may still be recording its outcome. */
+export const EXECUTION_GRACE_MS = 60_000;
+
+/**
+ * True when a request has been `executing` for longer than the remediation function can run (its
+ * timeout plus a grace for the last writes): whatever ran it has stopped without recording an
+ * outcome. The start is the recorded execution start, else the approval (requests written before
+ * the start was recorded); an unreadable start fails closed (stuck).
+ */
+export function isStuckExecuting(
+  request: Pick<
+    RemediationRequest,
+    'state' | 'executionStartedAt' | 'approvedAt' | 'decidedAt' | 'createdAt'
+  >,
+  now: Date,
+  functionTimeoutMs: number,
+): boolean {
+  if (request.state !== 'executing') return false;
+  const started = new Date(
+    request.executionStartedAt ?? request.approvedAt ?? request.decidedAt ?? request.createdAt,
+  ).getTime();
+  return Number.isNaN(started) || started + functionTimeoutMs + EXECUTION_GRACE_MS <= now.getTime();
 }

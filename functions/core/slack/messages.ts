@@ -167,6 +167,7 @@ const HEADERS: Record<RequestState, string> = {
   refused: 'Remediation refused',
   'rollback-requested': 'Remediation rollback requested',
   'rolled-back': 'Remediation rolled back',
+  attention: 'Remediation needs attention',
 };
 
 export interface RequestMessageOptions {
@@ -262,6 +263,15 @@ function statusLine(request: RemediationRequest, options: RequestMessageOptions)
       return `:no_entry: Not executed.${reason || ' No reason was recorded.'}`;
     case 'rolled-back':
       return `:leftwards_arrow_with_hook: Rolled back by ${by(request.rolledBackBy)} ${slackDate(request.rolledBackAt)}: the recorded before-state is restored.`;
+    case 'attention': {
+      const steps = request.steps ?? [];
+      const count = (status: string) => steps.filter((s) => s.status === status).length;
+      const progress =
+        steps.length === 0
+          ? ' No step had started.'
+          : ` Steps done: ${count('done')}, left applying (may or may not have changed AWS): ${count('applying')}, not started: ${count('pending')}.`;
+      return `:warning: The remediation stopped without recording an outcome.${reason}${progress} An operator restores the recorded before-state with ${code(`iam-posture rollback ${request.requestId}`)}.`;
+    }
   }
 }
 

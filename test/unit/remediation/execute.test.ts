@@ -462,7 +462,7 @@ describe('rollbackRemediation', () => {
     expect(again).toEqual({
       outcome: 'not-rolled-back',
       requestId: id,
-      reason: `Request ${id} is rolled-back; only a request that is executed, rollback-requested or failed can be rolled back.`,
+      reason: `Request ${id} is rolled-back; only a request that is executed, rollback-requested, failed or attention can be rolled back.`,
     });
     expect(h.iam.changes).toBe(changes);
   });

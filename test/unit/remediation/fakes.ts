@@ -1,8 +1,10 @@
 import type { Finding } from '../../../functions/core/finding';
 import type { FreshState, RemediationStep } from '../../../functions/core/remediation/plan';
 import {
+  ActiveRequestExistsError,
   type BeforeState,
   canTransition,
+  holdsFindingLock,
   type RemediationRequest,
   type RequestState,
 } from '../../../functions/core/remediation/request';
@@ -21,13 +23,21 @@ export type Timeline = string[];
 /** Conditional writes as DynamoDB does them: check and set with nothing in between. */
 export class InMemoryRequestStore implements RemediationRequestStore {
   readonly items = new Map<string, RemediationRequest>();
+  /** Finding id -> the request holding its lock, as the DynamoDB store's lock items. */
+  readonly locks = new Map<string, string>();
 
   constructor(private readonly timeline: Timeline) {}
 
   async create(request: RemediationRequest): Promise<void> {
     await tick();
     if (this.items.has(request.requestId)) throw new Error(`request ${request.requestId} exists`);
+    const holder = this.locks.get(request.findingId);
+    const active = holder === undefined ? undefined : this.items.get(holder);
+    if (holder !== undefined && active && holdsFindingLock(active.state)) {
+      throw new ActiveRequestExistsError(request.findingId, holder, active.state);
+    }
     this.items.set(request.requestId, structuredClone(request));
+    this.locks.set(request.findingId, request.requestId);
     this.timeline.push(`store:create:${request.state}`);
   }
 
@@ -49,6 +59,8 @@ export class InMemoryRequestStore implements RemediationRequestStore {
     if (!item || item.state !== from) return undefined;
     const next = { ...item, ...structuredClone(changes), state: to, version: item.version + 1 };
     this.items.set(requestId, next);
+    if (!holdsFindingLock(to) && this.locks.get(item.findingId) === requestId)
+      this.locks.delete(item.findingId);
     this.timeline.push(`store:${from}->${to}`);
     return structuredClone(next);
   }
@@ -58,6 +70,19 @@ export class InMemoryRequestStore implements RemediationRequestStore {
     const item = this.items.get(requestId);
     if (!item) throw new Error(`request ${requestId} does not exist`);
     this.items.set(requestId, { ...item, slack: { ...slack }, version: item.version + 1 });
+  }
+
+  async adoptSlackMessage(
+    requestId: string,
+    slack: { channel: string; ts: string },
+  ): Promise<{ channel: string; ts: string } | undefined> {
+    await tick();
+    const item = this.items.get(requestId);
+    if (!item) return undefined;
+    if (item.slack) return { ...item.slack };
+    this.items.set(requestId, { ...item, slack: { ...slack }, version: item.version + 1 });
+    this.timeline.push('store:adopt-slack-message');
+    return { ...slack };
   }
 
   async saveSteps(requestId: string, steps: RemediationRequest['steps']): Promise<void> {

@@ -1,7 +1,12 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -73,7 +78,16 @@ async function loadHandler() {
   });
   const invoke = createHandler(() => remediationHandlerDeps(process.env));
   const handler = (event: EventBridgeEvent<string, unknown>) => invoke(event, lambdaContext('remediate'));
-  return { handler, InvalidRemediationEventError, dynamo, iam, sts, GetCommand, UpdateCommand };
+  return {
+    handler,
+    InvalidRemediationEventError,
+    dynamo,
+    iam,
+    sts,
+    GetCommand,
+    UpdateCommand,
+    TransactWriteCommand,
+  };
 }
 
 /** The rollback function's handler, with the SDK clients mocked. */
@@ -223,7 +237,8 @@ describe('rollback handler', () => {
 
 describe('remediate handler, accounts', () => {
   it('refuses, and records why, a finding of another account when no member remediation role is set', async () => {
-    const { handler, dynamo, iam, sts, GetCommand, UpdateCommand } = await loadHandler();
+    const { handler, dynamo, iam, sts, GetCommand, UpdateCommand, TransactWriteCommand } =
+      await loadHandler();
     const stored = {
       ...storedRequest,
       accountId: '999988887777',
@@ -231,9 +246,9 @@ describe('remediate handler, accounts', () => {
       state: 'approved',
       expiresAt: '2999-01-01T00:00:00Z',
     };
-    dynamo.on(GetCommand, { Key: { PK: 'REQUEST#r-1', SK: 'REQUEST' } }).resolves({ Item: stored });
     let current: Record<string, unknown> = stored;
-    dynamo.on(UpdateCommand).callsFake((input) => {
+    dynamo.on(GetCommand, { Key: { PK: 'REQUEST#r-1', SK: 'REQUEST' } }).callsFake(() => ({ Item: current }));
+    const apply = (input: { ExpressionAttributeValues?: Record<string, unknown> }) => {
       const values = input.ExpressionAttributeValues as Record<string, unknown>;
       const reason = Object.values(values).find((v) => typeof v === 'string' && v.startsWith('The '));
       current = {
@@ -242,18 +257,33 @@ describe('remediate handler, accounts', () => {
         version: (current.version as number) + 1,
         ...(reason ? { outcomeReason: reason } : {}),
       };
-      return { Attributes: current };
+      return current;
+    };
+    dynamo.on(UpdateCommand).callsFake((input) => ({ Attributes: apply(input) }));
+    // A move that ends the request releases the finding's lock in the same transaction.
+    dynamo.on(TransactWriteCommand).callsFake((input) => {
+      apply(input.TransactItems[0].Update);
+      return {};
     });
 
     await expect(handler(approvedEvent({ requestId: 'r-1' }))).resolves.toEqual({ outcome: 'refused' });
 
-    const transitions = dynamo
-      .commandCalls(UpdateCommand)
-      .map(
-        (call) =>
-          `${call.args[0].input.ExpressionAttributeValues![':from']}->${call.args[0].input.ExpressionAttributeValues![':to']}`,
-      );
+    const transitions = [
+      ...dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input),
+      ...dynamo
+        .commandCalls(TransactWriteCommand)
+        .map((call) => call.args[0].input.TransactItems![0]!.Update!),
+    ].map(
+      (input) => `${input.ExpressionAttributeValues![':from']}->${input.ExpressionAttributeValues![':to']}`,
+    );
     expect(transitions).toEqual(['approved->executing', 'executing->refused']);
+    const release = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![1]!.Delete;
+    expect(release).toEqual({
+      TableName: 'findings',
+      Key: { PK: `REQUESTLOCK#${stored.findingId}`, SK: 'LOCK' },
+      ConditionExpression: 'attribute_not_exists(PK) OR requestId = :request',
+      ExpressionAttributeValues: { ':request': 'r-1' },
+    });
     expect(current.outcomeReason).toBe(
       'The finding is in account 999988887777, the remediation function runs in account 123456789012 ' +
         'and has no member remediation role (MEMBER_REMEDIATION_ROLE_NAME is not set); nothing was changed.',

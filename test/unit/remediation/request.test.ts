@@ -16,9 +16,14 @@ describe('isExpired', () => {
 });
 
 describe('request transitions', () => {
-  it('lets a rollback start only from an executed, rollback-requested or failed request', () => {
+  it('lets a rollback start only from an executed, rollback-requested, failed or attention request', () => {
     const into = REQUEST_STATES.filter((from) => canTransition(from, 'rolled-back'));
-    expect(into).toEqual(['executed', 'failed', 'rollback-requested']);
+    expect(into).toEqual(['executed', 'failed', 'rollback-requested', 'attention']);
+  });
+
+  it('marks for attention only an execution, and leaves attention only by a rollback', () => {
+    expect(REQUEST_STATES.filter((from) => canTransition(from, 'attention'))).toEqual(['executing']);
+    expect(REQUEST_STATES.filter((to) => canTransition('attention', to))).toEqual(['rolled-back']);
   });
 
   it('approves only a pending request, and executes only an approved one', () => {

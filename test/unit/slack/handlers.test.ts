@@ -334,7 +334,7 @@ describe('notify handler', () => {
     dynamo.on(lib.QueryCommand).resolves({ Items: [{ PK: item.PK, SK: item.SK }] });
     dynamo.on(lib.GetCommand).resolves({});
     dynamo.on(lib.GetCommand, { Key: { PK: item.PK, SK: item.SK } }).resolves({ Item: item });
-    dynamo.on(lib.PutCommand).resolves({});
+    dynamo.on(lib.TransactWriteCommand).resolves({});
     dynamo.on(lib.UpdateCommand).resolves({});
     const { result } = await captureOutput(() =>
       module.handler(
@@ -342,12 +342,19 @@ describe('notify handler', () => {
       ),
     );
     expect(result).toEqual({ outcome: 'posted' });
-    const put = dynamo.commandCalls(lib.PutCommand)[0]!.args[0].input;
-    expect(put.ConditionExpression).toBe('attribute_not_exists(PK)');
-    expect(put.Item).toMatchObject({
+    const [put, lock] = dynamo.commandCalls(lib.TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(put?.Put?.ConditionExpression).toBe('attribute_not_exists(PK)');
+    expect(put?.Put?.Item).toMatchObject({
       state: 'pending',
       findingId: finding.id,
       requestedBy: { kind: 'system' },
+    });
+    // The finding's lock, written with the request: no second request while this one is open.
+    expect(lock?.Put?.ConditionExpression).toBe('attribute_not_exists(PK)');
+    expect(lock?.Put?.Item).toMatchObject({
+      PK: `REQUESTLOCK#${finding.id}`,
+      SK: 'LOCK',
+      requestId: put?.Put?.Item?.requestId,
     });
     const [post] = slack.calls('chat.postMessage');
     expect(post?.token).toBe(BOT_TOKEN);

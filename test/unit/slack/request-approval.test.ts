@@ -133,6 +133,86 @@ describe('requestApproval', () => {
     expect(store.items.size).toBe(1);
   });
 
+  it('opens no second request for a reopened finding while one is pending, approved or executing', async () => {
+    const { deps: d, store, slack } = deps();
+    const finding = stored(keyFinding());
+    await requestApproval({ finding, scanId: SCAN_ID }, d);
+    const first = approvalRequestId(finding.id, SCAN_ID);
+    const stages: [string, () => Promise<unknown>][] = [
+      ['pending', async () => undefined],
+      ['approved', () => store.transition(first, 'pending', 'approved', {})],
+      ['executing', () => store.transition(first, 'approved', 'executing', {})],
+    ];
+    for (const [index, [state, move]] of stages.entries()) {
+      await move();
+      const reopened = await requestApproval({ finding, scanId: `20240602T00000${index}Z-beef` }, d);
+      expect(reopened).toEqual({
+        outcome: 'active-request',
+        findingId: finding.id,
+        activeRequestId: first,
+        reason: `finding ${finding.id} already has remediation request ${first} (${state}); a second one is opened only once it ends`,
+      });
+    }
+    expect(slack.posted).toHaveLength(1);
+    expect([...store.items.keys()]).toEqual([first]);
+    expect(store.locks.get(finding.id)).toBe(first);
+  });
+
+  it('opens one request when two scans reopen the finding at once', async () => {
+    const { deps: d, store, slack } = deps();
+    const finding = stored(keyFinding());
+    const outcomes = await Promise.all([
+      requestApproval({ finding, scanId: '20240602T000000Z-aaaa' }, d),
+      requestApproval({ finding, scanId: '20240602T000000Z-bbbb' }, d),
+    ]);
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['active-request', 'posted']);
+    expect(slack.posted).toHaveLength(1);
+    expect(store.items.size).toBe(1);
+    expect(store.locks.get(finding.id)).toBe(slack.posted[0]?.requestId);
+  });
+
+  it.each([
+    ['rejected', [['pending', 'rejected']]],
+    ['expired', [['pending', 'expired']]],
+    [
+      'executed',
+      [
+        ['pending', 'approved'],
+        ['approved', 'executing'],
+        ['executing', 'executed'],
+      ],
+    ],
+    [
+      'failed',
+      [
+        ['pending', 'approved'],
+        ['approved', 'executing'],
+        ['executing', 'failed'],
+      ],
+    ],
+    [
+      'refused',
+      [
+        ['pending', 'approved'],
+        ['approved', 'executing'],
+        ['executing', 'refused'],
+      ],
+    ],
+  ] as const)('opens a new request once the previous one is %s', async (_end, moves) => {
+    const { deps: d, store, slack } = deps();
+    const finding = stored(keyFinding());
+    await requestApproval({ finding, scanId: SCAN_ID }, d);
+    const first = approvalRequestId(finding.id, SCAN_ID);
+    for (const [from, to] of moves) expect(await store.transition(first, from, to, {})).toBeDefined();
+    expect(store.locks.has(finding.id)).toBe(false);
+
+    const reopened = await requestApproval({ finding, scanId: '20240602T000000Z-beef' }, d);
+    const second = approvalRequestId(finding.id, '20240602T000000Z-beef');
+    expect(reopened).toMatchObject({ outcome: 'posted', request: { requestId: second, state: 'pending' } });
+    expect(slack.posted.map((r) => r.requestId)).toEqual([first, second]);
+    expect(store.locks.get(finding.id)).toBe(second);
+  });
+
   it('posts a request that was stored by a delivery that failed to post it', async () => {
     const { deps: d, store, slack } = deps();
     const finding = stored(keyFinding());
@@ -147,10 +227,11 @@ describe('requestApproval', () => {
     expect(store.items.get(requestId)?.slack).toEqual({ channel: 'C0CHANNEL1', ts: '1717200000.000101' });
   });
 
-  it('opens a new request when a later scan opens the finding again', async () => {
+  it('opens a new request when a later scan opens the finding again after the first one ended', async () => {
     const { deps: d, store, slack } = deps();
     const finding = stored(keyFinding());
     await requestApproval({ finding, scanId: SCAN_ID }, d);
+    await store.transition(approvalRequestId(finding.id, SCAN_ID), 'pending', 'expired', {});
     await requestApproval({ finding, scanId: '20240701T000000Z-beef' }, d);
     expect(store.items.size).toBe(2);
     expect(slack.posted).toHaveLength(2);

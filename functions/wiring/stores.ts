@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoEventOutbox } from '../adapters/dynamo-event-outbox';
 import { DynamoFindingsStore } from '../adapters/dynamo-findings-store';
 import { DynamoRemediationRequestStore } from '../adapters/dynamo-remediation-store';
 import { EventBridgePublisher, type EventPublisherOptions } from '../adapters/event-publisher';
@@ -43,4 +44,9 @@ export function eventPublisher(
     ...options,
     eventBusName,
   });
+}
+
+/** Events the bus refused, kept in the findings table for the next scan or drain. */
+export function eventOutbox(aws: AwsConfig, table: string, options: StoreOptions = {}): DynamoEventOutbox {
+  return new DynamoEventOutbox(new DynamoDBClient(sdkConfig(aws, options.maxAttempts)), table);
 }

@@ -91,7 +91,10 @@ describe('scan handler', () => {
     documents.on(QueryCommand).resolves({ Items: [] });
     documents.on(TransactWriteCommand).resolves({});
     documents.on(BatchWriteCommand).resolves({});
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map(() => ({ EventId: 'e' })),
+    }));
     const handler = loadHandler();
 
     await handler();

@@ -443,6 +443,17 @@ async function publishDurably(
     }
   }
   if (events.length === 0) return deps.outbox ? { outbox: { ...(drained ? { drained } : {}), kept: 0 } } : {};
+  if (deps.outbox && drained?.more) {
+    // Earlier events are still waiting: this scan's go behind them, so none overtakes them.
+    try {
+      const kept = (await deps.outbox.add(accountId, events, now)).length;
+      warnings.push(`${kept} events were kept in the outbox behind earlier events the bus has not taken`);
+      return { outbox: { drained, kept } };
+    } catch (error) {
+      // Sent out of order rather than not at all.
+      warnings.push(`events could not be kept behind the earlier ones, sent now: ${errorText(error)}`);
+    }
+  }
   const outcome = await publisher.publish(events);
   const refused = [...outcome.failed]
     .sort((a, b) => a.index - b.index)

@@ -121,6 +121,32 @@ describe('scan events through the outbox', () => {
     expect(second.outbox?.kept).toBe(0);
   });
 
+  it('puts its own events behind earlier ones the bus still refuses, instead of letting them overtake', async () => {
+    clock = new Date('2025-06-03T00:00:00.000Z');
+    const store = new MemoryStore();
+    const outbox = new MemoryOutbox();
+    const down = new FlakyBus();
+    down.down = true;
+    await runScan(deps(store, down, outbox), { settings: DEFAULT_SETTINGS });
+    const kept = outbox.entries.map((e) => e.eventId);
+
+    clock = new Date('2025-06-04T00:00:00.000Z');
+    const bus = new FlakyBus();
+    const oldest = kept[0];
+    bus.refuse = (e) => (e.detail.eventId === oldest ? 'InternalFailure' : undefined);
+    const second = await runScan(deps(store, bus, outbox), { settings: DEFAULT_SETTINGS });
+
+    expect(bus.accepted.every((e) => e.detail.scanId !== second.scanId)).toBe(true);
+    expect(outbox.entries.map((e) => e.eventId)).toEqual([
+      ...kept.filter((_id, i) => i === 0 || i >= 10),
+      scanEventId('ScanCompleted', second.scanId),
+    ]);
+    expect(second.outbox?.kept).toBe(1);
+    expect(second.warnings).toContain(
+      '1 events were kept in the outbox behind earlier events the bus has not taken',
+    );
+  });
+
   it('keeps only the events the bus refused when a publish fails in part', async () => {
     clock = new Date('2025-06-03T00:00:00.000Z');
     const outbox = new MemoryOutbox();

@@ -102,7 +102,7 @@ async function drainAccount(
   let tried = 0;
   for (;;) {
     if (tried >= limit) {
-      drained.more = true;
+      drained.more = (await deps.outbox.pending(accountId, 1)).entries.length > 0;
       break;
     }
     const page = await deps.outbox.pending(accountId, Math.min(DRAIN_BATCH_SIZE, limit - tried));

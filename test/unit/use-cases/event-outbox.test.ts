@@ -271,6 +271,9 @@ describe('drainOutbox', () => {
     expect(result.accounts[0]).toMatchObject({ sent: 12, more: true });
     expect(bus.requests).toEqual([10, 2]);
     expect(outbox.entries).toHaveLength(13);
+
+    const rest = await drainOutbox({ outbox, events: bus }, { limit: 13 });
+    expect(rest.accounts[0]).toMatchObject({ sent: 13, more: false });
   });
 
   it('keeps entries whose delete failed, to be sent again with the same id', async () => {

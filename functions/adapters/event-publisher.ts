@@ -27,6 +27,8 @@ export interface PostureEvent {
 }
 
 export interface FailedEvent {
+  /** The event's position in the list handed to `publish`. */
+  index: number;
   detailType: string;
   errorCode: string;
   errorMessage?: string;
@@ -68,6 +70,7 @@ const PERMANENT_CODES = new Set([
 ]);
 
 interface Pending {
+  index: number;
   event: PostureEvent;
   entry: PutEventsRequestEntry;
   size: number;
@@ -94,18 +97,19 @@ export class EventBridgePublisher {
       failedEntryCount: 0,
     };
     let pending: Pending[] = [];
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
       const entry = this.entry(event);
       const size = entrySize(entry);
       if (size > MAX_REQUEST_BYTES) {
         result.failed.push({
+          index,
           detailType: event.detailType,
           errorCode: 'EntryTooLarge',
           errorMessage: `the entry is ${size} bytes; EventBridge accepts at most ${MAX_REQUEST_BYTES}`,
         });
         continue;
       }
-      pending.push({ event, entry, size });
+      pending.push({ index, event, entry, size });
     }
 
     for (let attempt = 1; pending.length > 0; attempt++) {
@@ -123,6 +127,7 @@ export class EventBridgePublisher {
           // EventBridge itself rejected are tried again here.
           if (requestFailed || PERMANENT_CODES.has(outcome.ErrorCode) || attempt >= this.maxAttempts) {
             result.failed.push({
+              index: item.index,
               detailType: item.event.detailType,
               errorCode: outcome.ErrorCode,
               ...(outcome.ErrorMessage ? { errorMessage: outcome.ErrorMessage } : {}),

@@ -111,6 +111,11 @@ export class SlackNotifier implements ApprovalNotifier {
     return this.post(refusalMessage(finding, reason, accountName));
   }
 
+  /** Posts a message without buttons (a notice, a digest) to the channel; returns where it is. */
+  async postMessage(message: SlackMessage): Promise<{ channel: string; ts: string }> {
+    return this.post(message);
+  }
+
   private async post(message: SlackMessage): Promise<{ channel: string; ts: string }> {
     const channel = this.options.channelId;
     if (!channel) throw new SlackApiError('chat.postMessage', 'no_channel_configured');

@@ -47,6 +47,14 @@ export const SlackNotifyEnvSchema = z.object({
     .pipe(z.number().int().min(1, 'must be at least 1 hour').max(168, 'must be at most 168 hours'))
     .optional(),
   SLACK_API_URL: slackApiUrlVariable.optional(),
+  /** Messages of their own per hour for findings without an automatic remediation; default 20. */
+  SLACK_NOTICES_PER_HOUR: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number of messages')
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(1000, 'must be at most 1000'))
+    .optional(),
 });
 
 export interface SlackInteractionConfig {
@@ -65,6 +73,8 @@ export interface SlackNotifyConfig {
   protection: ProtectionConfig;
   requestTtlHours?: number;
   slackApiUrl?: string;
+  /** Notify-only messages per hour before findings go to the daily digest. */
+  noticesPerHour?: number;
 }
 
 /** A bad environment variable; the message names each variable and what is wrong with it. */
@@ -107,6 +117,7 @@ export function parseSlackNotifyConfig(env: Env): SlackNotifyConfig {
     protection: { protectedArns: e.PROTECTED_ARNS, breakGlassArns: e.BREAK_GLASS_ARNS, ownArns: e.OWN_ARNS },
     ...(e.REQUEST_TTL_HOURS !== undefined ? { requestTtlHours: e.REQUEST_TTL_HOURS } : {}),
     ...(e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {}),
+    ...(e.SLACK_NOTICES_PER_HOUR !== undefined ? { noticesPerHour: e.SLACK_NOTICES_PER_HOUR } : {}),
   };
 }
 

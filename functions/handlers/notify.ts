@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { parseSlackNotifyConfig } from '../core/slack-function-config';
+import { notifyFinding, postDueDigests } from '../use-cases/notify-finding';
 import { type RequestApprovalOutcome, requestApproval } from '../use-cases/request-approval';
 import { type RequestApprovalWiring, requestApprovalWiring } from '../wiring/approval';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
@@ -10,8 +11,10 @@ import { createObservability, instrument, type Observability } from '../wiring/p
  * The notifier: invoked by the EventBridge rule for `FindingOpened`. It reads the finding as
  * stored (the event is only a pointer: the table is the authority, and an event's evidence may be
  * truncated), opens a remediation request for a remediable finding and posts it to Slack with
- * Approve / Reject. A failure is thrown, so the asynchronous invocation is retried and then lands
- * in the dead-letter queue; a repeated delivery posts nothing twice.
+ * Approve / Reject. A finding whose rule has no automatic remediation gets a message of its own
+ * while the channel's hourly budget lasts, else a place in the day's digest, which the first
+ * invocation after the day ends posts. A failure is thrown, so the asynchronous invocation is
+ * retried and then lands in the dead-letter queue; a repeated delivery posts nothing twice.
  */
 
 const FindingOpenedDetailSchema = z.looseObject({
@@ -50,12 +53,34 @@ export function createHandler(
     const finding = await deps.findings.getStoredFinding(findingId);
     if (!finding) {
       logger.info('finding no longer stored, nothing to request', { findingId, scanId });
+      await postDigests(deps, logger);
       return { outcome: 'skipped' };
+    }
+    if (!finding.remediation.action) {
+      const noticed = await notifyFinding({ finding, scanId }, deps.notices);
+      logger.info('finding without automatic remediation', { findingId, scanId, outcome: noticed.outcome });
+      await postDigests(deps, logger);
+      return { outcome: noticed.outcome };
     }
     const outcome = await requestApproval({ finding, scanId }, deps.approval);
     report(outcome, scanId, logger);
+    await postDigests(deps, logger);
     return { outcome: outcome.outcome };
   }, observability);
+}
+
+/**
+ * Posts the digest of each finished day not posted yet. A failure is logged, not thrown: the
+ * finding was handled, and the next invocation tries the digest again.
+ */
+async function postDigests(deps: RequestApprovalWiring, logger: Logger): Promise<void> {
+  try {
+    for (const digest of await postDueDigests(deps.notices)) {
+      logger.info('digest posted', { day: digest.day, findings: digest.total });
+    }
+  } catch (error) {
+    logger.warn('digest not posted', { error: error as Error });
+  }
 }
 
 export const handler = createHandler(() => notifyHandlerDeps(process.env));

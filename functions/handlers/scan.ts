@@ -2,14 +2,17 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { parseScanFunctionConfig, type ScanFunctionConfig } from '../core/scan-function-config';
+import { type DrainOutboxDeps, drainOutbox } from '../use-cases/drain-outbox';
 import { type RunScanDeps, type RunScanResult, runScan } from '../use-cases/run-scan';
 import { cachedLiveCollector, collectedInput, lastAccessedCache } from '../wiring/collect';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
-import { scanDeps } from '../wiring/scan';
+import { drainOutboxDeps, scanDeps } from '../wiring/scan';
 
 /**
  * The scan function: invoked on a schedule, scans the account it runs in, stores the findings'
- * lifecycle and publishes FindingOpened / FindingResolved / ScanCompleted. Configuration is parsed
+ * lifecycle and publishes FindingOpened / FindingResolved / ScanCompleted. Before it collects, it
+ * sends the events earlier scans of its account could not (the outbox), so a scan that then fails
+ * still delivers them. Configuration is parsed
  * on the first invocation (a bad variable fails it, naming the variable); clients are created then
  * and reused while the function is warm.
  */
@@ -17,6 +20,8 @@ import { scanDeps } from '../wiring/scan';
 export interface ScanHandlerDeps {
   config: ScanFunctionConfig;
   scan: RunScanDeps;
+  /** The outbox and the bus; without them nothing is drained before the scan. */
+  drain?: DrainOutboxDeps;
 }
 
 /**
@@ -46,6 +51,7 @@ export function scanHandlerDeps(
   };
   return {
     config,
+    drain: drainOutboxDeps({}, config.findingsTableName, config.eventBusName),
     scan: scanDeps({
       aws: {},
       table: config.findingsTableName,
@@ -76,6 +82,10 @@ export interface ScanOutcome {
   writeRequests: number;
   estimatedWcu: number;
   eventsFailed: number;
+  /** Events of earlier scans sent before this one collected. */
+  outboxSent: number;
+  /** Events of this scan the bus refused, kept in the outbox for the next scan. */
+  outboxKept: number;
 }
 
 /** The handler over dependencies built once, on the first invocation, by `build`. */
@@ -85,7 +95,7 @@ export function createHandler(
 ): (event: unknown, context: Context) => Promise<ScanOutcome> {
   const { logger, metrics } = observability;
   let deps: ScanHandlerDeps | undefined;
-  return instrument(async () => {
+  return instrument(async (_event: unknown, context: Context) => {
     try {
       deps ??= build();
     } catch (error) {
@@ -93,12 +103,13 @@ export function createHandler(
       throw error;
     }
     const { config, scan } = deps;
+    const outboxSent = await drainFirst(deps, accountOfFunction(context), observability);
     try {
       const result = await runScan(scan, {
         settings: config.settings,
         ...(config.resolvedTtlDays !== undefined ? { resolvedTtlDays: config.resolvedTtlDays } : {}),
       });
-      const outcome = summarize(result);
+      const outcome = summarize(result, outboxSent);
       record(outcome, result, observability);
       return outcome;
     } catch (error) {
@@ -112,7 +123,40 @@ export function createHandler(
 const observability = createObservability();
 export const handler = createHandler(() => scanHandlerDeps(process.env, observability.logger), observability);
 
-function summarize(result: RunScanResult): ScanOutcome {
+/** The account a function runs in, from its ARN (`arn:aws:lambda:<region>:<account>:function:<name>`). */
+function accountOfFunction(context: Context): string | undefined {
+  const account = context.invokedFunctionArn?.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
+}
+
+/**
+ * Sends what earlier scans of the account left in the outbox. A failure here is logged, never
+ * thrown: the scan itself tries the outbox again before it publishes.
+ */
+async function drainFirst(
+  deps: ScanHandlerDeps,
+  accountId: string | undefined,
+  { logger }: Observability,
+): Promise<number> {
+  if (!deps.drain || accountId === undefined) return 0;
+  try {
+    const drained = await drainOutbox(deps.drain, { accountId });
+    if (drained.sent + drained.failed + drained.dropped > 0) {
+      logger.info('outbox drained', {
+        accountId,
+        sent: drained.sent,
+        failed: drained.failed,
+        dropped: drained.dropped,
+      });
+    }
+    return drained.sent;
+  } catch (error) {
+    logger.warn('outbox could not be drained', { accountId, error: error as Error });
+    return 0;
+  }
+}
+
+function summarize(result: RunScanResult, drainedFirst: number): ScanOutcome {
   const { record } = result;
   return {
     scanId: result.scanId,
@@ -127,6 +171,8 @@ function summarize(result: RunScanResult): ScanOutcome {
     writeRequests: result.writes.writeRequests,
     estimatedWcu: result.writes.estimatedWcu,
     eventsFailed: result.events?.failed.length ?? 0,
+    outboxSent: drainedFirst + (result.outbox?.drained?.sent ?? 0),
+    outboxKept: result.outbox?.kept ?? 0,
   };
 }
 
@@ -139,6 +185,8 @@ function record(outcome: ScanOutcome, result: RunScanResult, { logger, metrics }
   metrics.addMetric('ApiCalls', MetricUnit.Count, outcome.apiCalls);
   metrics.addMetric('DynamoWriteRequests', MetricUnit.Count, outcome.writeRequests);
   metrics.addMetric('EventsFailed', MetricUnit.Count, outcome.eventsFailed);
+  metrics.addMetric('OutboxEventsSent', MetricUnit.Count, outcome.outboxSent);
+  metrics.addMetric('OutboxEventsKept', MetricUnit.Count, outcome.outboxKept);
   if (outcome.outcome === 'superseded') {
     logger.warn('scan superseded by a scan of newer data', {
       scanId: outcome.scanId,

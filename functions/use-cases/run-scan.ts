@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type BackoffPolicy, backoffDelay, type Sleep, sleep as timerSleep } from '../core/backoff';
 import {
   makeScanId,
@@ -18,6 +19,8 @@ import type { AnalysisReport } from '../core/report/types';
 import { RULES } from '../core/rules';
 import type { ScanSettings } from '../core/settings';
 import { analyzeAccount, apiCallSummary } from './analyze';
+import { type DrainedAccount, drainOutbox, UNDELIVERABLE_CODES } from './drain-outbox';
+import type { EventOutbox, EventsOutcome, ScanEvent, ScanEventPublisher } from './event-ports';
 import type { MalformedItem, ScanStore, StoreStats } from './findings-ports';
 import { RunScanError } from './run-scan-error';
 
@@ -46,30 +49,19 @@ export interface CollectedInput {
   apiCalls?: Record<string, number>;
 }
 
-/** An event for the bus (the EventBridge publisher takes these). */
-export interface ScanEvent {
-  detailType: 'FindingOpened' | 'FindingResolved' | 'ScanCompleted' | 'OrganizationScanCompleted';
-  detail: { version: number } & Record<string, unknown>;
-  resources?: string[];
-}
-
-export interface ScanEventPublisher {
-  publish(events: readonly ScanEvent[]): Promise<EventsOutcome>;
-}
-
-export interface EventsOutcome {
-  events: number;
-  published: number;
-  failed: { detailType: string; errorCode: string; errorMessage?: string }[];
-  requests: number;
-  failedEntryCount: number;
-}
+export type { EventsOutcome, ScanEvent, ScanEventPublisher };
 
 export interface RunScanDeps {
   collect(): Promise<CollectedInput>;
   store: ScanStore;
   /** Without a publisher, no events are sent. */
   events?: ScanEventPublisher;
+  /**
+   * Keeps the events the bus refused, for the next scan (or a drain) to send. With it, the scan
+   * first sends what earlier scans of the account left there; without it, a refused event is only
+   * reported as a warning.
+   */
+  outbox?: EventOutbox;
   now(): Date;
   /** Random suffix of the scan id (hex). */
   randomSuffix(): string;
@@ -103,6 +95,15 @@ export interface RunScanResult {
   /** Store requests and write units this scan used. */
   writes: StoreStats;
   events?: EventsOutcome;
+  /** What the scan did with the outbox: earlier events it sent, and its own events it kept there. */
+  outbox?: ScanOutboxOutcome;
+}
+
+export interface ScanOutboxOutcome {
+  /** The account's earlier events, sent before this scan's own; undefined when the drain failed. */
+  drained?: DrainedAccount;
+  /** This scan's events the bus refused and the outbox now holds. */
+  kept: number;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -200,7 +201,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
     }
     if (attempt >= maxAttempts) {
       // What was written stays written and is announced; the next scan completes the rest.
-      await publish(deps, findingEvents(applied, scanId, accountId));
+      await publishDurably(deps, accountId, findingEvents(applied, scanId, accountId), [], now);
       throw new RunScanError(
         `scan ${scanId} of account ${accountId} could not be stored: the account kept changing during ${attempt} attempts`,
       );
@@ -209,15 +210,13 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   }
 
   const writes = diffStats(deps.store.stats(), statsBefore);
-  const events = await publish(deps, [
-    ...findingEvents(applied, scanId, accountId),
-    scanCompletedEvent(record, writes),
-  ]);
-  if (events) {
-    for (const failed of events.failed) {
-      warnings.push(`event ${failed.detailType} was not published: ${failed.errorCode}`);
-    }
-  }
+  const { events, outbox } = await publishDurably(
+    deps,
+    accountId,
+    [...findingEvents(applied, scanId, accountId), scanCompletedEvent(record, writes)],
+    warnings,
+    deps.now(),
+  );
   return {
     scanId,
     accountId,
@@ -229,6 +228,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
     warnings,
     writes,
     ...(events ? { events } : {}),
+    ...(outbox ? { outbox } : {}),
   };
 }
 
@@ -341,6 +341,14 @@ export function findingEvents(
   return events;
 }
 
+/**
+ * The id of an event, the same on every send of it: events are delivered at least once (a resend
+ * from the outbox, EventBridge's own retries), and a consumer drops an id it has seen.
+ */
+export function scanEventId(detailType: ScanEvent['detailType'], scanId: string, subject = ''): string {
+  return createHash('sha256').update(`${detailType}\n${scanId}\n${subject}`).digest('hex').slice(0, 32);
+}
+
 function findingEvent(
   detailType: 'FindingOpened' | 'FindingResolved',
   change: FindingChange,
@@ -349,6 +357,7 @@ function findingEvent(
 ): ScanEvent {
   const detail = {
     version: SCAN_EVENT_VERSION,
+    eventId: scanEventId(detailType, scanId, change.after.id),
     scanId,
     accountId,
     change: change.kind,
@@ -389,6 +398,7 @@ export function scanCompletedEvent(record: ScanRecord, writes: StoreStats): Scan
     detailType: 'ScanCompleted',
     detail: {
       version: SCAN_EVENT_VERSION,
+      eventId: scanEventId('ScanCompleted', record.scanId),
       scanId: record.scanId,
       accountId: record.accountId,
       outcome: record.outcome,
@@ -407,9 +417,66 @@ export function scanCompletedEvent(record: ScanRecord, writes: StoreStats): Scan
   };
 }
 
-async function publish(deps: RunScanDeps, events: ScanEvent[]): Promise<EventsOutcome | undefined> {
-  if (!deps.events || events.length === 0) return undefined;
-  return deps.events.publish(events);
+/**
+ * Sends the account's earlier events left in the outbox, then this scan's, and keeps in the outbox
+ * what the bus refused. Nothing here fails the scan: its findings are stored already. What cannot
+ * be sent nor kept is reported in `warnings`.
+ */
+async function publishDurably(
+  deps: RunScanDeps,
+  accountId: string,
+  events: ScanEvent[],
+  warnings: string[],
+  now: Date,
+): Promise<{ events?: EventsOutcome; outbox?: ScanOutboxOutcome }> {
+  const publisher = deps.events;
+  if (!publisher) return {};
+  let drained: DrainedAccount | undefined;
+  if (deps.outbox) {
+    try {
+      drained = (await drainOutbox({ outbox: deps.outbox, events: publisher }, { accountId })).accounts[0];
+      for (const failed of drained?.failed.slice(0, 1) ?? []) {
+        warnings.push(`events kept from an earlier scan are still not published: ${failed.errorCode}`);
+      }
+    } catch (error) {
+      warnings.push(`events kept from an earlier scan could not be read: ${errorText(error)}`);
+    }
+  }
+  if (events.length === 0) return deps.outbox ? { outbox: { ...(drained ? { drained } : {}), kept: 0 } } : {};
+  if (deps.outbox && drained?.more) {
+    // Earlier events are still waiting: this scan's go behind them, so none overtakes them.
+    try {
+      const kept = (await deps.outbox.add(accountId, events, now)).length;
+      warnings.push(`${kept} events were kept in the outbox behind earlier events the bus has not taken`);
+      return { outbox: { drained, kept } };
+    } catch (error) {
+      // Sent out of order rather than not at all.
+      warnings.push(`events could not be kept behind the earlier ones, sent now: ${errorText(error)}`);
+    }
+  }
+  const outcome = await publisher.publish(events);
+  const refused = [...outcome.failed]
+    .sort((a, b) => a.index - b.index)
+    .filter((failed) => !UNDELIVERABLE_CODES.has(failed.errorCode))
+    .map((failed) => events[failed.index])
+    .filter((event): event is ScanEvent => event !== undefined);
+  let kept = 0;
+  if (deps.outbox && refused.length > 0) {
+    try {
+      kept = (await deps.outbox.add(accountId, refused, now)).length;
+    } catch (error) {
+      warnings.push(`${refused.length} events could not be kept for a later publish: ${errorText(error)}`);
+    }
+  }
+  for (const failed of outcome.failed) {
+    const keptNote = kept > 0 && !UNDELIVERABLE_CODES.has(failed.errorCode) ? ' (kept in the outbox)' : '';
+    warnings.push(`event ${failed.detailType} was not published: ${failed.errorCode}${keptNote}`);
+  }
+  return { events: outcome, ...(deps.outbox ? { outbox: { ...(drained ? { drained } : {}), kept } } : {}) };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function diffStats(after: StoreStats, before: StoreStats): StoreStats {

@@ -2,33 +2,45 @@ import type { DynamoFindingsStore } from '../adapters/dynamo-findings-store';
 import { remediationEvents } from '../adapters/event-publisher';
 import { EmptySecretError } from '../adapters/secret-reader';
 import type { SlackInteractionConfig, SlackNotifyConfig } from '../core/slack-function-config';
+import type { NotifyFindingDeps } from '../use-cases/notify-finding';
 import type { RecordApprovalDeps } from '../use-cases/record-approval';
 import type { RequestApprovalDeps } from '../use-cases/request-approval';
 import type { AwsConfig } from './aws';
 import { slackNotifier, slackSecrets } from './slack';
-import { eventPublisher, findingsStore, remediationRequestStore } from './stores';
+import { eventPublisher, findingsStore, noticeStore, remediationRequestStore } from './stores';
 
 /** The notifier function's dependencies: the stored finding, and the request it opens in Slack. */
 export interface RequestApprovalWiring {
   findings: DynamoFindingsStore;
   approval: RequestApprovalDeps;
+  /** Findings without an automatic remediation: a message each within the hourly budget, then the digest. */
+  notices: NotifyFindingDeps;
 }
 
 export function requestApprovalWiring(aws: AwsConfig, config: SlackNotifyConfig): RequestApprovalWiring {
   const secrets = slackSecrets(aws, [config.botTokenSecretArn]);
   const findings = findingsStore(aws, config.findingsTableName);
+  const notifier = slackNotifier({
+    ...(config.slackApiUrl ? { apiUrl: config.slackApiUrl } : {}),
+    channelId: config.channelId,
+    botTokenSecretArn: config.botTokenSecretArn,
+    secrets,
+  });
   return {
     findings,
+    notices: {
+      store: noticeStore(aws, config.findingsTableName),
+      slack: notifier,
+      channel: config.channelId,
+      ...(config.noticesPerHour !== undefined ? { perHour: config.noticesPerHour } : {}),
+      accountNames: findings,
+      now: () => new Date(),
+    },
     approval: {
       // The latest organization run names the accounts in the messages.
       accountNames: findings,
       requests: remediationRequestStore(aws, config.findingsTableName),
-      notifier: slackNotifier({
-        ...(config.slackApiUrl ? { apiUrl: config.slackApiUrl } : {}),
-        channelId: config.channelId,
-        botTokenSecretArn: config.botTokenSecretArn,
-        secrets,
-      }),
+      notifier,
       protection: config.protection,
       now: () => new Date(),
       ...(config.requestTtlHours !== undefined ? { ttlHours: config.requestTtlHours } : {}),

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { DrainOutboxDeps } from '../use-cases/drain-outbox';
 import type { CollectedInput, RunScanDeps } from '../use-cases/run-scan';
 import type { AwsConfig } from './aws';
-import { eventPublisher, findingsStore } from './stores';
+import { eventOutbox, eventPublisher, findingsStore } from './stores';
 
 export interface ScanWiringConfig {
   /** Where the findings table (and the event bus) are. */
@@ -18,8 +19,18 @@ export function scanDeps(config: ScanWiringConfig): RunScanDeps {
   return {
     collect: config.collect,
     store: findingsStore(config.aws, config.table),
-    ...(config.eventBus ? { events: eventPublisher(config.aws, config.eventBus) } : {}),
+    ...(config.eventBus
+      ? { events: eventPublisher(config.aws, config.eventBus), outbox: eventOutbox(config.aws, config.table) }
+      : {}),
     now: () => new Date(),
     randomSuffix: () => randomBytes(4).toString('hex'),
   };
+}
+
+/**
+ * What `drainOutbox` needs: the outbox in the table and the bus. For the scan function, and for any
+ * scheduled function that sends what the bus refused without waiting for the next scan.
+ */
+export function drainOutboxDeps(aws: AwsConfig, table: string, eventBus: string): DrainOutboxDeps {
+  return { outbox: eventOutbox(aws, table), events: eventPublisher(aws, eventBus) };
 }

@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoEventOutbox } from '../adapters/dynamo-event-outbox';
 import { DynamoFindingsStore } from '../adapters/dynamo-findings-store';
+import { DynamoNoticeStore } from '../adapters/dynamo-notice-store';
 import { DynamoRemediationRequestStore } from '../adapters/dynamo-remediation-store';
 import { EventBridgePublisher, type EventPublisherOptions } from '../adapters/event-publisher';
 import { type AwsConfig, sdkConfig } from './aws';
@@ -43,4 +45,14 @@ export function eventPublisher(
     ...options,
     eventBusName,
   });
+}
+
+/** Events the bus refused, kept in the findings table for the next scan or drain. */
+export function eventOutbox(aws: AwsConfig, table: string, options: StoreOptions = {}): DynamoEventOutbox {
+  return new DynamoEventOutbox(new DynamoDBClient(sdkConfig(aws, options.maxAttempts)), table);
+}
+
+/** The notify-only budget and digests of a Slack channel, in the findings table. */
+export function noticeStore(aws: AwsConfig, table: string, options: StoreOptions = {}): DynamoNoticeStore {
+  return new DynamoNoticeStore(new DynamoDBClient(sdkConfig(aws, options.maxAttempts)), table);
 }

@@ -336,9 +336,17 @@ describe('remediation through Slack approval, end to end', () => {
     const redelivered = opened.find((e) => (e.detail.finding as { id: string }).id === keyFinding!.id)!;
     expect(await notify(redelivered)).toEqual({ outcome: 'already-requested' });
 
-    // --- what Slack received: one approval request, one refusal, nothing else
+    // --- what Slack received: one approval request, one refusal, and a notice (no buttons) for
+    // each finding without an automatic remediation, within the hourly budget
+    const withoutAction = opened.filter(
+      (e) => !(e.detail.finding as { remediation: { action?: string } }).remediation.action,
+    ).length;
+    expect(withoutAction).toBeGreaterThan(0);
     const posts = slack.calls('chat.postMessage');
-    expect(posts).toHaveLength(2);
+    expect(posts).toHaveLength(2 + withoutAction);
+    const notices = posts.filter((p) => (p.args.text as string).startsWith('New finding'));
+    expect(notices).toHaveLength(withoutAction);
+    expect(notices.every((p) => !JSON.stringify(p.args.blocks).includes('"type":"actions"'))).toBe(true);
     expect(posts.every((p) => p.token === BOT_TOKEN && p.args.channel === CHANNEL)).toBe(true);
     // One DynamoDB client per store: a document client writes its options into the client's config.
     const requests = new DynamoRemediationRequestStore(new DynamoDBClient({ ...moto.clientConfig }), TABLE);
@@ -376,7 +384,7 @@ describe('remediation through Slack approval, end to end', () => {
       expect.objectContaining({ action_id: 'iam_posture_approve', value: requestId, style: 'primary' }),
       expect.objectContaining({ action_id: 'iam_posture_reject', value: requestId, style: 'danger' }),
     ]);
-    const refusal = posts.find((p) => p !== approvalPost)!;
+    const refusal = posts.find((p) => p !== approvalPost && !notices.includes(p))!;
     expect(JSON.stringify(refusal.args.blocks)).not.toContain('"type":"actions"');
     expect(refusal.args.text).toContain('emergency is a configured break-glass identity.');
     const messageTs = (await requests.get(requestId))!.slack!.ts;

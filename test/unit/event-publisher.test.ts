@@ -110,6 +110,27 @@ describe('EventBridgePublisher', () => {
     expect(sleeps).toEqual([100]);
   });
 
+  it('names each failed entry by its place in the list given, after retries reordered them', async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({
+        FailedEntryCount: 2,
+        Entries: [
+          { EventId: 'e-1' },
+          { ErrorCode: 'ThrottlingException' },
+          { ErrorCode: 'MalformedDetail' },
+          { EventId: 'e-4' },
+        ],
+      })
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException' }] });
+    const result = await publisher(2).publish([opened(1), opened(2), opened(3), opened(4)]);
+    expect(result.published).toBe(2);
+    expect(result.failed.map((f) => [f.index, f.errorCode])).toEqual([
+      [2, 'MalformedDetail'],
+      [1, 'ThrottlingException'],
+    ]);
+  });
+
   it('reports entries that still fail after every attempt, with their error code', async () => {
     eventBridge.on(PutEventsCommand).resolves({
       FailedEntryCount: 1,
@@ -118,7 +139,7 @@ describe('EventBridgePublisher', () => {
     const result = await publisher(3).publish([opened(1)]);
     expect(result.published).toBe(0);
     expect(result.failed).toEqual([
-      { detailType: 'FindingOpened', errorCode: 'InternalFailure', errorMessage: 'boom' },
+      { index: 0, detailType: 'FindingOpened', errorCode: 'InternalFailure', errorMessage: 'boom' },
     ]);
     expect(result.requests).toBe(3);
     expect(result.failedEntryCount).toBe(3);

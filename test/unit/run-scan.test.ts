@@ -23,7 +23,7 @@ class RecordedEvents {
   async publish(events: readonly ScanEvent[]): Promise<EventsOutcome> {
     this.sent.push(...events);
     const failed = this.failing
-      ? events.map((e) => ({ detailType: e.detailType, errorCode: 'InternalFailure' }))
+      ? events.map((e, index) => ({ index, detailType: e.detailType, errorCode: 'InternalFailure' }))
       : [];
     return {
       events: events.length,

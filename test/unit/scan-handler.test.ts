@@ -91,7 +91,10 @@ describe('scan handler', () => {
     documents.on(QueryCommand).resolves({ Items: [] });
     documents.on(TransactWriteCommand).resolves({});
     documents.on(BatchWriteCommand).resolves({});
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map(() => ({ EventId: 'e' })),
+    }));
     const handler = loadHandler();
 
     await handler();
@@ -115,12 +118,67 @@ describe('scan handler', () => {
     ]);
   });
 
+  it('sends the events an earlier scan kept in the outbox before it collects, then deletes them', async () => {
+    stubHealthyAccount();
+    const kept = {
+      PK: `OUTBOX#${ACCOUNT_ID}`,
+      SK: 'EVENT#2026-12-01T00:00:00.000Z#0000#e-kept',
+      accountId: ACCOUNT_ID,
+      position: '2026-12-01T00:00:00.000Z#0000',
+      eventId: 'e-kept',
+      writtenAt: '2026-12-01T00:00:00.000Z',
+      event: JSON.stringify({ detailType: 'ScanCompleted', detail: { version: 1, eventId: 'e-kept' } }),
+    };
+    let outboxEmptied = false;
+    const calls: string[] = [];
+    documents.on(GetCommand).resolves({});
+    documents.on(QueryCommand).callsFake((input: { ExpressionAttributeValues?: Record<string, unknown> }) => {
+      if (input.ExpressionAttributeValues?.[':pk'] !== `OUTBOX#${ACCOUNT_ID}`) return { Items: [] };
+      calls.push('outbox query');
+      return { Items: outboxEmptied ? [] : [kept] };
+    });
+    documents.on(TransactWriteCommand).resolves({});
+    documents.on(BatchWriteCommand).callsFake(() => {
+      calls.push('delete');
+      outboxEmptied = true;
+      return {};
+    });
+    mocks.iam.on(GetAccountAuthorizationDetailsCommand).callsFake(() => {
+      calls.push('collect');
+      return {
+        UserDetailList: [],
+        RoleDetailList: [],
+        GroupDetailList: [],
+        Policies: [],
+        IsTruncated: false,
+      };
+    });
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: { Detail: string }[] }) => {
+      calls.push(`put ${input.Entries.map((entry) => JSON.parse(entry.Detail).eventId).join(',')}`);
+      return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'e' })) };
+    });
+
+    const outcome = await loadHandler()();
+
+    expect(calls.slice(0, 4)).toEqual(['outbox query', 'put e-kept', 'delete', 'outbox query']);
+    expect(calls[4]).toBe('collect');
+    const deleted = documents
+      .commandCalls(BatchWriteCommand)
+      .flatMap((call) => call.args[0].input.RequestItems!['findings-table']!)
+      .map((request) => request.DeleteRequest?.Key);
+    expect(deleted).toEqual([{ PK: kept.PK, SK: kept.SK }]);
+    expect(outcome).toMatchObject({ outcome: 'completed', outboxSent: 1, outboxKept: 0 });
+  });
+
   it('parses its configuration once: later invocations keep the first values', async () => {
     stubHealthyAccount();
     documents.on(GetCommand).resolves({});
     documents.on(QueryCommand).resolves({ Items: [] });
     documents.on(TransactWriteCommand).resolves({});
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map(() => ({ EventId: 'e' })),
+    }));
     const handler = loadHandler();
     await handler();
     process.env.FINDINGS_TABLE_NAME = 'another-table';
@@ -147,6 +205,7 @@ describe('scan handler', () => {
     documents.on(GetCommand).resolves({});
     documents.on(QueryCommand).resolves({ Items: [] });
     documents.on(TransactWriteCommand).resolves({});
+    documents.on(BatchWriteCommand).resolves({});
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
     process.env.POWERTOOLS_DEV = 'true';
     process.env.POWERTOOLS_LOG_LEVEL = 'INFO';

@@ -376,6 +376,35 @@ describe('notify handler', () => {
     expect(slack.calls()).toEqual([]);
   });
 
+  it('posts a notice without buttons for a finding whose rule has no automatic remediation', async () => {
+    const { module, dynamo, lib } = await load(NOTIFY);
+    const item = findingItem({ ...stored, remediation: { summary: 'Review the key by hand.' } });
+    dynamo.on(lib.QueryCommand).resolves({ Items: [{ PK: item.PK, SK: item.SK }] });
+    dynamo.on(lib.GetCommand).resolves({});
+    dynamo.on(lib.GetCommand, { Key: { PK: item.PK, SK: item.SK } }).resolves({ Item: item });
+    dynamo.on(lib.UpdateCommand).resolves({});
+    const { result } = await captureOutput(() =>
+      module.handler(
+        findingOpened({ version: 1, scanId: '20240601T000000Z-abcd', finding: { id: finding.id } }),
+      ),
+    );
+    expect(result).toEqual({ outcome: 'noticed' });
+    expect(dynamo.commandCalls(lib.PutCommand)).toHaveLength(0);
+    const [post] = slack.calls('chat.postMessage');
+    expect(post?.args.channel).toBe('C0CHANNEL1');
+    expect(JSON.stringify(post?.args.blocks)).toContain('Review the key by hand.');
+    expect(JSON.stringify(post?.args.blocks)).not.toContain('"actions"');
+    const [claim, posted] = dynamo.commandCalls(lib.UpdateCommand).map((call) => call.args[0].input);
+    expect(claim?.Key).toEqual({
+      PK: 'NOTICE#C0CHANNEL1',
+      SK: expect.stringMatching(/^HOUR#\d{4}-\d\d-\d\dT\d\d$/),
+    });
+    expect(claim?.ExpressionAttributeValues?.[':limit']).toBe(20);
+    expect(posted?.ExpressionAttributeValues?.[':key']).toEqual(
+      new Set([`${finding.id}#20240601T000000Z-abcd`]),
+    );
+  });
+
   it('rejects events it does not handle, so they reach the dead-letter queue', async () => {
     const { module } = await load(NOTIFY);
     await expect(module.handler(findingOpened({ finding: { id: 'x' } }, 'FindingResolved'))).rejects.toThrow(

@@ -123,11 +123,19 @@ describe('notify function environment', () => {
     ],
     [{ REQUEST_TTL_HOURS: '0' }, 'REQUEST_TTL_HOURS: must be at least 1 hour'],
     [{ REQUEST_TTL_HOURS: '1d' }, 'REQUEST_TTL_HOURS: must be a whole number of hours'],
+    [{ SLACK_NOTICES_PER_HOUR: 'many' }, 'SLACK_NOTICES_PER_HOUR: must be a whole number of messages'],
+    [{ SLACK_NOTICES_PER_HOUR: '5000' }, 'SLACK_NOTICES_PER_HOUR: must be at most 1000'],
     [
       { SLACK_BOT_TOKEN_SECRET_ARN: 'xoxb-123' },
       'SLACK_BOT_TOKEN_SECRET_ARN: must be a Secrets Manager secret ARN',
     ],
   ])('names the bad variable: %j', (change, issue) => {
     expect(issues(() => parseSlackNotifyConfig({ ...notifyEnv, ...change }))).toEqual([issue]);
+  });
+
+  it('reads the hourly budget of notify-only messages, 0 included, and leaves it unset by default', () => {
+    expect(parseSlackNotifyConfig({ ...notifyEnv, SLACK_NOTICES_PER_HOUR: '0' }).noticesPerHour).toBe(0);
+    expect(parseSlackNotifyConfig({ ...notifyEnv, SLACK_NOTICES_PER_HOUR: ' 35 ' }).noticesPerHour).toBe(35);
+    expect(parseSlackNotifyConfig(notifyEnv).noticesPerHour).toBeUndefined();
   });
 });

@@ -430,7 +430,8 @@ describe('remediation and Slack approval in the stack', () => {
         expect(synth.template.toJSON().Resources[logicalId(secret)].Properties.KmsKeyId).toEqual(key);
       }
       const logGroups = Object.values(synth.template.findResources('AWS::Logs::LogGroup'));
-      expect(logGroups.length).toBe(5);
+      // scan, notify, Slack interaction, remediate, rollback and the request sweeper
+      expect(logGroups.length).toBe(6);
       for (const group of logGroups) expect((group.Properties as Json).KmsKeyId).toEqual(key);
     });
 
@@ -486,7 +487,8 @@ describe('the Slack and remediation bundles', () => {
   it('build with esbuild for every function', () => {
     const synth = synthesize(CONFIG);
     const functions = synth.template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(5);
+    // scan, notify, Slack interaction, remediate, rollback and the request sweeper
+    expect(Object.keys(functions)).toHaveLength(6);
     for (const fn of Object.values(functions)) {
       expect((fn.Properties as Json).Handler).toBe('index.handler');
     }

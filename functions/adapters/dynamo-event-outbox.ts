@@ -1,13 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandOutput,
-  DynamoDBDocumentClient,
-  QueryCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { type BackoffPolicy, backoffDelay, type Sleep, sleep as timerSleep } from '../core/backoff';
+import { type Sleep, sleep as timerSleep } from '../core/backoff';
 import { describeError } from '../core/describe-error';
 import { INDEX_BY_RULE, ITEM_TYPE_ATTRIBUTE } from '../core/findings-table';
 import type {
@@ -17,6 +11,7 @@ import type {
   OutboxPage,
   ScanEvent,
 } from '../use-cases/event-ports';
+import { batchWriteWithRetry } from './dynamo-batch-write';
 import { missingTableMessage } from './dynamo-findings-store';
 
 /**
@@ -37,9 +32,6 @@ const SORT_PREFIX = 'EVENT#';
 const INDEX_PARTITION = 'OUTBOX';
 /** BatchWriteItem takes at most 25 requests. */
 const BATCH_WRITE_SIZE = 25;
-const UNPROCESSED_ATTEMPTS = 8;
-/** Before writing again the items BatchWriteItem left unprocessed: 100 ms doubling to 2 s. */
-export const OUTBOX_WRITE_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2000 };
 const DAY_S = 86_400;
 const EVENT_TYPES = [
   'FindingOpened',
@@ -201,22 +193,12 @@ export class DynamoEventOutbox implements EventOutbox {
   }
 
   private async batchWrite(what: string, requests: Record<string, unknown>[]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= UNPROCESSED_ATTEMPTS) {
-        throw new EventOutboxError(
-          `${what}: ${pending.length} item(s) still unprocessed after ${UNPROCESSED_ATTEMPTS} attempts`,
-        );
-      }
-      if (attempt > 0) await this.sleep(backoffDelay(attempt, OUTBOX_WRITE_BACKOFF));
-      let output: BatchWriteCommandOutput;
-      try {
-        output = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-      } catch (error) {
-        throw await this.failure(what, error);
-      }
-      pending = (output.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
-    }
+    await batchWriteWithRetry(this.db, this.tableName, requests, {
+      sleep: this.sleep,
+      failure: (error) => this.failure(what, error),
+      exhausted: (left, attempts) =>
+        new EventOutboxError(`${what}: ${left} item(s) still unprocessed after ${attempts} attempts`),
+    });
   }
 
   private async failure(what: string, error: unknown): Promise<EventOutboxError> {

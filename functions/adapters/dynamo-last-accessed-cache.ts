@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandOutput,
-  DynamoDBDocumentClient,
-  QueryCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
-import { type BackoffPolicy, backoffDelay, type Sleep, sleep as timerSleep } from '../core/backoff';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { type Sleep, sleep as timerSleep } from '../core/backoff';
 import { describeError } from '../core/describe-error';
 import { ITEM_TYPE_ATTRIBUTE } from '../core/findings-table';
 import type {
@@ -16,6 +10,7 @@ import type {
   LastAccessedSaveResult,
   ServiceLastAccessedByPrincipal,
 } from '../use-cases/last-accessed-ports';
+import { batchWriteWithRetry } from './dynamo-batch-write';
 import { missingTableMessage } from './dynamo-findings-store';
 
 /**
@@ -41,10 +36,6 @@ const PARTITION_PREFIX = 'LAST-ACCESSED#';
 const SORT_PREFIX = 'PRINCIPAL#';
 /** BatchWriteItem takes at most 25 requests. */
 const BATCH_WRITE_SIZE = 25;
-/** Attempts of a batch whose items DynamoDB left unprocessed (throttling) before giving up. */
-const UNPROCESSED_ATTEMPTS = 8;
-/** Before writing again the items BatchWriteItem left unprocessed: 100 ms doubling to 2 s. */
-export const UNPROCESSED_WRITE_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2000 };
 /** DynamoDB refuses items over 400 KB; a compressed output beyond this is not cached. */
 const MAX_DETAILS_BYTES = 350_000;
 const DAY_S = 86_400;
@@ -192,22 +183,18 @@ export class DynamoLastAccessedCache implements LastAccessedCache {
   }
 
   private async batchWrite(accountId: string, items: Record<string, unknown>[]): Promise<void> {
-    let pending = items.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= UNPROCESSED_ATTEMPTS) {
-        throw new LastAccessedCacheError(
-          `could not write the service-last-accessed cache of ${accountId}: ${pending.length} item(s) still unprocessed after ${UNPROCESSED_ATTEMPTS} attempts`,
-        );
-      }
-      if (attempt > 0) await this.sleep(backoffDelay(attempt, UNPROCESSED_WRITE_BACKOFF));
-      let output: BatchWriteCommandOutput;
-      try {
-        output = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-      } catch (error) {
-        throw await this.failure(`could not write the service-last-accessed cache of ${accountId}`, error);
-      }
-      pending = (output.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
-    }
+    const what = `could not write the service-last-accessed cache of ${accountId}`;
+    await batchWriteWithRetry(
+      this.db,
+      this.tableName,
+      items.map((Item) => ({ PutRequest: { Item } })),
+      {
+        sleep: this.sleep,
+        failure: (error) => this.failure(what, error),
+        exhausted: (left, attempts) =>
+          new LastAccessedCacheError(`${what}: ${left} item(s) still unprocessed after ${attempts} attempts`),
+      },
+    );
   }
 
   private async failure(what: string, error: unknown): Promise<LastAccessedCacheError> {

@@ -140,7 +140,11 @@ async function storedScanCommand(
 }
 
 /** Where the raw AWS documents come from: an export directory, else the live account. */
-async function readInput(options: ScanOptions, settings: ScanSettings, io: Io): Promise<CollectedInput> {
+export async function readInput(
+  options: Pick<ScanOptions, 'export'> & LiveOptions,
+  settings: ScanSettings,
+  io: Io,
+): Promise<CollectedInput> {
   if (options.export) return { raw: await readExportDirectory(options.export), origin: 'export' };
   const result = await collectLive(options, settings, io);
   const { collectedInput } = await import('../../functions/wiring/collect');

@@ -36,16 +36,34 @@ function countCell(control: ControlOutcome, value: number): string {
   return control.status === 'not-covered' ? '-' : String(value);
 }
 
+/** The rules of a control as the table shows them: listed under the table when they are many. */
+function rulesCell(control: ControlOutcome): string {
+  const names = control.rules.map((rule) => rule.id).join(', ');
+  return names.length <= MAX_RULES_WIDTH ? names : `${control.rules.length} rules, listed below`;
+}
+
+const MAX_RULES_WIDTH = 40;
+
 /** The details under the table: for each control that is not plainly passing, what and why. */
 function detailLines(control: ControlOutcome): string[] {
   const lines: string[] = [];
+  if (rulesCell(control) !== control.rules.map((rule) => rule.id).join(', ')) {
+    lines.push(`rules: ${control.rules.map((rule) => rule.id).join(', ')}`);
+  }
   if (control.failing.length > 0) {
     const shown = control.failing.slice(0, MAX_FAILING_IN_TABLE).map(resourceLabel);
     const more = control.failing.length - shown.length;
     lines.push(`failing: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
   }
+  if (control.errors > 0) {
+    lines.push(`rule errors: ${control.errors} (resources not known to be healthy, not counted as passing)`);
+  }
   if (control.suppressed > 0) lines.push(`exempted: ${control.suppressed} (not counted as failing)`);
-  if (control.incomplete.length > 0) lines.push(`not fully read: ${control.incomplete.join('; ')}`);
+  const byReason = new Map<string, string[]>();
+  for (const rule of control.rules) {
+    for (const reason of rule.incomplete) byReason.set(reason, [...(byReason.get(reason) ?? []), rule.id]);
+  }
+  for (const [reason, rules] of byReason) lines.push(`not fully read: ${reason} (${rules.join(', ')})`);
   const disabled = control.rules.filter((rule) => rule.status === 'not-evaluated').map((rule) => rule.id);
   if (disabled.length > 0) lines.push(`disabled in the settings: ${disabled.join(', ')}`);
   if (control.outsideCatalog) lines.push('a rule maps to this id, which the framework catalog does not list');
@@ -63,8 +81,8 @@ export function formatComplianceTable(view: ComplianceView): string {
     control.id,
     STATUS_LABELS[control.status],
     countCell(control, control.pass),
-    countCell(control, control.fail + control.errors),
-    control.rules.map((rule) => rule.id).join(', '),
+    countCell(control, control.fail),
+    rulesCell(control),
     control.title,
   ]);
   const table = alignColumns(['CONTROL', 'STATUS', 'PASS', 'FAIL', 'RULES', 'TITLE'], rows, {

@@ -1,6 +1,5 @@
 import type { RuleResultCounts, ScanSummary } from '../engine';
 import type { Finding } from '../finding';
-import type { ResourceKind } from '../model';
 import { type DataSet, dataSetOfSource, inputsOf, withPrerequisites } from '../reconcile';
 import type { CoverageEntry } from '../report/types';
 import { FRAMEWORKS, type Framework, type RuleMetadata, type Severity, severityRank } from '../rule';
@@ -165,7 +164,7 @@ function coverageByDataSet(
 function ruleInputs(rule: Pick<RuleMetadata, 'id' | 'resourceKinds'>): DataSet[] {
   const inputs = new Set<DataSet>();
   for (const kind of rule.resourceKinds) {
-    for (const input of inputsOf({ ruleId: rule.id, resourceType: kind as ResourceKind })) inputs.add(input);
+    for (const input of inputsOf({ ruleId: rule.id, resourceType: kind })) inputs.add(input);
   }
   return [...inputs];
 }

@@ -343,6 +343,25 @@ describe('compliance output', () => {
     );
   });
 
+  it('shows rule errors apart from failures, and groups rules by why they were not fully read', () => {
+    const rules = ['a-rule', 'b-rule', 'c-rule'].map((id) => aRule(id, ['role'], [cis('1.16')]));
+    const errored = aFinding('a-rule', 'unreadable', { result: 'error' });
+    const text = formatComplianceTable(
+      view({
+        rules,
+        results: { 'a-rule': { pass: 2, error: 1 }, 'b-rule': { pass: 3 }, 'c-rule': { pass: 1 } },
+        findings: [errored],
+        gaps: ['authorization-details.json'],
+      }),
+    );
+    expect(text).toMatch(/^1\.16 +incomplete +6 +0 +a-rule, b-rule, c-rule +No policy granting/m);
+    expect(text).toContain('  failing: role/unreadable (a-rule, rule error)\n');
+    expect(text).toContain('  rule errors: 1 (resources not known to be healthy, not counted as passing)\n');
+    expect(text).toContain(
+      '  not fully read: 1 coverage gap in authorization-details (a-rule, b-rule, c-rule)\n',
+    );
+  });
+
   it('lists every failing resource in JSON and CSV', () => {
     const json = JSON.parse(formatComplianceJson(v));
     expect(json.summary).toEqual({

@@ -7,7 +7,7 @@ import type { AnalysisReport, ReportFormat } from './types';
 
 export * from './catalog';
 export { CSV_COLUMNS, csvField, formatCsv } from './csv';
-export { formatHtml, formatOrganizationHtml, type HtmlOrganizationRun } from './html';
+export { formatHtml, formatOrganizationHtml, HTML_ROW_COLUMNS, type HtmlOrganizationRun } from './html';
 export { formatJson, type JsonFinding, toJsonFinding } from './json';
 export * from './posture';
 export { coverageLine, formatTable, shortResource, summaryLine, type TableOptions } from './table';

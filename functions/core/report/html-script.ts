@@ -13,9 +13,12 @@ function reportApp(): void {
   type Row = unknown[];
   interface Data {
     columns: string[];
+    profileColumns: string[];
     severities: string[];
     accountNames: Record<string, string>;
     strings: string[];
+    profiles: number[][];
+    shapes: string[][];
     rows: Row[];
   }
   const source = document.getElementById('report-data');
@@ -24,13 +27,23 @@ function reportApp(): void {
   data.columns.forEach((name, i) => {
     col[name] = i;
   });
+  const profileCol: Record<string, number> = {};
+  data.profileColumns.forEach((name, i) => {
+    profileCol[name] = i;
+  });
   const str = data.strings;
   const rows = data.rows;
   const PAGE_SIZES = [50, 100, 250, 500];
 
   const num = (row: Row, name: string): number => row[col[name] as number] as number;
+  /** The string-table index of a field, from the row or from the rule profile it names. */
+  const ref = (row: Row, name: string): number => {
+    const p = profileCol[name];
+    if (p === undefined) return num(row, name);
+    return (data.profiles[num(row, 'profile')] as number[])[p] as number;
+  };
   const text = (row: Row, name: string): string => {
-    const i = num(row, name);
+    const i = ref(row, name);
     return i < 0 ? '' : (str[i] as string);
   };
   const severity = (row: Row): string => data.severities[num(row, 'severity')] as string;
@@ -96,9 +109,9 @@ function reportApp(): void {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as Row;
       if (!state.severities.has(severity(row))) continue;
-      if (rule !== -1 && num(row, 'rule') !== rule) continue;
-      if (account !== -1 && num(row, 'account') !== account) continue;
-      if (type !== -1 && num(row, 'type') !== type) continue;
+      if (rule !== -1 && ref(row, 'rule') !== rule) continue;
+      if (account !== -1 && ref(row, 'account') !== account) continue;
+      if (type !== -1 && ref(row, 'type') !== type) continue;
       const suppressed = row[col.suppression as number] !== 0;
       if (state.status === 'active' && suppressed) continue;
       if (state.status === 'suppressed' && !suppressed) continue;
@@ -124,10 +137,11 @@ function reportApp(): void {
   }
 
   function detailHtml(row: Row): string {
-    const evidence = row[col.evidence as number] as Record<string, unknown>;
-    const evidenceRows = Object.keys(evidence)
-      .map((key) => {
-        const value = evidence[key];
+    const evidence = row[col.evidence as number] as unknown[];
+    const keys = data.shapes[evidence[0] as number] as string[];
+    const evidenceRows = keys
+      .map((key, k) => {
+        const value = evidence[k + 1];
         const shown = typeof value === 'string' ? value : JSON.stringify(value, null, 1);
         return `<dt>${escapeHtml(key)}</dt><dd><pre>${escapeHtml(shown)}</pre></dd>`;
       })
@@ -201,7 +215,7 @@ function reportApp(): void {
     pager.innerHTML =
       `<button type="button" data-page="first"${state.page === 0 ? ' disabled' : ''}>« First</button>` +
       `<button type="button" data-page="prev"${state.page === 0 ? ' disabled' : ''}>‹ Previous</button>` +
-      `<span id="page-info">${view.length === 0 ? 0 : start + 1}–${end} of ${view.length.toLocaleString('en-US')} · page ${state.page + 1} of ${pages}</span>` +
+      `<span id="page-info">${(view.length === 0 ? 0 : start + 1).toLocaleString('en-US')}–${end.toLocaleString('en-US')} of ${view.length.toLocaleString('en-US')} · page ${state.page + 1} of ${pages}</span>` +
       `<button type="button" data-page="next"${state.page >= pages - 1 ? ' disabled' : ''}>Next ›</button>` +
       `<button type="button" data-page="last"${state.page >= pages - 1 ? ' disabled' : ''}>Last »</button>` +
       `<label>Rows per page <select id="page-size">${PAGE_SIZES.map((n) => `<option${n === state.pageSize ? ' selected' : ''}>${n}</option>`).join('')}</select></label>`;

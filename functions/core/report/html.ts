@@ -50,22 +50,30 @@ export function formatOrganizationHtml(run: HtmlOrganizationRun, reports: readon
 export const HTML_ROW_COLUMNS = [
   'id',
   'severity',
-  'rule',
-  'title',
-  'type',
+  'profile',
   'arn',
   'sub',
   'account',
   'region',
   'reason',
   'evidence',
+  'risk',
+  'baseSeverity',
+  'suppression',
+] as const;
+
+/**
+ * What findings of one rule share (title, compliance, remediation, ...): stored once as a profile,
+ * which a row names by its index.
+ */
+export const HTML_PROFILE_COLUMNS = [
+  'rule',
+  'title',
+  'type',
   'compliance',
   'remediation',
   'action',
   'result',
-  'risk',
-  'baseSeverity',
-  'suppression',
 ] as const;
 
 interface ReportView {
@@ -491,48 +499,72 @@ ${SEVERITIES.map((s) => `<label><input type="checkbox" id="sev-${s}" data-severi
 }
 
 /**
- * The findings as `{ columns, strings, rows }`: each row an array in `HTML_ROW_COLUMNS` order,
- * repeated text (rule ids, ARNs, titles, remediation) as indexes into `strings`. `<`, `>`, `&`
- * and the JavaScript line separators are escaped, so no value can end the script element.
+ * The findings as `{ columns, strings, profiles, shapes, rows }`: each row an array in
+ * `HTML_ROW_COLUMNS` order; repeated text (ARNs, accounts, regions) as indexes into `strings`;
+ * what a rule's findings share as an index into `profiles`; evidence as its key list's index into
+ * `shapes` followed by the values. At 100,000 findings this is about half the size of plain JSON.
  */
 function embeddedData(view: ReportView): string {
   const strings: string[] = [];
-  const index = new Map<string, number>();
+  const stringIndex = new Map<string, number>();
   const s = (value: string): number => {
-    let i = index.get(value);
+    let i = stringIndex.get(value);
     if (i === undefined) {
       i = strings.length;
       strings.push(value);
-      index.set(value, i);
+      stringIndex.set(value, i);
     }
     return i;
   };
   const optional = (value: string | undefined) => (value === undefined ? -1 : s(value));
-  const rows = view.findings.map((f) => [
-    f.id,
-    severityRank(f.severity),
-    s(f.ruleId),
-    s(f.title),
-    s(f.resourceType),
-    s(f.resourceArn),
-    optional(f.subResource),
-    s(f.accountId),
-    optional(f.region),
-    f.reason,
-    f.evidence,
-    s(complianceLabel(f.compliance)),
-    s(f.remediation.summary),
-    optional(f.remediation.action),
-    s(f.result),
-    f.riskScore,
-    severityRank(f.baseSeverity),
-    f.suppression ? [s(f.suppression.reason), s(f.suppression.owner), s(f.suppression.expires)] : 0,
-  ]);
+  const profiles: number[][] = [];
+  const profileIndex = new Map<string, number>();
+  const shapes: string[][] = [];
+  const shapeIndex = new Map<string, number>();
+  const interned = (table: unknown[], index: Map<string, number>, value: unknown): number => {
+    const key = JSON.stringify(value);
+    let i = index.get(key);
+    if (i === undefined) {
+      i = table.length;
+      table.push(value);
+      index.set(key, i);
+    }
+    return i;
+  };
+  const rows = view.findings.map((f) => {
+    const profile = [
+      s(f.ruleId),
+      s(f.title),
+      s(f.resourceType),
+      s(complianceLabel(f.compliance)),
+      s(f.remediation.summary),
+      optional(f.remediation.action),
+      s(f.result),
+    ];
+    const keys = Object.keys(f.evidence);
+    return [
+      f.id,
+      severityRank(f.severity),
+      interned(profiles, profileIndex, profile),
+      s(f.resourceArn),
+      optional(f.subResource),
+      s(f.accountId),
+      optional(f.region),
+      f.reason,
+      [interned(shapes, shapeIndex, keys), ...keys.map((key) => f.evidence[key])],
+      f.riskScore,
+      severityRank(f.baseSeverity),
+      f.suppression ? [s(f.suppression.reason), s(f.suppression.owner), s(f.suppression.expires)] : 0,
+    ];
+  });
   const document = {
     columns: HTML_ROW_COLUMNS,
+    profileColumns: HTML_PROFILE_COLUMNS,
     severities: SEVERITIES,
     accountNames: view.accountNames,
     strings,
+    profiles,
+    shapes,
     rows,
   };
   return scriptSafeJson(document);

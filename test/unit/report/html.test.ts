@@ -29,7 +29,10 @@ const XSS_REASON = 'Role <img src=x onerror=alert(2)> & "friends" </SCRIPT> was 
 
 interface Embedded {
   columns: string[];
+  profileColumns: string[];
   strings: string[];
+  profiles: number[][];
+  shapes: string[][];
   rows: unknown[][];
 }
 
@@ -39,9 +42,19 @@ function embedded(html: string): Embedded {
   return JSON.parse(match![1]!) as Embedded;
 }
 
-function cell(data: Embedded, row: unknown[], column: (typeof HTML_ROW_COLUMNS)[number]): unknown {
+/** A field of an embedded row, decoded: text from the string table, evidence as an object. */
+function cell(data: Embedded, row: unknown[], column: string): unknown {
+  const p = data.profileColumns.indexOf(column);
+  if (p !== -1) {
+    const profile = data.profiles[row[data.columns.indexOf('profile')] as number]!;
+    return data.strings[profile[p]!];
+  }
   const value = row[data.columns.indexOf(column)];
-  return typeof value === 'number' && ['rule', 'arn', 'account', 'sub', 'title'].includes(column)
+  if (column === 'evidence') {
+    const [shape, ...values] = value as [number, ...unknown[]];
+    return Object.fromEntries(data.shapes[shape]!.map((key, i) => [key, values[i]]));
+  }
+  return ['arn', 'account', 'sub', 'region'].includes(column) && typeof value === 'number'
     ? data.strings[value]
     : value;
 }
@@ -84,6 +97,9 @@ describe('formatHtml', () => {
     const data = embedded(html);
     expect(data.strings.filter((s) => s === 'arn:aws:iam::111122223333:user/deploy-bot')).toHaveLength(1);
     expect(data.strings.filter((s) => s === 'Rotate the key.')).toHaveLength(1);
+    // The two access-key-not-rotated findings share one profile and one evidence shape.
+    expect(data.profiles).toHaveLength(2);
+    expect(data.shapes).toEqual([['createdAt', 'ageDays', 'thresholdDays']]);
   });
 
   it('lets no finding text out of its element: no markup from the data reaches the page', () => {

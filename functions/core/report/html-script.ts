@@ -102,9 +102,12 @@ function reportApp(): void {
 
   function applyFilters(): void {
     const query = state.query.trim().toLowerCase();
-    const rule = state.rule === '' ? -1 : str.indexOf(state.rule);
-    const account = state.account === '' ? -1 : str.indexOf(state.account);
-    const type = state.type === '' ? -1 : str.indexOf(state.type);
+    // -1: no filter; -2: a value no finding has (an account without findings), which matches none.
+    const wanted = (value: string): number =>
+      value === '' ? -1 : str.indexOf(value) === -1 ? -2 : str.indexOf(value);
+    const rule = wanted(state.rule);
+    const account = wanted(state.account);
+    const type = wanted(state.type);
     const next: number[] = [];
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as Row;

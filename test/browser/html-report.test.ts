@@ -157,6 +157,13 @@ describe('HTML report in Chromium', () => {
     for (const ref of first.compliance) expect(text).toContain(ref.control);
     await page.click('#findings tbody tr.row >> nth=0');
     expect(await detail.count()).toBe(0);
+    // From the keyboard: Enter on a focused row opens it, and the focus stays on that row.
+    await page.focus('#findings tbody tr.row >> nth=1');
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('#findings tbody tr.row >> nth=1', 'aria-expanded')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-row'))).toBe('1');
+    await page.keyboard.press('Enter');
+    expect(await detail.count()).toBe(0);
   });
 
   it('screenshots the summary', async () => {

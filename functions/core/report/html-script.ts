@@ -195,7 +195,7 @@ function reportApp(): void {
       const suppressed = row[col.suppression as number] !== 0;
       const open = state.expanded.has(i);
       html.push(
-        `<tr class="row${suppressed ? ' suppressed' : ''}" data-row="${i}" aria-expanded="${open}">` +
+        `<tr class="row${suppressed ? ' suppressed' : ''}" data-row="${i}" tabindex="0" aria-expanded="${open}">` +
           `<td><span class="badge sev-${sev}">${sev}</span>${suppressed ? ' suppressed' : ''}</td>` +
           `<td>${escapeHtml(text(row, 'rule'))}</td>` +
           `<td class="res" title="${escapeHtml(text(row, 'arn'))}">${escapeHtml(resourceName(row))}</td>` +
@@ -268,13 +268,24 @@ function reportApp(): void {
       applyFilters();
     });
   });
-  (document.querySelector('#findings tbody') as HTMLElement).addEventListener('click', (event) => {
-    const tr = (event.target as HTMLElement).closest('tr.row') as HTMLElement | null;
-    if (!tr) return;
+  const tbody = document.querySelector('#findings tbody') as HTMLElement;
+  function toggle(tr: HTMLElement, keepFocus: boolean): void {
     const i = Number(tr.dataset.row);
     if (state.expanded.has(i)) state.expanded.delete(i);
     else state.expanded.add(i);
     render();
+    // The rows are drawn anew: a keyboard user stays on the row they toggled.
+    if (keepFocus) (tbody.querySelector(`tr.row[data-row="${i}"]`) as HTMLElement | null)?.focus();
+  }
+  tbody.addEventListener('click', (event) => {
+    const tr = (event.target as HTMLElement).closest('tr.row') as HTMLElement | null;
+    if (tr) toggle(tr, false);
+  });
+  tbody.addEventListener('keydown', (event) => {
+    const tr = (event.target as HTMLElement).closest('tr.row') as HTMLElement | null;
+    if (!tr || (event.key !== 'Enter' && event.key !== ' ')) return;
+    event.preventDefault();
+    toggle(tr, true);
   });
   const pager = document.getElementById('pager') as HTMLElement;
   pager.addEventListener('click', (event) => {

@@ -16,6 +16,7 @@ import {
   CSV_COLUMNS,
   countAtOrAbove,
   formatCsv,
+  formatOrganizationHtml,
   formatReport,
   type ReportFormat,
   withMinSeverity,
@@ -439,6 +440,9 @@ async function printOrganizationReport(
       text = `${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
       break;
     }
+    case 'html':
+      text = formatOrganizationHtml({ ...run, accounts: outcomes }, [...reports.values()]);
+      break;
     case 'table': {
       const tableOptions = {
         color: terminal && !noColor(io.env),

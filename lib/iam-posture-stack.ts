@@ -10,6 +10,7 @@ import { OperationalAlarms } from './constructs/operational-alarms';
 import { OrgRunsBucket } from './constructs/org-runs-bucket';
 import { OrganizationScan } from './constructs/organization-scan';
 import { ownRolesPattern, Remediation } from './constructs/remediation';
+import { ReportBucket } from './constructs/report-bucket';
 import { RequestSweeper } from './constructs/request-sweeper';
 import { ScanFunction } from './constructs/scan-function';
 import { ScanSchedule } from './constructs/scan-schedule';
@@ -44,6 +45,8 @@ export class IamPostureStack extends Stack {
   /** Organization mode (`organization.enabled`): the runs bucket and the organization state machine. */
   readonly runs?: OrgRunsBucket;
   readonly organizationScan?: OrganizationScan;
+  /** Archived scan reports (`reports.enabled`). */
+  readonly reports?: ReportBucket;
 
   constructor(scope: Construct, id: string, props: IamPostureStackProps) {
     super(scope, id, {
@@ -79,6 +82,13 @@ export class IamPostureStack extends Stack {
       bus: this.events.bus,
       config: props.config,
     });
+    if (props.config.reports.enabled) {
+      this.reports = new ReportBucket(this, 'Reports', {
+        encryptionKey: this.dataKey.key,
+        retentionDays: props.config.reports.retentionDays,
+      });
+      this.reports.grantArchive(this.scan.function);
+    }
     if (organization) {
       this.runs = new OrgRunsBucket(this, 'Runs', {
         encryptionKey: this.dataKey.key,
@@ -141,6 +151,10 @@ export class IamPostureStack extends Stack {
         this.organizationScan.logGroup.logGroupName,
         'Log group of the organization state machine',
       );
+    }
+
+    if (this.reports) {
+      output('ReportsBucketName', this.reports.bucket.bucketName, 'S3 bucket of archived scan reports');
     }
 
     const channelId = props.config.slackChannelId;

@@ -1,4 +1,6 @@
 import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../functions/core/deploy-config';
 import { FINDINGS_TABLE } from '../functions/core/findings-table';
@@ -184,6 +186,19 @@ export class IamPostureStack extends Stack {
               },
             }
           : {}),
+      });
+      // Each finished scan is summarised in the channel, with where its report is when archived.
+      new events.Rule(slack, 'ScanCompleted', {
+        eventBus: this.events.bus,
+        description: 'Finished scans, to the Slack notifier for a summary',
+        eventPattern: { source: ['iam-posture'], detailType: ['ScanCompleted'] },
+        targets: [
+          new targets.LambdaFunction(slack.notify, {
+            deadLetterQueue: slack.notifyDeadLetterQueue.queue,
+            retryAttempts: 4,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
       });
       this.slack = slack;
       this.remediation = remediation;

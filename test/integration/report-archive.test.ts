@@ -11,6 +11,7 @@ import { runScan, type ScanEvent } from '../../functions/use-cases/run-scan';
 import { scanDeps } from '../../functions/wiring/scan';
 import { findingsStore } from '../../functions/wiring/stores';
 import { type MotoServer, startMoto } from '../support/moto';
+import { createMotoKmsKey } from '../support/moto-kms';
 
 /**
  * The scan with a reports bucket, over the real SDK against moto's S3, KMS, DynamoDB and
@@ -42,29 +43,9 @@ beforeEach(async () => {
   await moto.reset();
   await new DynamoDBClient(moto.clientConfig).send(new CreateTableCommand(createTableInput(TABLE)));
   await new EventBridgeClient(moto.clientConfig).send(new CreateEventBusCommand({ Name: BUS }));
-  keyArn = await createKmsKey();
+  keyArn = await createMotoKmsKey(moto);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
-
-/**
- * A customer-managed key in moto's KMS. The project has no KMS client (the stack creates the key),
- * so this is KMS's JSON protocol by hand; moto routes the request by the credential scope.
- */
-async function createKmsKey(): Promise<string> {
-  const { endpoint, region } = moto.clientConfig;
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-amz-json-1.1',
-      'X-Amz-Target': 'TrentService.CreateKey',
-      Authorization: `AWS4-HMAC-SHA256 Credential=${moto.clientConfig.credentials.accessKeyId}/20250101/${region}/kms/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify({ Description: 'data key' }),
-  });
-  if (!response.ok)
-    throw new Error(`moto CreateKey failed: HTTP ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { KeyMetadata: { Arn: string } }).KeyMetadata.Arn;
-}
 
 /** The scan as the scan function wires it, with the events it publishes recorded on the way. */
 function scanWithReports(bucket: string) {

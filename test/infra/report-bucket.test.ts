@@ -129,3 +129,40 @@ describe('reports deploy config', () => {
     expect(() => parseDeployConfig({ reports })).toThrow(message);
   });
 });
+
+describe('scan summary routing', () => {
+  const scanCompletedRules = (s: Synthesized) =>
+    Object.values(s.template.toJSON().Resources as Record<string, { Type: string; Properties: Json }>).filter(
+      (r) =>
+        r.Type === 'AWS::Events::Rule' &&
+        JSON.stringify(r.Properties.EventPattern ?? {}).includes('ScanCompleted'),
+    );
+
+  it('sends ScanCompleted to the notify function, failures to its dead-letter queue', () => {
+    const withSlack = synthesize(
+      { slackChannelId: 'C0123ABCD', approvers: [{ teamId: 'T0123ABCD', userId: 'U0123ABCD' }] },
+      { bundle: false },
+    );
+    const slack = withSlack.stack.slack!;
+    const rules = scanCompletedRules(withSlack);
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!.Properties as Json & {
+      Targets: { Arn: unknown; DeadLetterConfig: { Arn: unknown }; RetryPolicy: Json }[];
+    };
+    expect(rule.EventPattern).toEqual({ source: ['iam-posture'], 'detail-type': ['ScanCompleted'] });
+    expect(rule.EventBusName).toEqual({ Ref: logicalId(withSlack.stack.events.bus) });
+    expect(rule.Targets).toHaveLength(1);
+    expect(rule.Targets[0]!.Arn).toEqual({ 'Fn::GetAtt': [logicalId(slack.notify), 'Arn'] });
+    expect(rule.Targets[0]!.DeadLetterConfig.Arn).toEqual({
+      'Fn::GetAtt': [logicalId(slack.notifyDeadLetterQueue.queue), 'Arn'],
+    });
+    expect(rule.Targets[0]!.RetryPolicy).toEqual({
+      MaximumEventAgeInSeconds: 21600,
+      MaximumRetryAttempts: 4,
+    });
+  });
+
+  it('routes nothing without a Slack channel', () => {
+    expect(scanCompletedRules(synth)).toEqual([]);
+  });
+});

@@ -105,6 +105,8 @@ export class IamPostureStack extends Stack {
         config: props.config,
       });
     }
+    // In organization mode each account step archives its member account's report.
+    if (this.reports && this.organizationScan) this.reports.grantArchive(this.organizationScan.scanAccount);
     this.schedule = new ScanSchedule(this, 'Schedule', {
       expression: props.config.schedule,
       target: this.organizationScan?.stateMachine ?? this.scan.function,

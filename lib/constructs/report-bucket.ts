@@ -23,6 +23,8 @@ export interface ReportBucketProps {
 export class ReportBucket extends Construct {
   readonly bucket: s3.Bucket;
   private readonly encryptionKey: kms.IKey;
+  private policy?: iam.Policy;
+  private readonly roles = new Set<iam.IRole>();
 
   constructor(scope: Construct, id: string, props: ReportBucketProps) {
     super(scope, id);
@@ -40,8 +42,20 @@ export class ReportBucket extends Construct {
   /**
    * Lets `fn` write reports, and tells it where: s3:PutObject under `reports/` only (no read, no
    * list, no delete), and the data key through S3 only, for the SSE-KMS data key of each object.
+   * Functions sharing a role share the one policy.
    */
   grantArchive(fn: lambda.Function): void {
+    if (!fn.role) throw new Error('a function without a role cannot be granted the report archive');
+    if (!this.roles.has(fn.role)) {
+      this.archivePolicy().attachToRole(fn.role);
+      this.roles.add(fn.role);
+    }
+    fn.addEnvironment(SCAN_FUNCTION_ENV.reportsBucket, this.bucket.bucketName);
+    fn.addEnvironment(SCAN_FUNCTION_ENV.reportsKmsKeyArn, this.encryptionKey.keyArn);
+  }
+
+  private archivePolicy(): iam.Policy {
+    if (this.policy) return this.policy;
     const stack = Stack.of(this);
     const policy = new iam.Policy(this, 'ArchivePolicy', {
       statements: [
@@ -58,15 +72,13 @@ export class ReportBucket extends Construct {
         }),
       ],
     });
-    if (!fn.role) throw new Error('the scan function has no role to grant the report archive to');
-    policy.attachToRole(fn.role);
     const bucketId = stack.getLogicalId(this.bucket.node.defaultChild as CfnElement);
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${REPORTS_PREFIX}*]`,
       reason:
         'Each scan writes one new object under reports/<account>/<date>/<scan id>; the scan id is made at run time. PutObject only: the role cannot read, list or delete reports.',
     });
-    fn.addEnvironment(SCAN_FUNCTION_ENV.reportsBucket, this.bucket.bucketName);
-    fn.addEnvironment(SCAN_FUNCTION_ENV.reportsKmsKeyArn, this.encryptionKey.keyArn);
+    this.policy = policy;
+    return policy;
   }
 }

@@ -166,3 +166,27 @@ describe('scan summary routing', () => {
     expect(scanCompletedRules(synth)).toEqual([]);
   });
 });
+
+describe('reports in organization mode', () => {
+  it('lets each account step archive its member account report, through the same one policy', () => {
+    const org = synthesize(
+      { organization: { enabled: true, organizationId: 'o-abc1234567' }, reports: { enabled: true } },
+      { bundle: false },
+    );
+    const functions = org.template.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
+    const bucket = { Ref: logicalId(org.stack.reports!.bucket) };
+    for (const fn of [org.stack.scan.function, org.stack.organizationScan!.scanAccount]) {
+      const env = (functions[logicalId(fn)]!.Properties.Environment as { Variables: Json }).Variables;
+      expect(env.REPORTS_BUCKET).toEqual(bucket);
+    }
+    const discover = functions[logicalId(org.stack.organizationScan!.discover)]!;
+    expect((discover.Properties.Environment as { Variables: Json }).Variables.REPORTS_BUCKET).toBeUndefined();
+    const archive = Object.values(functions).filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).includes('WriteReports'),
+    );
+    expect(archive).toHaveLength(1);
+    expect(archive[0]!.Properties.Roles).toEqual([{ Ref: logicalId(org.stack.scannerRole.role) }]);
+    expect(nagViolations(org.app)).toEqual([]);
+  });
+});

@@ -1,4 +1,6 @@
 import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../functions/core/deploy-config';
 import { FINDINGS_TABLE } from '../functions/core/findings-table';
@@ -10,6 +12,7 @@ import { OperationalAlarms } from './constructs/operational-alarms';
 import { OrgRunsBucket } from './constructs/org-runs-bucket';
 import { OrganizationScan } from './constructs/organization-scan';
 import { ownRolesPattern, Remediation } from './constructs/remediation';
+import { ReportBucket } from './constructs/report-bucket';
 import { RequestSweeper } from './constructs/request-sweeper';
 import { ScanFunction } from './constructs/scan-function';
 import { ScanSchedule } from './constructs/scan-schedule';
@@ -44,6 +47,8 @@ export class IamPostureStack extends Stack {
   /** Organization mode (`organization.enabled`): the runs bucket and the organization state machine. */
   readonly runs?: OrgRunsBucket;
   readonly organizationScan?: OrganizationScan;
+  /** Archived scan reports (`reports.enabled`). */
+  readonly reports?: ReportBucket;
 
   constructor(scope: Construct, id: string, props: IamPostureStackProps) {
     super(scope, id, {
@@ -79,6 +84,13 @@ export class IamPostureStack extends Stack {
       bus: this.events.bus,
       config: props.config,
     });
+    if (props.config.reports.enabled) {
+      this.reports = new ReportBucket(this, 'Reports', {
+        encryptionKey: this.dataKey.key,
+        retentionDays: props.config.reports.retentionDays,
+      });
+      this.reports.grantArchive(this.scan.function);
+    }
     if (organization) {
       this.runs = new OrgRunsBucket(this, 'Runs', {
         encryptionKey: this.dataKey.key,
@@ -93,6 +105,8 @@ export class IamPostureStack extends Stack {
         config: props.config,
       });
     }
+    // In organization mode each account step archives its member account's report.
+    if (this.reports && this.organizationScan) this.reports.grantArchive(this.organizationScan.scanAccount);
     this.schedule = new ScanSchedule(this, 'Schedule', {
       expression: props.config.schedule,
       target: this.organizationScan?.stateMachine ?? this.scan.function,
@@ -143,6 +157,10 @@ export class IamPostureStack extends Stack {
       );
     }
 
+    if (this.reports) {
+      output('ReportsBucketName', this.reports.bucket.bucketName, 'S3 bucket of archived scan reports');
+    }
+
     const channelId = props.config.slackChannelId;
     if (channelId) {
       const slack = new SlackApproval(this, 'Slack', {
@@ -170,6 +188,19 @@ export class IamPostureStack extends Stack {
               },
             }
           : {}),
+      });
+      // Each finished scan is summarised in the channel, with where its report is when archived.
+      new events.Rule(slack, 'ScanCompleted', {
+        eventBus: this.events.bus,
+        description: 'Finished scans, to the Slack notifier for a summary',
+        eventPattern: { source: ['iam-posture'], detailType: ['ScanCompleted'] },
+        targets: [
+          new targets.LambdaFunction(slack.notify, {
+            deadLetterQueue: slack.notifyDeadLetterQueue.queue,
+            retryAttempts: 4,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
       });
       this.slack = slack;
       this.remediation = remediation;

@@ -11,9 +11,10 @@ if ! command -v cfn-lint >/dev/null 2>&1; then
   exit 1
 fi
 
-# Three configurations: the default stack (scanning only); the stack with Slack approval and
-# remediation, which adds the remediation, notify and interaction functions; and organization mode
-# with remediation, which adds the organization state machine and the member and StackSet stacks.
+# Three configurations: the default stack (scanning only); the stack with Slack approval,
+# remediation and archived reports, which adds the remediation, notify and interaction functions
+# and the reports bucket; and organization mode with remediation and archived reports, which adds
+# the organization state machine and the member and StackSet stacks.
 lint() {
   local outdir="$1"
   shift
@@ -34,7 +35,9 @@ lint() {
 }
 
 lint cdk.out
-lint cdk.out.slack -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]'
+lint cdk.out.slack -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]' \
+  -c 'reports={"enabled":true}'
 lint cdk.out.org \
   -c 'organization={"enabled":true,"organizationId":"o-abc1234567","includeOus":["ou-ab12-cd34ef56"]}' \
-  -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]'
+  -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]' \
+  -c 'reports={"enabled":true}'

@@ -190,6 +190,15 @@ export const RemediationDeploySchema = strictObject({
   rotationFunctions: z.array(RotationFunctionArnSchema).max(20).default([]),
 });
 
+/**
+ * The `reports` key: each scan's report archived in a private bucket of the stack, encrypted with
+ * its data key, deleted `retentionDays` after it was written.
+ */
+export const ReportsDeploySchema = strictObject({
+  enabled: z.boolean().default(false),
+  retentionDays: z.int().min(1).max(3650).default(90),
+});
+
 export const DeployConfigSchema = z
   .object({
     /** EventBridge Scheduler expression, UTC. At most hourly. */
@@ -216,6 +225,7 @@ export const DeployConfigSchema = z
     /** Who may approve a remediation. Empty = nobody can. */
     approvers: z.array(ApproverSchema).default([]),
     remediation: RemediationDeploySchema.prefault({}),
+    reports: ReportsDeploySchema.prefault({}),
     /**
      * Reserved concurrency of the Slack interaction function behind the public Function URL: a
      * flood of requests is throttled there instead of taking the account's concurrency.
@@ -273,6 +283,7 @@ const CONTEXT_KINDS: Record<DeployConfigKey, ContextKind> = {
   slackChannelId: 'string',
   approvers: 'json',
   remediation: 'json',
+  reports: 'json',
   slackInteractionConcurrency: 'number',
   logRetentionDays: 'number',
   alarmEmail: 'string',

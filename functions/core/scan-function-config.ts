@@ -26,6 +26,10 @@ export const SCAN_FUNCTION_ENV = {
    * the stalest: an account of N principals is covered after N / budget scans.
    */
   serviceLastAccessedMaxJobs: 'SERVICE_LAST_ACCESSED_MAX_JOBS',
+  /** The private bucket each scan's report is written to. Unset: reports are not archived. */
+  reportsBucket: 'REPORTS_BUCKET',
+  /** The KMS key (ARN) the reports are encrypted with; required with `REPORTS_BUCKET`. */
+  reportsKmsKeyArn: 'REPORTS_KMS_KEY_ARN',
 } as const;
 
 /** The job budget of a scan when `SERVICE_LAST_ACCESSED_MAX_JOBS` is not set. */
@@ -72,14 +76,47 @@ const jobBudget = z
 
 const required = z.string({ error: 'is required' }).trim().min(1, 'is required');
 
-export const ScanFunctionEnvSchema = z.object({
-  [SCAN_FUNCTION_ENV.findingsTableName]: required,
-  [SCAN_FUNCTION_ENV.eventBusName]: required,
-  [SCAN_FUNCTION_ENV.secretsRegions]: regionList.optional(),
-  [SCAN_FUNCTION_ENV.scanSettings]: settingsJson.optional(),
-  [SCAN_FUNCTION_ENV.resolvedTtlDays]: days.optional(),
-  [SCAN_FUNCTION_ENV.serviceLastAccessedMaxJobs]: jobBudget.optional(),
-});
+/** An S3 bucket name as S3 accepts it (general purpose buckets). */
+const bucketName = z
+  .string()
+  .trim()
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)',
+  );
+
+const kmsKeyArn = z
+  .string()
+  .trim()
+  .regex(
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/,
+    'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
+  );
+
+export const ScanFunctionEnvSchema = z
+  .object({
+    [SCAN_FUNCTION_ENV.findingsTableName]: required,
+    [SCAN_FUNCTION_ENV.eventBusName]: required,
+    [SCAN_FUNCTION_ENV.secretsRegions]: regionList.optional(),
+    [SCAN_FUNCTION_ENV.scanSettings]: settingsJson.optional(),
+    [SCAN_FUNCTION_ENV.resolvedTtlDays]: days.optional(),
+    [SCAN_FUNCTION_ENV.serviceLastAccessedMaxJobs]: jobBudget.optional(),
+    [SCAN_FUNCTION_ENV.reportsBucket]: bucketName.optional(),
+    [SCAN_FUNCTION_ENV.reportsKmsKeyArn]: kmsKeyArn.optional(),
+  })
+  .superRefine((env, ctx) => {
+    // A report written without the stack's key would fall back to the account's aws/s3 key.
+    if (
+      env[SCAN_FUNCTION_ENV.reportsBucket] !== undefined &&
+      env[SCAN_FUNCTION_ENV.reportsKmsKeyArn] === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [SCAN_FUNCTION_ENV.reportsKmsKeyArn],
+        message: `is required when ${SCAN_FUNCTION_ENV.reportsBucket} is set`,
+      });
+    }
+  });
 
 export interface ScanFunctionConfig {
   findingsTableName: string;
@@ -90,6 +127,8 @@ export interface ScanFunctionConfig {
   resolvedTtlDays?: number;
   /** Service-last-accessed jobs per scan, 0..5000. */
   serviceLastAccessedMaxJobs: number;
+  /** Where each scan's report is archived; undefined: not archived. */
+  reports?: { bucket: string; kmsKeyArn: string };
 }
 
 /** A bad environment variable; the message names each variable and what is wrong with it. */
@@ -109,6 +148,8 @@ export function parseScanFunctionConfig(
   const e = result.data;
   const regions = e[SCAN_FUNCTION_ENV.secretsRegions];
   const ttl = e[SCAN_FUNCTION_ENV.resolvedTtlDays];
+  const reportsBucket = e[SCAN_FUNCTION_ENV.reportsBucket];
+  const reportsKey = e[SCAN_FUNCTION_ENV.reportsKmsKeyArn];
   return {
     findingsTableName: e[SCAN_FUNCTION_ENV.findingsTableName],
     eventBusName: e[SCAN_FUNCTION_ENV.eventBusName],
@@ -117,5 +158,8 @@ export function parseScanFunctionConfig(
     ...(ttl !== undefined ? { resolvedTtlDays: ttl } : {}),
     serviceLastAccessedMaxJobs:
       e[SCAN_FUNCTION_ENV.serviceLastAccessedMaxJobs] ?? DEFAULT_SERVICE_LAST_ACCESSED_MAX_JOBS,
+    ...(reportsBucket !== undefined && reportsKey !== undefined
+      ? { reports: { bucket: reportsBucket, kmsKeyArn: reportsKey } }
+      : {}),
   };
 }

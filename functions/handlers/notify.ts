@@ -1,8 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
+import { ScanCompletedDetailSchema } from '../core/slack/scan-summary';
 import { parseSlackNotifyConfig } from '../core/slack-function-config';
 import { notifyFinding, postDueDigests } from '../use-cases/notify-finding';
+import { notifyScanCompleted } from '../use-cases/notify-scan';
 import { type RequestApprovalOutcome, requestApproval } from '../use-cases/request-approval';
 import { type RequestApprovalWiring, requestApprovalWiring } from '../wiring/approval';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
@@ -15,6 +17,9 @@ import { createObservability, instrument, type Observability } from '../wiring/p
  * while the channel's hourly budget lasts, else a place in the day's digest, which the first
  * invocation after the day ends posts. A failure is thrown, so the asynchronous invocation is
  * retried and then lands in the dead-letter queue; a repeated delivery posts nothing twice.
+ *
+ * It is also invoked for `ScanCompleted`, and posts the scan's summary (with where its archived
+ * report is) within the same hourly budget.
  */
 
 const FindingOpenedDetailSchema = z.looseObject({
@@ -22,7 +27,7 @@ const FindingOpenedDetailSchema = z.looseObject({
   finding: z.looseObject({ id: z.string().min(1).max(200) }),
 });
 
-/** The event is not a `FindingOpened` event this function can act on. */
+/** The event is not a `FindingOpened` or `ScanCompleted` event this function can act on. */
 export class InvalidFindingEventError extends Error {
   override readonly name = 'InvalidFindingEventError';
 }
@@ -42,6 +47,26 @@ export function createHandler(
   const { logger } = observability;
   let deps: RequestApprovalWiring | undefined;
   return instrument(async (event: FindingEvent) => {
+    if (event['detail-type'] === 'ScanCompleted') {
+      const detail = ScanCompletedDetailSchema.safeParse(event.detail);
+      if (!detail.success) {
+        throw new InvalidFindingEventError(
+          `the ScanCompleted detail is not one this function can summarize: ${detail.error.issues
+            .slice(0, 3)
+            .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+            .join('; ')}`,
+        );
+      }
+      deps ??= build();
+      const summary = await notifyScanCompleted(detail.data, deps.notices);
+      logger.info('scan summary', {
+        scanId: summary.scanId,
+        accountId: detail.data.accountId,
+        outcome: summary.outcome,
+        ...(detail.data.report ? { reportKey: detail.data.report.key } : {}),
+      });
+      return { outcome: summary.outcome };
+    }
     if (event['detail-type'] !== 'FindingOpened') {
       throw new InvalidFindingEventError(`unexpected event type ${event['detail-type']}`);
     }

@@ -56,6 +56,7 @@ export function scanHandlerDeps(
       aws: {},
       table: config.findingsTableName,
       eventBus: config.eventBusName,
+      ...(config.reports ? { reports: config.reports } : {}),
       collect: async () => {
         const result = await collector.collect(collectOptions);
         logger?.info('service last accessed', {

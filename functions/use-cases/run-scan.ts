@@ -16,12 +16,15 @@ import {
   withPrerequisites,
 } from '../core/reconcile';
 import type { AnalysisReport } from '../core/report/types';
+import type { ReportLocation } from '../core/report-archive';
 import { RULES } from '../core/rules';
 import type { ScanSettings } from '../core/settings';
 import { analyzeAccount, apiCallSummary } from './analyze';
+import { archiveReport } from './archive-report';
 import { type DrainedAccount, drainOutbox, UNDELIVERABLE_CODES } from './drain-outbox';
 import type { EventOutbox, EventsOutcome, ScanEvent, ScanEventPublisher } from './event-ports';
 import type { MalformedItem, ScanStore, StoreStats } from './findings-ports';
+import type { ReportArchive } from './report-archive-ports';
 import { RunScanError } from './run-scan-error';
 
 export { RunScanError };
@@ -62,6 +65,8 @@ export interface RunScanDeps {
    * reported as a warning.
    */
   outbox?: EventOutbox;
+  /** Where each scan's report is written once its findings are stored; without it, nowhere. */
+  reports?: ReportArchive;
   now(): Date;
   /** Random suffix of the scan id (hex). */
   randomSuffix(): string;
@@ -97,6 +102,8 @@ export interface RunScanResult {
   events?: EventsOutcome;
   /** What the scan did with the outbox: earlier events it sent, and its own events it kept there. */
   outbox?: ScanOutboxOutcome;
+  /** Where the report was archived; absent without an archive or when the write failed (see `warnings`). */
+  archivedReport?: ReportLocation;
 }
 
 export interface ScanOutboxOutcome {
@@ -210,10 +217,13 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   }
 
   const writes = diffStats(deps.store.stats(), statsBefore);
+  const archivedReport = deps.reports
+    ? await archiveReport(deps.reports, { accountId, scanId, startedAt, report }, warnings)
+    : undefined;
   const { events, outbox } = await publishDurably(
     deps,
     accountId,
-    [...findingEvents(applied, scanId, accountId), scanCompletedEvent(record, writes)],
+    [...findingEvents(applied, scanId, accountId), scanCompletedEvent(record, writes, archivedReport)],
     warnings,
     deps.now(),
   );
@@ -229,6 +239,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
     writes,
     ...(events ? { events } : {}),
     ...(outbox ? { outbox } : {}),
+    ...(archivedReport ? { archivedReport } : {}),
   };
 }
 
@@ -393,7 +404,11 @@ function eventFinding(finding: StoredFinding): Record<string, unknown> {
   };
 }
 
-export function scanCompletedEvent(record: ScanRecord, writes: StoreStats): ScanEvent {
+export function scanCompletedEvent(
+  record: ScanRecord,
+  writes: StoreStats,
+  archivedReport?: ReportLocation,
+): ScanEvent {
   return {
     detailType: 'ScanCompleted',
     detail: {
@@ -413,6 +428,7 @@ export function scanCompletedEvent(record: ScanRecord, writes: StoreStats): Scan
       coverageGaps: record.coverageGapCount,
       apiCalls: record.apiCalls.total,
       writes: { requests: writes.writeRequests, items: writes.itemWrites, estimatedWcu: writes.estimatedWcu },
+      ...(archivedReport ? { report: archivedReport } : {}),
     },
   };
 }

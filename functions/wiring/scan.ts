@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DrainOutboxDeps } from '../use-cases/drain-outbox';
 import type { CollectedInput, RunScanDeps } from '../use-cases/run-scan';
 import type { AwsConfig } from './aws';
+import { reportArchive } from './reports';
 import { eventOutbox, eventPublisher, findingsStore } from './stores';
 
 export interface ScanWiringConfig {
@@ -12,6 +13,8 @@ export interface ScanWiringConfig {
   eventBus?: string;
   /** The scan's input: a live collection or an export directory. */
   collect(): Promise<CollectedInput>;
+  /** The reports bucket and its key; each scan's report is archived there when set. */
+  reports?: { bucket: string; kmsKeyArn: string };
 }
 
 /** What the scan use case needs to store one scan: the table, the bus, the clock, the scan id suffix. */
@@ -22,6 +25,7 @@ export function scanDeps(config: ScanWiringConfig): RunScanDeps {
     ...(config.eventBus
       ? { events: eventPublisher(config.aws, config.eventBus), outbox: eventOutbox(config.aws, config.table) }
       : {}),
+    ...(config.reports ? { reports: reportArchive(config.aws, config.reports) } : {}),
     now: () => new Date(),
     randomSuffix: () => randomBytes(4).toString('hex'),
   };

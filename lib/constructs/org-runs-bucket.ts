@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { privateBucket } from './private-bucket';
 
 /** Prefix of everything a run writes: `runs/<runId>/accounts.json`, checkpoints, outcomes, `run.json`. */
 export const RUNS_PREFIX = 'runs/';
@@ -26,15 +27,8 @@ export class OrgRunsBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: OrgRunsBucketProps) {
     super(scope, id);
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.KMS,
+    this.bucket = privateBucket(this, 'Bucket', {
       encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: false,
-      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         { id: 'ExpireRuns', prefix: RUNS_PREFIX, expiration: Duration.days(props.expireAfterDays) },
         {
@@ -42,12 +36,8 @@ export class OrgRunsBucket extends Construct {
           prefix: `${MAP_RESULTS_PREFIX}/`,
           expiration: Duration.days(props.expireAfterDays),
         },
-        { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
-    });
-    Validations.of(this.bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
+      noAccessLogsReason:
         'Only this stack writes here (its org scan functions and state machine, by their roles); the objects are working data of runs that expire, and the run summaries are in the findings table. An access-log bucket would hold more than the bucket it logs; CloudTrail S3 data events can be enabled where an audit needs them.',
     });
   }

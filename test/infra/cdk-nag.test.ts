@@ -13,6 +13,7 @@ const FULL_CONFIG = {
   approvers: [{ teamId: 'T0123ABCD', userId: 'U0123ABCD' }],
   slackChannelId: 'C0123ABCD',
   protectedArns: ['arn:aws:iam::111122223333:role/keep-*'],
+  reports: { enabled: true },
 };
 
 const ruleIds = (list: { id?: string; rule?: string }[]) => list.map((a) => a.id ?? a.rule).sort();
@@ -62,6 +63,8 @@ describe('cdk-nag AwsSolutions', () => {
         'IamPosture/Scanner/CollectorRead AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:*:<AWS::AccountId>:secret:*]',
         'IamPosture/Scanner/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
         'IamPosture/Schedule/DeadLetters/Queue AwsSolutions-SQS3',
+        'IamPosture/Reports/Bucket AwsSolutions-S1',
+        'IamPosture/Reports/ArchivePolicy AwsSolutions-IAM5[Resource::<ReportsBucket95FE29A2.Arn>/reports/*]',
         'IamPosture/Slack/SigningSecret AwsSolutions-SMG4',
         'IamPosture/Slack/BotToken AwsSolutions-SMG4',
         'IamPosture/Slack/InteractionRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',

@@ -42,6 +42,7 @@ describe('deploy config', () => {
       breakGlassArns: [],
       approvers: [],
       remediation: { rotationFunctions: [] },
+      reports: { enabled: false, retentionDays: 90 },
       slackInteractionConcurrency: 5,
       logRetentionDays: 90,
       resolvedTtlDays: 90,

@@ -28,7 +28,30 @@ describe('parseScanFunctionConfig', () => {
       scanSettings: 'SCAN_SETTINGS',
       resolvedTtlDays: 'RESOLVED_TTL_DAYS',
       serviceLastAccessedMaxJobs: 'SERVICE_LAST_ACCESSED_MAX_JOBS',
+      reportsBucket: 'REPORTS_BUCKET',
+      reportsKmsKeyArn: 'REPORTS_KMS_KEY_ARN',
     });
+  });
+
+  it('reads the reports bucket and its key, both or neither', () => {
+    const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/0f6d2d4a-1b2c-4d5e-8f90-123456789abc';
+    expect(
+      parseScanFunctionConfig({
+        ...REQUIRED,
+        REPORTS_BUCKET: 'posture-reports-1',
+        REPORTS_KMS_KEY_ARN: keyArn,
+      }).reports,
+    ).toEqual({ bucket: 'posture-reports-1', kmsKeyArn: keyArn });
+    expect(parseScanFunctionConfig(REQUIRED).reports).toBeUndefined();
+    expect(problems({ ...REQUIRED, REPORTS_BUCKET: 'posture-reports-1' })).toEqual([
+      'REPORTS_KMS_KEY_ARN: is required when REPORTS_BUCKET is set',
+    ]);
+    expect(problems({ ...REQUIRED, REPORTS_BUCKET: 'Posture_Reports', REPORTS_KMS_KEY_ARN: keyArn })).toEqual(
+      ['REPORTS_BUCKET: must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)'],
+    );
+    expect(
+      problems({ ...REQUIRED, REPORTS_BUCKET: 'posture-reports-1', REPORTS_KMS_KEY_ARN: 'alias/aws/s3' }),
+    ).toEqual(['REPORTS_KMS_KEY_ARN: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)']);
   });
 
   it('reads the required variables and defaults the rest', () => {

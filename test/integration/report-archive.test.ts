@@ -1,0 +1,121 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readExportDirectory } from '../../functions/adapters/export-reader';
+import { createTableInput } from '../../functions/core/findings-table';
+import type { RawAccountData } from '../../functions/core/raw';
+import { ARCHIVED_REPORT_FORMAT } from '../../functions/core/report-archive';
+import { DEFAULT_SETTINGS } from '../../functions/core/settings';
+import { runScan, type ScanEvent } from '../../functions/use-cases/run-scan';
+import { scanDeps } from '../../functions/wiring/scan';
+import { findingsStore } from '../../functions/wiring/stores';
+import { type MotoServer, startMoto } from '../support/moto';
+import { createMotoKmsKey } from '../support/moto-kms';
+
+/**
+ * The scan with a reports bucket, over the real SDK against moto's S3, KMS, DynamoDB and
+ * EventBridge: the report lands at its key, encrypted with the given key; a bucket that cannot be
+ * written costs a warning, and the findings are stored all the same.
+ */
+
+const TABLE = 'iam-posture-findings';
+const BUS = 'iam-posture';
+const BUCKET = 'iam-posture-reports';
+const ACCOUNT = '111122223333';
+
+let moto: MotoServer;
+let s3: S3Client;
+let keyArn: string;
+let demo: RawAccountData;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
+  demo = await readExportDirectory('examples/demo-account');
+});
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+beforeEach(async () => {
+  await moto.reset();
+  await new DynamoDBClient(moto.clientConfig).send(new CreateTableCommand(createTableInput(TABLE)));
+  await new EventBridgeClient(moto.clientConfig).send(new CreateEventBusCommand({ Name: BUS }));
+  keyArn = await createMotoKmsKey(moto);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+
+/** The scan as the scan function wires it, with the events it publishes recorded on the way. */
+function scanWithReports(bucket: string) {
+  const deps = scanDeps({
+    aws: { ...moto.clientConfig, maxAttempts: 1 },
+    table: TABLE,
+    eventBus: BUS,
+    reports: { bucket, kmsKeyArn: keyArn },
+    collect: async () => ({ raw: demo, origin: 'export' }),
+  });
+  const sent: ScanEvent[] = [];
+  const bus = deps.events!;
+  deps.events = {
+    publish: async (events) => {
+      sent.push(...events);
+      return bus.publish(events);
+    },
+  };
+  return { deps, sent };
+}
+
+describe('archived scan reports (moto)', () => {
+  it('writes the report under reports/<account>/<date>/<scanId> with SSE-KMS, its type and size', async () => {
+    const { deps, sent } = scanWithReports(BUCKET);
+    const result = await runScan(deps, { settings: DEFAULT_SETTINGS });
+
+    const day = result.record.startedAt.slice(0, 10).replaceAll('-', '/');
+    const key = `reports/${ACCOUNT}/${day}/${result.scanId}.${ARCHIVED_REPORT_FORMAT.extension}`;
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(head.ServerSideEncryption).toBe('aws:kms');
+    expect(head.SSEKMSKeyId).toBe(keyArn);
+    expect(head.ContentType).toBe(ARCHIVED_REPORT_FORMAT.contentType);
+    expect(head.ContentDisposition).toBe(
+      `attachment; filename="iam-posture-${ACCOUNT}-${result.scanId}.${ARCHIVED_REPORT_FORMAT.extension}"`,
+    );
+    const body = await (
+      await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
+    ).Body!.transformToString();
+    expect(head.ContentLength).toBe(Buffer.byteLength(body));
+    expect(result.report.findings.length).toBeGreaterThan(5);
+    for (const finding of result.report.findings) expect(body).toContain(finding.id);
+
+    const location = {
+      bucket: BUCKET,
+      key,
+      region: moto.clientConfig.region,
+      contentType: ARCHIVED_REPORT_FORMAT.contentType,
+      bytes: Buffer.byteLength(body),
+    };
+    expect(result.archivedReport).toEqual(location);
+    expect(sent.find((event) => event.detailType === 'ScanCompleted')?.detail.report).toEqual(location);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('stores the findings and warns when the report cannot be written', async () => {
+    const { deps, sent } = scanWithReports('no-such-reports-bucket');
+    const result = await runScan(deps, { settings: DEFAULT_SETTINGS });
+
+    expect(result.outcome).toBe('completed');
+    expect(result.archivedReport).toBeUndefined();
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(
+      new RegExp(
+        `^the report of scan ${result.scanId} was not archived: ReportArchiveError: s3://no-such-reports-bucket/reports/${ACCOUNT}/.+ could not be written: NoSuchBucket`,
+      ),
+    );
+    const stored = await findingsStore({ ...moto.clientConfig }, TABLE).loadAccount(ACCOUNT);
+    expect(stored.findings.map((f) => f.id).sort()).toEqual(result.report.findings.map((f) => f.id).sort());
+    const completed = sent.find((event) => event.detailType === 'ScanCompleted');
+    expect(completed?.detail.scanId).toBe(result.scanId);
+    expect(completed?.detail).not.toHaveProperty('report');
+  });
+});

@@ -1,16 +1,25 @@
 import { type Severity, severityRank } from '../rule';
 import { formatCsv } from './csv';
 import { formatJson } from './json';
+import { formatOcsf } from './ocsf';
+import { formatSarif, type ToolInfo } from './sarif';
 import { formatTable, type TableOptions } from './table';
 import type { AnalysisReport, ReportFormat } from './types';
 
 export * from './catalog';
 export { CSV_COLUMNS, csvField, formatCsv } from './csv';
 export { formatJson, type JsonFinding, toJsonFinding } from './json';
+export * from './ocsf';
+export * from './sarif';
 export { coverageLine, formatTable, shortResource, summaryLine, type TableOptions } from './table';
 export * from './types';
 
-export function formatReport(report: AnalysisReport, format: ReportFormat, table: TableOptions): string {
+export function formatReport(
+  report: AnalysisReport,
+  format: ReportFormat,
+  table: TableOptions,
+  tool: ToolInfo,
+): string {
   switch (format) {
     case 'json':
       return formatJson(report);
@@ -18,6 +27,10 @@ export function formatReport(report: AnalysisReport, format: ReportFormat, table
       return formatCsv(report);
     case 'table':
       return formatTable(report, table);
+    case 'sarif':
+      return formatSarif(report, tool);
+    case 'ocsf':
+      return formatOcsf(report, tool);
   }
 }
 

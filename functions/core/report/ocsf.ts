@@ -217,6 +217,11 @@ export function detectionFinding(
       ...(lifecycle.firstSeen ? { first_seen_time: lifecycle.firstSeen.getTime() } : {}),
       ...(lifecycle.lastSeen ? { last_seen_time: lifecycle.lastSeen.getTime() } : {}),
       ...(lifecycle.modified ? { modified_time: lifecycle.modified.getTime() } : {}),
+      // Detection Finding has no `compliance` object (only Compliance Finding does): the controls
+      // are tags, searchable in any SIEM, and in full under `unmapped`.
+      ...(finding.compliance.length > 0
+        ? { tags: finding.compliance.map((ref) => ({ name: ref.framework, value: ref.control })) }
+        : {}),
     },
     cloud: {
       provider: 'AWS',
@@ -241,17 +246,6 @@ export function detectionFinding(
       desc: finding.remediation.summary,
       ...(rule && rule.meta.references.length > 0 ? { references: [...rule.meta.references] } : {}),
     },
-    ...(finding.compliance.length > 0
-      ? {
-          compliance: {
-            standards: [...new Set(finding.compliance.map((ref) => FRAMEWORKS[ref.framework]))],
-            requirements: finding.compliance.map((ref) => `${ref.framework}:${ref.control}`),
-            control: complianceLabel(finding.compliance),
-            status_id: 3,
-            status: 'Fail',
-          },
-        }
-      : {}),
     unmapped: {
       ruleId: finding.ruleId,
       resourceType: finding.resourceType,
@@ -261,6 +255,14 @@ export function detectionFinding(
       result: finding.result,
       ...(finding.remediation.action ? { remediationAction: finding.remediation.action } : {}),
       ...(finding.suppression ? { suppression: finding.suppression } : {}),
+      ...(finding.compliance.length > 0
+        ? {
+            compliance: {
+              standards: [...new Set(finding.compliance.map((ref) => FRAMEWORKS[ref.framework]))],
+              controls: complianceLabel(finding.compliance),
+            },
+          }
+        : {}),
       ...(lifecycle.stored ?? {}),
     },
   };

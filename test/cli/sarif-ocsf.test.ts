@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json';
@@ -89,6 +89,59 @@ describe('iam-posture scan --format ocsf', () => {
     const suppressed = new Set(demo.filter((f) => f.suppression).map((f) => f.id));
     for (const event of events)
       expect(event.status).toBe(suppressed.has(info(event).uid as string) ? 'Suppressed' : 'New');
+  });
+});
+
+describe('an organization export as SARIF and OCSF', () => {
+  /** The demo as one account of an organization export, beside an account that was not collected. */
+  async function organizationExport(): Promise<string> {
+    const copy = await copyOfDemo();
+    scratch.push(copy.cleanup);
+    const dir = join(copy.root, 'org');
+    await mkdir(dir);
+    await cp(copy.dir, join(dir, '111122223333'), { recursive: true });
+    await writeFile(
+      join(dir, 'accounts.json'),
+      JSON.stringify([
+        { id: '111122223333', name: 'demo' },
+        { id: '444455556666', name: 'not-collected' },
+      ]),
+    );
+    return dir;
+  }
+  const scan = (dir: string, format: string) =>
+    runCli(['scan', '--export', dir, '--config', DEMO_CONFIG, '--format', format, '--quiet']);
+
+  it('puts every account in one SARIF run, the account not scanned as a failed-execution notification', async () => {
+    const dir = await organizationExport();
+    const result = await scan(dir, 'sarif');
+    // Exit 4: an account failed; the report is still written.
+    expect(result.code, result.stderr).toBe(4);
+    const log = JSON.parse(result.stdout);
+    const validate = sarifValidator();
+    expect(validate(log), JSON.stringify(validate.errors)).toBe(true);
+    expect(log.runs).toHaveLength(1);
+    const [run] = log.runs;
+    expect(run.automationDetails.id).toBe('iam-posture/organization/');
+    expect(run.results).toHaveLength(demo.length);
+    expect(run.invocations[0].executionSuccessful).toBe(false);
+    const notes = run.invocations[0].toolExecutionNotifications.map((n: Json) => (n.message as Json).text);
+    expect(notes).toContainEqual(
+      expect.stringMatching(
+        /^Account 444455556666 was not scanned: failed \(error\): .*444455556666 is missing/,
+      ),
+    );
+    expect(notes).toContainEqual(expect.stringContaining('authorization-details.json'));
+    // The outcome table goes to stderr, not into the log.
+    expect(result.stderr).toContain('444455556666');
+  });
+
+  it("writes every scanned account's findings as OCSF lines", async () => {
+    const result = await scan(await organizationExport(), 'ocsf');
+    expect(result.code, result.stderr).toBe(4);
+    const events = jsonLines(result.stdout);
+    expect(events).toHaveLength(demo.length);
+    for (const event of events) expect(ocsfProblems(event)).toEqual([]);
   });
 });
 

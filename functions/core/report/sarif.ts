@@ -62,7 +62,7 @@ export interface SarifOptions {
   unscannedAccounts?: readonly { accountId: string; reason: string }[];
 }
 
-/** The SARIF log of one report, or of several (an organization run) in one run. */
+/** The SARIF log of one account's report, or of an organization run's (a list) in one run. */
 export function formatSarif(
   reports: AnalysisReport | readonly AnalysisReport[],
   tool: ToolInfo,
@@ -116,11 +116,14 @@ export function sarifLog(
     ...(tool.informationUri ? { informationUri: tool.informationUri } : {}),
     rules,
   };
-  const accounts = reports.map((r) => r.summary.accountId);
   const run = {
     tool: { driver },
     automationDetails: {
-      id: reports.length === 1 ? `iam-posture/${accounts[0]}/` : 'iam-posture/organization/',
+      // A category per account, or one for an organization run whatever it managed to scan, so
+      // an upload replaces the previous upload of the same scope only.
+      id: Array.isArray(input)
+        ? 'iam-posture/organization/'
+        : `iam-posture/${reports[0]!.summary.accountId}/`,
     },
     invocations: [
       {

@@ -5,7 +5,7 @@ import { FRAMEWORKS } from '../functions/core/rule';
 import { FINDINGS_FORMATS } from '../functions/use-cases/list-findings';
 import packageJson from '../package.json';
 import { type CollectCommandOptions, collectCommand } from './commands/collect';
-import { type ComplianceOptions, complianceCommand } from './commands/compliance';
+import { COMPLIANCE_FORMATS, type ComplianceOptions, complianceCommand } from './commands/compliance';
 import { type FindingsOptions, findingsCommand } from './commands/findings';
 import { EXIT, type Io } from './commands/io';
 import {
@@ -171,7 +171,7 @@ function buildProgram(io: Io): Command {
       parseInstant,
     )
     .option('--config <file>', 'settings file, JSON or YAML: thresholds, organization, exemptions')
-    .addOption(choiceOption('--format <format>', 'output format', REPORT_FORMATS).default('table'))
+    .addOption(choiceOption('--format <format>', 'output format', COMPLIANCE_FORMATS).default('table'))
     .option('--output <file>', 'write the view to this file instead of stdout')
     .addOption(
       severityOption(

@@ -8,7 +8,6 @@ import {
   formatComplianceJson,
   formatComplianceTable,
 } from '../../functions/core/compliance';
-import type { ReportFormat } from '../../functions/core/report';
 import { type Framework, type Severity, severityRank } from '../../functions/core/rule';
 import { RULES } from '../../functions/core/rules';
 import { analyzeAccount } from '../../functions/use-cases/analyze';
@@ -17,12 +16,16 @@ import type { LiveOptions } from './collect';
 import { EXIT, fail, type Io, loadSettings } from './io';
 import { readInput } from './scan';
 
+/** The compliance view's own formats: a control list, not a findings report. */
+export const COMPLIANCE_FORMATS = ['table', 'json', 'csv'] as const;
+export type ComplianceFormat = (typeof COMPLIANCE_FORMATS)[number];
+
 export interface ComplianceOptions extends LiveOptions {
   framework: Framework;
   export?: string;
   asOf?: Date;
   config?: string;
-  format: ReportFormat;
+  format: ComplianceFormat;
   output?: string;
   failOn?: Severity;
 }
@@ -75,7 +78,7 @@ export async function complianceCommand(options: ComplianceOptions, io: Io): Pro
   return exitForFailing(view, options.failOn, io);
 }
 
-function formatView(view: ComplianceView, format: ReportFormat): string {
+function formatView(view: ComplianceView, format: ComplianceFormat): string {
   switch (format) {
     case 'json':
       return formatComplianceJson(view);

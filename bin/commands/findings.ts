@@ -11,6 +11,7 @@ import {
 import { formatOrganizationView, organizationView } from '../../functions/use-cases/organization-view';
 import { EXIT, fail, type Io } from './io';
 import { type AwsOptions, tableAwsConfig } from './options';
+import { TOOL } from './tool';
 
 export interface FindingsOptions extends AwsOptions {
   table?: string;
@@ -52,6 +53,8 @@ export async function findingsCommand(options: FindingsOptions, io: Io): Promise
     }
   }
   if (options.org) {
+    if (options.format === 'ocsf')
+      fail('--org prints per-account counts: --format ocsf lists findings, drop --org');
     if (options.status !== 'open') fail('--org counts open findings: --status does not apply');
     if (options.severity) fail('--org counts open findings of every severity: --severity does not apply');
     if (options.rule) fail('--org counts open findings of every rule: --rule does not apply');
@@ -86,14 +89,15 @@ export async function findingsCommand(options: FindingsOptions, io: Io): Promise
       listing.malformed.push(...part.malformed);
     }
   }
-  io.stdout.write(formatFindingsListing(listing, format));
+  io.stdout.write(formatFindingsListing(listing, format, TOOL));
   warnMalformed(listing.malformed.length, format, io);
   return EXIT.ok;
 }
 
-/** The table lists malformed items itself; JSON keeps stdout parseable and warns on stderr. */
+/** The table lists malformed items itself; JSON and OCSF keep stdout parseable and warn on stderr. */
 function warnMalformed(count: number, format: FindingsFormat, io: Io): void {
-  if (format === 'json' && count > 0) {
-    io.stderr.write(`iam-posture: warning: ${count} stored item(s) are malformed (see "malformed")\n`);
-  }
+  if (format === 'table' || count === 0) return;
+  const where =
+    format === 'json' ? ' (see "malformed")' : ': they are not in the OCSF output, see --format json';
+  io.stderr.write(`iam-posture: warning: ${count} stored item(s) are malformed${where}\n`);
 }

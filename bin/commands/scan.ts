@@ -17,7 +17,9 @@ import {
   countAtOrAbove,
   formatCsv,
   formatOrganizationHtml,
+  formatOcsf,
   formatReport,
+  formatSarif,
   type ReportFormat,
   withMinSeverity,
 } from '../../functions/core/report';
@@ -44,6 +46,7 @@ import {
   outcomeTable,
   selectOrFail,
 } from './organization';
+import { TOOL } from './tool';
 
 export interface ScanOptions extends LiveOptions, OrganizationOptions {
   export?: string;
@@ -170,10 +173,15 @@ async function emitReport(
   io: Io,
 ): Promise<void> {
   const terminal = !options.output && io.stdout.isTTY === true;
-  const text = formatReport(report, options.format, {
-    color: terminal && !noColor(io.env),
-    ...(terminal && io.stdout.columns ? { width: io.stdout.columns } : {}),
-  });
+  const text = formatReport(
+    report,
+    options.format,
+    {
+      color: terminal && !noColor(io.env),
+      ...(terminal && io.stdout.columns ? { width: io.stdout.columns } : {}),
+    },
+    TOOL,
+  );
   if (!options.output) {
     io.stdout.write(text);
     return;
@@ -448,10 +456,23 @@ async function printOrganizationReport(
         color: terminal && !noColor(io.env),
         ...(terminal && io.stdout.columns ? { width: io.stdout.columns } : {}),
       };
-      const parts = [...reports.values()].map((report) => formatReport(report, 'table', tableOptions));
+      const parts = [...reports.values()].map((report) => formatReport(report, 'table', tableOptions, TOOL));
       text = [...parts, table].join('\n');
       break;
     }
+    case 'sarif':
+      text = formatSarif([...reports.values()], TOOL, {
+        unscannedAccounts: outcomes
+          .filter((o) => !reports.has(o.accountId))
+          .map((o) => ({
+            accountId: o.accountId,
+            reason: `${o.outcome}${o.reason ? ` (${o.reason})` : ''}${o.detail ? `: ${o.detail}` : ''}`,
+          })),
+      });
+      break;
+    case 'ocsf':
+      text = formatOcsf([...reports.values()], TOOL);
+      break;
   }
   if (options.output) {
     await writeFileAtomic(options.output, text);

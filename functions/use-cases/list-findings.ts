@@ -1,4 +1,6 @@
 import { alignColumns } from '../core/report/columns';
+import { formatOcsfLines, ocsfEventsFromStored } from '../core/report/ocsf';
+import type { ToolInfo } from '../core/report/sarif';
 import type {
   FindingsListing,
   FindingsQuery,
@@ -9,18 +11,29 @@ import type {
 
 /**
  * `iam-posture findings`: stored findings by status (default open), severity and rule, as a table
- * or JSON. A stored item that cannot be read is listed as malformed, never skipped silently.
+ * JSON, or OCSF events carrying each finding's lifecycle. A stored item that cannot be read is listed as malformed, never skipped silently.
  */
 
-export const FINDINGS_FORMATS = ['table', 'json'] as const;
+export const FINDINGS_FORMATS = ['table', 'json', 'ocsf'] as const;
 export type FindingsFormat = (typeof FINDINGS_FORMATS)[number];
 
 export function listStoredFindings(reader: FindingsReader, query: FindingsQuery): Promise<FindingsListing> {
   return reader.listFindings(query);
 }
 
-export function formatFindingsListing(listing: FindingsListing, format: FindingsFormat): string {
-  return format === 'json' ? formatJson(listing) : formatTable(listing);
+export function formatFindingsListing(
+  listing: FindingsListing,
+  format: FindingsFormat,
+  tool: ToolInfo,
+): string {
+  switch (format) {
+    case 'json':
+      return formatJson(listing);
+    case 'ocsf':
+      return formatOcsfLines(ocsfEventsFromStored(listing.findings, tool));
+    case 'table':
+      return formatTable(listing);
+  }
 }
 
 function formatJson(listing: FindingsListing): string {

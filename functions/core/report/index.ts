@@ -2,18 +2,29 @@ import { type Severity, severityRank } from '../rule';
 import { formatCsv } from './csv';
 import { formatHtml } from './html';
 import { formatJson } from './json';
+import { formatOcsf } from './ocsf';
+import { formatSarif, type ToolInfo } from './sarif';
 import { formatTable, type TableOptions } from './table';
 import type { AnalysisReport, ReportFormat } from './types';
+import { PACKAGE_TOOL } from './version';
 
 export * from './catalog';
 export { CSV_COLUMNS, csvField, formatCsv } from './csv';
 export { formatHtml, formatOrganizationHtml, HTML_ROW_COLUMNS, type HtmlOrganizationRun } from './html';
 export { formatJson, type JsonFinding, toJsonFinding } from './json';
+export * from './ocsf';
 export * from './posture';
+export * from './sarif';
 export { coverageLine, formatTable, shortResource, summaryLine, type TableOptions } from './table';
 export * from './types';
+export * from './version';
 
-export function formatReport(report: AnalysisReport, format: ReportFormat, table: TableOptions): string {
+export function formatReport(
+  report: AnalysisReport,
+  format: ReportFormat,
+  table: TableOptions,
+  tool: ToolInfo = PACKAGE_TOOL,
+): string {
   switch (format) {
     case 'json':
       return formatJson(report);
@@ -23,6 +34,10 @@ export function formatReport(report: AnalysisReport, format: ReportFormat, table
       return formatTable(report, table);
     case 'html':
       return formatHtml(report);
+    case 'sarif':
+      return formatSarif(report, tool);
+    case 'ocsf':
+      return formatOcsf(report, tool);
   }
 }
 

@@ -1,16 +1,22 @@
 import { type Severity, severityRank } from '../rule';
+import { AsffMappingError, type AsffReportOptions, formatAsff } from './asff';
 import { formatCsv } from './csv';
 import { formatJson } from './json';
 import { formatTable, type TableOptions } from './table';
 import type { AnalysisReport, ReportFormat } from './types';
 
+export * from './asff';
 export * from './catalog';
 export { CSV_COLUMNS, csvField, formatCsv } from './csv';
 export { formatJson, type JsonFinding, toJsonFinding } from './json';
 export { coverageLine, formatTable, shortResource, summaryLine, type TableOptions } from './table';
 export * from './types';
 
-export function formatReport(report: AnalysisReport, format: ReportFormat, table: TableOptions): string {
+export function formatReport(
+  report: AnalysisReport,
+  format: ReportFormat,
+  table: TableOptions & { asff?: AsffReportOptions },
+): string {
   switch (format) {
     case 'json':
       return formatJson(report);
@@ -18,6 +24,9 @@ export function formatReport(report: AnalysisReport, format: ReportFormat, table
       return formatCsv(report);
     case 'table':
       return formatTable(report, table);
+    case 'asff':
+      if (!table.asff) throw new AsffMappingError('ASFF output needs the Security Hub region to import into');
+      return formatAsff(report, table.asff);
   }
 }
 

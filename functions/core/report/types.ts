@@ -27,5 +27,5 @@ export interface AnalysisReport {
   coverage: CoverageEntry[];
 }
 
-export const REPORT_FORMATS = ['table', 'json', 'csv'] as const;
+export const REPORT_FORMATS = ['table', 'json', 'csv', 'asff'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

@@ -14,6 +14,7 @@ import { RequestSweeper } from './constructs/request-sweeper';
 import { ScanFunction } from './constructs/scan-function';
 import { ScanSchedule } from './constructs/scan-schedule';
 import { ScannerRole } from './constructs/scanner-role';
+import { SecurityHubExporter, securityHubExporterRoleName } from './constructs/security-hub-exporter';
 import { SlackApproval } from './constructs/slack-approval';
 
 export interface IamPostureStackProps extends StackProps {
@@ -44,6 +45,8 @@ export class IamPostureStack extends Stack {
   /** Organization mode (`organization.enabled`): the runs bucket and the organization state machine. */
   readonly runs?: OrgRunsBucket;
   readonly organizationScan?: OrganizationScan;
+  /** The Security Hub exporter: deployed when `securityHub.enabled` is set. */
+  readonly securityHub?: SecurityHubExporter;
 
   constructor(scope: Construct, id: string, props: IamPostureStackProps) {
     super(scope, id, {
@@ -141,6 +144,33 @@ export class IamPostureStack extends Stack {
         this.organizationScan.logGroup.logGroupName,
         'Log group of the organization state machine',
       );
+    }
+
+    if (props.config.securityHub.enabled) {
+      const exporter = new SecurityHubExporter(this, 'SecurityHub', {
+        bus: this.events.bus,
+        dataKey: this.dataKey.key,
+        config: props.config,
+        ...(organization && organizationId !== undefined
+          ? {
+              organization: {
+                roleName: securityHubExporterRoleName(this.stackName),
+                memberImportRoleName: props.config.securityHub.memberImportRoleName,
+                organizationId,
+                ...(organization.externalId !== undefined ? { externalId: organization.externalId } : {}),
+              },
+            }
+          : {}),
+      });
+      this.securityHub = exporter;
+      this.alarms.watchFunction(exporter.function, 'SecurityHubExport');
+      this.alarms.watchDeadLetterQueue(exporter.deadLetterQueue, 'SecurityHubExport');
+      output(
+        'SecurityHubExportFunctionName',
+        exporter.function.functionName,
+        'Imports findings into Security Hub',
+      );
+      output('SecurityHubExportQueueUrl', exporter.queue.queueUrl, 'Finding events waiting for Security Hub');
     }
 
     const channelId = props.config.slackChannelId;

@@ -32,7 +32,11 @@ export function securityHubExportDeps(
   const clients: SecurityHubClient[] = [];
   const importers = new Map<string, Promise<SecurityHubImporter>>();
   const access = config.memberImportRoleName
-    ? memberAccess(home, { roleName: config.memberImportRoleName, runId: 'security-hub-export' })
+    ? memberAccess(home, {
+        roleName: config.memberImportRoleName,
+        runId: 'security-hub-export',
+        ...(config.memberExternalId ? { externalId: config.memberExternalId } : {}),
+      })
     : undefined;
 
   const build = async (accountId: string): Promise<SecurityHubImporter> => {

@@ -20,12 +20,15 @@ export const SecurityHubExporterEnvSchema = z.object({
   HOME_ACCOUNT_ID: requiredVariable.regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit account id'),
   /** Organization mode: the role assumed in every other account. Unset: only the home account is imported. */
   MEMBER_IMPORT_ROLE_NAME: requiredVariable.regex(ROLE_NAME, 'must be an IAM role name').optional(),
+  /** Sent as `sts:ExternalId` when the member roles' trust asks for one. */
+  MEMBER_EXTERNAL_ID: requiredVariable.optional(),
 });
 
 export interface SecurityHubExporterConfig {
   region: string;
   homeAccountId: string;
   memberImportRoleName?: string;
+  memberExternalId?: string;
 }
 
 /** A bad environment variable of the exporter; the message names each variable and what is wrong. */
@@ -51,6 +54,7 @@ export function parseSecurityHubExporterConfig(
     region: e.AWS_REGION,
     homeAccountId: e.HOME_ACCOUNT_ID,
     ...(e.MEMBER_IMPORT_ROLE_NAME ? { memberImportRoleName: e.MEMBER_IMPORT_ROLE_NAME } : {}),
+    ...(e.MEMBER_EXTERNAL_ID ? { memberExternalId: e.MEMBER_EXTERNAL_ID } : {}),
   };
 }
 
@@ -61,5 +65,6 @@ export function securityHubExporterEnvironment(
   return {
     HOME_ACCOUNT_ID: input.homeAccountId,
     ...(input.memberImportRoleName ? { MEMBER_IMPORT_ROLE_NAME: input.memberImportRoleName } : {}),
+    ...(input.memberExternalId ? { MEMBER_EXTERNAL_ID: input.memberExternalId } : {}),
   };
 }

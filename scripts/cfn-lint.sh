@@ -13,7 +13,8 @@ fi
 
 # Three configurations: the default stack (scanning only); the stack with Slack approval and
 # remediation, which adds the remediation, notify and interaction functions; and organization mode
-# with remediation, which adds the organization state machine and the member and StackSet stacks.
+# with remediation and the Security Hub exporter, which adds the organization state machine, the
+# exporter and the member and StackSet stacks.
 lint() {
   local outdir="$1"
   shift
@@ -37,4 +38,5 @@ lint cdk.out
 lint cdk.out.slack -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]'
 lint cdk.out.org \
   -c 'organization={"enabled":true,"organizationId":"o-abc1234567","includeOus":["ou-ab12-cd34ef56"]}' \
+  -c 'securityHub={"enabled":true}' \
   -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]'

@@ -15,6 +15,11 @@ import {
   remediationStatements,
 } from './constructs/remediation';
 import { ScannerRole } from './constructs/scanner-role';
+import {
+  defaultProductArn,
+  SECURITY_HUB_IMPORT_ACTIONS,
+  securityHubExporterRoleName,
+} from './constructs/security-hub-exporter';
 import { PROTECTED_TAG } from './iam-posture-stack';
 
 export interface IamPostureMemberStackProps extends StackProps {
@@ -43,6 +48,8 @@ export class IamPostureMemberStack extends Stack {
   readonly remediationRole?: iam.Role;
   readonly rollbackRole?: iam.Role;
   readonly quarantinePolicy?: iam.ManagedPolicy;
+  /** Write-only: imports this account's findings into its Security Hub (`securityHub.enabled`). */
+  readonly findingsImportRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: IamPostureMemberStackProps) {
     super(scope, id, {
@@ -64,7 +71,8 @@ export class IamPostureMemberStack extends Stack {
       description:
         'Account of the central iam-posture deployment, whose scanner and remediation roles this account trusts',
     });
-    const central = centralRoleNames(props.centralStackName ?? CENTRAL_STACK_NAME);
+    const centralStackName = props.centralStackName ?? CENTRAL_STACK_NAME;
+    const central = centralRoleNames(centralStackName);
     const centralRoleArn = (name: string) =>
       `arn:${this.partition}:iam::${this.centralAccountId.valueAsString}:role/${name}`;
     const trusting = (roleName: string) =>
@@ -81,12 +89,34 @@ export class IamPostureMemberStack extends Stack {
       description: 'iam-posture member scanner: read-only, assumed by the central iam-posture scan',
     });
 
+    const securityHub = props.config.securityHub;
+    if (securityHub.enabled) {
+      // The scanner role stays read-only: writing findings is this separate role's one permission.
+      this.findingsImportRole = new iam.Role(this, 'FindingsImport', {
+        assumedBy: trusting(securityHubExporterRoleName(centralStackName)),
+        roleName: securityHub.memberImportRoleName,
+        description:
+          "iam-posture member findings import: BatchImportFindings on this account's default Security Hub product, assumed by the central exporter",
+        inlinePolicies: {
+          ImportFindings: new iam.PolicyDocument({
+            statements: [
+              new iam.PolicyStatement({
+                actions: [...SECURITY_HUB_IMPORT_ACTIONS],
+                resources: [defaultProductArn(this)],
+              }),
+            ],
+          }),
+        },
+      });
+    }
+
     if (props.config.slackChannelId !== undefined) {
       // Remediation never changes the roles iam-posture itself depends on in this account.
       const ownRoles = [
         organization.memberRoleName,
         organization.memberRemediationRoleName,
         organization.memberRollbackRoleName,
+        ...(securityHub.enabled ? [securityHub.memberImportRoleName] : []),
       ].map((name) => `arn:${this.partition}:iam::${this.account}:role/${name}`);
       this.quarantinePolicy = quarantinePolicy(this, 'Quarantine', MEMBER_QUARANTINE_POLICY_NAME);
 

@@ -17,6 +17,7 @@ import { RequestSweeper } from './constructs/request-sweeper';
 import { ScanFunction } from './constructs/scan-function';
 import { ScanSchedule } from './constructs/scan-schedule';
 import { ScannerRole } from './constructs/scanner-role';
+import { SecurityHubExporter, securityHubExporterRoleName } from './constructs/security-hub-exporter';
 import { SlackApproval } from './constructs/slack-approval';
 
 export interface IamPostureStackProps extends StackProps {
@@ -49,6 +50,8 @@ export class IamPostureStack extends Stack {
   readonly organizationScan?: OrganizationScan;
   /** Archived scan reports (`reports.enabled`). */
   readonly reports?: ReportBucket;
+  /** The Security Hub exporter: deployed when `securityHub.enabled` is set. */
+  readonly securityHub?: SecurityHubExporter;
 
   constructor(scope: Construct, id: string, props: IamPostureStackProps) {
     super(scope, id, {
@@ -159,6 +162,32 @@ export class IamPostureStack extends Stack {
 
     if (this.reports) {
       output('ReportsBucketName', this.reports.bucket.bucketName, 'S3 bucket of archived scan reports');
+    }
+    if (props.config.securityHub.enabled) {
+      const exporter = new SecurityHubExporter(this, 'SecurityHub', {
+        bus: this.events.bus,
+        dataKey: this.dataKey.key,
+        config: props.config,
+        ...(organization && organizationId !== undefined
+          ? {
+              organization: {
+                roleName: securityHubExporterRoleName(this.stackName),
+                memberImportRoleName: props.config.securityHub.memberImportRoleName,
+                organizationId,
+                ...(organization.externalId !== undefined ? { externalId: organization.externalId } : {}),
+              },
+            }
+          : {}),
+      });
+      this.securityHub = exporter;
+      this.alarms.watchFunction(exporter.function, 'SecurityHubExport');
+      this.alarms.watchDeadLetterQueue(exporter.deadLetterQueue, 'SecurityHubExport');
+      output(
+        'SecurityHubExportFunctionName',
+        exporter.function.functionName,
+        'Imports findings into Security Hub',
+      );
+      output('SecurityHubExportQueueUrl', exporter.queue.queueUrl, 'Finding events waiting for Security Hub');
     }
 
     const channelId = props.config.slackChannelId;

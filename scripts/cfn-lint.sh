@@ -13,8 +13,9 @@ fi
 
 # Three configurations: the default stack (scanning only); the stack with Slack approval,
 # remediation and archived reports, which adds the remediation, notify and interaction functions
-# and the reports bucket; and organization mode with remediation and archived reports, which adds
-# the organization state machine and the member and StackSet stacks.
+# and the reports bucket; and organization mode with remediation, archived reports and the Security
+# Hub exporter, which adds the organization state machine, the exporter and the member and
+# StackSet stacks.
 lint() {
   local outdir="$1"
   shift
@@ -39,5 +40,6 @@ lint cdk.out.slack -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123
   -c 'reports={"enabled":true}'
 lint cdk.out.org \
   -c 'organization={"enabled":true,"organizationId":"o-abc1234567","includeOus":["ou-ab12-cd34ef56"]}' \
+  -c 'securityHub={"enabled":true}' \
   -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]' \
   -c 'reports={"enabled":true}'

@@ -11,8 +11,12 @@ import {
   type OutcomeCounts,
   organizationRun,
 } from '../../functions/core/organization-scan';
+import { regionProblem } from '../../functions/core/regions';
 import {
   type AnalysisReport,
+  type AsffLifecycle,
+  type AsffReportOptions,
+  asffFindings,
   CSV_COLUMNS,
   countAtOrAbove,
   formatCsv,
@@ -66,6 +70,8 @@ export interface ScanOptions extends LiveOptions, OrganizationOptions {
 export async function scanCommand(options: ScanOptions, io: Io): Promise<number> {
   const settings = await loadSettings(options.config);
   if (options.output) await checkOutputFile(options.output);
+  // A missing region fails here, before anything is read.
+  asffOptions(options, io);
   if (options.eventBus && !options.table) {
     fail('--event-bus publishes what a stored scan changed: add --table NAME');
   }
@@ -95,7 +101,7 @@ export async function scanCommand(options: ScanOptions, io: Io): Promise<number>
     now: new Date(),
     ...(input.apiCalls ? { apiCalls: input.apiCalls } : {}),
   });
-  await printReport(full, options, io);
+  await printReport(full, options, io, asffOptions(options, io));
   return exitForFindings(full, options.failOn, io);
 }
 
@@ -109,6 +115,7 @@ async function storedScanCommand(
   io: Io,
 ): Promise<number> {
   const aws = await tableAwsConfig(options);
+  const asff = asffOptions(options, io);
   const [{ runScan }, { scanDeps }] = await Promise.all([
     import('../../functions/use-cases/run-scan'),
     import('../../functions/wiring/scan'),
@@ -122,7 +129,12 @@ async function storedScanCommand(
     }),
     { settings, ...(options.asOf ? { asOf: options.asOf } : {}) },
   );
-  await printReport(result.report, options, io);
+  await printReport(
+    result.report,
+    options,
+    io,
+    asff && { ...asff, lifecycle: await storedLifecycle(aws, options.table, result) },
+  );
   const { record, writes } = result;
   if (record.outcome === 'superseded') {
     io.stderr.write(
@@ -155,14 +167,57 @@ export async function readInput(
   return collectedInput(result);
 }
 
+/**
+ * With `--format asff`: the Security Hub region the findings are for (their product ARN names it),
+ * from AWS_REGION or AWS_DEFAULT_REGION, as the AWS CLI that imports them reads it.
+ */
+function asffOptions(options: Pick<ScanOptions, 'format'>, io: Io): AsffReportOptions | undefined {
+  return options.format === 'asff' ? asffRegion(io) : undefined;
+}
+
+function asffRegion(io: Io): AsffReportOptions {
+  const region = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION;
+  if (!region) {
+    fail(
+      '--format asff names the Security Hub region in every finding: set AWS_REGION to the region you import into',
+    );
+  }
+  const problem = regionProblem(region);
+  if (problem) fail(`--format asff: AWS_REGION: ${problem}`);
+  return { region };
+}
+
+/**
+ * First-seen times and statuses as the findings table holds them after a stored scan, so an
+ * import keeps each finding's first sighting; a finding the table cannot give is first seen now.
+ */
+async function storedLifecycle(
+  aws: AwsConfig,
+  table: string,
+  result: RunScanResult,
+): Promise<Map<string, AsffLifecycle>> {
+  const { findingsStore } = await import('../../functions/wiring/stores');
+  const loaded = await findingsStore(aws, table).loadAccount(result.accountId);
+  const lifecycle = new Map<string, AsffLifecycle>();
+  for (const stored of loaded.findings) {
+    lifecycle.set(stored.id, {
+      status: stored.status,
+      firstSeenAt: stored.firstSeenAt,
+      lastSeenAt: result.report.summary.evaluatedAt,
+    });
+  }
+  return lifecycle;
+}
+
 /** The report (cut to `--min-severity`) on stdout or in `--output`, then its coverage gaps on stderr. */
 async function printReport(
   full: AnalysisReport,
   options: Pick<ScanOptions, 'format' | 'output' | 'minSeverity'>,
   io: Io,
+  asff?: AsffReportOptions,
 ): Promise<void> {
   const report = options.minSeverity ? withMinSeverity(full, options.minSeverity) : full;
-  await emitReport(report, options, io);
+  await emitReport(report, options, io, asff);
   warnAboutCoverage(full, options, io);
 }
 
@@ -171,6 +226,7 @@ async function emitReport(
   report: AnalysisReport,
   options: Pick<ScanOptions, 'format' | 'output'>,
   io: Io,
+  asff?: AsffReportOptions,
 ): Promise<void> {
   const terminal = !options.output && io.stdout.isTTY === true;
   const text = formatReport(
@@ -179,6 +235,7 @@ async function emitReport(
     {
       color: terminal && !noColor(io.env),
       ...(terminal && io.stdout.columns ? { width: io.stdout.columns } : {}),
+      ...(asff ? { asff } : {}),
     },
     TOOL,
   );
@@ -451,6 +508,12 @@ async function printOrganizationReport(
     case 'html':
       text = formatOrganizationHtml({ ...run, accounts: outcomes }, [...reports.values()]);
       break;
+    case 'asff': {
+      const asff = asffRegion(io);
+      const findings = [...reports.values()].flatMap((report) => asffFindings(report, asff));
+      text = `${JSON.stringify(findings, null, 2)}\n`;
+      break;
+    }
     case 'table': {
       const tableOptions = {
         color: terminal && !noColor(io.env),

@@ -199,6 +199,19 @@ export const ReportsDeploySchema = strictObject({
   retentionDays: z.int().min(1).max(3650).default(90),
 });
 
+/**
+ * The `securityHub` key: the opt-in exporter of FindingOpened / FindingResolved to AWS Security
+ * Hub (BatchImportFindings into the account's default product). In organization mode each member
+ * account's findings are imported in that account, through a write-only role the member stack
+ * creates under `memberImportRoleName`.
+ */
+export const SecurityHubDeploySchema = strictObject({
+  enabled: z.boolean().default(false),
+  memberImportRoleName: roleName.default('IamPostureFindingsImport'),
+});
+
+export type SecurityHubDeployConfig = z.output<typeof SecurityHubDeploySchema>;
+
 export const DeployConfigSchema = z
   .object({
     /** EventBridge Scheduler expression, UTC. At most hourly. */
@@ -248,6 +261,7 @@ export const DeployConfigSchema = z
     reservedConcurrency: z.union([z.literal('none'), z.int().min(1).max(100)]).default(1),
     /** AWS X-Ray active tracing on the functions. */
     tracing: z.boolean().default(false),
+    securityHub: SecurityHubDeploySchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -290,6 +304,7 @@ const CONTEXT_KINDS: Record<DeployConfigKey, ContextKind> = {
   resolvedTtlDays: 'number',
   reservedConcurrency: 'number-or-word',
   tracing: 'boolean',
+  securityHub: 'json',
 };
 
 /** A deploy config that failed validation; each issue names its key (`approvers.0.userId: ...`). */

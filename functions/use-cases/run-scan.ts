@@ -11,6 +11,7 @@ import type { RawAccountData } from '../core/raw';
 import {
   type DataSet,
   type HeldFinding,
+  inputsOf,
   type ReconcileResult,
   reconcile,
   withPrerequisites,
@@ -208,7 +209,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
     }
     if (attempt >= maxAttempts) {
       // What was written stays written and is announced; the next scan completes the rest.
-      await publishDurably(deps, accountId, findingEvents(applied, scanId, accountId), [], now);
+      await publishDurably(deps, accountId, findingEvents(applied, scanId, accountId, asOf), [], now);
       throw new RunScanError(
         `scan ${scanId} of account ${accountId} could not be stored: the account kept changing during ${attempt} attempts`,
       );
@@ -223,7 +224,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   const { events, outbox } = await publishDurably(
     deps,
     accountId,
-    [...findingEvents(applied, scanId, accountId), scanCompletedEvent(record, writes, archivedReport)],
+    [...findingEvents(applied, scanId, accountId, asOf), scanCompletedEvent(record, writes, archivedReport)],
     warnings,
     deps.now(),
   );
@@ -336,17 +337,22 @@ const MAX_DETAIL_BYTES = 200_000;
 
 const OPENING_CHANGES: ReadonlySet<ChangeKind> = new Set(['opened', 'reopened', 'unsuppressed']);
 
+/**
+ * The events of a scan's changes. `asOf`, the time the scan's data describes, is the event's
+ * `observedAt`: consumers date the sighting by it rather than by when the event was sent.
+ */
 export function findingEvents(
   changes: readonly FindingChange[],
   scanId: string,
   accountId: string,
+  asOf?: Date,
 ): ScanEvent[] {
   const events: ScanEvent[] = [];
   for (const change of changes) {
     if (OPENING_CHANGES.has(change.kind)) {
-      events.push(findingEvent('FindingOpened', change, scanId, accountId));
+      events.push(findingEvent('FindingOpened', change, scanId, accountId, asOf));
     } else if (change.kind === 'resolved') {
-      events.push(findingEvent('FindingResolved', change, scanId, accountId));
+      events.push(findingEvent('FindingResolved', change, scanId, accountId, asOf));
     }
   }
   return events;
@@ -365,6 +371,7 @@ function findingEvent(
   change: FindingChange,
   scanId: string,
   accountId: string,
+  asOf: Date | undefined,
 ): ScanEvent {
   const detail = {
     version: SCAN_EVENT_VERSION,
@@ -372,6 +379,11 @@ function findingEvent(
     scanId,
     accountId,
     change: change.kind,
+    ...(asOf ? { observedAt: asOf.toISOString() } : {}),
+    // Reconcile resolves a finding only when the scan fully read every input of its rule for it
+    // (a finding whose input was unread or had a gap is held open and sends no event). The event
+    // says so, with the inputs, so a consumer that closes findings elsewhere can rely on it.
+    ...(change.kind === 'resolved' ? { coverage: { fullyRead: true, inputs: inputsOf(change.after) } } : {}),
     finding: eventFinding(change.after),
   };
   if (Buffer.byteLength(JSON.stringify(detail)) > MAX_DETAIL_BYTES) {

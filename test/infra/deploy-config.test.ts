@@ -48,6 +48,7 @@ describe('deploy config', () => {
       resolvedTtlDays: 90,
       reservedConcurrency: 1,
       tracing: false,
+      securityHub: { enabled: false, memberImportRoleName: 'IamPostureFindingsImport' },
     });
     expect(config.schedule).toBe('rate(1 day)');
   });

@@ -1,4 +1,5 @@
 import { type Severity, severityRank } from '../rule';
+import { AsffMappingError, type AsffReportOptions, formatAsff } from './asff';
 import { formatCsv } from './csv';
 import { formatHtml } from './html';
 import { formatJson } from './json';
@@ -8,6 +9,7 @@ import { formatTable, type TableOptions } from './table';
 import type { AnalysisReport, ReportFormat } from './types';
 import { PACKAGE_TOOL } from './version';
 
+export * from './asff';
 export * from './catalog';
 export { CSV_COLUMNS, csvField, formatCsv } from './csv';
 export { formatHtml, formatOrganizationHtml, HTML_ROW_COLUMNS, type HtmlOrganizationRun } from './html';
@@ -22,7 +24,7 @@ export * from './version';
 export function formatReport(
   report: AnalysisReport,
   format: ReportFormat,
-  table: TableOptions,
+  table: TableOptions & { asff?: AsffReportOptions },
   tool: ToolInfo = PACKAGE_TOOL,
 ): string {
   switch (format) {
@@ -38,6 +40,9 @@ export function formatReport(
       return formatSarif(report, tool);
     case 'ocsf':
       return formatOcsf(report, tool);
+    case 'asff':
+      if (!table.asff) throw new AsffMappingError('ASFF output needs the Security Hub region to import into');
+      return formatAsff(report, table.asff);
   }
 }
 

@@ -33,5 +33,5 @@ export interface AnalysisReport {
   posture?: ReportPosture;
 }
 
-export const REPORT_FORMATS = ['table', 'json', 'csv', 'html', 'sarif', 'ocsf'] as const;
+export const REPORT_FORMATS = ['table', 'json', 'csv', 'html', 'sarif', 'ocsf', 'asff'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

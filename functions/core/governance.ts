@@ -547,6 +547,11 @@ export interface GovernanceMetric {
   value: number;
 }
 
+/** Where the scan function sends an account's governance metrics (CloudWatch, through Powertools). */
+export interface GovernanceMetricsSink {
+  publish(accountId: string, metrics: readonly GovernanceMetric[]): void;
+}
+
 /**
  * The metrics of a scan's measures. A partial measure is not published: CloudWatch shows a gap
  * for that scan rather than a count of only what was read (which would look like an

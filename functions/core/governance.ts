@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseArn } from './arn';
 import type { Finding } from './finding';
 import type { FindingChange, StoredFinding } from './lifecycle';
 import type { Inventory } from './model';
@@ -296,11 +297,17 @@ const DAY_MS = 86_400_000;
 /** Computes every measure of one scan. Pure. */
 export function computeGovernance(input: GovernanceInput): GovernanceMeasures {
   const { inventory } = input;
-  const missing = notFullyRead(input.coverage);
-  const from = (inputs: readonly DataSet[], extra: readonly string[] = []): string[] | undefined => {
-    const parts = [...inputs.filter((dataSet) => missing.has(dataSet)), ...extra];
-    return parts.length > 0 ? parts : undefined;
-  };
+  const missing = notFullyRead(input.coverage, { policies: true });
+  const missingListing = notFullyRead(input.coverage, { policies: false });
+  const partialFrom =
+    (sets: ReadonlySet<DataSet>) =>
+    (inputs: readonly DataSet[], extra: readonly string[] = []): string[] | undefined => {
+      const parts = [...inputs.filter((dataSet) => sets.has(dataSet)), ...extra];
+      return parts.length > 0 ? parts : undefined;
+    };
+  // Counts read listings; privilege and findings read policy documents too.
+  const from = partialFrom(missingListing);
+  const fromPolicies = partialFrom(missing);
   const measure = (value: number | undefined, partial?: string[], note?: string): Measure => ({
     ...(value !== undefined ? { value } : {}),
     ...(partial ? { partial } : {}),
@@ -321,7 +328,7 @@ export function computeGovernance(input: GovernanceInput): GovernanceMeasures {
   measures.secrets = measure(inventory.secrets.length, from(secretsRead));
   measures.serverCertificates = measure(inventory.serverCertificates.length, from(['server-certificates']));
 
-  measures.standingAdmin = standingAdmin(input, from(authorization));
+  measures.standingAdmin = standingAdmin(input, fromPolicies(authorization));
 
   const unusedRoles = countFailing(roleUnused, inventory.roles, ctx);
   const unusedKeys = countFailing(accessKeyUnused, inventory.accessKeys, ctx);
@@ -364,7 +371,7 @@ export function computeGovernance(input: GovernanceInput): GovernanceMeasures {
     noCredentials,
   );
 
-  Object.assign(measures, lifecycleMeasures(input, from(DATA_SETS)));
+  Object.assign(measures, lifecycleMeasures(input, fromPolicies(DATA_SETS)));
   return {
     version: 1,
     measures,
@@ -372,15 +379,28 @@ export function computeGovernance(input: GovernanceInput): GovernanceMeasures {
   };
 }
 
-/** Data sets with a coverage gap or not read at all; a gap from an unknown source weighs on every one. */
-function notFullyRead(coverage: GovernanceInput['coverage']): Set<DataSet> {
+/**
+ * Data sets with a coverage gap or not read at all; a gap from an unknown source weighs on every
+ * one. A gap about one managed policy's document hides permissions, not identities: it is left out
+ * unless `policies`, so a missing policy document does not make the count of roles partial.
+ */
+function notFullyRead(
+  coverage: GovernanceInput['coverage'],
+  { policies }: { policies: boolean },
+): Set<DataSet> {
   const missing = new Set<DataSet>(coverage.unread);
   for (const gap of coverage.gaps) {
+    if (!policies && isPolicyDocumentGap(gap)) continue;
     const dataSet = dataSetOfSource(gap.source);
     if (dataSet === undefined) for (const each of DATA_SETS) missing.add(each);
     else missing.add(dataSet);
   }
   return missing;
+}
+
+function isPolicyDocumentGap(gap: CoverageGapRef): boolean {
+  const arn = parseArn(gap.arn);
+  return arn?.service === 'iam' && arn.resource.startsWith('policy/');
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   governanceMetrics,
   MEASURE_IDS,
   MEASURES,
+  type MeasureId,
   PARTIAL_MEASURES_METRIC,
 } from '../../functions/core/governance';
 import type { FindingChange, StoredFinding } from '../../functions/core/lifecycle';
@@ -144,6 +145,18 @@ describe('governance measures: partial input', () => {
       complete: ['accessKeys', 'secrets', 'credentialAgeMeanDays', 'closedInWindow'],
     },
     {
+      name: 'a missing policy document hides permissions, not identities: standing admin and findings partial',
+      gaps: [
+        {
+          arn: 'arn:aws:iam::aws:policy/SecurityAudit',
+          source: 'authorization-details.json',
+          category: 'Missing',
+        },
+      ],
+      partial: ['standingAdmin', 'openCritical', 'openTotal'],
+      complete: ['roles', 'users', 'unusedRoles', 'accessKeys', 'unusedIdentities'],
+    },
+    {
       name: 'a gap from an unknown source weighs on every data set',
       gaps: [{ source: 'something:Unknown', category: 'Malformed' }],
       partial: ['roles', 'accessKeys', 'secrets', 'serverCertificates', 'openCritical'],
@@ -223,7 +236,12 @@ describe('governance measures: standing admin', () => {
 });
 
 describe('governance measures: unused identities and rotation (defaults: roles 90, keys 45, secrets 90 days)', () => {
-  const cases = [
+  const cases: {
+    name: string;
+    inventory: Partial<Omit<Inventory, 'accountId'>>;
+    id: MeasureId;
+    value: number;
+  }[] = [
     { name: 'role used yesterday', inventory: { roles: [aRole()] }, id: 'unusedRoles', value: 0 },
     {
       name: 'role idle exactly the window',
@@ -322,7 +340,7 @@ describe('governance measures: unused identities and rotation (defaults: roles 9
       value: 2,
     },
     { name: 'no secrets', inventory: {}, id: 'secretsWithoutRotation', value: 0 },
-  ] as const;
+  ];
   it.each(cases)('$name: $id = $value', ({ inventory, id, value }) => {
     expect(measuresOf(inventory)[id]).toEqual({ value });
   });

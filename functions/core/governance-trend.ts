@@ -116,12 +116,14 @@ function accountTable(trend: AccountTrend): string {
       ),
       '',
     );
+    // An empty last column: alignColumns leaves the last column ragged, and every scan's is aligned right.
     const rows = MEASURES.map((definition) => [
       definition.label,
       ...scans.map((scan) => cell(scan, scan.measures[definition.id])),
+      '',
     ]);
     lines.push(
-      ...alignColumns(['MEASURE', ...scans.map((_, index) => `#${index + 1}`)], rows, {
+      ...alignColumns(['MEASURE', ...scans.map((_, index) => `#${index + 1}`), ''], rows, {
         rightAligned: scans.map((_, index) => index + 1),
       }),
     );

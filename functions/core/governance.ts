@@ -4,7 +4,7 @@ import type { Finding } from './finding';
 import type { FindingChange, StoredFinding } from './lifecycle';
 import type { Inventory } from './model';
 import { type CoverageGapRef, DATA_SETS, type DataSet, dataSetOfSource } from './reconcile';
-import { type EvaluationContext, type Rule, SEVERITIES, type Severity } from './rule';
+import { type EvaluationContext, type Rule, SEVERITIES, type Severity, severityRank } from './rule';
 import { accessKeyNotRotated } from './rules/access-key-not-rotated';
 import { accessKeyUnused } from './rules/access-key-unused';
 import { roleUnused } from './rules/role-unused';
@@ -106,7 +106,6 @@ export const MEASURES: readonly MeasureDefinition[] = [
     label: 'secrets',
     description: 'Secrets Manager secrets, in the regions scanned',
     unit: 'count',
-    metric: 'Secrets',
   },
   {
     id: 'serverCertificates',
@@ -182,7 +181,10 @@ export const MEASURES: readonly MeasureDefinition[] = [
       label: `open ${severity}`,
       description: `open findings of ${severity} severity after this scan (suppressed ones are not open)`,
       unit: 'count',
-      metric: `OpenFindings${SEVERITY_LABEL[severity]}`,
+      // Each metric is billed per month it is sent: the severities that call for action only.
+      ...(severityRank(severity) <= severityRank('medium')
+        ? { metric: `OpenFindings${SEVERITY_LABEL[severity]}` }
+        : {}),
     }),
   ),
   {

@@ -525,7 +525,6 @@ describe('governance metrics', () => {
     expect(byName.StandingAdminIdentities?.value).toBe(0);
     // Secrets were not read: their counts, the credential ages and the open findings are left out.
     for (const name of [
-      'Secrets',
       'SecretsWithoutRotation',
       'CredentialAgeMeanDays',
       'OpenFindingsHigh',
@@ -534,9 +533,8 @@ describe('governance metrics', () => {
       expect(byName[name], name).toBeUndefined();
     }
     const partial = MEASURES.filter((m) => m.metric !== undefined && governance.measures[m.id]?.partial);
-    // Secrets, unused identities, secrets without rotation, two ages, five open-finding severities.
+    // Unused identities, secrets without rotation, the two ages, the open findings sent as metrics.
     expect(partial.map((m) => m.metric)).toEqual([
-      'Secrets',
       'UnusedIdentities',
       'SecretsWithoutRotation',
       'CredentialAgeMeanDays',
@@ -544,13 +542,11 @@ describe('governance metrics', () => {
       'OpenFindingsCritical',
       'OpenFindingsHigh',
       'OpenFindingsMedium',
-      'OpenFindingsLow',
-      'OpenFindingsInformational',
     ]);
     expect(byName[PARTIAL_MEASURES_METRIC]).toEqual({
       name: PARTIAL_MEASURES_METRIC,
       unit: 'Count',
-      value: 10,
+      value: 7,
     });
     // A measure with nothing to measure (no resolved findings in the window) is not sent as zero.
     expect(byName.RemediationMedianDays).toBeUndefined();
@@ -569,5 +565,22 @@ describe('governance metrics', () => {
     });
     expect(metrics.find((m) => m.name === PARTIAL_MEASURES_METRIC)?.value).toBe(0);
     expect(new Set(metrics.map((m) => m.name)).size).toBe(metrics.length);
+  });
+
+  it('pins the metric names: each is billed per month it is sent', () => {
+    expect(MEASURES.flatMap((m) => (m.metric ? [m.metric] : []))).toEqual([
+      'Roles',
+      'ActiveAccessKeys',
+      'StandingAdminIdentities',
+      'UnusedIdentities',
+      'AccessKeysPastRotation',
+      'SecretsWithoutRotation',
+      'CredentialAgeMeanDays',
+      'CredentialAgeMaxDays',
+      'OpenFindingsCritical',
+      'OpenFindingsHigh',
+      'OpenFindingsMedium',
+      'RemediationMedianDays',
+    ]);
   });
 });

@@ -91,7 +91,6 @@ export const MEASURES: readonly MeasureDefinition[] = [
     label: 'users',
     description: 'IAM users (the root user is not one)',
     unit: 'count',
-    metric: 'Users',
   },
   { id: 'groups', label: 'groups', description: 'IAM groups', unit: 'count' },
   {

@@ -202,12 +202,7 @@ function buildProgram(io: Io): Command {
         'only these accounts: repeat or comma-separate (default: every account in the table)',
         collectValues,
       )
-      .option(
-        '--last <n>',
-        `scans per account, 1..100 (default: ${DEFAULT_TREND_SCANS})`,
-        parseLast,
-        DEFAULT_TREND_SCANS,
-      )
+      .option('--last <n>', 'scans per account, 1..100', parseLast, DEFAULT_TREND_SCANS)
       .addOption(choiceOption('--format <format>', 'output format', TREND_FORMATS).default('table')),
     { region: 'table' },
   ).action(async (options: TrendCommandOptions) => {

@@ -2,9 +2,11 @@ import { Command } from 'commander';
 import { TREND_FORMATS } from '../functions/core/governance-trend';
 import { FINDING_STATUSES } from '../functions/core/lifecycle';
 import { REPORT_FORMATS } from '../functions/core/report';
+import { FRAMEWORKS } from '../functions/core/rule';
 import { FINDINGS_FORMATS } from '../functions/use-cases/list-findings';
 import packageJson from '../package.json';
 import { type CollectCommandOptions, collectCommand } from './commands/collect';
+import { type ComplianceOptions, complianceCommand } from './commands/compliance';
 import { type FindingsOptions, findingsCommand } from './commands/findings';
 import { EXIT, type Io } from './commands/io';
 import {
@@ -147,6 +149,41 @@ function buildProgram(io: Io): Command {
   organizationOptions(program.commands.at(-1)!, 'scan').action(async (options: ScanOptions) => {
     process.exitCode = await scanCommand(options, io);
   });
+
+  awsOptions(
+    program
+      .command('compliance')
+      .description(
+        "One framework's controls in scope (its identity part) with the rules that test each, pass and fail counts and the failing resources.",
+      )
+      .addOption(
+        choiceOption(
+          '--framework <id>',
+          'framework',
+          Object.keys(FRAMEWORKS) as (keyof typeof FRAMEWORKS)[],
+        ).makeOptionMandatory(),
+      )
+      .option('--export <dir>', 'export directory of one account to analyse; else the live account'),
+    { region: 'secrets', liveScan: true },
+  )
+    .option('--quiet', 'no progress line on stderr')
+    .option(
+      '--as-of <iso>',
+      'evaluate as of this time (default: CollectedAt of account.json, else now)',
+      parseInstant,
+    )
+    .option('--config <file>', 'settings file, JSON or YAML: thresholds, organization, exemptions')
+    .addOption(choiceOption('--format <format>', 'output format', REPORT_FORMATS).default('table'))
+    .option('--output <file>', 'write the view to this file instead of stdout')
+    .addOption(
+      severityOption(
+        '--fail-on <severity>',
+        "exit 1 if an unsuppressed finding of the framework's rules is at or above this",
+      ),
+    )
+    .action(async (options: ComplianceOptions) => {
+      process.exitCode = await complianceCommand(options, io);
+    });
 
   awsOptions(
     program

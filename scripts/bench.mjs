@@ -60,6 +60,11 @@ const SECTIONS = {
       'organization scan through the CLI: 20 moto accounts of ~250 identities, --concurrency 1 and 8, API calls per account vs. a single-account scan',
     run: benchOrg,
   },
+  html: {
+    description:
+      'HTML report at 10k and 100k findings: time to format, file size, and time to the first row in Chromium',
+    run: benchHtml,
+  },
   malformed: {
     description:
       'opt-in: scan of an export with 100k and 2M malformed role records (--records), table and JSON: peak RSS, output size',
@@ -291,6 +296,11 @@ function benchOrg(context) {
 /** scripts/bench-privilege.ts: the privilege analyzer and the three privilege rules on 100,000 identities. */
 function benchPrivilege(context) {
   return runTsBenchmark('scripts/bench-privilege.ts', context);
+}
+
+/** scripts/bench-html.ts: the HTML report's size, format time and opening time in Chromium. */
+function benchHtml(context) {
+  return runTsBenchmark('scripts/bench-html.ts', context);
 }
 
 /** Runs a TypeScript benchmark that prints a readable report and a JSON line last. */

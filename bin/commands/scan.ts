@@ -16,6 +16,7 @@ import {
   CSV_COLUMNS,
   countAtOrAbove,
   formatCsv,
+  formatOrganizationHtml,
   formatReport,
   type ReportFormat,
   withMinSeverity,
@@ -140,7 +141,11 @@ async function storedScanCommand(
 }
 
 /** Where the raw AWS documents come from: an export directory, else the live account. */
-async function readInput(options: ScanOptions, settings: ScanSettings, io: Io): Promise<CollectedInput> {
+export async function readInput(
+  options: Pick<ScanOptions, 'export'> & LiveOptions,
+  settings: ScanSettings,
+  io: Io,
+): Promise<CollectedInput> {
   if (options.export) return { raw: await readExportDirectory(options.export), origin: 'export' };
   const result = await collectLive(options, settings, io);
   const { collectedInput } = await import('../../functions/wiring/collect');
@@ -435,6 +440,9 @@ async function printOrganizationReport(
       text = `${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
       break;
     }
+    case 'html':
+      text = formatOrganizationHtml({ ...run, accounts: outcomes }, [...reports.values()]);
+      break;
     case 'table': {
       const tableOptions = {
         color: terminal && !noColor(io.env),

@@ -36,6 +36,26 @@ export interface ScanSummary {
   suppressed: number;
   errors: number;
   coverageGaps: number;
+  /**
+   * Per enabled rule (catalog order): how many resources it evaluated and how each came out. Set by
+   * every evaluation; absent only in summaries written before it existed.
+   */
+  ruleResults?: Record<string, RuleResultCounts>;
+}
+
+/**
+ * How one rule came out over the resources it evaluated. `fail` and `error` count unsuppressed
+ * findings; a finding an exemption covers counts in `suppressed` instead, so the five outcomes add
+ * up to `evaluated`. Whether the rule's input was fully read is not known here: a pass only means
+ * the rule passed on what the scan could read (see the coverage gaps).
+ */
+export interface RuleResultCounts {
+  evaluated: number;
+  pass: number;
+  fail: number;
+  error: number;
+  notApplicable: number;
+  suppressed: number;
 }
 
 export interface ScanResult {
@@ -74,18 +94,38 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
 
   const findings: Finding[] = [];
   const resources: Record<string, number> = {};
+  const ruleResults: Record<string, RuleResultCounts> = {};
+  for (const rule of rules) ruleResults[rule.meta.id] = emptyCounts();
   for (const snapshot of allSnapshots(inventory)) {
     resources[snapshot.kind] = (resources[snapshot.kind] ?? 0) + 1;
     for (const rule of rulesByKind.get(snapshot.kind) ?? []) {
-      const finding = evaluateOne(rule, snapshot, ctx);
-      if (!finding) continue;
+      const counts = ruleResults[rule.meta.id]!;
+      counts.evaluated++;
+      const outcome = evaluateOne(rule, snapshot, ctx);
+      if (outcome.status !== 'finding') {
+        if (outcome.status === 'pass') counts.pass++;
+        else counts.notApplicable++;
+        continue;
+      }
+      const { finding } = outcome;
       const suppression = exemptions(finding);
-      if (suppression) finding.suppression = suppression;
+      if (suppression) {
+        finding.suppression = suppression;
+        counts.suppressed++;
+      } else if (finding.result === 'error') counts.error++;
+      else counts.fail++;
       findings.push(finding);
     }
   }
   findings.sort(compareFindings);
-  return { findings, summary: summarize(findings, inventory, rules.length, resources, now) };
+  return {
+    findings,
+    summary: { ...summarize(findings, inventory, rules.length, resources, now), ruleResults },
+  };
+}
+
+function emptyCounts(): RuleResultCounts {
+  return { evaluated: 0, pass: 0, fail: 0, error: 0, notApplicable: 0, suppressed: 0 };
 }
 
 /**
@@ -121,26 +161,31 @@ export function evaluationContext(
   };
 }
 
-function evaluateOne(rule: Rule, snapshot: Snapshot, ctx: EvaluationContext): Finding | undefined {
+/** A rule's outcome on one resource: passed, not applicable, or a finding (failed or errored). */
+type Outcome = { status: 'pass' | 'not-applicable' } | { status: 'finding'; finding: Finding };
+
+function evaluateOne(rule: Rule, snapshot: Snapshot, ctx: EvaluationContext): Outcome {
   const subResource = subResourceOf(snapshot);
   let result: ReturnType<Rule['evaluate']>;
   try {
     result = rule.evaluate(snapshot, ctx);
   } catch (error) {
-    return buildFinding(rule, snapshot, ctx, subResource, {
+    const finding = buildFinding(rule, snapshot, ctx, subResource, {
       result: 'error',
       severity: rule.meta.severity,
       reason: `Rule ${rule.meta.id} could not evaluate ${snapshot.arn}: ${(error as Error).message}`,
       evidence: { error: String((error as Error).message) },
     });
+    return { status: 'finding', finding };
   }
-  if (result.status !== 'fail') return undefined;
-  return buildFinding(rule, snapshot, ctx, subResource, {
+  if (result.status !== 'fail') return { status: result.status };
+  const finding = buildFinding(rule, snapshot, ctx, subResource, {
     result: 'fail',
     severity: result.severity ?? rule.meta.severity,
     reason: result.reason,
     evidence: result.evidence,
   });
+  return { status: 'finding', finding };
 }
 
 function buildFinding(

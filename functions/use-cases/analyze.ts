@@ -3,7 +3,9 @@ import type { CoverageGap, Inventory } from '../core/model';
 import { normalize } from '../core/normalize';
 import { createPrivilegeAnalyzer } from '../core/privilege';
 import type { RawAccountData } from '../core/raw';
+import { computePosture } from '../core/report/posture';
 import type { AnalysisReport, ApiCallSummary, CoverageEntry } from '../core/report/types';
+import type { PrivilegeAnalyzer, PrivilegeSummary } from '../core/rule';
 import { RULES } from '../core/rules';
 import type { ScanSettings } from '../core/settings';
 
@@ -29,16 +31,38 @@ export function analyzeAccount(raw: RawAccountData, options: AnalyzeOptions): An
 
 /** As `analyzeAccount`, for an inventory that is already normalized. */
 export function analyzeInventory(inventory: Inventory, options: AnalyzeOptions): AnalysisReport {
+  const now = evaluationTime(inventory, options);
+  // The rules and the posture ask about the same principals: each is analysed once.
+  const privilege = memoized(createPrivilegeAnalyzer(inventory));
   const { findings, summary } = evaluateInventory(inventory, {
     rules: RULES,
     settings: options.settings,
-    now: evaluationTime(inventory, options),
-    privilege: createPrivilegeAnalyzer(inventory),
+    now,
+    privilege,
   });
   return {
     findings,
     summary: options.apiCalls ? { ...summary, apiCalls: apiCallSummary(options.apiCalls) } : summary,
     coverage: inventory.coverageGaps.map(coverageEntry),
+    posture: computePosture(inventory, { now, thresholds: options.settings.thresholds, privilege }),
+  };
+}
+
+/** One analysis per principal ARN, failures included (they are thrown again, not retried). */
+function memoized(analyzer: PrivilegeAnalyzer): PrivilegeAnalyzer {
+  const cache = new Map<string, PrivilegeSummary | { error: unknown }>();
+  return (principal) => {
+    let cached = cache.get(principal.arn);
+    if (cached === undefined) {
+      try {
+        cached = analyzer(principal);
+      } catch (error) {
+        cached = { error };
+      }
+      cache.set(principal.arn, cached);
+    }
+    if ('error' in cached) throw cached.error;
+    return cached;
   };
 }
 

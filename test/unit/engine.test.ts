@@ -446,6 +446,66 @@ describe('evaluateInventory', () => {
       suppressed: 0,
       errors: 1,
       coverageGaps: 1,
+      ruleResults: {
+        'high-rule': { evaluated: 1, pass: 0, fail: 1, error: 0, notApplicable: 0, suppressed: 0 },
+        throws: { evaluated: 1, pass: 0, fail: 0, error: 1, notApplicable: 0, suppressed: 0 },
+      },
+    });
+  });
+
+  describe('per-rule results', () => {
+    const byName: Record<string, RuleResult> = {
+      passes: { status: 'pass' },
+      skipped: { status: 'not-applicable', reason: 'no trust policy' },
+      fails: { status: 'fail', reason: 'Role fails fails.', evidence: {} },
+      exempt: { status: 'fail', reason: 'Role exempt fails.', evidence: {} },
+    };
+    const roles = ['passes', 'skipped', 'fails', 'exempt', 'throws'].map((name) => aRole({ name }));
+    const mixed = aRule('mixed', ['role'], {
+      evaluate: (s) => {
+        const result = byName[(s as { name: string }).name];
+        if (!result) throw new Error('cannot read it');
+        return result;
+      },
+    });
+
+    it('counts each outcome once, and the outcomes add up to the resources evaluated', () => {
+      const result = run(anInventory({ roles, secrets: [aSecret()] }), {
+        rules: [mixed, aRule('secrets-only', ['secret'], { evaluate: () => ({ status: 'pass' }) })],
+        exemptions: [
+          {
+            ruleId: 'mixed',
+            resource: roles[3]!.arn,
+            reason: 'accepted',
+            owner: 'team',
+            expires: '2099-01-01',
+          },
+        ],
+      });
+      expect(result.summary.ruleResults).toEqual({
+        mixed: { evaluated: 5, pass: 1, fail: 1, error: 1, notApplicable: 1, suppressed: 1 },
+        'secrets-only': { evaluated: 1, pass: 1, fail: 0, error: 0, notApplicable: 0, suppressed: 0 },
+      });
+      // The counts agree with the findings: failing and errored ones unsuppressed, one suppressed.
+      const mine = result.findings.filter((f) => f.ruleId === 'mixed');
+      expect(
+        mine
+          .filter((f) => !f.suppression)
+          .map((f) => f.result)
+          .sort(),
+      ).toEqual(['error', 'fail']);
+      expect(mine.filter((f) => f.suppression)).toHaveLength(1);
+    });
+
+    it('lists an enabled rule with nothing to evaluate at zero, and leaves a disabled rule out', () => {
+      const result = evaluateInventory(anInventory({ roles: [] }), {
+        rules: [aRule('roles', ['role']), aRule('off', ['role'])],
+        settings: someSettings({ disabledRules: ['off'] }),
+        now: NOW,
+      });
+      expect(result.summary.ruleResults).toEqual({
+        roles: { evaluated: 0, pass: 0, fail: 0, error: 0, notApplicable: 0, suppressed: 0 },
+      });
     });
   });
 

@@ -58,28 +58,52 @@ const PINNED: readonly [string, string][] = [
   ['scan-coverage-gap', 'medium'],
 ];
 
-/** The compliance mappings of DESIGN.md's catalog. */
+/**
+ * The compliance mappings: DESIGN.md's catalog, with a NIST CSF 2.0 subcategory for every rule.
+ * role-unused no longer maps to FSBP IAM.8, which checks IAM users' credentials, not roles.
+ */
 const COMPLIANCE: Readonly<Record<string, readonly string[]>> = {
-  'role-unused': ['owasp-nhi-2025 NHI1', 'aws-fsbp IAM.8'],
-  'access-key-unused': ['owasp-nhi-2025 NHI1', 'owasp-nhi-2025 NHI7', 'cis-aws-3.0 1.12', 'aws-fsbp IAM.22'],
-  'access-key-not-rotated': ['owasp-nhi-2025 NHI7', 'cis-aws-3.0 1.14', 'aws-fsbp IAM.3'],
-  'user-multiple-active-keys': ['cis-aws-3.0 1.13'],
-  'password-unused': ['cis-aws-3.0 1.12', 'aws-fsbp IAM.22'],
-  'user-human-and-machine': ['owasp-nhi-2025 NHI10', 'cis-aws-3.0 1.11'],
-  'root-access-key': ['cis-aws-3.0 1.4', 'aws-fsbp IAM.4'],
-  'secret-rotation-disabled': ['owasp-nhi-2025 NHI7', 'aws-fsbp SecretsManager.1'],
-  'secret-not-rotated': ['owasp-nhi-2025 NHI7', 'aws-fsbp SecretsManager.2', 'aws-fsbp SecretsManager.4'],
-  'secret-unused': ['owasp-nhi-2025 NHI1', 'aws-fsbp SecretsManager.3'],
-  'secret-policy-public': ['owasp-nhi-2025 NHI2', 'owasp-nhi-2025 NHI3'],
-  'server-certificate-expiring': ['cis-aws-3.0 1.19', 'aws-fsbp IAM.26'],
-  'standing-admin': ['owasp-nhi-2025 NHI5', 'cis-aws-3.0 1.16', 'aws-fsbp IAM.1'],
-  'privilege-escalation': ['owasp-nhi-2025 NHI5'],
+  'role-unused': ['owasp-nhi-2025 NHI1', 'nist-csf-2.0 PR.AA-01', 'nist-csf-2.0 PR.AA-05'],
+  'access-key-unused': [
+    'owasp-nhi-2025 NHI1',
+    'owasp-nhi-2025 NHI7',
+    'cis-aws-3.0 1.12',
+    'aws-fsbp IAM.22',
+    'nist-csf-2.0 PR.AA-01',
+  ],
+  'access-key-not-rotated': [
+    'owasp-nhi-2025 NHI7',
+    'cis-aws-3.0 1.14',
+    'aws-fsbp IAM.3',
+    'nist-csf-2.0 PR.AA-01',
+  ],
+  'user-multiple-active-keys': ['cis-aws-3.0 1.13', 'nist-csf-2.0 PR.AA-01'],
+  'password-unused': ['cis-aws-3.0 1.12', 'aws-fsbp IAM.22', 'nist-csf-2.0 PR.AA-01'],
+  'user-human-and-machine': ['owasp-nhi-2025 NHI10', 'cis-aws-3.0 1.11', 'nist-csf-2.0 PR.AA-01'],
+  'root-access-key': ['cis-aws-3.0 1.4', 'aws-fsbp IAM.4', 'nist-csf-2.0 PR.AA-01', 'nist-csf-2.0 PR.AA-05'],
+  'secret-rotation-disabled': ['owasp-nhi-2025 NHI7', 'aws-fsbp SecretsManager.1', 'nist-csf-2.0 PR.AA-01'],
+  'secret-not-rotated': [
+    'owasp-nhi-2025 NHI7',
+    'aws-fsbp SecretsManager.2',
+    'aws-fsbp SecretsManager.4',
+    'nist-csf-2.0 PR.AA-01',
+  ],
+  'secret-unused': ['owasp-nhi-2025 NHI1', 'aws-fsbp SecretsManager.3', 'nist-csf-2.0 PR.AA-01'],
+  'secret-policy-public': [
+    'owasp-nhi-2025 NHI2',
+    'owasp-nhi-2025 NHI3',
+    'nist-csf-2.0 PR.AA-05',
+    'nist-csf-2.0 PR.DS-01',
+  ],
+  'server-certificate-expiring': ['cis-aws-3.0 1.19', 'aws-fsbp IAM.26', 'nist-csf-2.0 PR.AA-01'],
+  'standing-admin': ['owasp-nhi-2025 NHI5', 'cis-aws-3.0 1.16', 'aws-fsbp IAM.1', 'nist-csf-2.0 PR.AA-05'],
+  'privilege-escalation': ['owasp-nhi-2025 NHI5', 'nist-csf-2.0 PR.AA-05'],
   'unused-service-permissions': ['owasp-nhi-2025 NHI5', 'nist-csf-2.0 PR.AA-05'],
-  'trust-external-account-no-external-id': ['owasp-nhi-2025 NHI3'],
-  'trust-oidc-unscoped': ['owasp-nhi-2025 NHI6'],
-  'trust-wildcard-principal': ['owasp-nhi-2025 NHI6'],
-  'policy-organization-unconfirmed': [],
-  'scan-coverage-gap': [],
+  'trust-external-account-no-external-id': ['owasp-nhi-2025 NHI3', 'nist-csf-2.0 PR.AA-05'],
+  'trust-oidc-unscoped': ['owasp-nhi-2025 NHI6', 'nist-csf-2.0 PR.AA-04', 'nist-csf-2.0 PR.AA-05'],
+  'trust-wildcard-principal': ['owasp-nhi-2025 NHI6', 'nist-csf-2.0 PR.AA-05'],
+  'policy-organization-unconfirmed': ['nist-csf-2.0 PR.AA-05'],
+  'scan-coverage-gap': ['nist-csf-2.0 ID.RA-01'],
 };
 
 /** The remediation action each rule proposes (DESIGN.md's remediation table); others have none. */

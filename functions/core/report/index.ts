@@ -1,12 +1,15 @@
 import { type Severity, severityRank } from '../rule';
 import { formatCsv } from './csv';
+import { formatHtml } from './html';
 import { formatJson } from './json';
 import { formatTable, type TableOptions } from './table';
 import type { AnalysisReport, ReportFormat } from './types';
 
 export * from './catalog';
 export { CSV_COLUMNS, csvField, formatCsv } from './csv';
+export { formatHtml, formatOrganizationHtml, HTML_ROW_COLUMNS, type HtmlOrganizationRun } from './html';
 export { formatJson, type JsonFinding, toJsonFinding } from './json';
+export * from './posture';
 export { coverageLine, formatTable, shortResource, summaryLine, type TableOptions } from './table';
 export * from './types';
 
@@ -18,6 +21,8 @@ export function formatReport(report: AnalysisReport, format: ReportFormat, table
       return formatCsv(report);
     case 'table':
       return formatTable(report, table);
+    case 'html':
+      return formatHtml(report);
   }
 }
 

@@ -2,6 +2,7 @@ import type { ScanSummary } from '../engine';
 import type { Finding } from '../finding';
 import type { CoverageGap } from '../model';
 import type { Severity } from '../rule';
+import type { ReportPosture } from './posture';
 
 /** API calls a live collection made, by operation (`iam:GetAccountAuthorizationDetails`). */
 export interface ApiCallSummary {
@@ -25,7 +26,12 @@ export interface AnalysisReport {
   findings: Finding[];
   summary: AnalysisSummary;
   coverage: CoverageEntry[];
+  /**
+   * Every credential's age and every identity's privilege and staleness, for the HTML report's
+   * charts. Set by the analysis; not part of the JSON, CSV or table output.
+   */
+  posture?: ReportPosture;
 }
 
-export const REPORT_FORMATS = ['table', 'json', 'csv'] as const;
+export const REPORT_FORMATS = ['table', 'json', 'csv', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

@@ -20,6 +20,7 @@ export const accessKeyNotRotated = defineRule(
       { framework: 'owasp-nhi-2025', control: 'NHI7' },
       { framework: 'cis-aws-3.0', control: '1.14' },
       { framework: 'aws-fsbp', control: 'IAM.3' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-01' },
     ],
     references: [AWS_DOCS.updateAccessKeys, FSBP.iam('3'), CIS_AWS_BENCHMARK, OWASP.NHI7],
     threshold: 'accessKeyRotationDays',

@@ -18,6 +18,7 @@ export const passwordUnused = defineRule(
     compliance: [
       { framework: 'cis-aws-3.0', control: '1.12' },
       { framework: 'aws-fsbp', control: 'IAM.22' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-01' },
     ],
     references: [AWS_DOCS.unusedCredentials, FSBP.iam('22'), CIS_AWS_BENCHMARK],
     threshold: 'passwordUnusedDays',

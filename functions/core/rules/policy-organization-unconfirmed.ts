@@ -21,7 +21,7 @@ export const policyOrganizationUnconfirmed = defineRule(
     remediation: {
       summary: `Confirm the account's organization: ${CONFIRM_ORGANIZATION}.`,
     },
-    compliance: [],
+    compliance: [{ framework: 'nist-csf-2.0', control: 'PR.AA-05' }],
     references: [AWS_DOCS.globalConditionKeys, AWS_DOCS.describeOrganization],
   },
   (resource, ctx) => {

@@ -15,7 +15,10 @@ export const privilegeEscalation = defineRule(
       summary:
         'Remove one permission of each open path, or scope it: name the roles iam:PassRole may pass (with iam:PassedToService), restrict IAM write actions to named resources, or add a permissions boundary.',
     },
-    compliance: [{ framework: 'owasp-nhi-2025', control: 'NHI5' }],
+    compliance: [
+      { framework: 'owasp-nhi-2025', control: 'NHI5' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-05' },
+    ],
     references: [
       'https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/',
       'https://github.com/BishopFox/iam-vulnerable',

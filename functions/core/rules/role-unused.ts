@@ -19,7 +19,8 @@ export const roleUnused = defineRule(
     },
     compliance: [
       { framework: 'owasp-nhi-2025', control: 'NHI1' },
-      { framework: 'aws-fsbp', control: 'IAM.8' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-01' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-05' },
     ],
     references: [
       'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html#roles-delete_prerequisites',

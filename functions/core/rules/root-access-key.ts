@@ -19,6 +19,8 @@ export const rootAccessKey = defineRule(
     compliance: [
       { framework: 'cis-aws-3.0', control: '1.4' },
       { framework: 'aws-fsbp', control: 'IAM.4' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-01' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-05' },
     ],
     references: [AWS_DOCS.rootUserAccessKeys, FSBP.iam('4'), CIS_AWS_BENCHMARK],
   },

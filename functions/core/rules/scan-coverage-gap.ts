@@ -19,7 +19,7 @@ export const scanCoverageGap = defineRule(
       summary:
         'Fix the cause named in the finding (grant the scanner role the read permission, re-export the file, correct the record) and scan again.',
     },
-    compliance: [],
+    compliance: [{ framework: 'nist-csf-2.0', control: 'ID.RA-01' }],
     references: [AWS_DOCS.accessDenied, AWS_DOCS.credentialReport],
   },
   (gap) => {

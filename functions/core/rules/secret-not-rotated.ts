@@ -20,6 +20,7 @@ export const secretNotRotated = defineRule(
       { framework: 'owasp-nhi-2025', control: 'NHI7' },
       { framework: 'aws-fsbp', control: 'SecretsManager.2' },
       { framework: 'aws-fsbp', control: 'SecretsManager.4' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-01' },
     ],
     references: [AWS_DOCS.secretRotation, FSBP.secretsManager('2'), FSBP.secretsManager('4'), OWASP.NHI7],
     threshold: 'secretRotationDays',

@@ -28,6 +28,8 @@ export const secretPolicyPublic = defineRule(
     compliance: [
       { framework: 'owasp-nhi-2025', control: 'NHI2' },
       { framework: 'owasp-nhi-2025', control: 'NHI3' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-05' },
+      { framework: 'nist-csf-2.0', control: 'PR.DS-01' },
     ],
     references: [AWS_DOCS.secretResourcePolicies, AWS_DOCS.globalConditionKeys, OWASP.NHI2, OWASP.NHI3],
   },

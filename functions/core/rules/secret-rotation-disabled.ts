@@ -18,6 +18,7 @@ export const secretRotationDisabled = defineRule(
     compliance: [
       { framework: 'owasp-nhi-2025', control: 'NHI7' },
       { framework: 'aws-fsbp', control: 'SecretsManager.1' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-01' },
     ],
     references: [AWS_DOCS.secretRotation, FSBP.secretsManager('1'), OWASP.NHI7],
   },

@@ -18,6 +18,7 @@ export const secretUnused = defineRule(
     compliance: [
       { framework: 'owasp-nhi-2025', control: 'NHI1' },
       { framework: 'aws-fsbp', control: 'SecretsManager.3' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-01' },
     ],
     references: [AWS_DOCS.describeSecret, AWS_DOCS.secretDeletion, FSBP.secretsManager('3'), OWASP.NHI1],
     threshold: 'secretUnusedDays',

@@ -18,6 +18,7 @@ export const serverCertificateExpiring = defineRule(
     compliance: [
       { framework: 'cis-aws-3.0', control: '1.19' },
       { framework: 'aws-fsbp', control: 'IAM.26' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-01' },
     ],
     references: [AWS_DOCS.serverCertificates, FSBP.iam('26'), CIS_AWS_BENCHMARK],
     threshold: 'certificateExpiryDays',

@@ -32,6 +32,7 @@ export const standingAdmin = defineRule(
       { framework: 'owasp-nhi-2025', control: 'NHI5' },
       { framework: 'cis-aws-3.0', control: '1.16' },
       { framework: 'aws-fsbp', control: 'IAM.1' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-05' },
     ],
     references: [
       'https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-1',

@@ -23,7 +23,10 @@ export const trustExternalAccountNoExternalId = defineRule(
       summary:
         'Add a StringEquals sts:ExternalId condition with the value the third party assigned to this account, and trust only the third party’s specific role ARN.',
     },
-    compliance: [{ framework: 'owasp-nhi-2025', control: 'NHI3' }],
+    compliance: [
+      { framework: 'owasp-nhi-2025', control: 'NHI3' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-05' },
+    ],
     references: [AWS_DOCS.thirdPartyAccess, AWS_DOCS.confusedDeputy, OWASP.NHI3],
   },
   (role, ctx) => {

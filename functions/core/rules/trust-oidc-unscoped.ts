@@ -25,7 +25,11 @@ export const trustOidcUnscoped = defineRule(
       summary:
         'Add a StringEquals (or StringLike fixed up to the repository) condition on `<provider>:sub` naming the repository and branch or environment, plus `<provider>:aud`.',
     },
-    compliance: [{ framework: 'owasp-nhi-2025', control: 'NHI6' }],
+    compliance: [
+      { framework: 'owasp-nhi-2025', control: 'NHI6' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-04' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-05' },
+    ],
     references: [AWS_DOCS.oidcTrust, AWS_DOCS.oidcConditionKeys, AWS_DOCS.githubOidc, OWASP.NHI6],
   },
   (role) => {

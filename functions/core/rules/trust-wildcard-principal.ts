@@ -17,7 +17,10 @@ export const trustWildcardPrincipal = defineRule(
       summary:
         'Name the principals that should assume the role, or add an aws:PrincipalOrgID (or aws:PrincipalAccount) condition with the organization’s values.',
     },
-    compliance: [{ framework: 'owasp-nhi-2025', control: 'NHI6' }],
+    compliance: [
+      { framework: 'owasp-nhi-2025', control: 'NHI6' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-05' },
+    ],
     references: [AWS_DOCS.principalElement, AWS_DOCS.globalConditionKeys, OWASP.NHI6],
   },
   (role, ctx) => {

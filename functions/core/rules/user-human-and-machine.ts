@@ -19,6 +19,7 @@ export const userHumanAndMachine = defineRule(
     compliance: [
       { framework: 'owasp-nhi-2025', control: 'NHI10' },
       { framework: 'cis-aws-3.0', control: '1.11' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-01' },
     ],
     references: [AWS_DOCS.accessKeys, CIS_AWS_BENCHMARK, OWASP.NHI10],
   },

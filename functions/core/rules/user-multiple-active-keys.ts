@@ -15,7 +15,10 @@ export const userMultipleActiveKeys = defineRule(
     remediation: {
       summary: 'Finish the rotation: move every consumer to one key, then deactivate and delete the other.',
     },
-    compliance: [{ framework: 'cis-aws-3.0', control: '1.13' }],
+    compliance: [
+      { framework: 'cis-aws-3.0', control: '1.13' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-01' },
+    ],
     references: [AWS_DOCS.updateAccessKeys, CIS_AWS_BENCHMARK],
   },
   (user) => {

@@ -39,7 +39,10 @@ describe('privilege-escalation', () => {
   it('declares its metadata', () => {
     expect(privilegeEscalation.meta.id).toBe('privilege-escalation');
     expect(privilegeEscalation.meta.severity).toBe('high');
-    expect(privilegeEscalation.meta.compliance).toEqual([{ framework: 'owasp-nhi-2025', control: 'NHI5' }]);
+    expect(privilegeEscalation.meta.compliance).toEqual([
+      { framework: 'owasp-nhi-2025', control: 'NHI5' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-05' },
+    ]);
   });
 
   it('fails iam:PassRole with lambda:CreateFunction and names the path and the granting statements', () => {

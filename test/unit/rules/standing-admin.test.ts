@@ -35,6 +35,7 @@ describe('standing-admin', () => {
       { framework: 'owasp-nhi-2025', control: 'NHI5' },
       { framework: 'cis-aws-3.0', control: '1.16' },
       { framework: 'aws-fsbp', control: 'IAM.1' },
+      { framework: 'nist-csf-2.0', control: 'PR.AA-05' },
     ]);
     expect(standingAdmin.meta.remediation.action).toBe('detach-managed-policy');
   });

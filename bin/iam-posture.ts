@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { TREND_FORMATS } from '../functions/core/governance-trend';
 import { FINDING_STATUSES } from '../functions/core/lifecycle';
 import { REPORT_FORMATS } from '../functions/core/report';
 import { FRAMEWORKS } from '../functions/core/rule';
@@ -25,6 +26,7 @@ import { rollbackCommand } from './commands/rollback';
 import { type RulesOptions, rulesCommand } from './commands/rules';
 import { type ScanOptions, scanCommand } from './commands/scan';
 import { type TableCreateOptions, tableCreateCommand } from './commands/table';
+import { DEFAULT_TREND_SCANS, parseLast, type TrendCommandOptions, trendCommand } from './commands/trend';
 import { exitCodeFor } from './exit-codes';
 
 /**
@@ -223,6 +225,25 @@ function buildProgram(io: Io): Command {
     { region: 'table' },
   ).action(async (options: FindingsOptions) => {
     process.exitCode = await findingsCommand(options, io);
+  });
+
+  awsOptions(
+    program
+      .command('trend')
+      .description(
+        'Show the governance measures over the last scans: standing privilege, stale credentials, open findings.',
+      )
+      .option('--table <name>', 'DynamoDB findings table (default: IAM_POSTURE_TABLE)')
+      .option(
+        '--account <id>',
+        'only these accounts: repeat or comma-separate (default: every account in the table)',
+        collectValues,
+      )
+      .option('--last <n>', 'scans per account, 1..100', parseLast, DEFAULT_TREND_SCANS)
+      .addOption(choiceOption('--format <format>', 'output format', TREND_FORMATS).default('table')),
+    { region: 'table' },
+  ).action(async (options: TrendCommandOptions) => {
+    process.exitCode = await trendCommand(options, io);
   });
 
   program

@@ -82,6 +82,7 @@ import type {
   ScanStore,
   StoreStats,
 } from '../use-cases/findings-ports';
+import type { ScanHistory, ScanHistoryReader } from '../use-cases/trend-ports';
 import { FindingsStoreError, MalformedItemError, MalformedItemsError } from './store-errors';
 
 export { FindingsStoreError, MalformedItemError, MalformedItemsError };
@@ -139,7 +140,7 @@ export interface AccountOutcomeListing {
   malformed: MalformedItem[];
 }
 
-export class DynamoFindingsStore implements ScanStore, OrganizationRunStore {
+export class DynamoFindingsStore implements ScanStore, OrganizationRunStore, ScanHistoryReader {
   private readonly db: DynamoDBDocumentClient;
   private readonly conflictAttempts: number;
   private readonly sleep: Sleep;
@@ -275,6 +276,40 @@ export class DynamoFindingsStore implements ScanStore, OrganizationRunStore {
       Limit: limit,
     });
     return (output.Items ?? []).map((item) => parseScanItem(unwrap(item) as Record<string, unknown>));
+  }
+
+  /**
+   * The newest `count` completed scan records of an account, newest first: the account's history,
+   * one record per scan (they sort by start time). Superseded scans are passed over (their data is
+   * older than what was already stored); an item that cannot be read is reported and the rest
+   * still read. Reads page by page and stops once it has `count`.
+   */
+  async scanHistory(accountId: string, count: number): Promise<ScanHistory> {
+    const history: ScanHistory = { records: [], malformed: [], superseded: 0 };
+    if (count <= 0) return history;
+    for await (const item of this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+      ExpressionAttributeValues: { ':pk': accountPartition(accountId), ':prefix': SCAN_SORT_PREFIX },
+      ScanIndexForward: false,
+      // A few more than asked for, so a superseded or damaged record rarely costs another request.
+      Limit: Math.min(count + 5, 100),
+    })) {
+      const parsed = ScanRecordSchema.safeParse(stripKeys(item));
+      if (!parsed.success) {
+        history.malformed.push({
+          key: { PK: String(item.PK), SK: String(item.SK) },
+          issues: formatIssues(parsed.error),
+        });
+      } else if (parsed.data.outcome === 'superseded') {
+        history.superseded++;
+      } else {
+        history.records.push(parsed.data);
+        if (history.records.length >= count) break;
+      }
+    }
+    return history;
   }
 
   /** Accounts scanned into the table. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { GovernanceMeasuresSchema } from './governance';
 import { CHANGE_KINDS, type ChangeKind, type FindingStatus } from './lifecycle';
 import { AccountOutcomeSchema } from './organization-scan';
 import { SEVERITIES, type Severity, severityRank } from './rule';
@@ -10,7 +11,7 @@ import { SEVERITIES, type Severity, severityRank } from './rule';
  * adapter builds every key with the functions below.
  *
  *   finding              PK ACCOUNT#<account>  SK FINDING#<id>   by-status, by-rule, by-id
- *   scan record          PK ACCOUNT#<account>  SK SCAN#<scanId>  by-id
+ *   scan record          PK ACCOUNT#<account>  SK SCAN#<scanId>  by-id (one per scan: the history)
  *   account scan state   PK ACCOUNT#<account>  SK STATE          by-rule (ACCOUNTS: the accounts listed)
  *   remediation request  PK REQUEST#<id>       SK REQUEST        by-status (REQUEST#<state>)
  *   finding's request lock PK REQUESTLOCK#<finding id> SK LOCK (the request holding it)
@@ -396,6 +397,11 @@ export const ScanRecordSchema = z.looseObject({
   warnings: z.array(z.string()),
   /** How many times the scan re-read the store after a concurrent change. */
   attempts: z.number().int().min(1),
+  /**
+   * The account's governance measures as of this scan (see `computeGovernance`). Absent in records
+   * of earlier versions and in superseded scans, whose data is older than what is stored.
+   */
+  governance: GovernanceMeasuresSchema.optional(),
   ttl: z.number().int().optional(),
 });
 

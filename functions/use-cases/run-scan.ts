@@ -6,7 +6,14 @@ import {
   SCAN_RECORD_TTL_DAYS,
   type ScanRecord,
 } from '../core/findings-table';
+import {
+  computeGovernance,
+  DEFAULT_REMEDIATION_WINDOW_DAYS,
+  findingsAfter,
+  type GovernanceMeasures,
+} from '../core/governance';
 import { CHANGE_KINDS, type ChangeKind, type FindingChange, type StoredFinding } from '../core/lifecycle';
+import { normalize } from '../core/normalize';
 import type { RawAccountData } from '../core/raw';
 import {
   type DataSet,
@@ -20,7 +27,7 @@ import type { AnalysisReport } from '../core/report/types';
 import type { ReportLocation } from '../core/report-archive';
 import { RULES } from '../core/rules';
 import type { ScanSettings } from '../core/settings';
-import { analyzeAccount, apiCallSummary } from './analyze';
+import { analyzeInventory, apiCallSummary } from './analyze';
 import { archiveReport } from './archive-report';
 import { type DrainedAccount, drainOutbox, UNDELIVERABLE_CODES } from './drain-outbox';
 import type { EventOutbox, EventsOutcome, ScanEvent, ScanEventPublisher } from './event-ports';
@@ -122,7 +129,9 @@ export const COMMIT_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5000, jitterM
 export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promise<RunScanResult> {
   const startedAt = deps.now();
   const input = await deps.collect();
-  const report = analyzeAccount(input.raw, {
+  // The inventory is kept for the governance measures, which count what the rules do not report.
+  const inventory = normalize(input.raw);
+  const report = analyzeInventory(inventory, {
     settings: options.settings,
     ...(options.asOf ? { asOf: options.asOf } : {}),
     now: startedAt,
@@ -186,6 +195,21 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
       coverage,
       unreadable: new Set(loaded.malformed.flatMap((item) => (item.findingId ? [item.findingId] : []))),
     });
+    const governance = computeGovernance({
+      inventory,
+      findings: report.findings,
+      thresholds: options.settings.thresholds,
+      disabledRules: options.settings.disabledRules,
+      asOf,
+      coverage: { gaps: coverage.gaps, unread: coverage.unread },
+      lifecycle: {
+        findings: findingsAfter(loaded.findings, last.changes),
+        changes: [...applied, ...last.changes],
+        malformed: loaded.malformed.length,
+        held: last.held.length,
+        windowDays: Math.min(DEFAULT_REMEDIATION_WINDOW_DAYS, ttlDays),
+      },
+    });
     const candidate = scanRecord({
       ...base,
       finishedAt: now,
@@ -193,6 +217,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
       changes: [...applied, ...last.changes],
       unchanged: last.unchanged,
       held: last.held,
+      governance,
     });
     const commit = await deps.store.commitScan({
       accountId,
@@ -284,6 +309,7 @@ interface RecordInput {
   unread: readonly DataSet[];
   warnings: readonly string[];
   attempts: number;
+  governance?: GovernanceMeasures;
 }
 
 function scanRecord(input: RecordInput): ScanRecord {
@@ -321,6 +347,7 @@ function scanRecord(input: RecordInput): ScanRecord {
     apiCalls: apiCallSummary(input.apiCalls),
     warnings: input.warnings.slice(0, SCAN_RECORD_LIMITS.warnings),
     attempts: input.attempts,
+    ...(input.governance ? { governance: input.governance } : {}),
     ttl: Math.floor((input.finishedAt.getTime() + SCAN_RECORD_TTL_DAYS * DAY_MS) / 1000),
   };
 }

@@ -1,4 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import {
+  GOVERNANCE_METRIC_DIMENSION,
+  type GovernanceMetric,
+  type GovernanceMetricsSink,
+} from '../core/governance';
 import type { DrainOutboxDeps } from '../use-cases/drain-outbox';
 import type { CollectedInput, RunScanDeps } from '../use-cases/run-scan';
 import type { AwsConfig } from './aws';
@@ -37,4 +43,29 @@ export function scanDeps(config: ScanWiringConfig): RunScanDeps {
  */
 export function drainOutboxDeps(aws: AwsConfig, table: string, eventBus: string): DrainOutboxDeps {
   return { outbox: eventOutbox(aws, table), events: eventPublisher(aws, eventBus) };
+}
+
+/**
+ * Governance metrics through Powertools, one EMF document per scan: the function's namespace and
+ * service (`POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_SERVICE_NAME`) plus the scanned account as a
+ * dimension. A Metrics instance of their own keeps the account dimension off the function's
+ * operational metrics, and publishing at once keeps one scan's values together.
+ */
+export function powertoolsGovernanceMetrics(
+  create: () => Metrics = () => new Metrics(),
+): GovernanceMetricsSink {
+  return {
+    publish(accountId: string, metrics: readonly GovernanceMetric[]): void {
+      const sink = create();
+      sink.setDefaultDimensions({ [GOVERNANCE_METRIC_DIMENSION]: accountId });
+      for (const metric of metrics) {
+        sink.addMetric(
+          metric.name,
+          metric.unit === 'Count' ? MetricUnit.Count : MetricUnit.NoUnit,
+          metric.value,
+        );
+      }
+      sink.publishStoredMetrics();
+    },
+  };
 }

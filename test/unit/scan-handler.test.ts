@@ -232,10 +232,14 @@ describe('scan handler', () => {
       function_name: 'posture-scan-fn',
       function_request_id: 'request-1',
     });
-    const emf = entries.find((entry) => entry._aws !== undefined) as
-      | { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } }
-      | undefined;
+    type Emf = { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } };
+    const emfs = entries.filter((entry) => entry._aws !== undefined);
+    // The operational metrics, and the governance measures in a document of their own, by account.
+    const emf = emfs.find((entry) => entry.account === undefined) as Emf | undefined;
     expect(emf?._aws.CloudWatchMetrics[0]?.Namespace).toBe('IamPosture');
     expect(emf?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toContain('FindingsOpened');
+    const governance = emfs.find((entry) => entry.account !== undefined) as Emf | undefined;
+    expect(governance?._aws.CloudWatchMetrics[0]?.Namespace).toBe('IamPosture');
+    expect(governance?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toContain('Roles');
   });
 });

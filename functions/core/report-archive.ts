@@ -18,11 +18,14 @@ export interface ArchivedReportFormat {
   extension: string;
 }
 
-/** The format every archived report is written in; the one place to change it. */
+/**
+ * The format every archived report is written in; the one place to change it. The HTML report is
+ * the one a person opens from the bucket: self-contained, with the charts and the coverage.
+ */
 export const ARCHIVED_REPORT_FORMAT: ArchivedReportFormat = {
-  format: 'json',
-  contentType: 'application/json',
-  extension: 'json',
+  format: 'html',
+  contentType: 'text/html; charset=utf-8',
+  extension: 'html',
 };
 
 /** Everything the scan function writes to the reports bucket is under this prefix. */

@@ -128,6 +128,7 @@ describe('formatSarif', () => {
       'owasp-nhi-2025/NHI7',
       'cis-aws-3.0/1.14',
       'aws-fsbp/IAM.3',
+      'nist-csf-2.0/PR.AA-01',
     ]);
     expect(rule.properties['security-severity']).toBe('5.5');
     expect(rule.defaultConfiguration.level).toBe('warning');

@@ -42,6 +42,7 @@ const PINNED: readonly [string, string][] = [
   ['unused-service-permissions', 'medium'],
   ['password-unused', 'medium'],
   ['user-human-and-machine', 'medium'],
+  ['identity-owner-missing', 'low'],
   ['root-access-key', 'critical'],
   ['access-key-unused', 'medium'],
   ['access-key-not-rotated', 'medium'],
@@ -80,6 +81,7 @@ const COMPLIANCE: Readonly<Record<string, readonly string[]>> = {
   'trust-wildcard-principal': ['owasp-nhi-2025 NHI6'],
   'policy-organization-unconfirmed': [],
   'scan-coverage-gap': [],
+  'identity-owner-missing': ['owasp-nhi-2025 NHI1', 'nist-csf-2.0 PR.AA-01', 'nist-csf-2.0 GV.RR-02'],
 };
 
 /** The remediation action each rule proposes (DESIGN.md's remediation table); others have none. */

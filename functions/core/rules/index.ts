@@ -1,6 +1,7 @@
 import type { Rule } from '../rule';
 import { accessKeyNotRotated } from './access-key-not-rotated';
 import { accessKeyUnused } from './access-key-unused';
+import { identityOwnerMissing } from './identity-owner-missing';
 import { passwordUnused } from './password-unused';
 import { policyOrganizationUnconfirmed } from './policy-organization-unconfirmed';
 import { privilegeEscalation } from './privilege-escalation';
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   unusedServicePermissions,
   passwordUnused,
   userHumanAndMachine,
+  identityOwnerMissing,
   // access keys
   rootAccessKey,
   accessKeyUnused,

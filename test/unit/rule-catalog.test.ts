@@ -55,6 +55,7 @@ const PINNED: readonly [string, string][] = [
   ['trust-wildcard-principal', 'critical'],
   ['trust-external-account-no-external-id', 'high'],
   ['trust-oidc-unscoped', 'high'],
+  ['role-trust-reused', 'medium'],
   ['policy-organization-unconfirmed', 'informational'],
   ['scan-coverage-gap', 'medium'],
 ];
@@ -81,6 +82,7 @@ const COMPLIANCE: Readonly<Record<string, readonly string[]>> = {
   'trust-wildcard-principal': ['owasp-nhi-2025 NHI6'],
   'policy-organization-unconfirmed': [],
   'scan-coverage-gap': [],
+  'role-trust-reused': ['owasp-nhi-2025 NHI9', 'nist-csf-2.0 PR.AA-05'],
   'identity-owner-missing': ['owasp-nhi-2025 NHI1', 'nist-csf-2.0 PR.AA-01', 'nist-csf-2.0 GV.RR-02'],
 };
 

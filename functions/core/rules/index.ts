@@ -6,6 +6,7 @@ import { passwordUnused } from './password-unused';
 import { policyOrganizationUnconfirmed } from './policy-organization-unconfirmed';
 import { privilegeEscalation } from './privilege-escalation';
 import { roleUnused } from './role-unused';
+import { roleTrustReused } from './role-trust-reused';
 import { rootAccessKey } from './root-access-key';
 import { scanCoverageGap } from './scan-coverage-gap';
 import { secretNotRotated } from './secret-not-rotated';
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   trustWildcardPrincipal,
   trustExternalAccountNoExternalId,
   trustOidcUnscoped,
+  roleTrustReused,
   policyOrganizationUnconfirmed,
   // coverage
   scanCoverageGap,

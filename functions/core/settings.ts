@@ -80,6 +80,15 @@ export const OwnershipSchema = strictObject({
 
 export type OwnershipSettings = z.infer<typeof OwnershipSchema>;
 
+/** A record whose keys must match `pattern`; a bad key is named with `message` (zod alone says only "Invalid key"). */
+function keyedRecord<V extends z.ZodType>(pattern: RegExp, message: string, value: V) {
+  return z.record(z.string(), value).superRefine((record, ctx) => {
+    for (const key of Object.keys(record)) {
+      if (!pattern.test(key)) ctx.addIssue({ code: 'custom', path: [key], message });
+    }
+  });
+}
+
 const OU_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
 const environmentName = z
   .string()
@@ -94,13 +103,10 @@ const environmentName = z
  * are production; every other named environment is not.
  */
 export const EnvironmentsSchema = strictObject({
-  accounts: z.record(accountId, environmentName).default({}),
-  ous: z
-    .record(
-      z.string().regex(OU_ID, 'an OU id looks like ou-ab12-cd34ef56 (or a root r-ab12)'),
-      environmentName,
-    )
-    .default({}),
+  accounts: keyedRecord(/^\d{12}$/, 'must be a 12-digit AWS account id', environmentName).default({}),
+  ous: keyedRecord(OU_ID, 'an OU id looks like ou-ab12-cd34ef56 (or a root r-ab12)', environmentName).default(
+    {},
+  ),
   production: z.array(environmentName).min(1, 'name at least one production environment').default(['prod']),
 });
 

@@ -56,6 +56,7 @@ const PINNED: readonly [string, string][] = [
   ['trust-external-account-no-external-id', 'high'],
   ['trust-oidc-unscoped', 'high'],
   ['role-trust-reused', 'medium'],
+  ['trust-cross-environment', 'high'],
   ['policy-organization-unconfirmed', 'informational'],
   ['scan-coverage-gap', 'medium'],
 ];
@@ -83,6 +84,7 @@ const COMPLIANCE: Readonly<Record<string, readonly string[]>> = {
   'policy-organization-unconfirmed': [],
   'scan-coverage-gap': [],
   'role-trust-reused': ['owasp-nhi-2025 NHI9', 'nist-csf-2.0 PR.AA-05'],
+  'trust-cross-environment': ['owasp-nhi-2025 NHI8', 'nist-csf-2.0 PR.IR-01'],
   'identity-owner-missing': ['owasp-nhi-2025 NHI1', 'nist-csf-2.0 PR.AA-01', 'nist-csf-2.0 GV.RR-02'],
 };
 

@@ -15,6 +15,7 @@ import { secretRotationDisabled } from './secret-rotation-disabled';
 import { secretUnused } from './secret-unused';
 import { serverCertificateExpiring } from './server-certificate-expiring';
 import { standingAdmin } from './standing-admin';
+import { trustCrossEnvironment } from './trust-cross-environment';
 import { trustExternalAccountNoExternalId } from './trust-external-account-no-external-id';
 import { trustOidcUnscoped } from './trust-oidc-unscoped';
 import { trustWildcardPrincipal } from './trust-wildcard-principal';
@@ -49,6 +50,7 @@ export const RULES: readonly Rule[] = [
   trustExternalAccountNoExternalId,
   trustOidcUnscoped,
   roleTrustReused,
+  trustCrossEnvironment,
   policyOrganizationUnconfirmed,
   // coverage
   scanCoverageGap,

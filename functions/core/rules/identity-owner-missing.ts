@@ -69,7 +69,7 @@ function orphaned(
   const patternsText =
     patterns === 0
       ? 'no ownership pattern is configured'
-      : `none of ${count(patterns, 'ownership pattern')} matches its ARN`;
+      : `no match among ${count(patterns, 'ownership pattern')}`;
   return {
     status: 'fail',
     reason: `${noun} ${identity.name} has no owner: ${tagsText}${emptyTags.length > 0 ? ` (${emptyTags.join(', ')} present but empty)` : ''}, and ${patternsText}.`,

@@ -78,7 +78,7 @@ describe('identity-owner-missing', () => {
     expect(result).toEqual({
       status: 'fail',
       reason:
-        'Role orphan has no owner: no non-empty tag owner, team, contact (Owner, team present but empty), and none of 2 ownership patterns matches its ARN.',
+        'Role orphan has no owner: no non-empty tag owner, team, contact (Owner, team present but empty), and no match among 2 ownership patterns.',
       evidence: {
         tagKeys: ['owner', 'team', 'contact'],
         emptyOwnerTags: ['Owner', 'team'],

@@ -14,7 +14,7 @@ export const identityOwnerMissing = defineRule(
     resourceKinds: ['role', 'user', 'secret'],
     severity: 'low',
     description:
-      'A role, IAM user or secret with no owner: none of the configured ownership tag keys (default owner, team, contact; matched case-insensitively) has a non-empty value on it, and no configured ARN pattern matches it. Not evaluated: service-linked roles and IAM Identity Center roles (AWS manages them and they cannot be tagged), the root user (owned by whoever owns the account), and users with a console password and no active access key (people, not workloads). The roles this tool deploys are evaluated like any other: tag the deployment (stack tags reach its roles).',
+      'A role, IAM user or secret with no owner: none of the configured ownership tag keys (default owner, team, contact; matched case-insensitively) has a non-empty value on it, and no configured ARN pattern matches it. Not evaluated: service-linked roles and IAM Identity Center roles (AWS manages them and they cannot be tagged), the root user (owned by whoever owns the account), users with a console password and no active access key (people, not workloads), and identities whose tags or credential report row could not be read (their owner or nature is unknown; a coverage gap says why). The roles this tool deploys are evaluated like any other: tag the deployment (stack tags reach its roles).',
     risk: 'An identity nobody owns is the one offboarding misses: when its workload or team goes away, its credentials and permissions stay, and nobody is asked whether it is still needed. Low on its own; the engine raises it for an administrator-equivalent or escalation-capable identity.',
     remediation: {
       summary:
@@ -31,6 +31,9 @@ export const identityOwnerMissing = defineRule(
     const skip = notEvaluated(identity);
     if (skip) return notApplicable(skip);
     if (ctx.ownerOf(identity)) return pass;
+    // An owner in tags that were not read is unknown: a coverage gap names the read, and the
+    // identity is not called orphaned on data the scan does not have.
+    if (identity.tagsUnread) return notApplicable('its tags could not be read');
     return orphaned(identity, ctx);
   },
 );
@@ -46,8 +49,10 @@ function notEvaluated(identity: RoleSnapshot | UserSnapshot | SecretSnapshot): s
     case 'user': {
       if (identity.isRoot) return 'the root user';
       const credentials = identity.credentials;
-      // Without the credential report the user cannot be told a person: evaluated.
-      if (credentials?.passwordEnabled && !credentials.accessKeys.some((key) => key.active))
+      // Without its credential report row the user cannot be told a person or a workload.
+      if (!credentials)
+        return 'the credential report does not say whether the user is a person or a workload';
+      if (credentials.passwordEnabled && !credentials.accessKeys.some((key) => key.active))
         return 'a person’s console user (password, no active access key)';
       return undefined;
     }

@@ -251,7 +251,8 @@ export function generateExport(options: GenerateOptions): ExportData {
       customerAttachments[p]!++;
       managed.push(customerPolicies[p]!);
     }
-    const tags = random.chance(0.6) ? { team, env: random.pick(['prod', 'staging', 'dev']) } : undefined;
+    // Most roles carry their team's tag (their owner); one in ten is orphaned.
+    const tags = random.chance(0.9) ? { team, env: random.pick(['prod', 'staging', 'dev']) } : undefined;
     const role = roleEntry({
       accountId: account,
       name,

@@ -50,12 +50,16 @@ import {
 } from './export-builders';
 
 export const DEMO_ACCOUNT = '111122223333';
-export const DEMO_ORGANIZATION = { id: 'o-a1b2c3d4e5', accountIds: ['444455556666', '555566667777'] };
+export const DEMO_ORGANIZATION = {
+  id: 'o-a1b2c3d4e5',
+  accountIds: ['444455556666', '555566667777', '666677778888'],
+};
 export const COLLECTED_AT = new Date('2025-06-02T08:00:00Z');
 
 const A = DEMO_ACCOUNT;
 const TOOLS_ACCOUNT = '444455556666';
 const SECURITY_ACCOUNT = '555566667777';
+const STAGING_ACCOUNT = '666677778888';
 const OBSERVABILITY_VENDOR = '999988887777';
 const SCANNER_VENDOR = '888877776666';
 const BACKUP_VENDOR = '777766665555';
@@ -387,6 +391,7 @@ const ROLES: RoleSpec[] = [
     managed: [awsManagedArn('AmazonRDSEnhancedMonitoringRole')],
     createdDaysAgo: 830,
     usedDaysAgo: 0,
+    tags: { Team: 'data' },
   },
   {
     name: 'orders-state-machine',
@@ -414,6 +419,7 @@ const ROLES: RoleSpec[] = [
     ],
     createdDaysAgo: 250,
     usedDaysAgo: 0,
+    tags: { owner: '', contact: 'data@acme.example' },
   },
   // CI: GitHub Actions through OIDC.
   {
@@ -544,7 +550,12 @@ const ROLES: RoleSpec[] = [
   },
   {
     name: 'legacy-backup-vendor',
-    trust: trustAccount(`arn:aws:iam::${BACKUP_VENDOR}:root`),
+    // Reused: the vendor's account and AWS Backup assume the same role.
+    trust: policy({
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${BACKUP_VENDOR}:root`, Service: 'backup.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+    }),
     inline: [
       {
         name: 'read-backups',
@@ -598,10 +609,21 @@ const ROLES: RoleSpec[] = [
   },
   {
     name: 'cross-account-metrics-publisher',
-    trust: trustAccount(`arn:aws:iam::${TOOLS_ACCOUNT}:role/metrics-forwarder`),
+    // The staging forwarder was added for a test and never removed: a production role trusted by staging.
+    trust: policy({
+      Effect: 'Allow',
+      Principal: {
+        AWS: [
+          `arn:aws:iam::${TOOLS_ACCOUNT}:role/metrics-forwarder`,
+          `arn:aws:iam::${STAGING_ACCOUNT}:role/metrics-forwarder`,
+        ],
+      },
+      Action: 'sts:AssumeRole',
+    }),
     inline: [{ name: 'put-metrics', document: policy(allow('cloudwatch:PutMetricData')) }],
     createdDaysAgo: 280,
     usedDaysAgo: 0,
+    tags: { team: 'observability' },
   },
   {
     name: 'sandbox-assume-anyone',
@@ -1208,6 +1230,18 @@ exemptions:
     reason: Break-glass user; its password is sealed and used only in an emergency.
     owner: platform-security@acme.example
     expires: "2025-09-30"
+ownership:
+  tagKeys: [owner, team, contact]
+  patterns:
+    - arn: "arn:aws:iam::${A}:role/vendor-*"
+      owner: vendor-management
+environments:
+  accounts:
+    "${A}": prod
+    "${TOOLS_ACCOUNT}": prod
+    "${SECURITY_ACCOUNT}": prod
+    "${STAGING_ACCOUNT}": staging
+  production: [prod]
 `;
 
 async function main(): Promise<void> {

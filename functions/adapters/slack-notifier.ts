@@ -2,6 +2,7 @@ import { type ChatPostMessageArguments, LogLevel, WebClient } from '@slack/web-a
 import type { Finding } from '../core/finding';
 import type { RemediationRequest } from '../core/remediation/request';
 import {
+  type OwnerSlackTargets,
   type RequestMessageOptions,
   refusalMessage,
   requestMessage,
@@ -60,6 +61,8 @@ export interface SlackNotifierOptions {
   channelId?: string;
   /** The bot token (`xoxb-...`), read when a call needs it. */
   token: () => Promise<string>;
+  /** Owner id -> Slack user or channel: a request mentions its finding's owner. */
+  ownerSlack?: OwnerSlackTargets;
 }
 
 /** Block Kit blocks as the SDK types them; `SlackMessage` builds the same JSON with its own types. */
@@ -73,15 +76,19 @@ export class SlackNotifier implements ApprovalNotifier {
     private readonly options: SlackNotifierOptions,
   ) {}
 
+  private ownerOptions(): RequestMessageOptions {
+    return this.options.ownerSlack ? { ownerSlack: this.options.ownerSlack } : {};
+  }
+
   /** Posts the approval request (Approve / Reject) to the channel; returns where it is. */
   async postRequest(request: RemediationRequest): Promise<{ channel: string; ts: string }> {
-    return this.post(requestMessage(request));
+    return this.post(requestMessage(request, this.ownerOptions()));
   }
 
   /** Replaces the request's message with its current state (buttons removed once decided). */
   async updateRequest(request: RemediationRequest, options: RequestMessageOptions = {}): Promise<void> {
     if (!request.slack) throw new SlackApiError('chat.update', 'no_message_recorded');
-    const message = requestMessage(request, options);
+    const message = requestMessage(request, { ...this.ownerOptions(), ...options });
     const token = await this.options.token();
     await this.call('chat.update', () =>
       this.client.chat.update({

@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import { type AccountSelection, AccountSelectionSchema } from './organization-scan';
 import { regionProblem } from './regions';
-import { formatIssues, OrganizationSchema, type ScanSettings, ScanSettingsSchema } from './settings';
+import {
+  formatIssues,
+  OrganizationSchema,
+  OwnershipSchema,
+  type ScanSettings,
+  ScanSettingsSchema,
+} from './settings';
 import { suggestion } from './suggest';
 import { strictObject } from './thresholds';
 
@@ -212,6 +218,24 @@ export const SecurityHubDeploySchema = strictObject({
 
 export type SecurityHubDeployConfig = z.output<typeof SecurityHubDeploySchema>;
 
+/**
+ * A Slack member id (`U...`, `W...` for Enterprise Grid), a channel id (`C...`, `G...` for an older
+ * private channel), or a `#channel-name` (Slack's own naming rules: lowercase, at most 80).
+ */
+export const SlackTargetSchema = z
+  .string()
+  .regex(
+    /^([UW][A-Z0-9]{6,}|[CG][A-Z0-9]{6,}|#[a-z0-9][a-z0-9_-]{0,79})$/,
+    'must be a Slack user id like U0123ABCD, a channel id like C0123ABCD, or a #channel-name',
+  );
+
+/** The `ownership` key: the scan settings' ownership plus where each owner is reached in Slack. */
+export const OwnershipDeploySchema = strictObject({
+  ...OwnershipSchema.shape,
+  /** Owner id (exactly as a tag value or pattern names it) -> Slack user or channel. */
+  slack: z.record(z.string().trim().min(1, 'an owner id must not be empty'), SlackTargetSchema).default({}),
+});
+
 export const DeployConfigSchema = z
   .object({
     /** EventBridge Scheduler expression, UTC. At most hourly. */
@@ -222,6 +246,9 @@ export const DeployConfigSchema = z
     serviceLastAccessedMaxJobs: z.int().min(0).max(5000).default(100),
     exemptions: settings.exemptions,
     disabledRules: settings.disabledRules,
+    /** Who owns each identity (scan settings), and the Slack user or channel each owner is reached at. */
+    ownership: OwnershipDeploySchema.prefault({}),
+    environments: settings.environments,
     /** Regions whose secrets are listed; `all` = every enabled region; absent = the stack's region. */
     secretsRegions: z
       .union([z.literal('all'), z.array(region).min(1, 'must name at least one region')])
@@ -291,6 +318,8 @@ const CONTEXT_KINDS: Record<DeployConfigKey, ContextKind> = {
   serviceLastAccessedMaxJobs: 'number',
   exemptions: 'json',
   disabledRules: 'list',
+  ownership: 'json',
+  environments: 'json',
   secretsRegions: 'list',
   protectedArns: 'list',
   breakGlassArns: 'list',
@@ -355,7 +384,10 @@ export function parseDeployConfigFromContext(context: Readonly<Record<string, un
  * organization mode the organization's id is the scanned accounts' own organization.
  */
 export function scanSettingsOf(
-  config: Pick<DeployConfig, 'thresholds' | 'organization' | 'exemptions' | 'disabledRules'>,
+  config: Pick<
+    DeployConfig,
+    'thresholds' | 'organization' | 'exemptions' | 'disabledRules' | 'ownership' | 'environments'
+  >,
 ): ScanSettings {
   const { id, organizationId, accountIds } = config.organization;
   const orgId = id ?? organizationId;
@@ -364,6 +396,8 @@ export function scanSettingsOf(
     organization: { ...(orgId !== undefined ? { id: orgId } : {}), accountIds },
     exemptions: config.exemptions,
     disabledRules: config.disabledRules,
+    ownership: { tagKeys: config.ownership.tagKeys, patterns: config.ownership.patterns },
+    environments: config.environments,
   };
 }
 

@@ -1,7 +1,9 @@
 import picomatch from 'picomatch';
+import { type AccountOuPaths, environmentLookup } from './environments';
 import { type Finding, findingId, type Suppression } from './finding';
 import type { Inventory, OrganizationMembership, Snapshot } from './model';
 import { allSnapshots } from './model';
+import { type OwnerLookup, ownerLookup } from './ownership';
 import { ORGANIZATION_SOURCES } from './raw';
 import {
   type EvaluationContext,
@@ -23,6 +25,8 @@ export interface EvaluateOptions {
   settings: ScanSettings;
   now: Date;
   privilege?: PrivilegeAnalyzer;
+  /** Known OU paths of accounts (organization mode), for the environments mapped by OU. */
+  accountOuPaths?: AccountOuPaths;
 }
 
 export interface ScanSummary {
@@ -81,6 +85,10 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
     inventory.organization,
     inventory.organization === undefined &&
       inventory.coverageGaps.some((gap) => ORGANIZATION_SOURCES.includes(gap.source)),
+    {
+      ownerOf: ownerLookup(settings.ownership, inventory),
+      ...(options.accountOuPaths ? { accountOuPaths: options.accountOuPaths } : {}),
+    },
   );
   const exemptions = compileExemptions(settings.exemptions, now);
   const rulesByKind = new Map<string, Rule[]>();
@@ -141,6 +149,8 @@ export function evaluationContext(
   membership?: OrganizationMembership,
   /** The organization was to be read, and could not be (a coverage gap says why). */
   organizationUnreadable = false,
+  /** Owners from the whole inventory (an access key takes its user's); else from each snapshot alone. */
+  lookups: { ownerOf?: OwnerLookup; accountOuPaths?: AccountOuPaths } = {},
 ): EvaluationContext {
   const configured = settings.organization.id;
   const read = membership?.status === 'member' ? membership : undefined;
@@ -158,6 +168,9 @@ export function evaluationContext(
         : {}),
     },
     privilegeOf,
+    ownerOf: lookups.ownerOf ?? ownerLookup(settings.ownership),
+    ownership: { tagKeys: settings.ownership.tagKeys, patternCount: settings.ownership.patterns.length },
+    environmentOf: environmentLookup(settings.environments, lookups.accountOuPaths),
   };
 }
 
@@ -234,6 +247,9 @@ function buildFinding(
   };
   if (subResource !== undefined) finding.subResource = subResource;
   if (snapshot.kind === 'secret') finding.region = snapshot.region;
+  // The owner is not part of the finding's id: a change of owner never reopens or duplicates it.
+  const owner = ctx.ownerOf(snapshot);
+  if (owner) finding.owner = { id: owner.id, source: owner.source };
   return finding;
 }
 

@@ -33,6 +33,16 @@ export interface Finding {
   riskScore: number;
   /** Set when an active exemption covers the finding. */
   suppression?: Suppression;
+  /**
+   * Who owns the resource (its tags, else the configured ARN patterns): `source` is
+   * `tag:<key>` or `pattern:<pattern>`. Not part of the id.
+   */
+  owner?: FindingOwner;
+}
+
+export interface FindingOwner {
+  id: string;
+  source: string;
 }
 
 export function findingId(

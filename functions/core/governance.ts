@@ -406,7 +406,8 @@ function isPolicyDocumentGap(gap: CoverageGapRef): boolean {
 
 /**
  * The rules these measures run read only the snapshot, the time and the thresholds; the
- * organization and privilege parts of the context are there for the type, and say "unknown".
+ * organization, privilege, ownership and environment parts of the context are there for the type,
+ * and say "unknown".
  */
 function ruleContext(input: GovernanceInput): EvaluationContext {
   return {
@@ -415,6 +416,9 @@ function ruleContext(input: GovernanceInput): EvaluationContext {
     accountId: input.inventory.accountId,
     organization: { accountIds: new Set(), unknown: true },
     privilegeOf: () => undefined,
+    ownerOf: () => undefined,
+    ownership: { tagKeys: [], patternCount: 0 },
+    environmentOf: () => undefined,
   };
 }
 

@@ -71,6 +71,8 @@ export const StoredFindingSchema = z.looseObject({
   result: z.enum(['fail', 'error']),
   riskScore: z.number(),
   suppression: z.looseObject({ reason: z.string(), owner: z.string(), expires: z.string() }).optional(),
+  /** Records written before owners were resolved have none. */
+  owner: z.looseObject({ id: z.string().min(1), source: z.string().min(1) }).optional(),
   status: z.enum(FINDING_STATUSES),
   firstSeenAt: isoTime,
   firstSeenScanId: z.string().min(1),

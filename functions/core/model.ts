@@ -56,6 +56,8 @@ export interface RoleSnapshot extends PolicyHolder {
   trustPolicy?: PolicyDocument;
   permissionsBoundary?: ManagedPolicy;
   tags: Tags;
+  /** True when the tags could not be (fully) read: an owner they may name is unknown, not absent. */
+  tagsUnread?: boolean;
   serviceLastAccessed?: ServiceLastAccessed;
 }
 
@@ -80,6 +82,8 @@ export interface UserSnapshot extends PolicyHolder {
   groups: GroupSnapshot[];
   permissionsBoundary?: ManagedPolicy;
   tags: Tags;
+  /** True when the tags could not be (fully) read: an owner they may name is unknown, not absent. */
+  tagsUnread?: boolean;
   /** From the credential report; undefined when the user is missing from the report. */
   credentials?: UserCredentials;
   serviceLastAccessed?: ServiceLastAccessed;
@@ -134,6 +138,8 @@ export interface SecretSnapshot {
   policyState: 'absent' | 'present' | 'unknown';
   resourcePolicy?: PolicyDocument;
   tags: Tags;
+  /** True when the tags could not be (fully) read: an owner they may name is unknown, not absent. */
+  tagsUnread?: boolean;
 }
 
 export interface ServerCertificateSnapshot {

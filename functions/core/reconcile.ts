@@ -602,6 +602,7 @@ function update(
     version: before.version + 1,
   };
   if (finding.suppression === undefined) delete after.suppression;
+  if (finding.owner === undefined) delete after.owner;
   for (const key of remove) delete after[key];
   return after;
 }

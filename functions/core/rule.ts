@@ -1,4 +1,6 @@
+import type { AccountEnvironment } from './environments';
 import type { GroupSnapshot, ResourceKind, RoleSnapshot, Snapshot, UserSnapshot } from './model';
+import type { Owner } from './ownership';
 import type { Thresholds } from './thresholds';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
@@ -100,6 +102,12 @@ export interface EvaluationContext {
   organization: { id?: string; accountIds: ReadonlySet<string>; unknown?: boolean; unreadable?: boolean };
   /** Privilege of a role, user or group ARN; undefined for other resources or unknown ARNs. */
   privilegeOf(arn: string): PrivilegeSummary | undefined;
+  /** The owner of a resource, from its tags or the configured patterns; undefined when it has none. */
+  ownerOf(snapshot: Snapshot): Owner | undefined;
+  /** What owners are looked for, for the evidence of an identity without one. */
+  ownership: { tagKeys: readonly string[]; patternCount: number };
+  /** The environment an account is mapped to (settings, OU path); undefined when it is unmapped. */
+  environmentOf(accountId: string): AccountEnvironment | undefined;
 }
 
 export interface Rule<S extends Snapshot = Snapshot> {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type Approver, ApproverSchema } from './deploy-config';
+import { type Approver, ApproverSchema, SlackTargetSchema } from './deploy-config';
 import { jsonVariable, requiredVariable, secretArnVariable, slackApiUrlVariable } from './env-schema';
 import type { ProtectionConfig } from './remediation/protection';
 import { formatIssues } from './settings';
@@ -48,6 +48,8 @@ export const SlackNotifyEnvSchema = z.object({
     .optional(),
   SLACK_API_URL: slackApiUrlVariable.optional(),
   /** Messages of their own per hour for findings without an automatic remediation; default 20. */
+  /** JSON: owner id -> Slack user or channel, mentioned in the owner's findings' messages. */
+  OWNER_SLACK_TARGETS: jsonVariable(z.record(z.string(), SlackTargetSchema)).default({}),
   SLACK_NOTICES_PER_HOUR: z
     .string()
     .trim()
@@ -75,6 +77,8 @@ export interface SlackNotifyConfig {
   slackApiUrl?: string;
   /** Notify-only messages per hour before findings go to the daily digest. */
   noticesPerHour?: number;
+  /** Owner id -> Slack user or channel. */
+  ownerSlack: Record<string, string>;
 }
 
 /** A bad environment variable; the message names each variable and what is wrong with it. */
@@ -118,6 +122,7 @@ export function parseSlackNotifyConfig(env: Env): SlackNotifyConfig {
     ...(e.REQUEST_TTL_HOURS !== undefined ? { requestTtlHours: e.REQUEST_TTL_HOURS } : {}),
     ...(e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {}),
     ...(e.SLACK_NOTICES_PER_HOUR !== undefined ? { noticesPerHour: e.SLACK_NOTICES_PER_HOUR } : {}),
+    ownerSlack: e.OWNER_SLACK_TARGETS,
   };
 }
 
@@ -136,7 +141,8 @@ export function slackInteractionEnvironment(
 
 /** The notify function's variables, for the CDK construct (values may be CDK tokens). */
 export function slackNotifyEnvironment(
-  input: Omit<SlackNotifyConfig, 'slackApiUrl' | 'protection'> & {
+  input: Omit<SlackNotifyConfig, 'slackApiUrl' | 'protection' | 'ownerSlack'> & {
+    ownerSlack?: Readonly<Record<string, string>>;
     protection: {
       protectedArns: readonly string[];
       breakGlassArns: readonly string[];
@@ -152,5 +158,8 @@ export function slackNotifyEnvironment(
     BREAK_GLASS_ARNS: JSON.stringify(input.protection.breakGlassArns),
     OWN_ARNS: JSON.stringify(input.protection.ownArns),
     ...(input.requestTtlHours !== undefined ? { REQUEST_TTL_HOURS: String(input.requestTtlHours) } : {}),
+    ...(input.ownerSlack && Object.keys(input.ownerSlack).length > 0
+      ? { OWNER_SLACK_TARGETS: JSON.stringify(input.ownerSlack) }
+      : {}),
   };
 }

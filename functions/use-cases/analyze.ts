@@ -1,4 +1,5 @@
 import { evaluateInventory } from '../core/engine';
+import type { AccountOuPaths } from '../core/environments';
 import type { CoverageGap, Inventory } from '../core/model';
 import { normalize } from '../core/normalize';
 import { createPrivilegeAnalyzer } from '../core/privilege';
@@ -19,6 +20,8 @@ export interface AnalyzeOptions {
   now: Date;
   /** Requests a live collection sent, by operation: summarised in the report. */
   apiCalls?: Record<string, number>;
+  /** OU paths of known accounts (organization mode), for environments mapped by OU. */
+  accountOuPaths?: AccountOuPaths;
 }
 
 /**
@@ -39,6 +42,7 @@ export function analyzeInventory(inventory: Inventory, options: AnalyzeOptions):
     settings: options.settings,
     now,
     privilege,
+    ...(options.accountOuPaths ? { accountOuPaths: options.accountOuPaths } : {}),
   });
   return {
     findings,

@@ -27,6 +27,8 @@ export interface NotifyFindingDeps {
   /** Individual messages per channel and hour; beyond them, the digest. Default 20. */
   perHour?: number;
   accountNames?: AccountNames;
+  /** Owner id -> Slack user or channel, mentioned in the notice of the owner's finding. */
+  ownerSlack?: Readonly<Record<string, string>>;
   now: () => Date;
 }
 
@@ -83,8 +85,10 @@ export async function notifyFinding(
         ...(finding.subResource !== undefined ? { subResource: finding.subResource } : {}),
         reason: finding.reason,
         remediationSummary: finding.remediation.summary,
+        ...(finding.owner ? { owner: finding.owner } : {}),
       },
       accountName,
+      deps.ownerSlack,
     ),
   );
   await deps.store.markPosted(deps.channel, hour, key);

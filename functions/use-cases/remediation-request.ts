@@ -61,6 +61,7 @@ export function buildRemediationRequest(input: BuildRequestInput): RemediationRe
       reason: finding.reason,
       title: finding.title,
       ...(finding.subResource === undefined ? {} : { subResource: finding.subResource }),
+      ...(finding.owner === undefined ? {} : { owner: finding.owner }),
     },
   };
   if (finding.subResource !== undefined) request.subResource = finding.subResource;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type BackoffPolicy, backoffDelay, type Sleep, sleep as timerSleep } from '../core/backoff';
+import type { AccountOuPaths } from '../core/environments';
 import {
   makeScanId,
   SCAN_RECORD_LIMITS,
@@ -89,6 +90,8 @@ export interface RunScanOptions {
   resolvedTtlDays?: number;
   /** Times the scan re-reads and reconciles after a concurrent change. Default 8. */
   maxAttempts?: number;
+  /** OU paths of known accounts (organization mode), for environments mapped by OU. */
+  accountOuPaths?: AccountOuPaths;
 }
 
 export interface RunScanResult {
@@ -136,6 +139,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
     ...(options.asOf ? { asOf: options.asOf } : {}),
     now: startedAt,
     ...(input.apiCalls ? { apiCalls: input.apiCalls } : {}),
+    ...(options.accountOuPaths ? { accountOuPaths: options.accountOuPaths } : {}),
   });
   const accountId = report.summary.accountId;
   if (!ACCOUNT_ID.test(accountId)) {

@@ -65,9 +65,13 @@ export async function scanOrganization(
 ): Promise<OrganizationScanResult> {
   const startedAt = deps.now().toISOString();
   const results = new Map<string, RunScanResult>();
+  // Every account of the run is known with its OU path: environments mapped by OU apply to the
+  // accounts a role trusts as well as to the account scanned.
+  const accountOuPaths = new Map(options.accountOuPaths);
+  for (const account of accounts) if (account.ouPath) accountOuPaths.set(account.id, account.ouPath);
   const outcomes = await mapWithConcurrency(accounts, options.concurrency ?? 4, async (account) => {
     options.onAccountStart?.(account);
-    const { outcome, result } = await scanMemberAccount(deps, account, options);
+    const { outcome, result } = await scanMemberAccount(deps, account, { ...options, accountOuPaths });
     if (result) results.set(account.id, result);
     options.onAccountDone?.(outcome, result);
     return outcome;
@@ -98,7 +102,9 @@ export async function scanMemberAccount(
     return { outcome: failedOutcome(account, startedAt, deps.now(), error, 'assume') };
   }
   try {
-    const result = await runScan(accountDeps.scan, options);
+    const accountOuPaths = new Map(options.accountOuPaths);
+    if (account.ouPath) accountOuPaths.set(account.id, account.ouPath);
+    const result = await runScan(accountDeps.scan, { ...options, accountOuPaths });
     if (result.accountId !== account.id) {
       return {
         outcome: failedOutcome(

@@ -25,6 +25,7 @@ export function requestApprovalWiring(aws: AwsConfig, config: SlackNotifyConfig)
     channelId: config.channelId,
     botTokenSecretArn: config.botTokenSecretArn,
     secrets,
+    ownerSlack: config.ownerSlack,
   });
   return {
     findings,
@@ -34,6 +35,7 @@ export function requestApprovalWiring(aws: AwsConfig, config: SlackNotifyConfig)
       channel: config.channelId,
       ...(config.noticesPerHour !== undefined ? { perHour: config.noticesPerHour } : {}),
       accountNames: findings,
+      ownerSlack: config.ownerSlack,
       now: () => new Date(),
     },
     approval: {

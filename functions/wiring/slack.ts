@@ -36,6 +36,8 @@ export interface SlackNotifierConfig {
   web?: Omit<SlackWebClientOptions, 'slackApiUrl'>;
   /** A prebuilt Web API client (tests); one is created from the options otherwise. */
   client?: WebClient;
+  /** Owner id -> Slack user or channel, mentioned in the owner's requests. */
+  ownerSlack?: Readonly<Record<string, string>>;
 }
 
 export function slackNotifier(config: SlackNotifierConfig): SlackNotifier {
@@ -45,5 +47,6 @@ export function slackNotifier(config: SlackNotifierConfig): SlackNotifier {
   return new SlackNotifier(client, {
     ...(config.channelId ? { channelId: config.channelId } : {}),
     token: () => config.secrets.read(config.botTokenSecretArn),
+    ...(config.ownerSlack ? { ownerSlack: config.ownerSlack } : {}),
   });
 }

@@ -154,6 +154,7 @@ export class SlackApproval extends Construct {
           breakGlassArns: config.breakGlassArns,
           ownArns: props.ownArns,
         },
+        ownerSlack: config.ownership.slack,
       }),
     });
     this.notify = notify.function;

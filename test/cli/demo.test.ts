@@ -27,6 +27,9 @@ const CATALOG = [
   'trust-external-account-no-external-id',
   'trust-oidc-unscoped',
   'trust-wildcard-principal',
+  'trust-cross-environment',
+  'role-trust-reused',
+  'identity-owner-missing',
   'policy-organization-unconfirmed',
   'scan-coverage-gap',
 ];
@@ -42,7 +45,6 @@ const HEALTHY_ROLES = [
   'AWSServiceRoleForSupport',
   'AWSServiceRoleForTrustedAdvisor',
   'bastion-ec2-ssm',
-  'cross-account-metrics-publisher',
   'github-actions-deploy-orders-api',
   'github-actions-deploy-storefront',
   'iam-posture-scanner',

@@ -37,6 +37,7 @@ describe('deploy config', () => {
         memberRollbackRoleName: 'IamPostureRollback',
         concurrency: 10,
       },
+      ownership: { ...DEFAULT_SETTINGS.ownership, slack: {} },
       serviceLastAccessedMaxJobs: 100,
       protectedArns: [],
       breakGlassArns: [],
@@ -51,6 +52,26 @@ describe('deploy config', () => {
       securityHub: { enabled: false, memberImportRoleName: 'IamPostureFindingsImport' },
     });
     expect(config.schedule).toBe('rate(1 day)');
+  });
+
+  it('reads ownership and environments from -c JSON, naming a bad value', () => {
+    const config = parseDeployConfigFromContext({
+      ownership: '{"tagKeys":["app-owner"],"slack":{"payments":"C0PAYMENTS"}}',
+      environments: '{"accounts":{"111111111111":"prod"},"ous":{"ou-ab12-dev00001":"dev"}}',
+    });
+    expect(config.ownership).toEqual({
+      tagKeys: ['app-owner'],
+      patterns: [],
+      slack: { payments: 'C0PAYMENTS' },
+    });
+    expect(config.environments).toEqual({
+      accounts: { '111111111111': 'prod' },
+      ous: { 'ou-ab12-dev00001': 'dev' },
+      production: ['prod'],
+    });
+    expect(() => parseDeployConfigFromContext({ environments: '{"ous":{"prod":"prod"}}' })).toThrow(
+      'environments.ous.prod: an OU id looks like ou-ab12-cd34ef56',
+    );
   });
 
   describe('schedule', () => {

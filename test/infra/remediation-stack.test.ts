@@ -29,6 +29,7 @@ const CONFIG = {
   ],
   protectedArns: ['arn:aws:iam::111122223333:role/keep-*'],
   breakGlassArns: ['arn:aws:iam::111122223333:user/break-glass'],
+  ownership: { slack: { 'team-payments': 'C0PAYMENTS' } },
 };
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -405,6 +406,12 @@ describe('remediation and Slack approval in the stack', () => {
       expect(env.PROTECTED_ARNS).toBe(JSON.stringify(CONFIG.protectedArns));
       expect(env.BREAK_GLASS_ARNS).toBe(JSON.stringify(CONFIG.breakGlassArns));
       expect(JSON.stringify(env.OWN_ARNS)).toContain(':role/IamPosture-*');
+    });
+
+    it('knows the Slack user or channel of each owner', () => {
+      const { slack } = stackParts();
+      const env = synth.template.toJSON().Resources[logicalId(slack.notify)].Properties.Environment.Variables;
+      expect(JSON.parse(env.OWNER_SLACK_TARGETS)).toEqual({ 'team-payments': 'C0PAYMENTS' });
     });
   });
 

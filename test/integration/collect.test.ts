@@ -44,7 +44,14 @@ const REGIONS = ['us-east-1', 'eu-west-1'];
 const GITHUB = 'token.actions.githubusercontent.com';
 const DAY = 86_400_000;
 // moto does not implement service-last-accessed; that path is covered with aws-sdk-client-mock.
-const SETTINGS = parseScanSettings({ disabledRules: ['unused-service-permissions'] }, 'test');
+const SETTINGS = parseScanSettings(
+  {
+    disabledRules: ['unused-service-permissions'],
+    // Every secret is owned through a pattern; the roles and users carry no owner tag.
+    ownership: { patterns: [{ arn: 'arn:aws:secretsmanager:*:*:secret:*/**', owner: 'secrets-team' }] },
+  },
+  'test',
+);
 
 const seededAt = Date.now();
 const daysAgo = (days: number) => new Date(seededAt - days * DAY);
@@ -343,6 +350,18 @@ describe('live collection against moto', () => {
         ['secret-rotation-disabled', secrets.euToken],
         ['secret-policy-public', secrets.partner],
         ['server-certificate-expiring', arn('server-certificate/legacy-www')],
+        ...[
+          'role/gh-deploy',
+          'role/gh-unscoped',
+          'role/legacy-admin',
+          'role/partner-audit',
+          'role/partner-with-external-id',
+          'role/public-role',
+          'user/alice',
+          'user/ci-bot',
+          'user/escalator',
+          'user/old-bot',
+        ].map((resource) => ['identity-owner-missing', arn(resource)]),
         // moto's credential report has no <root_account> row: reported, never taken as healthy.
         ['scan-coverage-gap', arn('root'), 'credential-report.csv#<root_account>'],
       ]
@@ -443,7 +462,9 @@ describe('live collection against moto', () => {
       findings: Finding[];
       summary: { apiCalls?: unknown };
     };
-    expect(liveReport.findings.length).toBe(20);
+    // The 30 of the seeded account, and its four secrets: this config owns them through no pattern.
+    expect(liveReport.findings.length).toBe(34);
+    expect(liveReport.findings.filter((f) => f.ruleId === 'identity-owner-missing')).toHaveLength(14);
     // One gap, one id: a gap about a document's content names the document both ways.
     const comparable = (f: Finding) => ({
       id: f.id,

@@ -339,7 +339,14 @@ describe('findings store on DynamoDB (moto)', () => {
     await iam.send(
       new UpdateAssumeRolePolicyCommand({ RoleName: 'open-trust', PolicyDocument: SCOPED_TRUST }),
     );
-    await iam.send(new CreateRoleCommand({ RoleName: 'second-open', AssumeRolePolicyDocument: OPEN_TRUST }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'second-open',
+        AssumeRolePolicyDocument: OPEN_TRUST,
+        // Owned, so that its only new finding is the open trust.
+        Tags: [{ Key: 'team', Value: 'platform' }],
+      }),
+    );
 
     const result = await scan();
 

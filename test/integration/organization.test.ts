@@ -67,15 +67,26 @@ async function scanLive() {
   }
 }
 
+/** Owned through a tag read live, so the only findings are the trust ones these tests are about. */
+const OWNED = [{ Key: 'Owner', Value: 'platform' }];
+
 describe("the account's organization, live", () => {
   it('makes a trust policy held to it internal, and one held to another organization external', async () => {
     const created = await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     const ownId = created.Organization!.Id!;
     await iam.send(
-      new CreateRoleCommand({ RoleName: 'org-readers', AssumeRolePolicyDocument: heldTo(ownId) }),
+      new CreateRoleCommand({
+        RoleName: 'org-readers',
+        AssumeRolePolicyDocument: heldTo(ownId),
+        Tags: OWNED,
+      }),
     );
     await iam.send(
-      new CreateRoleCommand({ RoleName: 'other-org-readers', AssumeRolePolicyDocument: heldTo(OTHER_ORG) }),
+      new CreateRoleCommand({
+        RoleName: 'other-org-readers',
+        AssumeRolePolicyDocument: heldTo(OTHER_ORG),
+        Tags: OWNED,
+      }),
     );
 
     const { collected, report, onRole } = await scanLive();
@@ -87,7 +98,11 @@ describe("the account's organization, live", () => {
 
   it('knows an account in no organization, without a gap', async () => {
     await iam.send(
-      new CreateRoleCommand({ RoleName: 'other-org-readers', AssumeRolePolicyDocument: heldTo(OTHER_ORG) }),
+      new CreateRoleCommand({
+        RoleName: 'other-org-readers',
+        AssumeRolePolicyDocument: heldTo(OTHER_ORG),
+        Tags: OWNED,
+      }),
     );
     const { collected, report, onRole } = await scanLive();
     expect(collected.raw.organization).toEqual({ Organization: null });

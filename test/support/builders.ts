@@ -9,6 +9,7 @@
  *   const result = accessKeyUnused.evaluate(key, aContext());
  */
 import { evaluationContext } from '../../functions/core/engine';
+import type { AccountOuPaths } from '../../functions/core/environments';
 import type {
   AccessKeySnapshot,
   CoverageGap,
@@ -22,6 +23,7 @@ import type {
   UserSnapshot,
 } from '../../functions/core/model';
 import { emptyInventory } from '../../functions/core/model';
+import { ownerLookup } from '../../functions/core/ownership';
 import { parsePolicyDocument } from '../../functions/core/policy/parse';
 import type { PolicyDocument } from '../../functions/core/policy/types';
 import type { EvaluationContext, PrivilegeSummary } from '../../functions/core/rule';
@@ -257,6 +259,12 @@ export interface ContextOptions {
   privilege?: Record<string, PrivilegeSummary>;
   /** The organization as read from the account; without it and without a configured id, it is unknown. */
   membership?: OrganizationMembership;
+  ownership?: Partial<ScanSettings['ownership']>;
+  environments?: Partial<ScanSettings['environments']>;
+  /** Owners resolved over a whole inventory (access keys take their user's); else from each snapshot. */
+  inventory?: Inventory;
+  /** Known OU paths of accounts, as organization discovery lists them. */
+  accountOuPaths?: AccountOuPaths;
 }
 
 /** The context the engine would build for the scanned account, at `NOW` with default thresholds. */
@@ -268,13 +276,20 @@ export function aContext(options: ContextOptions = {}): EvaluationContext {
     options.now ?? NOW,
     (arn) => (Object.hasOwn(privilege, arn) ? privilege[arn] : undefined),
     options.membership,
+    false,
+    {
+      ...(options.inventory
+        ? { ownerOf: ownerLookup(someSettings(options).ownership, options.inventory) }
+        : {}),
+      ...(options.accountOuPaths ? { accountOuPaths: options.accountOuPaths } : {}),
+    },
   );
 }
 
 /** Scan settings with defaults, the test organization, and the given overrides. */
 export function someSettings(
-  options: Pick<ContextOptions, 'thresholds' | 'organization'> &
-    Partial<Omit<ScanSettings, 'thresholds' | 'organization'>> = {},
+  options: Pick<ContextOptions, 'thresholds' | 'organization' | 'ownership' | 'environments'> &
+    Partial<Omit<ScanSettings, 'thresholds' | 'organization' | 'ownership' | 'environments'>> = {},
 ): ScanSettings {
   const organization = options.organization ?? { id: ORG_ID, accountIds: [ORG_ACCOUNT_ID] };
   return {
@@ -282,6 +297,8 @@ export function someSettings(
     exemptions: options.exemptions ?? [],
     disabledRules: options.disabledRules ?? [],
     thresholds: { ...DEFAULT_SETTINGS.thresholds, ...options.thresholds },
+    ownership: { ...DEFAULT_SETTINGS.ownership, ...options.ownership },
+    environments: { ...DEFAULT_SETTINGS.environments, ...options.environments },
     organization: {
       ...(organization.id ? { id: organization.id } : {}),
       accountIds: organization.accountIds ?? [],

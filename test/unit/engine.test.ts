@@ -526,11 +526,76 @@ describe('evaluateInventory', () => {
       [
         'access-key-not-rotated',
         'access-key-unused',
+        // The role, alice and the secret carry no owner tag.
+        'identity-owner-missing',
+        'identity-owner-missing',
+        'identity-owner-missing',
         'role-unused',
         'scan-coverage-gap',
         'secret-not-rotated',
         'secret-rotation-disabled',
       ].sort(),
     );
+  });
+});
+
+describe('owners on findings', () => {
+  const everything = aRule('test-everything', ['role', 'user', 'access-key', 'secret', 'server-certificate']);
+  const owned = anInventory({
+    roles: [aRole({ name: 'ci', tags: { Team: 'platform' } })],
+    users: [aUser({ name: 'alice', tags: { owner: 'team-payments' } }), aUser({ name: 'bob' })],
+    accessKeys: [
+      anAccessKey({ userName: 'alice' }),
+      anAccessKey({ userName: 'bob', keyId: 'AKIAEXAMPLE000000002' }),
+    ],
+    secrets: [aSecret({ name: 'prod/db', tags: { contact: '  ' } })],
+  });
+
+  function ownersOf(result: ReturnType<typeof run>) {
+    return Object.fromEntries(
+      result.findings.map((f) => [
+        `${f.resourceType} ${f.resourceArn.split(':').at(-1)}${f.subResource ? ` ${f.subResource}` : ''}`,
+        f.owner ?? null,
+      ]),
+    );
+  }
+
+  it('gives every finding its resource’s owner, an access key its user’s', () => {
+    const result = evaluateInventory(owned, {
+      rules: [everything],
+      settings: someSettings({
+        ownership: {
+          tagKeys: ['owner', 'team', 'contact'],
+          patterns: [{ arn: 'arn:aws:secretsmanager:*:*:secret:prod/*', owner: 'dba' }],
+        },
+      }),
+      now: NOW,
+    });
+    expect(ownersOf(result)).toEqual({
+      'role role/ci': { id: 'platform', source: 'tag:Team' },
+      'user user/alice': { id: 'team-payments', source: 'tag:owner' },
+      'user user/bob': null,
+      'access-key user/alice AKIAEXAMPLE000000001': { id: 'team-payments', source: 'tag:owner' },
+      'access-key user/bob AKIAEXAMPLE000000002': null,
+      // An empty contact tag names nobody: the pattern decides.
+      'secret prod/db-AbCdEf': {
+        id: 'dba',
+        source: 'pattern:arn:aws:secretsmanager:*:*:secret:prod/*',
+      },
+    });
+  });
+
+  it('keeps finding ids whatever the owner', () => {
+    const withOwners = run(owned, { rules: [everything] });
+    const untagged = anInventory({
+      roles: owned.roles.map((r) => ({ ...r, tags: {} })),
+      users: owned.users.map((u) => ({ ...u, tags: {} })),
+      accessKeys: owned.accessKeys,
+      secrets: owned.secrets.map((s) => ({ ...s, tags: {} })),
+    });
+    const without = run(untagged, { rules: [everything] });
+    expect(without.findings.every((f) => f.owner === undefined)).toBe(true);
+    expect(withOwners.findings.filter((f) => f.owner).length).toBe(3);
+    expect(without.findings.map((f) => f.id)).toEqual(withOwners.findings.map((f) => f.id));
   });
 });

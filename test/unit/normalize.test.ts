@@ -1209,3 +1209,38 @@ describe('normalize with a credential report parsed already', () => {
     expect(users).not.toContain('ci-bot');
   });
 });
+
+describe('tags an owner is read from', () => {
+  const inventory = normalize(
+    raw({
+      authorizationDetails: [
+        {
+          RoleDetailList: [
+            aRole('tagged', { Tags: [{ Key: 'owner', Value: 'platform' }] }),
+            aRole('bad-list', { Tags: 'owner=platform' }),
+            aRole('bad-entry', { Tags: [{ Key: 'team', Value: 'ops' }, { Key: 'owner' }, { Value: 'x' }] }),
+          ],
+          UserDetailList: [],
+          GroupDetailList: [],
+          Policies: [],
+        },
+      ],
+      credentialReport: `${HEADER}\n${rootRow}\n${userRow('report-only')}\n`,
+    }),
+  );
+  const role = (name: string) => inventory.roles.find((r) => r.name === name)!;
+
+  it('marks tags it could not read, keeping those it could', () => {
+    expect(role('tagged')).toMatchObject({ tags: { owner: 'platform' } });
+    expect(role('tagged').tagsUnread).toBeUndefined();
+    expect(role('bad-list')).toMatchObject({ tags: {}, tagsUnread: true });
+    expect(role('bad-entry')).toMatchObject({ tags: { team: 'ops', owner: '' }, tagsUnread: true });
+  });
+
+  it('marks a user known only from the credential report: its tags were never read', () => {
+    expect(inventory.users.find((u) => u.name === 'report-only')).toMatchObject({
+      tags: {},
+      tagsUnread: true,
+    });
+  });
+});

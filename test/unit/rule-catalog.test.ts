@@ -42,6 +42,7 @@ const PINNED: readonly [string, string][] = [
   ['unused-service-permissions', 'medium'],
   ['password-unused', 'medium'],
   ['user-human-and-machine', 'medium'],
+  ['identity-owner-missing', 'low'],
   ['root-access-key', 'critical'],
   ['access-key-unused', 'medium'],
   ['access-key-not-rotated', 'medium'],
@@ -54,6 +55,8 @@ const PINNED: readonly [string, string][] = [
   ['trust-wildcard-principal', 'critical'],
   ['trust-external-account-no-external-id', 'high'],
   ['trust-oidc-unscoped', 'high'],
+  ['role-trust-reused', 'medium'],
+  ['trust-cross-environment', 'high'],
   ['policy-organization-unconfirmed', 'informational'],
   ['scan-coverage-gap', 'medium'],
 ];
@@ -104,6 +107,9 @@ const COMPLIANCE: Readonly<Record<string, readonly string[]>> = {
   'trust-wildcard-principal': ['owasp-nhi-2025 NHI6', 'nist-csf-2.0 PR.AA-05'],
   'policy-organization-unconfirmed': ['nist-csf-2.0 PR.AA-05'],
   'scan-coverage-gap': ['nist-csf-2.0 ID.RA-01'],
+  'role-trust-reused': ['owasp-nhi-2025 NHI9', 'nist-csf-2.0 PR.AA-05'],
+  'trust-cross-environment': ['owasp-nhi-2025 NHI8', 'nist-csf-2.0 PR.IR-01'],
+  'identity-owner-missing': ['owasp-nhi-2025 NHI1', 'nist-csf-2.0 PR.AA-01', 'nist-csf-2.0 GV.RR-02'],
 };
 
 /** The remediation action each rule proposes (DESIGN.md's remediation table); others have none. */

@@ -106,6 +106,11 @@ const AWS_FSBP_IDENTITY: readonly Control[] = [
  * control), and the subcategories outside it that a rule maps to.
  */
 const NIST_CSF_IDENTITY: readonly Control[] = [
+  {
+    id: 'GV.RR-02',
+    title:
+      'Roles, responsibilities and authorities for cybersecurity risk management are set, known and enforced',
+  },
   { id: 'ID.RA-01', title: 'Vulnerabilities in assets are identified, validated and recorded' },
   {
     id: 'PR.AA-01',
@@ -121,6 +126,10 @@ const NIST_CSF_IDENTITY: readonly Control[] = [
   },
   { id: 'PR.AA-06', title: 'Physical access to assets is managed, monitored and enforced' },
   { id: 'PR.DS-01', title: 'Data at rest is protected: confidentiality, integrity and availability' },
+  {
+    id: 'PR.IR-01',
+    title: 'Networks and environments are protected from unauthorized logical access and use',
+  },
 ];
 
 export const FRAMEWORK_CATALOGS: Readonly<Record<Framework, FrameworkCatalog>> = {

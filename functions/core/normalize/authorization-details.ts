@@ -195,7 +195,7 @@ function role(ctx: NormalizeContext, entry: unknown, path: string): void {
     createdAt,
     inlinePolicies: inlinePolicies(ctx, record.RolePolicyList, path, 'RolePolicyList', holder),
     managedPolicies: attachedPolicies(ctx, record.AttachedManagedPolicies, path, holder),
-    tags: ctx.tags(record.Tags, source, path, 'Tags', holder.arn, holder),
+    ...ctx.tagFields(record.Tags, source, path, 'Tags', holder.arn, holder),
   };
   const roleId = str(record.RoleId);
   if (roleId) role.roleId = roleId;
@@ -232,7 +232,7 @@ function user(ctx: NormalizeContext, entry: unknown, path: string): void {
     groups: memberships(ctx, record.GroupList, path, holder),
     inlinePolicies: inlinePolicies(ctx, record.UserPolicyList, path, 'UserPolicyList', holder),
     managedPolicies: attachedPolicies(ctx, record.AttachedManagedPolicies, path, holder),
-    tags: ctx.tags(record.Tags, source, path, 'Tags', holder.arn, holder),
+    ...ctx.tagFields(record.Tags, source, path, 'Tags', holder.arn, holder),
   };
   const createdAt = ctx.date(
     record.CreateDate,

@@ -36,6 +36,8 @@ export class NormalizeContext {
   readonly sources: RawSources;
   /** Grouped as they are recorded: a million malformed records make one gap, not a million. */
   private readonly gaps = new CoverageGapGroups();
+  /** Set by `tags` when a tag could not be read. */
+  private tagsMalformed = false;
   accountId = '';
   partition = 'aws';
   accountArn = '';
@@ -128,6 +130,23 @@ export class NormalizeContext {
     }
   }
 
+  /**
+   * The tags of a resource, and `tagsUnread` when some could not be read: the owner they may name
+   * is then unknown, not absent.
+   */
+  tagFields(
+    value: unknown,
+    source: string,
+    path: string,
+    field: string,
+    arn: string,
+    subject: Subject,
+  ): { tags: Tags; tagsUnread?: true } {
+    this.tagsMalformed = false;
+    const tags = this.tags(value, source, path, field, arn, subject);
+    return this.tagsMalformed ? { tags, tagsUnread: true } : { tags };
+  }
+
   tags(value: unknown, source: string, path: string, field: string, arn: string, subject: Subject): Tags {
     const tags: Tags = {};
     if (value === undefined || value === null) return tags;
@@ -139,6 +158,7 @@ export class NormalizeContext {
         join(path, field),
         `${describe(subject)} has Tags that are not a list; its tags were not read.`,
       );
+      this.tagsMalformed = true;
       return tags;
     }
     for (let i = 0; i < value.length; i++) {
@@ -153,6 +173,7 @@ export class NormalizeContext {
           `${join(path, field)}[${i}]`,
           `${describe(subject)} has a tag without a string Key and Value; it was not read.`,
         );
+        this.tagsMalformed = true;
         continue;
       }
       tags[key] = tagValue;

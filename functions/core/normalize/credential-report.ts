@@ -156,7 +156,9 @@ function userFromReport(ctx: NormalizeContext, row: CredentialReportRow): UserSn
     groups: [],
     inlinePolicies: [],
     managedPolicies: [],
+    // Tags live in the authorization details, which do not hold this user.
     tags: {},
+    tagsUnread: true,
   };
 }
 

@@ -145,7 +145,7 @@ function secret(
     region: regionKey || arnRegion(arn) || '',
     rotationEnabled: rotation === true,
     policyState,
-    tags: ctx.tags(entry.Tags, source, path, 'Tags', arn, subject),
+    ...ctx.tagFields(entry.Tags, source, path, 'Tags', arn, subject),
   };
   if (createdAt) secret.createdAt = createdAt;
   if (lastAccessedAt) secret.lastAccessedAt = lastAccessedAt;

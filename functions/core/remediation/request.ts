@@ -174,7 +174,10 @@ export interface RemediationRequest {
   /** A few short evidence values shown with the request (e.g. `idleDays: 120`), for the message. */
   highlights?: Record<string, string>;
   /** A snapshot of the finding as approved, for the message and the audit trail. */
-  finding: Pick<Finding, 'id' | 'ruleId' | 'severity' | 'resourceArn' | 'subResource' | 'reason' | 'title'>;
+  finding: Pick<
+    Finding,
+    'id' | 'ruleId' | 'severity' | 'resourceArn' | 'subResource' | 'reason' | 'title' | 'owner'
+  >;
 }
 
 /** True when the request can no longer be approved because its time ran out. */

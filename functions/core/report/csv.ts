@@ -22,6 +22,8 @@ export const CSV_COLUMNS = [
   'suppressionReason',
   'suppressionOwner',
   'suppressionExpires',
+  // Added last so the positions of the columns before it never move.
+  'owner',
 ] as const;
 
 type Column = (typeof CSV_COLUMNS)[number];
@@ -46,6 +48,7 @@ const CELLS: Record<Column, (f: Finding) => string> = {
   suppressionReason: (f) => f.suppression?.reason ?? '',
   suppressionOwner: (f) => f.suppression?.owner ?? '',
   suppressionExpires: (f) => f.suppression?.expires ?? '',
+  owner: (f) => f.owner?.id ?? '',
 };
 
 /** RFC 4180: a header row, one row per finding, CRLF line ends, quoting where a field needs it. */

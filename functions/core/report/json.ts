@@ -24,6 +24,8 @@ export interface JsonFinding {
   result: Finding['result'];
   riskScore: number;
   suppression: Finding['suppression'] | null;
+  /** `{ id, source }`: who owns the resource and how that was found (`tag:<key>`, `pattern:<glob>`). */
+  owner: { id: string; source: string } | null;
 }
 
 export function toJsonFinding(f: Finding): JsonFinding {
@@ -45,6 +47,7 @@ export function toJsonFinding(f: Finding): JsonFinding {
     result: f.result,
     riskScore: f.riskScore,
     suppression: f.suppression ?? null,
+    owner: f.owner ? { id: f.owner.id, source: f.owner.source } : null,
   };
 }
 

@@ -1,9 +1,11 @@
 import type { Rule } from '../rule';
 import { accessKeyNotRotated } from './access-key-not-rotated';
 import { accessKeyUnused } from './access-key-unused';
+import { identityOwnerMissing } from './identity-owner-missing';
 import { passwordUnused } from './password-unused';
 import { policyOrganizationUnconfirmed } from './policy-organization-unconfirmed';
 import { privilegeEscalation } from './privilege-escalation';
+import { roleTrustReused } from './role-trust-reused';
 import { roleUnused } from './role-unused';
 import { rootAccessKey } from './root-access-key';
 import { scanCoverageGap } from './scan-coverage-gap';
@@ -13,6 +15,7 @@ import { secretRotationDisabled } from './secret-rotation-disabled';
 import { secretUnused } from './secret-unused';
 import { serverCertificateExpiring } from './server-certificate-expiring';
 import { standingAdmin } from './standing-admin';
+import { trustCrossEnvironment } from './trust-cross-environment';
 import { trustExternalAccountNoExternalId } from './trust-external-account-no-external-id';
 import { trustOidcUnscoped } from './trust-oidc-unscoped';
 import { trustWildcardPrincipal } from './trust-wildcard-principal';
@@ -29,6 +32,7 @@ export const RULES: readonly Rule[] = [
   unusedServicePermissions,
   passwordUnused,
   userHumanAndMachine,
+  identityOwnerMissing,
   // access keys
   rootAccessKey,
   accessKeyUnused,
@@ -45,6 +49,8 @@ export const RULES: readonly Rule[] = [
   trustWildcardPrincipal,
   trustExternalAccountNoExternalId,
   trustOidcUnscoped,
+  roleTrustReused,
+  trustCrossEnvironment,
   policyOrganizationUnconfirmed,
   // coverage
   scanCoverageGap,

@@ -170,7 +170,25 @@ const HEADERS: Record<RequestState, string> = {
   attention: 'Remediation needs attention',
 };
 
+/** Owner id -> Slack member (`U...`, `W...`), channel (`C...`, `G...`) or `#channel-name`. */
+export type OwnerSlackTargets = Readonly<Record<string, string>>;
+
+/**
+ * The owner as a message names it: the owner id, and a mention of its Slack user or channel when
+ * one is mapped (ids become real mentions; a `#name` is shown as written).
+ */
+export function describeOwner(owner: { id: string }, targets: OwnerSlackTargets = {}): string {
+  const target = Object.hasOwn(targets, owner.id) ? targets[owner.id] : undefined;
+  const name = escapeMrkdwn(owner.id);
+  if (target === undefined) return name;
+  if (/^[UW][A-Z0-9]+$/.test(target)) return `${name} (<@${target}>)`;
+  if (/^[CG][A-Z0-9]+$/.test(target)) return `${name} (<#${target}>)`;
+  return `${name} (${escapeMrkdwn(target)})`;
+}
+
 export interface RequestMessageOptions {
+  /** Where each owner is reached in Slack: the message mentions the finding's owner. */
+  ownerSlack?: OwnerSlackTargets;
   /** An Undo was clicked: the rollback is on its way, so the Undo button is not offered again. */
   rollbackRequestedBy?: Actor;
 }
@@ -185,7 +203,7 @@ export function requestMessage(
 ): SlackMessage {
   const blocks: Block[] = [
     { type: 'header', text: plain(HEADERS[request.state]) },
-    ...findingBlocks(request),
+    ...findingBlocks(request, options.ownerSlack),
   ];
   const status = statusLine(request, options);
   if (status) blocks.push({ type: 'section', text: mrkdwn(status) });
@@ -203,7 +221,7 @@ export function approvalRequestMessage(request: RemediationRequest): SlackMessag
   return requestMessage(request);
 }
 
-function findingBlocks(request: RemediationRequest): Block[] {
+function findingBlocks(request: RemediationRequest, ownerSlack?: OwnerSlackTargets): Block[] {
   const { finding, plan } = request;
   const severity = finding.severity;
   const resource = finding.subResource
@@ -218,6 +236,7 @@ function findingBlocks(request: RemediationRequest): Block[] {
         mrkdwn(`*Rule*\n${code(finding.ruleId)}`, FIELD_MAX),
         mrkdwn(`*Resource*\n${resource}`, FIELD_MAX),
         mrkdwn(`*Account*\n${describeAccount(request.accountId, request.accountName)}`, FIELD_MAX),
+        ...(finding.owner ? [mrkdwn(`*Owner*\n${describeOwner(finding.owner, ownerSlack)}`, FIELD_MAX)] : []),
       ],
     },
     { type: 'section', text: mrkdwn(`*Why*\n${escapeMrkdwn(finding.reason)}`) },

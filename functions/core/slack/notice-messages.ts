@@ -1,6 +1,14 @@
 import type { Severity } from '../rule';
 import { SEVERITIES } from '../rule';
-import { type Block, describeAccount, escapeMrkdwn, type SlackMessage, type TextObject } from './messages';
+import {
+  type Block,
+  describeAccount,
+  describeOwner,
+  escapeMrkdwn,
+  type OwnerSlackTargets,
+  type SlackMessage,
+  type TextObject,
+} from './messages';
 
 /**
  * Messages for findings without an automatic remediation: one notice per finding while the
@@ -50,10 +58,15 @@ export interface NoticeFinding {
   reason: string;
   /** What a person should do, from the rule's metadata. */
   remediationSummary?: string;
+  owner?: { id: string; source: string };
 }
 
 /** One new finding that iam-posture will not change itself: what it is and what to do. */
-export function findingNoticeMessage(finding: NoticeFinding, accountName?: string): SlackMessage {
+export function findingNoticeMessage(
+  finding: NoticeFinding,
+  accountName?: string,
+  ownerSlack?: OwnerSlackTargets,
+): SlackMessage {
   const resource = finding.subResource
     ? `${code(finding.resourceArn)}\n${code(finding.subResource)}`
     : code(finding.resourceArn);
@@ -67,6 +80,7 @@ export function findingNoticeMessage(finding: NoticeFinding, accountName?: strin
         mrkdwn(`*Rule*\n${code(finding.ruleId)}`, FIELD_MAX),
         mrkdwn(`*Resource*\n${resource}`, FIELD_MAX),
         mrkdwn(`*Account*\n${describeAccount(finding.accountId, accountName)}`, FIELD_MAX),
+        ...(finding.owner ? [mrkdwn(`*Owner*\n${describeOwner(finding.owner, ownerSlack)}`, FIELD_MAX)] : []),
       ],
     },
     { type: 'section', text: mrkdwn(`*Why*\n${escapeMrkdwn(finding.reason)}`) },

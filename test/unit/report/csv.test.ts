@@ -77,7 +77,17 @@ describe('formatCsv', () => {
       'break-glass user',
       'security@example.com',
       '2025-12-31',
+      '',
     ]);
+  });
+
+  it('writes the owner last, so the columns before it keep their positions', () => {
+    const owned = aFinding({ owner: { id: 'team-payments', source: 'tag:Owner' } });
+    const [header, row, orphan] = parseCsv(formatCsv(aReport([owned, aFinding({ id: 'orphan' })])));
+    expect(header!.at(-1)).toBe('owner');
+    expect(header!.indexOf('suppressionExpires')).toBe(18);
+    expect(row!.at(-1)).toBe('team-payments');
+    expect(orphan!.at(-1)).toBe('');
   });
 
   it('prints only the header when there are no findings', () => {

@@ -83,7 +83,14 @@ describe('formatJson', () => {
       ],
       remediation: { summary: 'Delete it.', action: null },
       suppression: null,
+      owner: null,
     });
+  });
+
+  it('carries the owner and where it came from', () => {
+    const owner = { id: 'team-payments', source: 'pattern:arn:aws:iam::*:role/payments-*' };
+    const [finding] = JSON.parse(formatJson(aReport([aFinding({ owner })]))).findings;
+    expect(finding.owner).toEqual(owner);
   });
 
   it('keeps the order of the findings', () => {

@@ -112,6 +112,7 @@ describe('notify function environment', () => {
         ownArns: ['arn:aws:iam::123456789012:role/IamPosture-*'],
       },
       requestTtlHours: 12,
+      ownerSlack: {},
     });
   });
 

@@ -8,7 +8,7 @@ const HEADER =
 const ROOT =
   '<root_account>,arn:aws:iam::111122223333:root,2019-01-01T00:00:00+00:00,not_supported,2025-05-01T00:00:00+00:00,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A';
 
-/** One role last used on 2025-03-01, so whether `role-unused` fails depends on the evaluation time. */
+/** One owned role last used on 2025-03-01, so whether `role-unused` fails depends on the evaluation time. */
 function raw(account?: unknown): RawAccountData {
   return {
     authorizationDetails: [
@@ -30,6 +30,7 @@ function raw(account?: unknown): RawAccountData {
               { PolicyName: 'Missing', PolicyArn: 'arn:aws:iam::111122223333:policy/Missing' },
             ],
             RoleLastUsed: { LastUsedDate: '2025-03-01T00:00:00Z', Region: 'us-east-1' },
+            Tags: [{ Key: 'owner', Value: 'data-team' }],
           },
         ],
       },
@@ -109,5 +110,33 @@ describe('analyzeAccount', () => {
     });
     expect(ruleIds(report)).toEqual(['role-unused']);
     expect(report.findings[0]!.evidence).toMatchObject({ idleDays: 31, thresholdDays: 30 });
+    expect(report.findings[0]!.owner).toEqual({ id: 'data-team', source: 'tag:owner' });
+  });
+
+  it('passes OU paths on to the environments mapped by OU', () => {
+    const settings = {
+      ...DEFAULT_SETTINGS,
+      environments: { accounts: {}, ous: { 'ou-ab12-prod0001': 'prod' }, production: ['prod'] },
+    };
+    const trusting = raw();
+    const role = (trusting.authorizationDetails as { RoleDetailList: Record<string, unknown>[] }[])[0]!
+      .RoleDetailList[0]!;
+    role.AssumeRolePolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '444455556666' }, Action: 'sts:AssumeRole' }],
+    };
+    const options = {
+      settings: {
+        ...settings,
+        environments: { ...settings.environments, accounts: { '444455556666': 'dev' } },
+      },
+      now: new Date('2025-03-02T00:00:00Z'),
+    };
+    expect(ruleIds(analyzeAccount(trusting, options))).not.toContain('trust-cross-environment');
+    const withOus = analyzeAccount(trusting, {
+      ...options,
+      accountOuPaths: new Map([['111122223333', ['r-ab12', 'ou-ab12-prod0001']]]),
+    });
+    expect(ruleIds(withOus)).toContain('trust-cross-environment');
   });
 });

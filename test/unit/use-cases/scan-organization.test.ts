@@ -190,3 +190,41 @@ describe('scanOrganization', () => {
     expect(before.every((finding) => finding.status !== 'resolved')).toBe(true);
   });
 });
+
+describe('environments mapped by OU in an organization scan', () => {
+  it('finds the environment of the scanned account and of the accounts it trusts from their OU paths', async () => {
+    const prod = 'ou-ab12-prod0001';
+    const staging = 'ou-ab12-stag0001';
+    const inOu = (id: string, ou: string): MemberAccount => ({
+      id,
+      name: id,
+      parentId: ou,
+      ouPath: ['r-ab12', ou],
+    });
+    const settings = {
+      ...DEFAULT_SETTINGS,
+      environments: { accounts: {}, ous: { [prod]: 'prod', [staging]: 'staging' }, production: ['prod'] },
+    };
+    const { results } = await scanOrganization(
+      {
+        accountDeps: async (member) => {
+          if (member.id !== DEMO_ACCOUNT) throw new MemberAccessError('not scanned here', member.id);
+          return { scan: scanDeps(new MemoryStore(), async () => ({ raw: complete, origin: 'live' })) };
+        },
+        now: () => NOW,
+      },
+      // The demo's metrics role trusts 444455556666 (production) and 666677778888 (staging).
+      [inOu(DEMO_ACCOUNT, prod), inOu('444455556666', prod), inOu('666677778888', staging)],
+      { runId: 'run-env', settings },
+    );
+    const crossings = results
+      .get(DEMO_ACCOUNT)!
+      .report.findings.filter((f) => f.ruleId === 'trust-cross-environment');
+    expect(crossings.map((f) => [f.resourceArn, f.evidence.environmentSource])).toEqual([
+      [`arn:aws:iam::${DEMO_ACCOUNT}:role/cross-account-metrics-publisher`, `ou:${prod}`],
+    ]);
+    expect((crossings[0]!.evidence.crossings as Record<string, unknown>[]).map((c) => c.account)).toEqual([
+      '666677778888',
+    ]);
+  });
+});

@@ -9,6 +9,8 @@ export const OWASP = {
   NHI5: `${OWASP_NHI}/5-overprivileged-nhi/`,
   NHI6: `${OWASP_NHI}/6-insecure-cloud-deployment-configurations/`,
   NHI7: `${OWASP_NHI}/7-long-lived-secrets/`,
+  NHI8: `${OWASP_NHI}/8-environment-isolation/`,
+  NHI9: `${OWASP_NHI}/9-nhi-reuse/`,
   NHI10: `${OWASP_NHI}/10-human-use-of-nhi/`,
 } as const;
 

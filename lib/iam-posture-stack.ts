@@ -91,6 +91,7 @@ export class IamPostureStack extends Stack {
       this.reports = new ReportBucket(this, 'Reports', {
         encryptionKey: this.dataKey.key,
         retentionDays: props.config.reports.retentionDays,
+        formats: props.config.reports.formats,
       });
       this.reports.grantArchive(this.scan.function);
     }

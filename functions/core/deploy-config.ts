@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { type AccountSelection, AccountSelectionSchema } from './organization-scan';
 import { regionProblem } from './regions';
+import { ARCHIVABLE_REPORT_FORMATS, DEFAULT_ARCHIVED_REPORT_FORMATS } from './report-archive';
 import {
   formatIssues,
   OrganizationSchema,
@@ -203,6 +204,19 @@ export const RemediationDeploySchema = strictObject({
 export const ReportsDeploySchema = strictObject({
   enabled: z.boolean().default(false),
   retentionDays: z.int().min(1).max(3650).default(90),
+  /**
+   * The formats each report is written in, one object each. `asff` is not among them: Security Hub
+   * imports findings through the `securityHub` exporter, not from a file.
+   */
+  formats: z
+    .array(
+      z.enum(ARCHIVABLE_REPORT_FORMATS, {
+        error: `must be one of ${ARCHIVABLE_REPORT_FORMATS.join(', ')} (asff goes to Security Hub through the securityHub exporter)`,
+      }),
+    )
+    .min(1, 'must list at least one format')
+    .refine((formats) => new Set(formats).size === formats.length, 'must not list a format twice')
+    .default([...DEFAULT_ARCHIVED_REPORT_FORMATS]),
 });
 
 /**

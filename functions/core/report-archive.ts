@@ -5,7 +5,7 @@ import type { AnalysisReport, ReportFormat } from './report/types';
  * The report each scan leaves in the reports bucket: which format, where, and under which name.
  *
  * Key layout: `reports/<account>/<yyyy>/<mm>/<dd>/<scanId>.<ext>`, the date being the scan's start
- * (UTC). One object per scan, written once and never overwritten: a listing of
+ * (UTC). One object per scan and format, written once and never overwritten: a listing of
  * `reports/<account>/` sorts by time (scan ids start with their start time), so the newest report
  * is the last key, and no `latest` copy is kept: with versioning off, a copy rewritten by every
  * scan could be read half-way between two scans, and would double the writes for nothing the
@@ -19,14 +19,44 @@ export interface ArchivedReportFormat {
 }
 
 /**
- * The format every archived report is written in; the one place to change it. The HTML report is
- * the one a person opens from the bucket: self-contained, with the charts and the coverage.
+ * The formats the deployed stack can archive: every format the CLI writes to a file except
+ * `table` (a terminal view) and `asff` (Security Hub imports findings through its exporter, not
+ * from a file).
  */
-export const ARCHIVED_REPORT_FORMAT: ArchivedReportFormat = {
-  format: 'html',
-  contentType: 'text/html; charset=utf-8',
-  extension: 'html',
+export const ARCHIVABLE_REPORT_FORMATS = ['html', 'json', 'csv', 'sarif', 'ocsf'] as const;
+export type ArchivableReportFormat = (typeof ARCHIVABLE_REPORT_FORMATS)[number];
+
+/**
+ * Each archivable format's content type and extension; the one place to change them. SARIF keeps
+ * its registered media type and the `.sarif` extension code-scanning tools look for; OCSF is one
+ * event per line.
+ */
+export const ARCHIVED_FORMATS: Readonly<Record<ArchivableReportFormat, ArchivedReportFormat>> = {
+  html: { format: 'html', contentType: 'text/html; charset=utf-8', extension: 'html' },
+  json: { format: 'json', contentType: 'application/json', extension: 'json' },
+  csv: { format: 'csv', contentType: 'text/csv; charset=utf-8', extension: 'csv' },
+  sarif: { format: 'sarif', contentType: 'application/sarif+json', extension: 'sarif' },
+  ocsf: { format: 'ocsf', contentType: 'application/x-ndjson', extension: 'ocsf.jsonl' },
 };
+
+/**
+ * The format archived when none is configured, and the one ScanCompleted points at when archived:
+ * the HTML report is the one a person opens from the bucket (self-contained, with the charts and
+ * the coverage).
+ */
+export const ARCHIVED_REPORT_FORMAT: ArchivedReportFormat = ARCHIVED_FORMATS.html;
+
+export const DEFAULT_ARCHIVED_REPORT_FORMATS: readonly ArchivableReportFormat[] = ['html'];
+
+/**
+ * The archived report ScanCompleted and the Slack summary point at: the HTML one when it was
+ * written, else the first written.
+ */
+export function primaryReportLocation(locations: readonly ReportLocation[]): ReportLocation | undefined {
+  return (
+    locations.find((location) => location.contentType === ARCHIVED_REPORT_FORMAT.contentType) ?? locations[0]
+  );
+}
 
 /** Everything the scan function writes to the reports bucket is under this prefix. */
 export const REPORTS_PREFIX = 'reports/';
@@ -63,7 +93,7 @@ export function reportFileName(
   return `iam-posture-${input.accountId}-${input.scanId}.${format.extension}`;
 }
 
-/** The archived report's content, in `ARCHIVED_REPORT_FORMAT`. */
+/** The archived report's content in `format` (HTML unless told). */
 export function archivedReportBody(
   report: AnalysisReport,
   format: ArchivedReportFormat = ARCHIVED_REPORT_FORMAT,

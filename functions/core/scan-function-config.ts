@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { jsonVariable } from './env-schema';
 import { regionProblem } from './regions';
+import {
+  ARCHIVABLE_REPORT_FORMATS,
+  type ArchivableReportFormat,
+  DEFAULT_ARCHIVED_REPORT_FORMATS,
+} from './report-archive';
 import { formatIssues, type ScanSettings, ScanSettingsSchema } from './settings';
 
 /**
@@ -30,6 +35,8 @@ export const SCAN_FUNCTION_ENV = {
   reportsBucket: 'REPORTS_BUCKET',
   /** The KMS key (ARN) the reports are encrypted with; required with `REPORTS_BUCKET`. */
   reportsKmsKeyArn: 'REPORTS_KMS_KEY_ARN',
+  /** The formats each report is archived in, comma-separated (`html,sarif`). Default: html. */
+  reportsFormats: 'REPORTS_FORMATS',
 } as const;
 
 /** The job budget of a scan when `SERVICE_LAST_ACCESSED_MAX_JOBS` is not set. */
@@ -93,6 +100,31 @@ const kmsKeyArn = z
     'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
   );
 
+/** `html,sarif`: each an archivable format, none twice. */
+const reportFormatList = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .transform((text, ctx): ArchivableReportFormat[] => {
+    const formats = text.split(',').map((format) => format.trim());
+    const seen = new Set<string>();
+    for (const format of formats) {
+      if (!(ARCHIVABLE_REPORT_FORMATS as readonly string[]).includes(format)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${format}" is not an archivable report format (${ARCHIVABLE_REPORT_FORMATS.join(', ')})`,
+        });
+        return z.NEVER;
+      }
+      if (seen.has(format)) {
+        ctx.addIssue({ code: 'custom', message: `lists "${format}" twice` });
+        return z.NEVER;
+      }
+      seen.add(format);
+    }
+    return formats as ArchivableReportFormat[];
+  });
+
 export const ScanFunctionEnvSchema = z
   .object({
     [SCAN_FUNCTION_ENV.findingsTableName]: required,
@@ -103,6 +135,7 @@ export const ScanFunctionEnvSchema = z
     [SCAN_FUNCTION_ENV.serviceLastAccessedMaxJobs]: jobBudget.optional(),
     [SCAN_FUNCTION_ENV.reportsBucket]: bucketName.optional(),
     [SCAN_FUNCTION_ENV.reportsKmsKeyArn]: kmsKeyArn.optional(),
+    [SCAN_FUNCTION_ENV.reportsFormats]: reportFormatList.optional(),
   })
   .superRefine((env, ctx) => {
     // A report written without the stack's key would fall back to the account's aws/s3 key.
@@ -128,7 +161,7 @@ export interface ScanFunctionConfig {
   /** Service-last-accessed jobs per scan, 0..5000. */
   serviceLastAccessedMaxJobs: number;
   /** Where each scan's report is archived; undefined: not archived. */
-  reports?: { bucket: string; kmsKeyArn: string };
+  reports?: { bucket: string; kmsKeyArn: string; formats: ArchivableReportFormat[] };
 }
 
 /** A bad environment variable; the message names each variable and what is wrong with it. */
@@ -159,7 +192,13 @@ export function parseScanFunctionConfig(
     serviceLastAccessedMaxJobs:
       e[SCAN_FUNCTION_ENV.serviceLastAccessedMaxJobs] ?? DEFAULT_SERVICE_LAST_ACCESSED_MAX_JOBS,
     ...(reportsBucket !== undefined && reportsKey !== undefined
-      ? { reports: { bucket: reportsBucket, kmsKeyArn: reportsKey } }
+      ? {
+          reports: {
+            bucket: reportsBucket,
+            kmsKeyArn: reportsKey,
+            formats: e[SCAN_FUNCTION_ENV.reportsFormats] ?? [...DEFAULT_ARCHIVED_REPORT_FORMATS],
+          },
+        }
       : {}),
   };
 }

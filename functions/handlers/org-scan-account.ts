@@ -23,7 +23,7 @@ import {
 import { lastAccessedCache } from '../wiring/collect';
 import { memberAccess } from '../wiring/org-steps';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
-import { reportArchive } from '../wiring/reports';
+import { archiveDeps } from '../wiring/reports';
 import { runFiles } from '../wiring/run-files';
 import { eventPublisher, findingsStore } from '../wiring/stores';
 
@@ -51,7 +51,7 @@ export function scanAccountHandlerDeps(
     store: findingsStore({}, config.scan.findingsTableName),
     events: eventPublisher({}, config.scan.eventBusName),
     // Each member account's report, under reports/<member account>/, when the stack archives reports.
-    ...(config.scan.reports ? { reports: reportArchive({}, config.scan.reports) } : {}),
+    ...(config.scan.reports ? archiveDeps({}, config.scan.reports) : {}),
     now: () => new Date(),
     randomSuffix: () => randomBytes(4).toString('hex'),
   };

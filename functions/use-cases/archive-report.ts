@@ -1,7 +1,9 @@
 import type { AnalysisReport } from '../core/report/types';
 import {
-  ARCHIVED_REPORT_FORMAT,
+  ARCHIVED_FORMATS,
+  type ArchivableReportFormat,
   archivedReportBody,
+  DEFAULT_ARCHIVED_REPORT_FORMATS,
   type ReportLocation,
   reportArchiveKey,
   reportFileName,
@@ -16,25 +18,33 @@ export interface ArchiveReportInput {
 }
 
 /**
- * Writes the scan's report to the archive. Never throws: the findings are stored by then, and a
- * report that could not be written costs a warning (in the scan result and the function's log),
- * not the scan. The next scan writes its own report.
+ * Writes the scan's report to the archive, one object per format, in the order given. Never
+ * throws: the findings are stored by then, and a format that could not be written costs a warning
+ * naming it (in the scan result and the function's log), not the other formats nor the scan. The
+ * next scan writes its own reports.
  */
 export async function archiveReport(
   archive: ReportArchive,
   input: ArchiveReportInput,
   warnings: string[],
-): Promise<ReportLocation | undefined> {
-  try {
-    return await archive.put({
-      key: reportArchiveKey(input),
-      body: archivedReportBody(input.report),
-      contentType: ARCHIVED_REPORT_FORMAT.contentType,
-      fileName: reportFileName(input),
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    warnings.push(`the report of scan ${input.scanId} was not archived: ${reason}`);
-    return undefined;
+  formats: readonly ArchivableReportFormat[] = DEFAULT_ARCHIVED_REPORT_FORMATS,
+): Promise<ReportLocation[]> {
+  const locations: ReportLocation[] = [];
+  for (const name of formats) {
+    const format = ARCHIVED_FORMATS[name];
+    try {
+      locations.push(
+        await archive.put({
+          key: reportArchiveKey(input, format),
+          body: archivedReportBody(input.report, format),
+          contentType: format.contentType,
+          fileName: reportFileName(input, format),
+        }),
+      );
+    } catch (error) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      warnings.push(`the ${name} report of scan ${input.scanId} was not archived: ${reason}`);
+    }
   }
+  return locations;
 }

@@ -25,7 +25,11 @@ import {
   withPrerequisites,
 } from '../core/reconcile';
 import type { AnalysisReport } from '../core/report/types';
-import type { ReportLocation } from '../core/report-archive';
+import {
+  type ArchivableReportFormat,
+  primaryReportLocation,
+  type ReportLocation,
+} from '../core/report-archive';
 import { RULES } from '../core/rules';
 import type { ScanSettings } from '../core/settings';
 import { analyzeInventory, apiCallSummary } from './analyze';
@@ -76,6 +80,8 @@ export interface RunScanDeps {
   outbox?: EventOutbox;
   /** Where each scan's report is written once its findings are stored; without it, nowhere. */
   reports?: ReportArchive;
+  /** The formats written to `reports`, one object each; default HTML only. */
+  reportFormats?: readonly ArchivableReportFormat[];
   now(): Date;
   /** Random suffix of the scan id (hex). */
   randomSuffix(): string;
@@ -115,6 +121,8 @@ export interface RunScanResult {
   outbox?: ScanOutboxOutcome;
   /** Where the report was archived; absent without an archive or when the write failed (see `warnings`). */
   archivedReport?: ReportLocation;
+  /** Every format archived, in the configured order; absent when none was written. */
+  archivedReports?: ReportLocation[];
 }
 
 export interface ScanOutboxOutcome {
@@ -247,13 +255,19 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   }
 
   const writes = diffStats(deps.store.stats(), statsBefore);
-  const archivedReport = deps.reports
-    ? await archiveReport(deps.reports, { accountId, scanId, startedAt, report }, warnings)
-    : undefined;
+  const archivedReports = deps.reports
+    ? await archiveReport(
+        deps.reports,
+        { accountId, scanId, startedAt, report },
+        warnings,
+        deps.reportFormats,
+      )
+    : [];
+  const archivedReport = primaryReportLocation(archivedReports);
   const { events, outbox } = await publishDurably(
     deps,
     accountId,
-    [...findingEvents(applied, scanId, accountId, asOf), scanCompletedEvent(record, writes, archivedReport)],
+    [...findingEvents(applied, scanId, accountId, asOf), scanCompletedEvent(record, writes, archivedReports)],
     warnings,
     deps.now(),
   );
@@ -269,7 +283,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
     writes,
     ...(events ? { events } : {}),
     ...(outbox ? { outbox } : {}),
-    ...(archivedReport ? { archivedReport } : {}),
+    ...(archivedReport ? { archivedReport, archivedReports } : {}),
   };
 }
 
@@ -450,8 +464,10 @@ function eventFinding(finding: StoredFinding): Record<string, unknown> {
 export function scanCompletedEvent(
   record: ScanRecord,
   writes: StoreStats,
-  archivedReport?: ReportLocation,
+  archivedReports: readonly ReportLocation[] = [],
 ): ScanEvent {
+  // `report` stays the one report it always was (HTML when archived); `reports` lists every format.
+  const archivedReport = primaryReportLocation(archivedReports);
   return {
     detailType: 'ScanCompleted',
     detail: {
@@ -471,7 +487,7 @@ export function scanCompletedEvent(
       coverageGaps: record.coverageGapCount,
       apiCalls: record.apiCalls.total,
       writes: { requests: writes.writeRequests, items: writes.itemWrites, estimatedWcu: writes.estimatedWcu },
-      ...(archivedReport ? { report: archivedReport } : {}),
+      ...(archivedReport ? { report: archivedReport, reports: [...archivedReports] } : {}),
     },
   };
 }

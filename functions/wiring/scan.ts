@@ -5,10 +5,11 @@ import {
   type GovernanceMetric,
   type GovernanceMetricsSink,
 } from '../core/governance';
+import type { ArchivableReportFormat } from '../core/report-archive';
 import type { DrainOutboxDeps } from '../use-cases/drain-outbox';
 import type { CollectedInput, RunScanDeps } from '../use-cases/run-scan';
 import type { AwsConfig } from './aws';
-import { reportArchive } from './reports';
+import { archiveDeps } from './reports';
 import { eventOutbox, eventPublisher, findingsStore } from './stores';
 
 export interface ScanWiringConfig {
@@ -19,8 +20,8 @@ export interface ScanWiringConfig {
   eventBus?: string;
   /** The scan's input: a live collection or an export directory. */
   collect(): Promise<CollectedInput>;
-  /** The reports bucket and its key; each scan's report is archived there when set. */
-  reports?: { bucket: string; kmsKeyArn: string };
+  /** The reports bucket, its key and the formats; each scan's report is archived there when set. */
+  reports?: { bucket: string; kmsKeyArn: string; formats?: readonly ArchivableReportFormat[] };
 }
 
 /** What the scan use case needs to store one scan: the table, the bus, the clock, the scan id suffix. */
@@ -31,7 +32,7 @@ export function scanDeps(config: ScanWiringConfig): RunScanDeps {
     ...(config.eventBus
       ? { events: eventPublisher(config.aws, config.eventBus), outbox: eventOutbox(config.aws, config.table) }
       : {}),
-    ...(config.reports ? { reports: reportArchive(config.aws, config.reports) } : {}),
+    ...(config.reports ? archiveDeps(config.aws, config.reports) : {}),
     now: () => new Date(),
     randomSuffix: () => randomBytes(4).toString('hex'),
   };

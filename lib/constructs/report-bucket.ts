@@ -4,7 +4,11 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { REPORTS_PREFIX } from '../../functions/core/report-archive';
+import {
+  type ArchivableReportFormat,
+  DEFAULT_ARCHIVED_REPORT_FORMATS,
+  REPORTS_PREFIX,
+} from '../../functions/core/report-archive';
 import { SCAN_FUNCTION_ENV } from '../../functions/core/scan-function-config';
 import { privateBucket } from './private-bucket';
 
@@ -13,22 +17,26 @@ export interface ReportBucketProps {
   encryptionKey: kms.IKey;
   /** A report is deleted this many days after it was written. */
   retentionDays: number;
+  /** The formats each report is written in; default HTML only. */
+  formats?: readonly ArchivableReportFormat[];
 }
 
 /**
- * The bucket of archived scan reports, one object per scan under `reports/<account>/...`. Private,
+ * The bucket of archived scan reports, one object per scan and format under `reports/<account>/...`. Private,
  * TLS only, encrypted with the stack's key: reading a report takes s3:GetObject on the bucket and
  * kms:Decrypt on the key, and no one gets a public or presigned link from the stack.
  */
 export class ReportBucket extends Construct {
   readonly bucket: s3.Bucket;
   private readonly encryptionKey: kms.IKey;
+  private readonly formats: readonly ArchivableReportFormat[];
   private policy?: iam.Policy;
   private readonly roles = new Set<iam.IRole>();
 
   constructor(scope: Construct, id: string, props: ReportBucketProps) {
     super(scope, id);
     this.encryptionKey = props.encryptionKey;
+    this.formats = props.formats ?? DEFAULT_ARCHIVED_REPORT_FORMATS;
     this.bucket = privateBucket(this, 'Bucket', {
       encryptionKey: props.encryptionKey,
       lifecycleRules: [
@@ -40,7 +48,7 @@ export class ReportBucket extends Construct {
   }
 
   /**
-   * Lets `fn` write reports, and tells it where: s3:PutObject under `reports/` only (no read, no
+   * Lets `fn` write reports, and tells it where and in which formats: s3:PutObject under `reports/` only (no read, no
    * list, no delete), and the data key through S3 only, for the SSE-KMS data key of each object.
    * Functions sharing a role share the one policy.
    */
@@ -52,6 +60,7 @@ export class ReportBucket extends Construct {
     }
     fn.addEnvironment(SCAN_FUNCTION_ENV.reportsBucket, this.bucket.bucketName);
     fn.addEnvironment(SCAN_FUNCTION_ENV.reportsKmsKeyArn, this.encryptionKey.keyArn);
+    fn.addEnvironment(SCAN_FUNCTION_ENV.reportsFormats, this.formats.join(','));
   }
 
   private archivePolicy(): iam.Policy {

@@ -43,7 +43,7 @@ describe('deploy config', () => {
       breakGlassArns: [],
       approvers: [],
       remediation: { rotationFunctions: [] },
-      reports: { enabled: false, retentionDays: 90 },
+      reports: { enabled: false, retentionDays: 90, formats: ['html'] },
       slackInteractionConcurrency: 5,
       logRetentionDays: 90,
       resolvedTtlDays: 90,
@@ -241,6 +241,10 @@ describe('deploy config', () => {
       [{ alarmEmail: 'security' }, /^alarmEmail: must be an email address/],
       [{ schedul: 'rate(1 day)' }, /^schedul: unknown key \(did you mean schedule\?\)/],
       [{ colour: 'blue' }, /^colour: unknown key \(known keys: schedule, thresholds, /],
+      [
+        { reports: '{"enabled":true,"formats":["html","pdf"]}' },
+        /^reports\.formats\.1: must be one of html, json, csv, sarif, ocsf \(asff goes to Security Hub/,
+      ],
     ])('%j', (context, message) => {
       const issues = issuesOf(context);
       expect(issues).toHaveLength(1);

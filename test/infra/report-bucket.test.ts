@@ -98,6 +98,7 @@ describe('reports bucket', () => {
     const env = (fn.Properties.Environment as { Variables: Json }).Variables;
     expect(env.REPORTS_BUCKET).toEqual({ Ref: logicalId(synth.stack.reports!.bucket) });
     expect(env.REPORTS_KMS_KEY_ARN).toEqual({ 'Fn::GetAtt': [logicalId(synth.stack.dataKey.key), 'Arn'] });
+    expect(env.REPORTS_FORMATS).toBe('html');
   });
 
   it('leaves cdk-nag nothing unacknowledged', () => {
@@ -110,13 +111,14 @@ describe('reports bucket', () => {
     plain.template.resourceCountIs('AWS::S3::Bucket', 0);
     const fn = plain.template.toJSON().Resources[logicalId(plain.stack.scan.function)];
     expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('REPORTS_BUCKET');
+    expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('REPORTS_FORMATS');
     expect(JSON.stringify(plain.template.toJSON())).not.toContain('s3:PutObject');
   });
 });
 
 describe('reports deploy config', () => {
   it('defaults to off, kept 90 days', () => {
-    expect(parseDeployConfig({}).reports).toEqual({ enabled: false, retentionDays: 90 });
+    expect(parseDeployConfig({}).reports).toEqual({ enabled: false, retentionDays: 90, formats: ['html'] });
   });
 
   it.each([
@@ -124,6 +126,12 @@ describe('reports deploy config', () => {
     [{ retentionDays: 3651 }, 'reports.retentionDays: Too big: expected number to be <=3650'],
     [{ enabled: 'yes' }, 'reports.enabled: Invalid input: expected boolean, received string'],
     [{ retainDays: 30 }, 'reports: Unrecognized key: "retainDays"'],
+    [
+      { formats: ['html', 'asff'] },
+      'reports.formats.1: must be one of html, json, csv, sarif, ocsf (asff goes to Security Hub through the securityHub exporter)',
+    ],
+    [{ formats: [] }, 'reports.formats: must list at least one format'],
+    [{ formats: ['sarif', 'sarif'] }, 'reports.formats: must not list a format twice'],
   ])('names the bad value in %j', (reports, message) => {
     expect(() => parseDeployConfig({ reports })).toThrow(DeployConfigError);
     expect(() => parseDeployConfig({ reports })).toThrow(message);
@@ -170,7 +178,10 @@ describe('scan summary routing', () => {
 describe('reports in organization mode', () => {
   it('lets each account step archive its member account report, through the same one policy', () => {
     const org = synthesize(
-      { organization: { enabled: true, organizationId: 'o-abc1234567' }, reports: { enabled: true } },
+      {
+        organization: { enabled: true, organizationId: 'o-abc1234567' },
+        reports: { enabled: true, formats: ['html', 'sarif', 'ocsf'] },
+      },
       { bundle: false },
     );
     const functions = org.template.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
@@ -178,6 +189,7 @@ describe('reports in organization mode', () => {
     for (const fn of [org.stack.scan.function, org.stack.organizationScan!.scanAccount]) {
       const env = (functions[logicalId(fn)]!.Properties.Environment as { Variables: Json }).Variables;
       expect(env.REPORTS_BUCKET).toEqual(bucket);
+      expect(env.REPORTS_FORMATS).toBe('html,sarif,ocsf');
     }
     const discover = functions[logicalId(org.stack.organizationScan!.discover)]!;
     expect((discover.Properties.Environment as { Variables: Json }).Variables.REPORTS_BUCKET).toBeUndefined();

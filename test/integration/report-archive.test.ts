@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
 import { createTableInput } from '../../functions/core/findings-table';
 import type { RawAccountData } from '../../functions/core/raw';
-import { ARCHIVED_REPORT_FORMAT } from '../../functions/core/report-archive';
+import { ARCHIVED_REPORT_FORMAT, type ArchivableReportFormat } from '../../functions/core/report-archive';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { runScan, type ScanEvent } from '../../functions/use-cases/run-scan';
 import { scanDeps } from '../../functions/wiring/scan';
@@ -15,7 +15,7 @@ import { createMotoKmsKey } from '../support/moto-kms';
 
 /**
  * The scan with a reports bucket, over the real SDK against moto's S3, KMS, DynamoDB and
- * EventBridge: the report lands at its key, encrypted with the given key; a bucket that cannot be
+ * EventBridge: each configured format lands at its key, encrypted with the given key; a bucket that cannot be
  * written costs a warning, and the findings are stored all the same.
  */
 
@@ -48,12 +48,12 @@ beforeEach(async () => {
 });
 
 /** The scan as the scan function wires it, with the events it publishes recorded on the way. */
-function scanWithReports(bucket: string) {
+function scanWithReports(bucket: string, formats?: ArchivableReportFormat[]) {
   const deps = scanDeps({
     aws: { ...moto.clientConfig, maxAttempts: 1 },
     table: TABLE,
     eventBus: BUS,
-    reports: { bucket, kmsKeyArn: keyArn },
+    reports: { bucket, kmsKeyArn: keyArn, ...(formats ? { formats } : {}) },
     collect: async () => ({ raw: demo, origin: 'export' }),
   });
   const sent: ScanEvent[] = [];
@@ -100,6 +100,41 @@ describe('archived scan reports (moto)', () => {
     expect(result.warnings).toEqual([]);
   });
 
+  it('writes one object per configured format, each with its content type and SSE-KMS', async () => {
+    const { deps, sent } = scanWithReports(BUCKET, ['html', 'sarif', 'ocsf']);
+    const result = await runScan(deps, { settings: DEFAULT_SETTINGS });
+
+    const day = result.record.startedAt.slice(0, 10).replaceAll('-', '/');
+    const base = `reports/${ACCOUNT}/${day}/${result.scanId}`;
+    const expected = [
+      { key: `${base}.html`, contentType: 'text/html; charset=utf-8' },
+      { key: `${base}.sarif`, contentType: 'application/sarif+json' },
+      { key: `${base}.ocsf.jsonl`, contentType: 'application/x-ndjson' },
+    ];
+    const bodies: string[] = [];
+    for (const { key, contentType } of expected) {
+      const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      expect(object.ServerSideEncryption).toBe('aws:kms');
+      expect(object.SSEKMSKeyId).toBe(keyArn);
+      expect(object.ContentType).toBe(contentType);
+      const body = await object.Body!.transformToString();
+      expect(object.ContentLength).toBe(Buffer.byteLength(body));
+      for (const finding of result.report.findings) expect(body).toContain(finding.id);
+      bodies.push(body);
+    }
+    const sarif = JSON.parse(bodies[1]!) as { version: string; runs: { results: unknown[] }[] };
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0]!.results.length).toBeGreaterThan(0);
+    for (const line of bodies[2]!.trim().split('\n')) expect(JSON.parse(line)).toHaveProperty('class_uid');
+
+    expect(result.archivedReports?.map(({ key, contentType }) => ({ key, contentType }))).toEqual(expected);
+    expect(result.archivedReport?.key).toBe(`${base}.html`);
+    const completed = sent.find((event) => event.detailType === 'ScanCompleted');
+    expect(completed?.detail.report).toEqual(result.archivedReport);
+    expect(completed?.detail.reports).toEqual(result.archivedReports);
+    expect(result.warnings).toEqual([]);
+  });
+
   it('stores the findings and warns when the report cannot be written', async () => {
     const { deps, sent } = scanWithReports('no-such-reports-bucket');
     const result = await runScan(deps, { settings: DEFAULT_SETTINGS });
@@ -109,7 +144,7 @@ describe('archived scan reports (moto)', () => {
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings[0]).toMatch(
       new RegExp(
-        `^the report of scan ${result.scanId} was not archived: ReportArchiveError: s3://no-such-reports-bucket/reports/${ACCOUNT}/.+ could not be written: NoSuchBucket`,
+        `^the html report of scan ${result.scanId} was not archived: ReportArchiveError: s3://no-such-reports-bucket/reports/${ACCOUNT}/.+ could not be written: NoSuchBucket`,
       ),
     );
     const stored = await findingsStore({ ...moto.clientConfig }, TABLE).loadAccount(ACCOUNT);

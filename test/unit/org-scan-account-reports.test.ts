@@ -20,8 +20,23 @@ describe('organization account step and the reports bucket', () => {
       REPORTS_BUCKET: 'iam-posture-reports',
       REPORTS_KMS_KEY_ARN: KEY_ARN,
     });
-    expect(deps.config.scan.reports).toEqual({ bucket: 'iam-posture-reports', kmsKeyArn: KEY_ARN });
+    expect(deps.config.scan.reports).toEqual({
+      bucket: 'iam-posture-reports',
+      kmsKeyArn: KEY_ARN,
+      formats: ['html'],
+    });
     expect(deps.step('run-1').scan.reports).toBeInstanceOf(S3ReportArchive);
+    expect(deps.step('run-1').scan.reportFormats).toEqual(['html']);
+  });
+
+  it('archives the formats named in REPORTS_FORMATS', () => {
+    const deps = scanAccountHandlerDeps({
+      ...ENV,
+      REPORTS_BUCKET: 'iam-posture-reports',
+      REPORTS_KMS_KEY_ARN: KEY_ARN,
+      REPORTS_FORMATS: 'sarif,ocsf',
+    });
+    expect(deps.step('run-1').scan.reportFormats).toEqual(['sarif', 'ocsf']);
   });
 
   it('archives nothing without it', () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ARCHIVABLE_REPORT_FORMATS,
+  ARCHIVED_FORMATS,
   ARCHIVED_REPORT_FORMAT,
   archivedReportBody,
+  primaryReportLocation,
   REPORTS_PREFIX,
   ReportKeyError,
   reportArchiveKey,
@@ -48,5 +51,61 @@ describe('archived report body', () => {
     const body = archivedReportBody(report);
     expect(body).toContain('f-one');
     expect(body).toContain('f-two');
+  });
+});
+
+describe('archivable formats', () => {
+  it('gives each format its content type and extension', () => {
+    expect(ARCHIVABLE_REPORT_FORMATS).toEqual(['html', 'json', 'csv', 'sarif', 'ocsf']);
+    expect(ARCHIVED_FORMATS).toEqual({
+      html: { format: 'html', contentType: 'text/html; charset=utf-8', extension: 'html' },
+      json: { format: 'json', contentType: 'application/json', extension: 'json' },
+      csv: { format: 'csv', contentType: 'text/csv; charset=utf-8', extension: 'csv' },
+      sarif: { format: 'sarif', contentType: 'application/sarif+json', extension: 'sarif' },
+      ocsf: { format: 'ocsf', contentType: 'application/x-ndjson', extension: 'ocsf.jsonl' },
+    });
+    expect(ARCHIVED_REPORT_FORMAT).toBe(ARCHIVED_FORMATS.html);
+  });
+
+  it('keys each format under the same scan, by its extension', () => {
+    expect(reportArchiveKey(scan, ARCHIVED_FORMATS.sarif)).toBe(
+      'reports/111122223333/2025/06/03/20250603T235959.123Z-beef0001.sarif',
+    );
+    expect(reportArchiveKey(scan, ARCHIVED_FORMATS.ocsf)).toBe(
+      'reports/111122223333/2025/06/03/20250603T235959.123Z-beef0001.ocsf.jsonl',
+    );
+    expect(reportFileName(scan, ARCHIVED_FORMATS.csv)).toBe(
+      'iam-posture-111122223333-20250603T235959.123Z-beef0001.csv',
+    );
+  });
+
+  it('writes each format as the CLI does', () => {
+    const report = aReport([aFinding({ id: 'f-one' })]);
+    const sarif = JSON.parse(archivedReportBody(report, ARCHIVED_FORMATS.sarif)) as { version: string };
+    expect(sarif.version).toBe('2.1.0');
+    const json = JSON.parse(archivedReportBody(report, ARCHIVED_FORMATS.json)) as {
+      findings: { id: string }[];
+    };
+    expect(json.findings.map((finding) => finding.id)).toEqual(['f-one']);
+    const ocsf = archivedReportBody(report, ARCHIVED_FORMATS.ocsf).trim().split('\n');
+    expect(ocsf.length).toBeGreaterThan(0);
+    for (const line of ocsf) expect(typeof JSON.parse(line)).toBe('object');
+    expect(archivedReportBody(report, ARCHIVED_FORMATS.csv).split('\r\n')[0]).toMatch(/^id,severity,ruleId,/);
+  });
+
+  it('points at the HTML report when archived, else the first written', () => {
+    const at = (key: string, contentType: string) => ({
+      bucket: 'reports-bucket',
+      key,
+      region: 'eu-west-1',
+      contentType,
+      bytes: 1,
+    });
+    const sarif = at('a.sarif', ARCHIVED_FORMATS.sarif.contentType);
+    const html = at('a.html', ARCHIVED_FORMATS.html.contentType);
+    const csv = at('a.csv', ARCHIVED_FORMATS.csv.contentType);
+    expect(primaryReportLocation([sarif, html, csv])).toBe(html);
+    expect(primaryReportLocation([csv, sarif])).toBe(csv);
+    expect(primaryReportLocation([])).toBeUndefined();
   });
 });

@@ -30,6 +30,7 @@ describe('parseScanFunctionConfig', () => {
       serviceLastAccessedMaxJobs: 'SERVICE_LAST_ACCESSED_MAX_JOBS',
       reportsBucket: 'REPORTS_BUCKET',
       reportsKmsKeyArn: 'REPORTS_KMS_KEY_ARN',
+      reportsFormats: 'REPORTS_FORMATS',
     });
   });
 
@@ -41,7 +42,7 @@ describe('parseScanFunctionConfig', () => {
         REPORTS_BUCKET: 'posture-reports-1',
         REPORTS_KMS_KEY_ARN: keyArn,
       }).reports,
-    ).toEqual({ bucket: 'posture-reports-1', kmsKeyArn: keyArn });
+    ).toEqual({ bucket: 'posture-reports-1', kmsKeyArn: keyArn, formats: ['html'] });
     expect(parseScanFunctionConfig(REQUIRED).reports).toBeUndefined();
     expect(problems({ ...REQUIRED, REPORTS_BUCKET: 'posture-reports-1' })).toEqual([
       'REPORTS_KMS_KEY_ARN: is required when REPORTS_BUCKET is set',
@@ -52,6 +53,27 @@ describe('parseScanFunctionConfig', () => {
     expect(
       problems({ ...REQUIRED, REPORTS_BUCKET: 'posture-reports-1', REPORTS_KMS_KEY_ARN: 'alias/aws/s3' }),
     ).toEqual(['REPORTS_KMS_KEY_ARN: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)']);
+  });
+
+  it('reads the archived report formats, in order, html when unset', () => {
+    const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/0f6d2d4a-1b2c-4d5e-8f90-123456789abc';
+    const reports = { ...REQUIRED, REPORTS_BUCKET: 'posture-reports-1', REPORTS_KMS_KEY_ARN: keyArn };
+    expect(
+      parseScanFunctionConfig({ ...reports, REPORTS_FORMATS: 'sarif, html,ocsf' }).reports?.formats,
+    ).toEqual(['sarif', 'html', 'ocsf']);
+    expect(
+      parseScanFunctionConfig({ ...reports, REPORTS_FORMATS: 'html,json,csv,sarif,ocsf' }).reports?.formats,
+    ).toEqual(['html', 'json', 'csv', 'sarif', 'ocsf']);
+    expect(problems({ ...reports, REPORTS_FORMATS: 'html,asff' })).toEqual([
+      'REPORTS_FORMATS: "asff" is not an archivable report format (html, json, csv, sarif, ocsf)',
+    ]);
+    expect(problems({ ...reports, REPORTS_FORMATS: 'html,sarif,html' })).toEqual([
+      'REPORTS_FORMATS: lists "html" twice',
+    ]);
+    expect(problems({ ...reports, REPORTS_FORMATS: 'html,' })).toEqual([
+      'REPORTS_FORMATS: "" is not an archivable report format (html, json, csv, sarif, ocsf)',
+    ]);
+    expect(problems({ ...reports, REPORTS_FORMATS: ' ' })).toEqual(['REPORTS_FORMATS: must not be empty']);
   });
 
   it('reads the required variables and defaults the rest', () => {

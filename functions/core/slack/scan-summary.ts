@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ARCHIVED_FORMATS } from '../report-archive';
 import { SEVERITIES, type Severity } from '../rule';
 import { type Block, describeAccount, escapeMrkdwn, type SlackMessage, type TextObject } from './messages';
 
@@ -64,8 +65,10 @@ export interface ReportPlace {
 /** The AWS CLI command that downloads the report: `aws s3 cp s3://<bucket>/<key> ./report.<ext>`. */
 export function reportFetchCommand(place: ReportPlace): string {
   const name = place.key.slice(place.key.lastIndexOf('/') + 1);
+  // An archived format's own extension, even with two dots (`.ocsf.jsonl`); else the last one.
+  const known = Object.values(ARCHIVED_FORMATS).find((format) => name.endsWith(`.${format.extension}`));
   const dot = name.lastIndexOf('.');
-  const extension = dot > 0 ? name.slice(dot) : '';
+  const extension = known ? `.${known.extension}` : dot > 0 ? name.slice(dot) : '';
   return `aws s3 cp s3://${place.bucket}/${place.key} ./report${extension} --region ${place.region}`;
 }
 

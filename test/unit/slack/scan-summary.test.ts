@@ -85,6 +85,15 @@ describe('scan summary message', () => {
     );
   });
 
+  it('names the one report ScanCompleted points at when several formats were archived', () => {
+    const sarif = { ...REPORT, key: REPORT.key.replace(/\.html$/, '.sarif') };
+    const message = scanSummaryMessage(detail({ report: REPORT, reports: [sarif, REPORT] }), {});
+    const reports = texts(message).filter((t) => t.startsWith('*Report*'));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toContain(`s3://${REPORT.bucket}/${REPORT.key}\``);
+    expect(reports[0]).not.toContain('.sarif');
+  });
+
   it('says where the archived report is and how to fetch it, with no public or presigned link', () => {
     const message = scanSummaryMessage(detail({ report: REPORT }), {
       accountName: 'prod <payments>',
@@ -123,6 +132,15 @@ describe('report fetch command and console link', () => {
   it('keeps the report extension in the local file name', () => {
     expect(reportFetchCommand({ bucket: 'b-1', key: 'reports/1/2/3.json', region: 'us-east-1' })).toBe(
       'aws s3 cp s3://b-1/reports/1/2/3.json ./report.json --region us-east-1',
+    );
+    expect(
+      reportFetchCommand({
+        bucket: 'b-1',
+        key: 'reports/111122223333/2025/06/03/20250603T000000.000Z-beef0001.ocsf.jsonl',
+        region: 'us-east-1',
+      }),
+    ).toBe(
+      'aws s3 cp s3://b-1/reports/111122223333/2025/06/03/20250603T000000.000Z-beef0001.ocsf.jsonl ./report.ocsf.jsonl --region us-east-1',
     );
   });
 

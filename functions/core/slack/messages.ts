@@ -67,10 +67,10 @@ export interface SlackMessage {
 }
 
 /** Slack's limits: a section's text, a field, a header, the fallback text. */
-const SECTION_MAX = 3000;
-const FIELD_MAX = 2000;
-const HEADER_MAX = 150;
-const FALLBACK_MAX = 3000;
+export const SECTION_MAX = 3000;
+export const FIELD_MAX = 2000;
+export const HEADER_MAX = 150;
+export const FALLBACK_MAX = 3000;
 const STEPS_SHOWN = 10;
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
@@ -79,7 +79,7 @@ export function escapeMrkdwn(text: string): string {
 }
 
 /** Cuts `text` to `max` characters, marking the cut; never splits an escape sequence. */
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   let cut = text.slice(0, max - 1);
   const amp = cut.lastIndexOf('&');
@@ -87,11 +87,11 @@ function truncate(text: string, max: number): string {
   return `${cut}…`;
 }
 
-const mrkdwn = (text: string, max = SECTION_MAX): TextObject => ({
+export const mrkdwn = (text: string, max = SECTION_MAX): TextObject => ({
   type: 'mrkdwn',
   text: truncate(text, max),
 });
-const plain = (text: string, max = HEADER_MAX): TextObject => ({
+export const plain = (text: string, max = HEADER_MAX): TextObject => ({
   type: 'plain_text',
   text: truncate(text, max),
   emoji: true,

@@ -5,9 +5,13 @@ import {
   describeAccount,
   describeOwner,
   escapeMrkdwn,
+  FALLBACK_MAX,
+  FIELD_MAX,
+  mrkdwn,
   type OwnerSlackTargets,
+  plain,
   type SlackMessage,
-  type TextObject,
+  truncate,
 } from './messages';
 
 /**
@@ -16,14 +20,11 @@ import {
  * be approved: these messages carry no buttons.
  */
 
-const SECTION_MAX = 3000;
-const FIELD_MAX = 2000;
-const HEADER_MAX = 150;
-const FALLBACK_MAX = 3000;
 /** Findings a digest lists by name; the rest are counted. */
 export const DIGEST_TOP = 10;
 
-const SEVERITY_MARK: Record<string, string> = {
+/** The mark a severity gets in every message that lists findings by severity. */
+export const SEVERITY_MARK: Record<Severity, string> = {
   critical: ':red_circle:',
   high: ':large_orange_circle:',
   medium: ':large_yellow_circle:',
@@ -31,20 +32,6 @@ const SEVERITY_MARK: Record<string, string> = {
   informational: ':white_circle:',
 };
 
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let head = text.slice(0, max - 1);
-  const amp = head.lastIndexOf('&');
-  if (amp >= 0 && !head.slice(amp).includes(';')) head = head.slice(0, amp);
-  return `${head}…`;
-}
-
-const mrkdwn = (text: string, max = SECTION_MAX): TextObject => ({ type: 'mrkdwn', text: cut(text, max) });
-const plain = (text: string): TextObject => ({
-  type: 'plain_text',
-  text: cut(text, HEADER_MAX),
-  emoji: true,
-});
 const code = (value: string) => `\`${escapeMrkdwn(value)}\``;
 
 export interface NoticeFinding {
@@ -103,7 +90,7 @@ export function findingNoticeMessage(
     },
   ];
   const text = `New finding (${finding.severity}): ${finding.title} on ${finding.resourceArn} in account ${finding.accountId}.`;
-  return { text: cut(escapeMrkdwn(text), FALLBACK_MAX), blocks };
+  return { text: truncate(escapeMrkdwn(text), FALLBACK_MAX), blocks };
 }
 
 /** A finding rolled into a digest. */
@@ -161,5 +148,5 @@ export function digestMessage(digest: Digest): SlackMessage {
   )
     .map((s) => `${s} ${digest.counts[s]}`)
     .join(', ')}).`;
-  return { text: cut(text, FALLBACK_MAX), blocks };
+  return { text: truncate(text, FALLBACK_MAX), blocks };
 }

@@ -1,7 +1,18 @@
 import * as z from 'zod';
 import { ARCHIVED_FORMATS } from '../report-archive';
 import { SEVERITIES, type Severity } from '../rule';
-import { type Block, describeAccount, escapeMrkdwn, type SlackMessage, type TextObject } from './messages';
+import {
+  type Block,
+  describeAccount,
+  escapeMrkdwn,
+  FALLBACK_MAX,
+  FIELD_MAX,
+  mrkdwn,
+  plain,
+  type SlackMessage,
+  truncate,
+} from './messages';
+import { SEVERITY_MARK } from './notice-messages';
 
 /**
  * The message a finished scan posts: what is open by severity, what the scan opened and resolved,
@@ -10,19 +21,6 @@ import { type Block, describeAccount, escapeMrkdwn, type SlackMessage, type Text
  * KMS permissions, so the message gives the `aws s3 cp` command and a console link, never a
  * public or presigned URL that anyone holding the message could open.
  */
-
-const SECTION_MAX = 3000;
-const FIELD_MAX = 2000;
-const HEADER_MAX = 150;
-const FALLBACK_MAX = 3000;
-
-const SEVERITY_MARK: Record<Severity, string> = {
-  critical: ':red_circle:',
-  high: ':large_orange_circle:',
-  medium: ':large_yellow_circle:',
-  low: ':large_blue_circle:',
-  informational: ':white_circle:',
-};
 
 const count = z.int().min(0);
 
@@ -72,20 +70,6 @@ export function reportFetchCommand(place: ReportPlace): string {
   return `aws s3 cp s3://${place.bucket}/${place.key} ./report${extension} --region ${place.region}`;
 }
 
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let head = text.slice(0, max - 1);
-  const amp = head.lastIndexOf('&');
-  if (amp >= 0 && !head.slice(amp).includes(';')) head = head.slice(0, amp);
-  return `${head}…`;
-}
-
-const mrkdwn = (text: string, max = SECTION_MAX): TextObject => ({ type: 'mrkdwn', text: cut(text, max) });
-const plain = (text: string): TextObject => ({
-  type: 'plain_text',
-  text: cut(text, HEADER_MAX),
-  emoji: true,
-});
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** New findings: opened for the first time, opened again, or no longer suppressed. */
@@ -161,5 +145,5 @@ export function scanSummaryMessage(
   }, ${opened} new, ${resolved} resolved, ${plural(detail.coverageGaps, 'coverage gap')}.${
     detail.report ? ` Report: s3://${detail.report.bucket}/${detail.report.key}` : ''
   }`;
-  return { text: cut(escapeMrkdwn(text), FALLBACK_MAX), blocks };
+  return { text: truncate(escapeMrkdwn(text), FALLBACK_MAX), blocks };
 }

@@ -105,6 +105,18 @@ function remediationOptions(command: Command): Command {
   );
 }
 
+/** What `scan` and `compliance` both read: an export or the live account, as of a time, with settings. */
+function analysisOptions(command: Command): Command {
+  return awsOptions(command, { region: 'secrets', liveScan: true })
+    .option('--quiet', 'no progress line on stderr')
+    .option(
+      '--as-of <iso>',
+      'evaluate as of this time (default: CollectedAt of account.json, else now)',
+      parseInstant,
+    )
+    .option('--config <file>', 'settings file, JSON or YAML: thresholds, organization, exemptions');
+}
+
 /** The command tree. Each `.action` sets the exit code its command returns. */
 function buildProgram(io: Io): Command {
   const program = new Command('iam-posture')
@@ -118,7 +130,7 @@ function buildProgram(io: Io): Command {
     })
     .showSuggestionAfterError();
 
-  awsOptions(
+  analysisOptions(
     program
       .command('scan')
       .description('Analyse an account and report findings.')
@@ -126,15 +138,7 @@ function buildProgram(io: Io): Command {
         '--export <dir>',
         'export directory to analyse (see "Export directory" in README); else the live account',
       ),
-    { region: 'secrets', liveScan: true },
   )
-    .option('--quiet', 'no progress line on stderr')
-    .option(
-      '--as-of <iso>',
-      'evaluate as of this time (default: CollectedAt of account.json, else now)',
-      parseInstant,
-    )
-    .option('--config <file>', 'settings file, JSON or YAML: thresholds, organization, exemptions')
     .addOption(choiceOption('--format <format>', 'output format', REPORT_FORMATS).default('table'))
     .option('--output <file>', 'write the report to this file instead of stdout')
     .addOption(
@@ -150,7 +154,7 @@ function buildProgram(io: Io): Command {
     process.exitCode = await scanCommand(options, io);
   });
 
-  awsOptions(
+  analysisOptions(
     program
       .command('compliance')
       .description(
@@ -164,15 +168,7 @@ function buildProgram(io: Io): Command {
         ).makeOptionMandatory(),
       )
       .option('--export <dir>', 'export directory of one account to analyse; else the live account'),
-    { region: 'secrets', liveScan: true },
   )
-    .option('--quiet', 'no progress line on stderr')
-    .option(
-      '--as-of <iso>',
-      'evaluate as of this time (default: CollectedAt of account.json, else now)',
-      parseInstant,
-    )
-    .option('--config <file>', 'settings file, JSON or YAML: thresholds, organization, exemptions')
     .addOption(choiceOption('--format <format>', 'output format', COMPLIANCE_FORMATS).default('table'))
     .option('--output <file>', 'write the view to this file instead of stdout')
     .addOption(

@@ -53,6 +53,7 @@ export async function complianceCommand(options: ComplianceOptions, io: Io): Pro
     ...(options.asOf ? { asOf: options.asOf } : {}),
     now: new Date(),
     ...(input.apiCalls ? { apiCalls: input.apiCalls } : {}),
+    posture: false,
   });
   const view = complianceView({
     framework: options.framework,

@@ -100,6 +100,7 @@ export async function scanCommand(options: ScanOptions, io: Io): Promise<number>
     ...(options.asOf ? { asOf: options.asOf } : {}),
     now: new Date(),
     ...(input.apiCalls ? { apiCalls: input.apiCalls } : {}),
+    posture: options.format === 'html',
   });
   await printReport(full, options, io, asffOptions(options, io));
   return exitForFindings(full, options.failOn, io);

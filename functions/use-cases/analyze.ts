@@ -22,6 +22,12 @@ export interface AnalyzeOptions {
   apiCalls?: Record<string, number>;
   /** OU paths of known accounts (organization mode), for environments mapped by OU. */
   accountOuPaths?: AccountOuPaths;
+  /**
+   * Whether to compute `posture` (the HTML report's charts; default true). It analyses the
+   * privilege of every identity, not only those with findings, so output that never shows it
+   * skips it.
+   */
+  posture?: boolean;
 }
 
 /**
@@ -48,7 +54,9 @@ export function analyzeInventory(inventory: Inventory, options: AnalyzeOptions):
     findings,
     summary: options.apiCalls ? { ...summary, apiCalls: apiCallSummary(options.apiCalls) } : summary,
     coverage: inventory.coverageGaps.map(coverageEntry),
-    posture: computePosture(inventory, { now, thresholds: options.settings.thresholds, privilege }),
+    ...(options.posture === false
+      ? {}
+      : { posture: computePosture(inventory, { now, thresholds: options.settings.thresholds, privilege }) }),
   };
 }
 

@@ -99,6 +99,16 @@ describe('analyzeAccount', () => {
     expect(report.summary.coverageGaps).toBe(1);
   });
 
+  it('computes the posture unless told the output never shows it, with the same findings', () => {
+    const options = { settings: DEFAULT_SETTINGS, now: new Date('2025-04-01T00:00:00Z') };
+    const withPosture = analyzeAccount(raw(), options);
+    const without = analyzeAccount(raw(), { ...options, posture: false });
+    expect(withPosture.posture?.identities).toBeDefined();
+    expect(without.posture).toBeUndefined();
+    expect(without.findings).toEqual(withPosture.findings);
+    expect(without.summary).toEqual(withPosture.summary);
+  });
+
   it('applies the settings: thresholds and disabled rules', () => {
     const report = analyzeAccount(raw(), {
       settings: {

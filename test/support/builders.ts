@@ -10,6 +10,7 @@
  */
 import { evaluationContext } from '../../functions/core/engine';
 import type { AccountOuPaths } from '../../functions/core/environments';
+import type { ScanRecord } from '../../functions/core/findings-table';
 import type {
   AccessKeySnapshot,
   CoverageGap,
@@ -314,4 +315,41 @@ export function anInventory(contents: Partial<Omit<Inventory, 'accountId'>> = {}
 /** Midnight UTC of the instant's day: how Secrets Manager reports a last-access date. */
 export function utcMidnight(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+}
+
+/** A completed scan of ACCOUNT_ID with nothing found and nothing changed; override what a test reads. */
+export function aScanRecord(overrides: Partial<ScanRecord> = {}): ScanRecord {
+  return {
+    scanId: '20240601T120000.000Z-aaaa0001',
+    accountId: ACCOUNT_ID,
+    outcome: 'completed',
+    origin: 'live',
+    startedAt: NOW.toISOString(),
+    finishedAt: NOW.toISOString(),
+    evaluatedAt: NOW.toISOString(),
+    findings: {
+      total: 0,
+      bySeverity: { critical: 0, high: 0, medium: 0, low: 0, informational: 0 },
+      suppressed: 0,
+      errors: 0,
+    },
+    changes: {
+      opened: 0,
+      reopened: 0,
+      resolved: 0,
+      'severity-changed': 0,
+      suppressed: 0,
+      'suppression-changed': 0,
+      unsuppressed: 0,
+    },
+    unchanged: 0,
+    held: 0,
+    heldFindingIds: [],
+    coverageGapCount: 0,
+    coverageGaps: [],
+    apiCalls: { total: 0, byOperation: {} },
+    warnings: [],
+    attempts: 1,
+    ...overrides,
+  };
 }

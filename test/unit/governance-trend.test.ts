@@ -4,6 +4,7 @@ import type { GovernanceMeasures, Measure, MeasureId } from '../../functions/cor
 import { accountTrend, formatTrend } from '../../functions/core/governance-trend';
 import { governanceTrend } from '../../functions/use-cases/trend';
 import type { ScanHistory, ScanHistoryReader } from '../../functions/use-cases/trend-ports';
+import { aScanRecord } from '../support/builders';
 
 const ACCOUNT = '111122223333';
 
@@ -15,39 +16,14 @@ function aRecord(
   const governance: GovernanceMeasures | undefined = measures
     ? { version: 1, measures, remediationWindowDays: 90 }
     : undefined;
-  return {
+  return aScanRecord({
     scanId,
     accountId: ACCOUNT,
-    outcome: 'completed',
-    origin: 'live',
     startedAt: evaluatedAt,
     finishedAt: evaluatedAt,
     evaluatedAt,
-    findings: {
-      total: 0,
-      bySeverity: { critical: 0, high: 0, medium: 0, low: 0, informational: 0 },
-      suppressed: 0,
-      errors: 0,
-    },
-    changes: {
-      opened: 0,
-      reopened: 0,
-      resolved: 0,
-      'severity-changed': 0,
-      suppressed: 0,
-      'suppression-changed': 0,
-      unsuppressed: 0,
-    },
-    unchanged: 0,
-    held: 0,
-    heldFindingIds: [],
-    coverageGapCount: 0,
-    coverageGaps: [],
-    apiCalls: { total: 0, byOperation: {} },
-    warnings: [],
-    attempts: 1,
     ...(governance ? { governance } : {}),
-  };
+  });
 }
 
 const OLD = aRecord('20260101T000000.000Z-00000001', '2026-01-01T00:00:00.000Z');

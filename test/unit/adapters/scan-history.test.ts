@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoFindingsStore } from '../../../functions/adapters/dynamo-findings-store';
 import { type ScanRecord, scanItemKeys } from '../../../functions/core/findings-table';
+import { aScanRecord } from '../../support/builders';
 
 /** Reading an account's scan history for the trend: newest first, damaged records named, not fatal. */
 
@@ -12,39 +13,14 @@ const ACCOUNT = '111122223333';
 
 function anItem(n: number, overrides: Partial<ScanRecord> = {}): Record<string, unknown> {
   const scanId = `2026010${n}T000000.000Z-0000000${n}`;
-  const record: ScanRecord = {
+  const record = aScanRecord({
     scanId,
     accountId: ACCOUNT,
-    outcome: 'completed',
-    origin: 'live',
     startedAt: `2026-01-0${n}T00:00:00.000Z`,
     finishedAt: `2026-01-0${n}T00:00:01.000Z`,
     evaluatedAt: `2026-01-0${n}T00:00:00.000Z`,
-    findings: {
-      total: 0,
-      bySeverity: { critical: 0, high: 0, medium: 0, low: 0, informational: 0 },
-      suppressed: 0,
-      errors: 0,
-    },
-    changes: {
-      opened: 0,
-      reopened: 0,
-      resolved: 0,
-      'severity-changed': 0,
-      suppressed: 0,
-      'suppression-changed': 0,
-      unsuppressed: 0,
-    },
-    unchanged: 0,
-    held: 0,
-    heldFindingIds: [],
-    coverageGapCount: 0,
-    coverageGaps: [],
-    apiCalls: { total: 0, byOperation: {} },
-    warnings: [],
-    attempts: 1,
     ...overrides,
-  };
+  });
   return { ...scanItemKeys(ACCOUNT, scanId), itemType: 'scan', ...record };
 }
 

@@ -256,3 +256,21 @@ describe('toElevationProfile', () => {
     ]);
   });
 });
+
+describe('the README example', () => {
+  it('is a valid deploy config', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Just-in-time elevation'));
+    const example = /```json\n(\{\n {2}"context"[\s\S]*?)```/.exec(section)![1]!;
+    const { context } = JSON.parse(example) as { context: Record<string, unknown> };
+    const { parseDeployConfigFromContext } = await import('../../../functions/core/deploy-config');
+    const config = parseDeployConfigFromContext(context);
+    expect(
+      config.jit.profiles.map(toElevationProfile).map((p) => [p.name, p.maxMinutes, p.approvals]),
+    ).toEqual([
+      ['db-admin', 120, 1],
+      ['read-only', 480, 1],
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import { parseIamPrincipalArn } from '../arn';
+import { PolicyParseError } from '../policy/parse';
 import type { Actor } from '../remediation/request';
 import { GrantError, grantHash, grantInstant, grantPolicyName, timeBoundedDocument } from './grant';
 import { profilePrivilege } from './privilege';
@@ -106,7 +107,8 @@ export function buildElevationRequest(ask: ElevationAsk, now: Date): BuiltReques
   try {
     required = ask.breakGlass ? 1 : requiredApprovals(profile, ask.statements, ask.principalArn);
   } catch (error) {
-    return refuse(`the statements are not a valid policy: ${(error as Error).message}`);
+    if (!(error instanceof PolicyParseError)) throw error;
+    return refuse(`the statements are not a valid policy: ${error.message}`);
   }
 
   const hash = grantHash({

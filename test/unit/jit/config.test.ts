@@ -181,7 +181,26 @@ describe('the jit deploy config', () => {
     expect(issuesOf({ profiles: [profile({ statements, approvals: 2 })] })).toEqual([]);
   });
 
+  it.each([
+    ['AdministratorAccess', 'administrator-equivalent'],
+    ['IAMFullAccess', 'administrator-equivalent'],
+    ['PowerUserAccess', 'able to escalate privilege'],
+  ])('requires 2 approvals for the managed %s', (name, what) => {
+    const managed = { statements: undefined, managedPolicyArn: `arn:aws:iam::aws:policy/${name}` };
+    expect(issuesOf({ profiles: [profile(managed)] })).toEqual([
+      `jit.profiles.0.approvals: must be at least 2: ${name} is ${what}`,
+    ]);
+    expect(issuesOf({ profiles: [profile({ ...managed, approvals: 2 })] })).toEqual([]);
+  });
+
   it('lets a read-only profile have one approval', () => {
+    expect(
+      issuesOf({
+        profiles: [
+          profile({ statements: undefined, managedPolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }),
+        ],
+      }),
+    ).toEqual([]);
     expect(issuesOf({ profiles: [profile({ approvals: 1 })] })).toEqual([]);
   });
 

@@ -23,6 +23,8 @@ describe('planReconcile', () => {
     ).toEqual({
       remove: [],
       expire: [],
+      fail: [],
+      lapse: [],
     });
     // Approved: the policy is being written, the state follows.
     expect(
@@ -35,10 +37,14 @@ describe('planReconcile', () => {
     expect(planReconcile({ now: at('2026-12-03T10:59:59.999Z'), policies: [policy()], grants })).toEqual({
       remove: [],
       expire: [],
+      fail: [],
+      lapse: [],
     });
     expect(planReconcile({ now: at(END), policies: [policy()], grants })).toEqual({
       remove: [{ principalArn: ROLE, policyName: 'iam-posture-jit-a1b2c3', why: 'expired' }],
       expire: ['a1b2c3'],
+      fail: [],
+      lapse: [],
     });
   });
 
@@ -91,7 +97,7 @@ describe('planReconcile', () => {
       ],
       grants: [],
     });
-    expect(plan).toEqual({ remove: [], expire: [] });
+    expect(plan).toEqual({ remove: [], expire: [], fail: [], lapse: [] });
   });
 
   it('handles overlapping grants on one principal independently', () => {
@@ -117,6 +123,25 @@ describe('planReconcile', () => {
     expect(plan).toEqual({
       remove: [{ principalArn: ROLE, policyName: 'iam-posture-jit-aaa1', why: 'expired' }],
       expire: ['aaa1'],
+      fail: [],
+      lapse: [],
+    });
+  });
+
+  it('fails a grant approved but never written once its window has ended', () => {
+    const grants = [aRequest({ state: 'approved' })];
+    expect(planReconcile({ now: at('2026-12-03T10:59:59Z'), policies: [], grants }).fail).toEqual([]);
+    expect(planReconcile({ now: at(END), policies: [], grants }).fail).toEqual(['a1b2c3']);
+  });
+
+  it('lapses a request nobody approved, from its expiry on', () => {
+    const grants = [aRequest({ state: 'requested', expiresAt: '2026-12-03T10:30:00.000Z' })];
+    expect(planReconcile({ now: at('2026-12-03T10:29:59.999Z'), policies: [], grants }).lapse).toEqual([]);
+    expect(planReconcile({ now: at('2026-12-03T10:30:00Z'), policies: [], grants })).toEqual({
+      remove: [],
+      expire: [],
+      fail: [],
+      lapse: ['a1b2c3'],
     });
   });
 });

@@ -3,6 +3,7 @@ import {
   canRevoke,
   canTransition,
   decideApproval,
+  decideRejection,
   ELEVATION_TRANSITIONS,
   isLapsed,
 } from '../../../functions/core/jit/approval';
@@ -154,5 +155,31 @@ describe('isLapsed', () => {
     expect(isLapsed(aRequest(), new Date(expiresAt - 1))).toBe(false);
     expect(isLapsed(aRequest(), new Date(expiresAt))).toBe(true);
     expect(isLapsed(aRequest({ state: 'approved' }), new Date(expiresAt + 1))).toBe(false);
+  });
+});
+
+describe('decideRejection', () => {
+  it('lets a profile approver reject a waiting request, recording who', () => {
+    expect(decideRejection(aRequest(), aProfile(), BOB, NOW)).toEqual({
+      outcome: 'rejected',
+      request: aRequest({ state: 'rejected', rejectedBy: slack(BOB) }),
+    });
+  });
+
+  it('refuses someone not on the profile, and a request no longer waiting', () => {
+    expect(decideRejection(aRequest(), aProfile(), MALLORY, NOW)).toMatchObject({
+      outcome: 'refused',
+      reason: 'not-an-approver',
+    });
+    expect(decideRejection(aRequest({ state: 'granted' }), aProfile(), BOB, NOW)).toEqual({
+      outcome: 'refused',
+      reason: 'not-open',
+      message: 'This elevation is granted; there is nothing to reject.',
+    });
+    expect(decideRejection(aRequest(), aProfile(), BOB, new Date(aRequest().expiresAt))).toMatchObject({
+      outcome: 'refused',
+      reason: 'not-open',
+      message: 'This elevation is expired; there is nothing to reject.',
+    });
   });
 });

@@ -3,6 +3,7 @@ import { grantHash } from '../../../functions/core/jit/grant';
 import {
   buildElevationRequest,
   type ElevationAsk,
+  findProfile,
   isEligible,
   profilePrivilege,
   requiredApprovals,
@@ -300,5 +301,25 @@ describe('isEligible', () => {
     };
     expect(isEligible(`arn:aws:iam::${ACCOUNT}:role/y`, aProfile(), [eligibility])).toBe(false);
     expect(isEligible(`arn:aws:iam::${ACCOUNT}:role/x`, aProfile(), [eligibility])).toBe(true);
+  });
+});
+
+describe('findProfile', () => {
+  const profiles = [aProfile({ name: 'db-admin' }), aProfile({ name: 'logs-reader' })];
+
+  it('finds a profile by its exact name', () => {
+    expect(findProfile(profiles, ' db-admin ')).toEqual({ ok: true, profile: profiles[0] });
+  });
+
+  it('suggests the closest name, or lists the profiles, or says there are none', () => {
+    expect(findProfile(profiles, 'db-admn')).toEqual({
+      ok: false,
+      reason: 'there is no elevation profile "db-admn" (did you mean db-admin?)',
+    });
+    expect(findProfile(profiles, 'billing')).toEqual({
+      ok: false,
+      reason: 'there is no elevation profile "billing" (profiles: db-admin, logs-reader)',
+    });
+    expect(findProfile([], 'db-admin')).toEqual({ ok: false, reason: 'no elevation profile is configured' });
   });
 });

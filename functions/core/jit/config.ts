@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { ApproverSchema } from '../approver';
 import { PolicyParseError } from '../policy/parse';
+import { ApproverSchema } from '../slack/ids';
 import { suggestion } from '../suggest';
 import { strictObject } from '../thresholds';
 import { DurationError, parseDuration } from './duration';

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ElevationProfile } from '../../functions/core/jit/types';
 import { type GrantElevationDeps, grantElevation } from '../../functions/use-cases/grant-elevation';
 import { lapseRequests } from '../../functions/use-cases/lapse-requests';
-import { recordElevationVote } from '../../functions/use-cases/record-elevation-vote';
+import { recordElevationVote, rejectElevation } from '../../functions/use-cases/record-elevation-vote';
 import { type RequestElevationInput, requestElevation } from '../../functions/use-cases/request-elevation';
 import { revokeElevation } from '../../functions/use-cases/revoke-elevation';
 import {
@@ -289,6 +289,25 @@ describe('votes that do not count', () => {
     expect(stored?.state).toBe('approved');
     expect(stored?.approvals.length).toBeGreaterThanOrEqual(2);
     expect(types(await world.busEvents()).filter((t) => t === 'ElevationApproved')).toHaveLength(1);
+  });
+
+  it('lets an approver reject a waiting request, after which it cannot be approved', async () => {
+    const arn = await world.createRole('app-billing');
+    const request = await requested(arn);
+    const stranger = await rejectElevation({ grantId: request.grantId, approver: MALLORY }, deps());
+    expect(stranger).toMatchObject({ outcome: 'refused', reason: 'not-an-approver' });
+    const rejected = await rejectElevation({ grantId: request.grantId, approver: CAROL }, deps());
+    expect(rejected.outcome).toBe('rejected');
+    expect(await world.store.get(request.grantId)).toMatchObject({
+      state: 'rejected',
+      rejectedBy: { kind: 'slack', id: CAROL.userId, teamId: TEAM },
+    });
+    const late = await recordElevationVote(
+      { grantId: request.grantId, grantHash: request.grantHash, approver: BOB },
+      deps(),
+    );
+    expect(late).toMatchObject({ outcome: 'refused', reason: 'not-open' });
+    expect(types(await world.busEvents())).toEqual(['ElevationRequested', 'ElevationRejected']);
   });
 
   it('lets a request nobody approved in time lapse, after which a vote is refused', async () => {

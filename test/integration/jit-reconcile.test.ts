@@ -231,6 +231,49 @@ describe('reconcileGrants', () => {
   });
 });
 
+describe('reconcileGrants and requests left behind', () => {
+  it('fails an approval never written before its window ended, and lapses an unanswered request', async () => {
+    const arn = await world.createRole('app-billing');
+    const ask = (minutes: number) =>
+      requestElevation(
+        {
+          profileName: 'bucket-read',
+          principalArn: arn,
+          minutes,
+          reason: 'Reading the incident logs of INC-4711',
+          breakGlass: false,
+          requestedBy: DEV,
+          accountId: MOTO_ACCOUNT_ID,
+        },
+        deps(),
+      );
+    const approved = await ask(30);
+    const waiting = await ask(20);
+    if (approved.outcome === 'refused' || waiting.outcome === 'refused') throw new Error('refused');
+    for (const approver of [ALICE, BOB]) {
+      await recordElevationVote(
+        { grantId: approved.request.grantId, grantHash: approved.request.grantHash, approver },
+        deps(),
+      );
+    }
+    await world.busEvents();
+
+    clock.set('2026-12-03T10:30:00.000Z');
+    const result = await reconcileGrants(deps(world.policies, [arn]));
+    expect(result.abandoned).toEqual([approved.request.grantId]);
+    expect(result.lapsed).toEqual([waiting.request.grantId]);
+    expect(await world.store.get(approved.request.grantId)).toMatchObject({
+      state: 'failed',
+      failureReason: 'the window ended before the grant was written',
+    });
+    expect((await world.store.get(waiting.request.grantId))?.state).toBe('lapsed');
+    expect((await world.busEvents()).map((e) => e['detail-type']).sort()).toEqual([
+      'ElevationFailed',
+      'ElevationLapsed',
+    ]);
+  });
+});
+
 describe('DynamoJitStore listings with a malformed item', () => {
   it('names the malformed item and keeps the readable ones, or hands it to onMalformed', async () => {
     const arn = await world.createRole('app-billing');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { grantHash } from '../../../functions/core/jit/grant';
+import { exampleArnOf } from '../../../functions/core/jit/privilege';
 import {
   buildElevationRequest,
   type ElevationAsk,
@@ -321,5 +322,16 @@ describe('findProfile', () => {
       reason: 'there is no elevation profile "billing" (profiles: db-admin, logs-reader)',
     });
     expect(findProfile([], 'db-admin')).toEqual({ ok: false, reason: 'no elevation profile is configured' });
+  });
+});
+
+describe('exampleArnOf', () => {
+  it.each([
+    [`arn:aws:iam::${ACCOUNT}:role/ops-*`, `arn:aws:iam::${ACCOUNT}:role/ops-jit-principal`],
+    [`arn:aws:iam::${ACCOUNT}:role/**/ops-?`, `arn:aws:iam::${ACCOUNT}:role/jit-principal/ops-x`],
+    ['arn:aws:iam::*:user/alice', 'arn:aws:iam::000000000000:user/alice'],
+    [ROLE, ROLE],
+  ])('makes %s concrete as %s', (pattern, arn) => {
+    expect(exampleArnOf(pattern)).toBe(arn);
   });
 });

@@ -144,11 +144,9 @@ describe('IamGrantPolicies', () => {
   it("reads a managed policy's default version, decoded", async () => {
     const arn = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
     iam.on(GetPolicyCommand).resolves({ Policy: { Arn: arn, DefaultVersionId: 'v7' } });
-    iam
-      .on(GetPolicyVersionCommand, { PolicyArn: arn, VersionId: 'v7' })
-      .resolves({
-        PolicyVersion: { Document: encodeURIComponent(JSON.stringify(DOCUMENT)), VersionId: 'v7' },
-      });
+    iam.on(GetPolicyVersionCommand, { PolicyArn: arn, VersionId: 'v7' }).resolves({
+      PolicyVersion: { Document: encodeURIComponent(JSON.stringify(DOCUMENT)), VersionId: 'v7' },
+    });
     expect(await policies.managedPolicyDocument(arn)).toEqual(DOCUMENT);
   });
 

@@ -2,6 +2,8 @@ import type { Rule } from '../rule';
 import { accessKeyNotRotated } from './access-key-not-rotated';
 import { accessKeyUnused } from './access-key-unused';
 import { identityOwnerMissing } from './identity-owner-missing';
+import { jitBreakGlassUsed } from './jit-break-glass-used';
+import { jitEligibilityUnused } from './jit-eligibility-unused';
 import { passwordUnused } from './password-unused';
 import { policyOrganizationUnconfirmed } from './policy-organization-unconfirmed';
 import { privilegeEscalation } from './privilege-escalation';
@@ -52,6 +54,9 @@ export const RULES: readonly Rule[] = [
   roleTrustReused,
   trustCrossEnvironment,
   policyOrganizationUnconfirmed,
+  // just-in-time elevation
+  jitEligibilityUnused,
+  jitBreakGlassUsed,
   // coverage
   scanCoverageGap,
 ];

@@ -4,6 +4,7 @@ import { accessKeyUnused } from './access-key-unused';
 import { identityOwnerMissing } from './identity-owner-missing';
 import { jitBreakGlassUsed } from './jit-break-glass-used';
 import { jitEligibilityUnused } from './jit-eligibility-unused';
+import { jitGrantLingering } from './jit-grant-lingering';
 import { passwordUnused } from './password-unused';
 import { policyOrganizationUnconfirmed } from './policy-organization-unconfirmed';
 import { privilegeEscalation } from './privilege-escalation';
@@ -55,6 +56,7 @@ export const RULES: readonly Rule[] = [
   trustCrossEnvironment,
   policyOrganizationUnconfirmed,
   // just-in-time elevation
+  jitGrantLingering,
   jitEligibilityUnused,
   jitBreakGlassUsed,
   // coverage

@@ -14,7 +14,13 @@ import { JIT_STATE_SOURCE } from '../raw';
  * eligibilities and the break-glass elevations. `read: false` is a read that failed, with why.
  */
 export type JitStateInput =
-  | { read: true; eligibilities: Eligibility[]; breakGlass: ElevationRequest[] }
+  | {
+      read: true;
+      eligibilities: Eligibility[];
+      breakGlass: ElevationRequest[];
+      /** Stored items that could not be read (key and why); the rest was read. */
+      unreadable?: { item: string; reason: string }[];
+    }
   | { read: false; reason: string };
 
 /**
@@ -49,6 +55,19 @@ export function withJitState(inventory: Inventory, input: JitStateInput | undefi
       category: 'Malformed',
       detail,
     });
+
+  // An unreadable item may belong to any principal: the gap weighs on every finding of the state.
+  for (const item of input.unreadable ?? []) {
+    gaps.push({
+      kind: 'coverage-gap',
+      arn: accountArn,
+      accountId: inventory.accountId,
+      source: JIT_STATE_SOURCE,
+      reason: `Stored just-in-time item ${item.item} could not be read: ${item.reason}`,
+      category: 'Malformed',
+      detail: item.item,
+    });
+  }
 
   const eligibilities: JitEligibilitySnapshot[] = [];
   for (const e of input.eligibilities) {

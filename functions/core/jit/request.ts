@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
+import type { Actor } from '../actor';
 import { parseIamPrincipalArn } from '../arn';
-import type { Actor } from '../remediation/request';
 import { GrantError, grantHash, grantInstant, grantPolicyName, timeBoundedDocument } from './grant';
 import { profilePrivilege } from './privilege';
 import type { ElevationProfile, ElevationRequest, Eligibility, PolicyStatementDocument } from './types';

@@ -67,7 +67,16 @@ export interface ScanResult {
   summary: ScanSummary;
 }
 
-const RULES_WITHOUT_RISK_RAISE = new Set(['standing-admin', 'privilege-escalation', 'scan-coverage-gap']);
+/**
+ * Rules whose severity does not follow the principal's privilege: the privilege rules are about it
+ * already, and a break-glass elevation is reviewed the same whatever the principal holds now.
+ */
+const RULES_WITHOUT_RISK_RAISE = new Set([
+  'standing-admin',
+  'privilege-escalation',
+  'scan-coverage-gap',
+  'jit-break-glass-used',
+]);
 
 /**
  * Runs every enabled rule on every snapshot of its kinds. A throwing rule becomes an `error`
@@ -253,9 +262,15 @@ function buildFinding(
   return finding;
 }
 
-/** The part of a resource a finding is about: an access key id, or where a coverage gap was seen. */
+/**
+ * The part of a resource a finding is about: an access key id, a just-in-time profile or grant id,
+ * or where a coverage gap was seen.
+ */
 export function subResourceOf(snapshot: Snapshot): string | undefined {
   if (snapshot.kind === 'access-key') return snapshot.keyId ?? `slot-${snapshot.slot}`;
+  // A principal may be eligible for several profiles, and elevated by break-glass many times.
+  if (snapshot.kind === 'jit-eligibility') return snapshot.profile;
+  if (snapshot.kind === 'break-glass-grant') return snapshot.grantId;
   if (snapshot.kind === 'coverage-gap')
     return `${snapshot.source}${snapshot.detail ? `#${snapshot.detail}` : ''}`;
   return undefined;
@@ -328,7 +343,10 @@ function privilegeLookup(
   };
 }
 
-/** Exemptions apply by exact rule id (or `*`) and exact ARN or glob, until they expire. */
+/**
+ * Exemptions apply by exact rule id (or `*`) and exact ARN or glob, or one sub-resource of it
+ * (`<arn>#<sub-resource>`), until they expire.
+ */
 function compileExemptions(
   list: readonly Exemption[],
   now: Date,
@@ -345,7 +363,11 @@ function compileExemptions(
   return (finding) => {
     for (const { exemption, matches } of active) {
       if (exemption.ruleId !== '*' && exemption.ruleId !== finding.ruleId) continue;
-      if (!matches(finding.resourceArn)) continue;
+      // `<arn>#<sub-resource>` names one finding of a resource that has several (one break-glass
+      // elevation of a role, one access key of a user).
+      const one =
+        finding.subResource === undefined ? undefined : `${finding.resourceArn}#${finding.subResource}`;
+      if (!matches(finding.resourceArn) && (one === undefined || !matches(one))) continue;
       return { reason: exemption.reason, owner: exemption.owner, expires: exemption.expires };
     }
     return undefined;

@@ -180,6 +180,57 @@ export interface CoverageGap {
   resourcesOverflow?: boolean;
 }
 
+/** Who did something, as the remediation and elevation records name them (`Actor`). */
+export interface ActorRef {
+  kind: 'slack' | 'cli' | 'system';
+  id: string;
+  teamId?: string;
+  name?: string;
+}
+
+/**
+ * A principal made eligible for a just-in-time profile at run time (a converted standing-admin
+ * finding), as the findings table holds it. Its ARN is the principal's; the profile tells one
+ * eligibility of a principal from another.
+ */
+export interface JitEligibilitySnapshot {
+  kind: 'jit-eligibility';
+  /** The eligible principal. */
+  arn: string;
+  accountId: string;
+  profile: string;
+  createdAt: Date;
+  /** The last elevation granted under it; absent when it was never used. */
+  lastUsedAt?: Date;
+  grantedBy: ActorRef;
+  sourceRequestId?: string;
+}
+
+/** One break-glass elevation: self-approved, so reviewed afterwards. Its ARN is the principal's. */
+export interface BreakGlassGrantSnapshot {
+  kind: 'break-glass-grant';
+  /** The elevated principal. */
+  arn: string;
+  accountId: string;
+  grantId: string;
+  profile: string;
+  requestedBy: ActorRef;
+  requestedAt: Date;
+  startsAt: Date;
+  endsAt: Date;
+  /** The elevation's state (`ElevationState`): granted, revoked, failed, ... */
+  state: string;
+}
+
+/**
+ * The just-in-time state a scan read from the findings table: what the IAM snapshots cannot tell
+ * (who was made eligible, which break-glass elevations happened). `read: false` says the read
+ * failed, so the rules that need it have a coverage gap instead of a pass.
+ */
+export type JitState =
+  | { read: true; eligibilities: JitEligibilitySnapshot[]; breakGlass: BreakGlassGrantSnapshot[] }
+  | { read: false; reason: string };
+
 export type Snapshot =
   | RoleSnapshot
   | UserSnapshot
@@ -187,6 +238,8 @@ export type Snapshot =
   | AccessKeySnapshot
   | SecretSnapshot
   | ServerCertificateSnapshot
+  | JitEligibilitySnapshot
+  | BreakGlassGrantSnapshot
   | CoverageGap;
 
 export type ResourceKind = Snapshot['kind'];
@@ -215,6 +268,12 @@ export interface Inventory {
   serverCertificates: ServerCertificateSnapshot[];
   managedPolicies: Map<string, ManagedPolicy>;
   coverageGaps: CoverageGap[];
+  /**
+   * Just-in-time eligibilities and break-glass grants, when the scan read them (a deployment with
+   * elevation profiles). Absent: not read at all (an offline scan), so the rules on them are not
+   * applicable and their stored findings are held.
+   */
+  jit?: JitState;
 }
 
 export function emptyInventory(accountId: string): Inventory {
@@ -239,5 +298,9 @@ export function* allSnapshots(inventory: Inventory): Generator<Snapshot> {
   yield* inventory.accessKeys;
   yield* inventory.secrets;
   yield* inventory.serverCertificates;
+  if (inventory.jit?.read) {
+    yield* inventory.jit.eligibilities;
+    yield* inventory.jit.breakGlass;
+  }
   yield* inventory.coverageGaps;
 }

@@ -60,7 +60,9 @@ export function inView(
  * data set was not read or a read left a coverage gap (nothing unread is reported healthy).
  */
 export function scanRecordOutcome(record: ScanRecord): LatestScan {
-  const unread = record.unread ?? [];
+  // Just-in-time state is read only where elevation is deployed; not reading it elsewhere leaves
+  // the account fully read (a failed read is a coverage gap).
+  const unread = (record.unread ?? []).filter((dataSet) => dataSet !== 'jit-state');
   const problems: string[] = [];
   if (unread.length > 0) problems.push(`not read: ${unread.join(', ')}`);
   if (record.coverageGapCount > 0) {

@@ -75,3 +75,9 @@ export const ORGANIZATION_SOURCES: readonly string[] = [
   'organizations:DescribeOrganization',
   EXPORT_FILES.organization,
 ];
+
+/**
+ * The source of the just-in-time state (eligibilities, break-glass elevations): iam-posture's own
+ * findings table, read by a deployed scan; never part of an export.
+ */
+export const JIT_STATE_SOURCE = 'iam-posture:jit-state';

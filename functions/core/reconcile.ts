@@ -5,7 +5,7 @@ import { expiryOf } from './engine';
 import { type Finding, findingId, type Suppression } from './finding';
 import type { FindingChange, FindingStatus, StoredFinding } from './lifecycle';
 import type { CoverageGap, ResourceKind } from './model';
-import { EXPORT_FILES } from './raw';
+import { EXPORT_FILES, JIT_STATE_SOURCE } from './raw';
 import { type RuleMetadata, severityRank } from './rule';
 
 /**
@@ -46,6 +46,8 @@ export const DATA_SETS = [
   'service-last-accessed',
   'account',
   'organization',
+  /** Just-in-time eligibilities and break-glass elevations, from iam-posture's own table. */
+  'jit-state',
 ] as const;
 export type DataSet = (typeof DATA_SETS)[number];
 
@@ -88,6 +90,7 @@ const SOURCE_DATA_SETS: ReadonlyMap<string, DataSet> = new Map<string, DataSet>(
   ['iam:GetServiceLastAccessedDetails', 'service-last-accessed'],
   ['sts:GetCallerIdentity', 'account'],
   ['organizations:DescribeOrganization', 'organization'],
+  [JIT_STATE_SOURCE, 'jit-state'],
   [EXPORT_FILES.authorizationDetails, 'authorization-details'],
   [EXPORT_FILES.credentialReport, 'credential-report'],
   [EXPORT_FILES.accessKeys, 'access-keys'],
@@ -119,6 +122,8 @@ const KIND_INPUTS: Readonly<Record<ResourceKind, readonly DataSet[]>> = {
   'access-key': ['credential-report'],
   secret: ['secrets'],
   'server-certificate': ['server-certificates'],
+  'jit-eligibility': ['jit-state'],
+  'break-glass-grant': ['jit-state'],
   'coverage-gap': [],
 };
 

@@ -39,6 +39,7 @@ export const REMEDIATION_ACTION_IDS = [
   'delete-inline-policy',
   'quarantine-role',
   'rotate-secret',
+  'convert-to-jit',
 ] as const;
 export type RemediationActionId = (typeof REMEDIATION_ACTION_IDS)[number];
 

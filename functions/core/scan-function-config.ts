@@ -37,6 +37,11 @@ export const SCAN_FUNCTION_ENV = {
   reportsKmsKeyArn: 'REPORTS_KMS_KEY_ARN',
   /** The formats each report is archived in, comma-separated (`html,sarif`). Default: html. */
   reportsFormats: 'REPORTS_FORMATS',
+  /**
+   * `true` where just-in-time elevation is deployed: each scan reads the eligibilities and
+   * break-glass elevations from the findings table. Default `false`.
+   */
+  readJitState: 'READ_JIT_STATE',
 } as const;
 
 /** The job budget of a scan when `SERVICE_LAST_ACCESSED_MAX_JOBS` is not set. */
@@ -136,6 +141,9 @@ export const ScanFunctionEnvSchema = z
     [SCAN_FUNCTION_ENV.reportsBucket]: bucketName.optional(),
     [SCAN_FUNCTION_ENV.reportsKmsKeyArn]: kmsKeyArn.optional(),
     [SCAN_FUNCTION_ENV.reportsFormats]: reportFormatList.optional(),
+    [SCAN_FUNCTION_ENV.readJitState]: z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .optional(),
   })
   .superRefine((env, ctx) => {
     // A report written without the stack's key would fall back to the account's aws/s3 key.
@@ -162,6 +170,8 @@ export interface ScanFunctionConfig {
   serviceLastAccessedMaxJobs: number;
   /** Where each scan's report is archived; undefined: not archived. */
   reports?: { bucket: string; kmsKeyArn: string; formats: ArchivableReportFormat[] };
+  /** Read the just-in-time state from the findings table. */
+  readJitState: boolean;
 }
 
 /** A bad environment variable; the message names each variable and what is wrong with it. */
@@ -191,6 +201,7 @@ export function parseScanFunctionConfig(
     ...(ttl !== undefined ? { resolvedTtlDays: ttl } : {}),
     serviceLastAccessedMaxJobs:
       e[SCAN_FUNCTION_ENV.serviceLastAccessedMaxJobs] ?? DEFAULT_SERVICE_LAST_ACCESSED_MAX_JOBS,
+    readJitState: e[SCAN_FUNCTION_ENV.readJitState] === 'true',
     ...(reportsBucket !== undefined && reportsKey !== undefined
       ? {
           reports: {

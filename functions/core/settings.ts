@@ -41,7 +41,7 @@ export const OrganizationSchema = strictObject({
 export const ExemptionSchema = strictObject({
   /** A rule id, or `*` for every rule. */
   ruleId: ruleId({ wildcard: true }),
-  /** An exact ARN, or a glob (`*` within one segment, `**` across `/`). */
+  /** An exact ARN, or a glob (`*` within one segment, `**` across `/`); `<arn>#<sub-resource>` names one finding of it. */
   resource: z.string().min(1),
   reason: z.string().min(1),
   owner: z.string().min(1),

@@ -36,6 +36,8 @@ export const ThresholdsSchema = strictObject({
   secretUnusedDays: days(90),
   serviceUnusedDays: days(90),
   certificateExpiryDays: days(30),
+  jitEligibilityUnusedDays: days(90),
+  breakGlassReviewDays: days(90),
 });
 
 export type Thresholds = z.infer<typeof ThresholdsSchema>;

@@ -7,6 +7,7 @@ import { notifyFinding, postDueDigests } from '../use-cases/notify-finding';
 import { notifyScanCompleted } from '../use-cases/notify-scan';
 import { type RequestApprovalOutcome, requestApproval } from '../use-cases/request-approval';
 import { type RequestApprovalWiring, requestApprovalWiring } from '../wiring/approval';
+import { jitProfilesOf } from '../wiring/jit-profiles';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 
 /**
@@ -34,7 +35,7 @@ export class InvalidFindingEventError extends Error {
 
 /** The function's dependencies from its environment: the Lambda's own role, region and table. */
 export function notifyHandlerDeps(env: NodeJS.ProcessEnv): RequestApprovalWiring {
-  return requestApprovalWiring({}, parseSlackNotifyConfig(env));
+  return requestApprovalWiring({}, parseSlackNotifyConfig(env), jitProfilesOf(env));
 }
 
 type FindingEvent = EventBridgeEvent<string, unknown>;

@@ -7,6 +7,7 @@ import {
   executeRemediation,
   type RemediationDeps,
 } from '../use-cases/execute-remediation';
+import { jitPlanning } from '../wiring/jit-profiles';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 import { remediationWiring } from '../wiring/remediation';
 
@@ -48,7 +49,7 @@ export function remediationHandlerDeps(env: NodeJS.ProcessEnv): RemediationDeps 
     aws: {},
     table: config.findingsTableName,
     eventBus: config.eventBusName,
-    planning: { settings: config.settings, protection: config.protection },
+    planning: { settings: config.settings, protection: config.protection, ...jitPlanning(env) },
     ...(config.slack ? { slack: config.slack } : {}),
     quarantinePolicy: config.quarantinePolicyArn ? { arn: config.quarantinePolicyArn } : 'none',
     rotationFunctions: config.rotationFunctions,

@@ -66,6 +66,7 @@ export function scanHandlerDeps(
       table: config.findingsTableName,
       eventBus: config.eventBusName,
       ...(config.reports ? { reports: config.reports } : {}),
+      ...(config.readJitState ? { readJitState: true } : {}),
       collect: async () => {
         const result = await collector.collect(collectOptions);
         logger?.info('service last accessed', {

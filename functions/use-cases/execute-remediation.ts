@@ -7,6 +7,7 @@ import {
   type RequestState,
   type StepRecord,
 } from '../core/remediation/request';
+import { EligibilityStepExecutor, type EligibilityStore } from './eligibility-steps';
 import type {
   AccountAccess,
   ApprovalNotifier,
@@ -33,8 +34,13 @@ export interface RemediationDeps {
   events: RemediationEvents;
   /** Updates the Slack message; absent when Slack is not configured. */
   notifier?: ApprovalNotifier;
-  /** Settings and protected principals for planning; `now` comes from the clock. */
-  planning: Omit<PlanContext, 'now'>;
+  /** Settings, protected principals and elevation profiles for planning; `now` comes from the clock. */
+  planning: Omit<PlanContext, 'now' | 'action'>;
+  /**
+   * Where a conversion to just-in-time records the eligibility (the findings table); without it a
+   * conversion fails before changing anything.
+   */
+  eligibility?: EligibilityStore;
   now: () => Date;
 }
 
@@ -127,8 +133,25 @@ class Execution {
   ) {
     this.records = request.plan.steps.map((step) => ({ step, status: 'pending' }));
     this.reader = deps.reader;
-    this.executor = deps.executor;
+    this.executor = this.withEligibility(deps.executor);
     this.planning = deps.planning;
+  }
+
+  /** Eligibility steps go to the eligibility store, the others to the account's IAM executor. */
+  private withEligibility(executor: RemediationExecutor): RemediationExecutor {
+    return new EligibilityStepExecutor(executor, this.deps.eligibility, {
+      requestId: this.request.requestId,
+      grantedBy: this.request.approvedBy ?? this.request.requestedBy,
+      now: this.deps.now,
+    });
+  }
+
+  /** The planning context for this request: the action approved, so that is what is planned again. */
+  private planContext(finding: Finding): PlanContext {
+    const action = this.request.actions.includes('convert-to-jit')
+      ? 'convert-to-jit'
+      : finding.remediation.action;
+    return { ...this.planning, now: this.deps.now(), ...(action ? { action } : {}) };
   }
 
   async run(): Promise<ExecutionOutcome> {
@@ -151,7 +174,7 @@ class Execution {
 
   private useAccount(access: Extract<AccountAccess, { outcome: 'ready' }>): void {
     this.reader = access.reader;
-    this.executor = access.executor;
+    this.executor = this.withEligibility(access.executor);
     const protection = this.deps.planning.protection;
     this.planning = {
       ...this.deps.planning,
@@ -174,7 +197,7 @@ class Execution {
 
     let plan: RemediationPlan;
     try {
-      plan = await planFromLiveState(finding, this.reader, { ...this.planning, now: deps.now() });
+      plan = await planFromLiveState(finding, this.reader, this.planContext(finding));
     } catch (error) {
       return this.fail(`The live state could not be read: ${message(error)}. Nothing was changed.`, true);
     }
@@ -252,7 +275,7 @@ class Execution {
   private async ruleStillFails(finding: Finding): Promise<string | undefined> {
     let plan: RemediationPlan;
     try {
-      plan = await planFromLiveState(finding, this.reader, { ...this.planning, now: this.deps.now() });
+      plan = await planFromLiveState(finding, this.reader, this.planContext(finding));
     } catch (error) {
       return `the live state could not be re-read to confirm the fix (${message(error)})`;
     }
@@ -447,6 +470,8 @@ export function describeStep(record: Pick<StepRecord, 'step'>): string {
       return `attach ${step.policyName} to role ${step.roleName}`;
     case 'rotate-secret':
       return `rotate secret ${step.secretId}`;
+    case 'make-eligible':
+      return `make ${step.principalArn} eligible for just-in-time profile ${step.profile}`;
   }
 }
 

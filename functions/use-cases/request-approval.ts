@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../core/finding';
+import type { ElevationProfile } from '../core/jit/types';
 import type { StoredFinding } from '../core/lifecycle';
 import { planFromFinding, type RefusalGate } from '../core/remediation/plan';
 import type { ProtectionConfig } from '../core/remediation/protection';
@@ -45,6 +46,11 @@ export interface RequestApprovalDeps {
   /** Names the finding's account in the message; without it, or for an unknown account, the id alone. */
   accountNames?: AccountNames;
   protection: ProtectionConfig;
+  /**
+   * The elevation profiles, where just-in-time elevation is deployed: a standing-admin finding on
+   * a principal one covers is offered as "Convert to just-in-time (profile P)".
+   */
+  jitProfiles?: readonly ElevationProfile[];
   now: () => Date;
   /** How long a request waits for approval; default that of `buildRemediationRequest` (24 h). */
   ttlHours?: number;
@@ -103,7 +109,11 @@ export async function requestApproval(
   if (finding.result !== 'fail')
     return skip('The rule could not evaluate the resource; there is nothing to plan.');
 
-  const plan = planFromFinding(finding, deps.protection);
+  const plan = planFromFinding(
+    finding,
+    deps.protection,
+    deps.jitProfiles ? { jitProfiles: deps.jitProfiles } : {},
+  );
   if (plan.outcome === 'refused') {
     if (plan.gate === 'no-action') return skip(plan.reason);
     const slack = await deps.notifier.postRefusal(finding, plan.reason, await accountNameOf(finding, deps));

@@ -1,4 +1,5 @@
 import type { Actor, RemediationRequest, RequestState, StepRecord } from '../core/remediation/request';
+import { EligibilityStepExecutor, type EligibilityStore } from './eligibility-steps';
 import { attempt, eventDetail, notify, restoreTouched } from './execute-remediation';
 import type {
   ApprovalNotifier,
@@ -18,6 +19,8 @@ export interface RollbackDeps {
   accounts?: RemediationAccounts;
   events: RemediationEvents;
   notifier?: ApprovalNotifier;
+  /** Where a conversion to just-in-time recorded its eligibility: rollback deletes it there. */
+  eligibility?: EligibilityStore;
   now: () => Date;
 }
 
@@ -106,12 +109,15 @@ async function rollback(
       };
     }
     try {
-      problems = await restoreTouched(records, access.executor);
+      problems = await restoreTouched(
+        records,
+        new EligibilityStepExecutor(access.executor, deps.eligibility),
+      );
     } finally {
       access.close();
     }
   } else {
-    problems = await restoreTouched(records, deps.executor);
+    problems = await restoreTouched(records, new EligibilityStepExecutor(deps.executor, deps.eligibility));
   }
   if (problems.length > 0) {
     return {

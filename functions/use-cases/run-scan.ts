@@ -17,6 +17,7 @@ import {
 import { accountTrend } from '../core/governance-trend';
 import { CHANGE_KINDS, type ChangeKind, type FindingChange, type StoredFinding } from '../core/lifecycle';
 import { normalize } from '../core/normalize';
+import { type JitStateInput, withJitState } from '../core/normalize/jit';
 import type { RawAccountData } from '../core/raw';
 import {
   type DataSet,
@@ -66,6 +67,8 @@ export interface CollectedInput {
   origin: 'live' | 'export';
   /** Requests sent by a live collection, by operation. */
   apiCalls?: Record<string, number>;
+  /** The just-in-time state, when it was read (see `RunScanDeps.jitState`); absent: not read. */
+  jit?: JitStateInput;
 }
 
 export type { EventsOutcome, ScanEvent, ScanEventPublisher };
@@ -98,6 +101,12 @@ export interface RunScanDeps {
   /** Random suffix of the scan id (hex). */
   randomSuffix(): string;
   sleep?: Sleep;
+  /**
+   * Reads the account's just-in-time eligibilities and break-glass elevations, where elevation is
+   * deployed. Without it the rules on them are not applicable and their stored findings are held.
+   * A read that fails (returned as `read: false`, or thrown) is a coverage gap, never a pass.
+   */
+  jitState?: (accountId: string) => Promise<JitStateInput>;
 }
 
 export interface RunScanOptions {
@@ -151,9 +160,13 @@ export const COMMIT_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5000, jitterM
 
 export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promise<RunScanResult> {
   const startedAt = deps.now();
-  const input = await deps.collect();
+  const collected = await deps.collect();
   // The inventory is kept for the governance measures, which count what the rules do not report.
-  const inventory = normalize(input.raw);
+  const normalized = normalize(collected.raw);
+  const input = deps.jitState
+    ? { ...collected, jit: await readJitState(deps.jitState, normalized.accountId) }
+    : collected;
+  const inventory = withJitState(normalized, input.jit);
   const report = analyzeInventory(inventory, {
     settings: options.settings,
     ...(options.asOf ? { asOf: options.asOf } : {}),
@@ -312,6 +325,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
  * collection reads everything it can (what fails is a coverage gap, and a read that depends on a
  * failed one is not attempted: see `withPrerequisites`), but leaves out service-last-accessed data
  * when no principal needed it. The account's organization counts as read when the settings name it.
+ * The just-in-time state is read only by a scan given a way to read it (a deployment with profiles).
  */
 export function unreadDataSets(
   input: CollectedInput,
@@ -328,7 +342,20 @@ export function unreadDataSets(
   if (raw.serviceLastAccessed === undefined && input.origin === 'export')
     unread.push('service-last-accessed');
   if (raw.organization === undefined && settings.organization.id === undefined) unread.push('organization');
+  if (input.jit === undefined) unread.push('jit-state');
   return unread;
+}
+
+/** The just-in-time state, or why it could not be read: a thrown error is a failed read too. */
+async function readJitState(
+  read: NonNullable<RunScanDeps['jitState']>,
+  accountId: string,
+): Promise<JitStateInput> {
+  try {
+    return await read(accountId);
+  } catch (error) {
+    return { read: false, reason: errorText(error) };
+  }
 }
 
 interface RecordInput {

@@ -131,7 +131,9 @@ export function accountOutcome(account: MemberAccount, result: RunScanResult): A
   const { record } = result;
   const unreadSources = [
     ...new Set([
-      ...(record.unread ?? []),
+      // Just-in-time state exists only where elevation is deployed: a member account's scan that
+      // does not read it has still read the account (a failed read is a coverage gap below).
+      ...(record.unread ?? []).filter((dataSet) => dataSet !== 'jit-state'),
       ...record.coverageGaps.filter((gap) => gap.category !== 'Deferred').map((gap) => gap.source),
     ]),
   ].sort();

@@ -1,6 +1,7 @@
 import type { DynamoFindingsStore } from '../adapters/dynamo-findings-store';
 import { remediationEvents } from '../adapters/event-publisher';
 import { EmptySecretError } from '../adapters/secret-reader';
+import type { ElevationProfile } from '../core/jit/types';
 import type { SlackInteractionConfig, SlackNotifyConfig } from '../core/slack-function-config';
 import type { NotifyFindingDeps } from '../use-cases/notify-finding';
 import type { RecordApprovalDeps } from '../use-cases/record-approval';
@@ -17,7 +18,12 @@ export interface RequestApprovalWiring {
   notices: NotifyFindingDeps;
 }
 
-export function requestApprovalWiring(aws: AwsConfig, config: SlackNotifyConfig): RequestApprovalWiring {
+export function requestApprovalWiring(
+  aws: AwsConfig,
+  config: SlackNotifyConfig,
+  /** Where just-in-time elevation is deployed: standing admin is offered as a conversion. */
+  jitProfiles?: readonly ElevationProfile[],
+): RequestApprovalWiring {
   const secrets = slackSecrets(aws, [config.botTokenSecretArn]);
   const findings = findingsStore(aws, config.findingsTableName);
   const notifier = slackNotifier({
@@ -44,6 +50,7 @@ export function requestApprovalWiring(aws: AwsConfig, config: SlackNotifyConfig)
       requests: remediationRequestStore(aws, config.findingsTableName),
       notifier,
       protection: config.protection,
+      ...(jitProfiles ? { jitProfiles } : {}),
       now: () => new Date(),
       ...(config.requestTtlHours !== undefined ? { ttlHours: config.requestTtlHours } : {}),
     },

@@ -1,9 +1,11 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { AccountReader } from '../adapters/aws/account-reader';
 import { AwsLiveStateReader } from '../adapters/aws/live-state-reader';
 import { AwsRemediationExecutor } from '../adapters/aws/remediation-executor';
+import { DynamoJitStore } from '../adapters/dynamo-jit-store';
 import { remediationEvents } from '../adapters/event-publisher';
 import { parseArn } from '../core/arn';
 import { describeError } from '../core/describe-error';
@@ -13,7 +15,7 @@ import type { RemediationStep } from '../core/remediation/plan';
 import type { BeforeState } from '../core/remediation/request';
 import type { RemediationDeps } from '../use-cases/execute-remediation';
 import type { AccountAccess, RemediationAccounts, RemediationExecutor } from '../use-cases/remediation-ports';
-import { type AwsConfig, awsClients, resolvedRegion } from './aws';
+import { type AwsConfig, awsClients, resolvedRegion, sdkConfig } from './aws';
 import { slackNotifier, slackSecrets } from './slack';
 import { eventPublisher, findingsStore, remediationRequestStore } from './stores';
 
@@ -190,6 +192,9 @@ export function remediationWiring(config: RemediationWiringConfig): RemediationW
       : { publish: async () => {} },
     ...(notifier ? { notifier } : {}),
     planning: config.planning,
+    // Conversions to just-in-time record eligibilities in the same table as the requests, with the
+    // same item access; rollback needs it even once elevation is no longer configured.
+    eligibility: new DynamoJitStore(new DynamoDBClient(sdkConfig(config.aws)), config.table),
     now: () => new Date(),
   };
   return {

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoJitStore } from '../adapters/dynamo-jit-store';
 import {
   GOVERNANCE_METRIC_DIMENSION,
   type GovernanceMetric,
   type GovernanceMetricsSink,
   governanceMetrics,
 } from '../core/governance';
+import type { JitStateInput } from '../core/normalize/jit';
 import type { ArchivableReportFormat } from '../core/report-archive';
 import type { DrainOutboxDeps } from '../use-cases/drain-outbox';
+import { readJitScanState } from '../use-cases/read-jit-state';
 import type { CollectedInput, RunScanDeps, RunScanResult } from '../use-cases/run-scan';
-import type { AwsConfig } from './aws';
+import { type AwsConfig, sdkConfig } from './aws';
 import { archiveDeps } from './reports';
 import { eventOutbox, eventPublisher, findingsStore } from './stores';
 
@@ -29,6 +33,8 @@ export interface ScanWiringConfig {
    * Default: when reports are archived.
    */
   trend?: boolean;
+  /** Reads the just-in-time eligibilities and break-glass elevations from the table (elevation deployed). */
+  readJitState?: boolean;
 }
 
 /** What the scan use case needs to store one scan: the table, the bus, the clock, the scan id suffix. */
@@ -42,8 +48,26 @@ export function scanDeps(config: ScanWiringConfig): RunScanDeps {
       ? { events: eventPublisher(config.aws, config.eventBus), outbox: eventOutbox(config.aws, config.table) }
       : {}),
     ...(config.reports ? archiveDeps(config.aws, config.reports) : {}),
+    ...(config.readJitState ? { jitState: jitStateReader(config.aws, config.table) } : {}),
     now: () => new Date(),
     randomSuffix: () => randomBytes(4).toString('hex'),
+  };
+}
+
+/**
+ * Reads one account's just-in-time state from the findings table. A stored item that cannot be
+ * read is named in the result and the others are kept; a failed query fails the read (the scan
+ * records a coverage gap).
+ */
+export function jitStateReader(aws: AwsConfig, table: string): (accountId: string) => Promise<JitStateInput> {
+  const client = new DynamoDBClient(sdkConfig(aws));
+  return async (accountId) => {
+    const unreadable: { item: string; reason: string }[] = [];
+    const store = new DynamoJitStore(client, table, {
+      onMalformed: (item) =>
+        unreadable.push({ item: `${item.key.PK} / ${item.key.SK}`, reason: item.issues.join('; ') }),
+    });
+    return readJitScanState(store, accountId, () => unreadable);
   };
 }
 

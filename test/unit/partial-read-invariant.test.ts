@@ -25,11 +25,13 @@ import * as stsSdk from '@aws-sdk/client-sts';
 import type { SinonStub } from 'sinon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredFinding } from '../../functions/core/lifecycle';
+import type { JitStateInput } from '../../functions/core/normalize/jit';
 import { COVERAGE_GAP_RULE } from '../../functions/core/reconcile';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { type RunScanResult, runScan } from '../../functions/use-cases/run-scan';
 import { MemoryStore } from '../support/memory-store';
 import {
+  ACCOUNT_ID,
   commandsSent,
   mocks,
   NOW,
@@ -120,6 +122,51 @@ const FAULTS: Fault[] = [
 /** Without an account id nothing can be stored: that failure stops the collection instead. */
 const STOPS_THE_COLLECTION = ['sts:GetCallerIdentity'];
 
+/**
+ * The account's just-in-time state, read from the findings table beside the collection: an unused
+ * eligibility and a break-glass elevation, so both rules on it have findings to keep.
+ */
+let jitReadFails = false;
+const DAY = 86_400_000;
+async function jitState(): Promise<JitStateInput> {
+  if (jitReadFails) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+  const at = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString();
+  return {
+    read: true,
+    eligibilities: [
+      {
+        principalArn: `arn:aws:iam::${ACCOUNT_ID}:role/deployer`,
+        profile: 'prod-admin',
+        accountId: ACCOUNT_ID,
+        grantedBy: { kind: 'slack', id: 'U0APPROVER', teamId: 'T0TEAM' },
+        createdAt: at(200),
+      },
+    ],
+    breakGlass: [
+      {
+        grantId: 'g0001',
+        accountId: ACCOUNT_ID,
+        profile: 'prod-admin',
+        principalArn: `arn:aws:iam::${ACCOUNT_ID}:role/deployer`,
+        principalKind: 'role',
+        requestedBy: { kind: 'slack', id: 'U0ONCALL', teamId: 'T0TEAM' },
+        requestedAt: at(3),
+        reason: 'the database is down and the runbook needs admin',
+        startsAt: at(3),
+        endsAt: at(2),
+        statements: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        grantHash: 'a'.repeat(64),
+        breakGlass: true,
+        requiredApprovals: 1,
+        approvals: [],
+        state: 'revoked',
+        expiresAt: at(3),
+        policyName: 'iam-posture-jit-g0001',
+      },
+    ],
+  };
+}
+
 let suffix = 0;
 async function scan(store: MemoryStore): Promise<RunScanResult> {
   return runScan(
@@ -128,6 +175,7 @@ async function scan(store: MemoryStore): Promise<RunScanResult> {
         const { result } = await runCollection({ regions: 'all' });
         return { raw: result.raw, origin: 'live', apiCalls: result.apiCalls };
       },
+      jitState,
       store,
       now: () => NOW,
       randomSuffix: () => (++suffix).toString(16).padStart(8, '0'),
@@ -140,6 +188,7 @@ async function scan(store: MemoryStore): Promise<RunScanResult> {
 beforeEach(() => {
   resetMocks();
   stubHealthyAccount();
+  jitReadFails = false;
 });
 
 describe('a rescan during which one AWS operation fails', () => {
@@ -183,6 +232,30 @@ describe('a rescan during which one AWS operation fails', () => {
       [...store.findings.values()].filter((f) => f.status === 'open' && f.ruleId === COVERAGE_GAP_RULE),
     ).toEqual([]);
     expect(recovered.record.unread).toEqual([]);
+  });
+});
+
+describe('a rescan during which the just-in-time state cannot be read', () => {
+  it('changes only coverage gaps, and the recovery scan resolves them', async () => {
+    const store = new MemoryStore();
+    await scan(store);
+    const baseline = nonGapFindings(store);
+    expect([...baseline.values()].filter((f) => f.ruleId.startsWith('jit-')).map((f) => f.ruleId)).toEqual(
+      expect.arrayContaining(['jit-eligibility-unused', 'jit-break-glass-used']),
+    );
+
+    jitReadFails = true;
+    const failing = await scan(store);
+    expect(failing.changes.map((c) => [c.kind, c.after.ruleId, c.after.subResource])).toEqual([
+      ['opened', COVERAGE_GAP_RULE, 'iam-posture:jit-state'],
+    ]);
+    expect(nonGapFindings(store)).toEqual(baseline);
+    expect((await scan(store)).changes).toEqual([]);
+
+    jitReadFails = false;
+    const recovered = await scan(store);
+    expect(recovered.changes.map((c) => [c.kind, c.after.ruleId])).toEqual([['resolved', COVERAGE_GAP_RULE]]);
+    expect(nonGapFindings(store)).toEqual(baseline);
   });
 });
 

@@ -15,6 +15,8 @@ const RESOURCE_KINDS = [
   'access-key',
   'secret',
   'server-certificate',
+  'jit-eligibility',
+  'break-glass-grant',
   'coverage-gap',
 ];
 
@@ -58,6 +60,9 @@ const PINNED: readonly [string, string][] = [
   ['role-trust-reused', 'medium'],
   ['trust-cross-environment', 'high'],
   ['policy-organization-unconfirmed', 'informational'],
+  ['jit-grant-lingering', 'high'],
+  ['jit-eligibility-unused', 'medium'],
+  ['jit-break-glass-used', 'medium'],
   ['scan-coverage-gap', 'medium'],
 ];
 
@@ -110,6 +115,12 @@ const COMPLIANCE: Readonly<Record<string, readonly string[]>> = {
   'role-trust-reused': ['owasp-nhi-2025 NHI9', 'nist-csf-2.0 PR.AA-05'],
   'trust-cross-environment': ['owasp-nhi-2025 NHI8', 'nist-csf-2.0 PR.IR-01'],
   'identity-owner-missing': ['owasp-nhi-2025 NHI1', 'nist-csf-2.0 PR.AA-01', 'nist-csf-2.0 GV.RR-02'],
+  // Privilege that outlived its approval; PR.AA-05 asks for it to be enforced as defined.
+  'jit-grant-lingering': ['owasp-nhi-2025 NHI5', 'nist-csf-2.0 PR.AA-05'],
+  // An eligibility nobody uses is an access path to offboard; reviewing entitlements is PR.AA-05.
+  'jit-eligibility-unused': ['owasp-nhi-2025 NHI1', 'nist-csf-2.0 PR.AA-05'],
+  // Self-approved privilege skips separation of duties: PR.AA-05 asks for it to be reviewed.
+  'jit-break-glass-used': ['owasp-nhi-2025 NHI5', 'nist-csf-2.0 PR.AA-05'],
 };
 
 /** The remediation action each rule proposes (DESIGN.md's remediation table); others have none. */
@@ -195,6 +206,7 @@ describe('rule catalog', () => {
       'password-unused',
       'access-key-unused',
       'secret-unused',
+      'jit-eligibility-unused',
     ]);
   });
 

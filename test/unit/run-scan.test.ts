@@ -157,7 +157,8 @@ describe('runScan', () => {
     // The organization counts as read when the settings name it.
     const settings = { ...DEFAULT_SETTINGS, organization: { id: 'o-a1b2c3d4e5', accountIds: [] } };
     await runScan(deps(store, demo, undefined, 'live').deps, { settings });
-    expect(store.records[0]!.unread).toEqual([]);
+    // Only a scan given a way to read the just-in-time state reads it.
+    expect(store.records[0]!.unread).toEqual(['jit-state']);
     const withoutDetails: RawAccountData = {
       ...demo,
       authorizationDetails: [],
@@ -175,7 +176,7 @@ describe('runScan', () => {
     const result = await runScan(deps(store, withoutDetails, undefined, 'live').deps, {
       settings,
     });
-    expect(result.record.unread).toEqual(['authorization-details', 'service-last-accessed']);
+    expect(result.record.unread).toEqual(['authorization-details', 'service-last-accessed', 'jit-state']);
     expect(result.changes.filter((c) => c.kind === 'resolved')).toEqual([]);
   });
 
@@ -265,25 +266,41 @@ describe('runScan', () => {
 });
 
 describe('unreadDataSets', () => {
+  const readJit = { read: true as const, eligibilities: [], breakGlass: [] };
   const organization = { Organization: { Id: 'o-a1b2c3d4e5', MasterAccountId: '444455556666' } };
   const configured = someSettings();
 
   it('names the optional documents an export left out', () => {
     const { secrets: _s, serverCertificates: _c, ...raw } = demo;
-    expect(unreadDataSets({ raw, origin: 'export' }, configured)).toEqual(['secrets', 'server-certificates']);
+    expect(unreadDataSets({ raw, origin: 'export' }, configured)).toEqual([
+      'secrets',
+      'server-certificates',
+      'jit-state',
+    ]);
   });
 
   it('does not count service-last-accessed data a live collection did not need', () => {
     const { serviceLastAccessed: _sla, ...raw } = demo;
-    expect(unreadDataSets({ raw, origin: 'live' }, configured)).toEqual([]);
-    expect(unreadDataSets({ raw, origin: 'export' }, configured)).toEqual(['service-last-accessed']);
+    expect(unreadDataSets({ raw, origin: 'live', jit: readJit }, configured)).toEqual([]);
+    expect(unreadDataSets({ raw, origin: 'export', jit: readJit }, configured)).toEqual([
+      'service-last-accessed',
+    ]);
   });
 
   it('counts the organization as read from organization.json or from the settings', () => {
-    expect(unreadDataSets({ raw: demo, origin: 'export' }, DEFAULT_SETTINGS)).toEqual(['organization']);
-    expect(unreadDataSets({ raw: { ...demo, organization }, origin: 'export' }, DEFAULT_SETTINGS)).toEqual(
-      [],
-    );
-    expect(unreadDataSets({ raw: demo, origin: 'export' }, configured)).toEqual([]);
+    const jit = readJit;
+    expect(unreadDataSets({ raw: demo, origin: 'export', jit }, DEFAULT_SETTINGS)).toEqual(['organization']);
+    expect(
+      unreadDataSets({ raw: { ...demo, organization }, origin: 'export', jit }, DEFAULT_SETTINGS),
+    ).toEqual([]);
+    expect(unreadDataSets({ raw: demo, origin: 'export', jit }, configured)).toEqual([]);
+  });
+
+  it('counts the just-in-time state as read only when the scan read it, even if the read failed', () => {
+    expect(unreadDataSets({ raw: demo, origin: 'live' }, configured)).toEqual(['jit-state']);
+    // A failed read is a coverage gap (which holds the findings), not an unread data set.
+    expect(
+      unreadDataSets({ raw: demo, origin: 'live', jit: { read: false, reason: 'denied' } }, configured),
+    ).toEqual([]);
   });
 });

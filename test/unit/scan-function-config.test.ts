@@ -31,7 +31,16 @@ describe('parseScanFunctionConfig', () => {
       reportsBucket: 'REPORTS_BUCKET',
       reportsKmsKeyArn: 'REPORTS_KMS_KEY_ARN',
       reportsFormats: 'REPORTS_FORMATS',
+      readJitState: 'READ_JIT_STATE',
     });
+  });
+
+  it('reads the just-in-time state only when READ_JIT_STATE is true, and names a bad value', () => {
+    expect(parseScanFunctionConfig({ ...REQUIRED, READ_JIT_STATE: 'true' }).readJitState).toBe(true);
+    expect(parseScanFunctionConfig({ ...REQUIRED, READ_JIT_STATE: 'false' }).readJitState).toBe(false);
+    expect(() => parseScanFunctionConfig({ ...REQUIRED, READ_JIT_STATE: 'yes' })).toThrow(
+      /READ_JIT_STATE: must be true or false/,
+    );
   });
 
   it('reads the reports bucket and its key, both or neither', () => {
@@ -82,6 +91,7 @@ describe('parseScanFunctionConfig', () => {
       eventBusName: 'posture',
       settings: DEFAULT_SETTINGS,
       serviceLastAccessedMaxJobs: 100,
+      readJitState: false,
     });
   });
 

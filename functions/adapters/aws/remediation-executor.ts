@@ -43,6 +43,13 @@ export class RemediationStepError extends Error {
   }
 }
 
+/** An eligibility is an item of the findings table: the eligibility store records it, never IAM. */
+function notIamStep(action: 'make-eligible'): RemediationStepError {
+  return new RemediationStepError(
+    `Step ${action} is recorded in the findings table, not in IAM; this remediation has no eligibility store.`,
+  );
+}
+
 export interface AwsRemediationExecutorOptions {
   clock?: Clock;
   /**
@@ -131,6 +138,7 @@ export class AwsRemediationExecutor implements RemediationExecutor {
   }
 
   async captureBefore(step: RemediationStep): Promise<BeforeState> {
+    if (step.action === 'make-eligible') throw notIamStep(step.action);
     switch (step.action) {
       case 'deactivate-access-key': {
         const status = await this.keyStatus(step.userName, step.accessKeyId);
@@ -189,6 +197,7 @@ export class AwsRemediationExecutor implements RemediationExecutor {
   }
 
   async apply(step: RemediationStep): Promise<void> {
+    if (step.action === 'make-eligible') throw notIamStep(step.action);
     switch (step.action) {
       case 'deactivate-access-key':
         await this.iam.send(
@@ -221,6 +230,7 @@ export class AwsRemediationExecutor implements RemediationExecutor {
   }
 
   async verify(step: RemediationStep, before: BeforeState): Promise<string | undefined> {
+    if (step.action === 'make-eligible') throw notIamStep(step.action);
     switch (step.action) {
       case 'deactivate-access-key': {
         const status = await this.keyStatus(step.userName, step.accessKeyId);
@@ -259,6 +269,7 @@ export class AwsRemediationExecutor implements RemediationExecutor {
   }
 
   async restore(before: BeforeState): Promise<void> {
+    if (before.action === 'make-eligible') throw notIamStep(before.action);
     switch (before.action) {
       case 'deactivate-access-key':
         await this.iam.send(
@@ -308,6 +319,7 @@ export class AwsRemediationExecutor implements RemediationExecutor {
   }
 
   async verifyRestored(before: BeforeState): Promise<string | undefined> {
+    if (before.action === 'make-eligible') throw notIamStep(before.action);
     switch (before.action) {
       case 'deactivate-access-key': {
         const status = await this.keyStatus(before.userName, before.accessKeyId);

@@ -179,7 +179,12 @@ function incompleteReasons(
   coverage: CoverageByDataSet,
 ): string[] {
   // The coverage rule fails on every gap; only what was not read at all leaves it incomplete.
-  if (isCoverageRule(rule)) return [...coverage.unread].map((dataSet) => `${dataSet} was not read`);
+  // The just-in-time state exists only where elevation is deployed: not reading it elsewhere leaves
+  // no gap unseen (the JIT rules themselves still say it was not read).
+  if (isCoverageRule(rule))
+    return [...coverage.unread]
+      .filter((dataSet) => dataSet !== 'jit-state')
+      .map((dataSet) => `${dataSet} was not read`);
   const reasons: string[] = [];
   for (const input of ruleInputs(rule)) {
     if (coverage.unread.has(input)) reasons.push(`${input} was not read`);

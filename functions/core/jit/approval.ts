@@ -1,4 +1,4 @@
-import type { Actor } from '../remediation/request';
+import type { Actor } from '../actor';
 import { isApprover, isSameSlackUser, type SlackUser, slackActor } from '../slack/approvers';
 import { isProfileApprover } from './request';
 import type { ElevationProfile, ElevationRequest, ElevationState } from './types';

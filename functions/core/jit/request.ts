@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
+import type { Actor } from '../actor';
 import { parseIamPrincipalArn } from '../arn';
 import { PolicyParseError } from '../policy/parse';
-import type { Actor } from '../remediation/request';
 import { suggestion } from '../suggest';
 import { GrantError, grantHash, grantInstant, grantPolicyName, timeBoundedDocument } from './grant';
 import { profilePrivilege } from './privilege';

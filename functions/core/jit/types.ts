@@ -1,4 +1,4 @@
-import type { Actor } from '../remediation/request';
+import type { Actor } from '../actor';
 import type { Approver } from '../slack/ids';
 
 /**

@@ -177,6 +177,33 @@ export const REMEDIATION_ACTIONS: readonly RemediationAction[] = [
     ],
   },
   {
+    id: 'convert-to-jit',
+    title: 'Convert standing administrator access to just-in-time eligibility',
+    appliesTo: ['standing-admin'],
+    disruptive: true,
+    reversibleBy: 'putting the removed policies back and deleting the eligibility',
+    // The eligibility is an item of the findings table, written with the table access the function
+    // has for its requests: in IAM this action removes policies of roles and users, nothing more.
+    permissions: unique([
+      ...ROLE_READS,
+      ...USER_READS,
+      'iam:DetachRolePolicy',
+      'iam:DetachUserPolicy',
+      'iam:DeleteRolePolicy',
+      'iam:DeleteUserPolicy',
+    ]),
+    rollbackPermissions: [
+      'iam:ListAttachedRolePolicies',
+      'iam:ListAttachedUserPolicies',
+      'iam:AttachRolePolicy',
+      'iam:AttachUserPolicy',
+      'iam:GetRolePolicy',
+      'iam:GetUserPolicy',
+      'iam:PutRolePolicy',
+      'iam:PutUserPolicy',
+    ],
+  },
+  {
     id: 'rotate-secret',
     title: 'Rotate a secret that is overdue for rotation',
     appliesTo: ['secret-not-rotated'],

@@ -1,6 +1,8 @@
 import { parseIamPrincipalArn, parseSecretArn } from '../arn';
 import { evaluationContext, type PrivilegeAnalyzer, subResourceOf } from '../engine';
 import { type Finding, findingId } from '../finding';
+import { isEligible } from '../jit/request';
+import type { ElevationProfile } from '../jit/types';
 import type { GroupSnapshot, RoleSnapshot, Snapshot, UserSnapshot } from '../model';
 import { daysBetween, type Evidence, type RemediationActionId, type Rule, type RuleResult } from '../rule';
 import { RULES } from '../rules';
@@ -35,7 +37,9 @@ export type RemediationStep =
        */
       policyDocument?: string;
     }
-  | { action: 'rotate-secret'; secretId: string; region: string };
+  | { action: 'rotate-secret'; secretId: string; region: string }
+  /** Records the principal as eligible for a just-in-time profile (an item of the findings table). */
+  | { action: 'make-eligible'; principalArn: string; accountId: string; profile: string };
 
 export type RefusalGate =
   | 'no-action'
@@ -46,6 +50,8 @@ export type RefusalGate =
   | 'in-use'
   | 'not-rotatable'
   | 'nothing-to-remove'
+  /** Conversion to just-in-time was asked for, and no profile covers the principal. */
+  | 'no-jit-profile'
   /** The rule threw on the fresh state: neither a reason to act nor proof that it passes. */
   | 'unverifiable';
 
@@ -66,12 +72,28 @@ export interface FreshState {
   owner?: UserSnapshot;
 }
 
-export interface PlanContext {
+export interface PlanContext extends ConversionOptions {
   now: Date;
   settings: ScanSettings;
   protection: ProtectionConfig;
   privilege?: PrivilegeAnalyzer;
   rules?: readonly Rule[];
+}
+
+/** What decides between removing standing administrator access and converting it to just-in-time. */
+export interface ConversionOptions {
+  /**
+   * The elevation profiles where just-in-time elevation is deployed. A standing-admin finding on
+   * a role or user some profile's `eligible` patterns cover is then converted (`convert-to-jit`)
+   * rather than only removed.
+   */
+  jitProfiles?: readonly ElevationProfile[];
+  /**
+   * The action asked for, instead of choosing one: the action of an approved request, so execution
+   * plans what was approved (a conversion whose principal no profile covers any more is refused,
+   * not turned into a plain removal). Default: the finding's, or conversion as above.
+   */
+  action?: RemediationActionId;
 }
 
 /** A policy the privilege rules propose to remove, carried in their evidence as `removablePolicies`. */
@@ -126,7 +148,7 @@ type Target =
  */
 export function planRemediation(finding: Finding, fresh: FreshState, ctx: PlanContext): RemediationPlan {
   const refuse = refuser(finding);
-  const actionId = applicableAction(finding);
+  const actionId = applicableAction(finding, ctx);
   if (typeof actionId !== 'string') return actionId;
   const snapshot = fresh.snapshot;
   if (!snapshot) return refuse('not-found', `${finding.resourceArn} no longer exists.`);
@@ -161,7 +183,7 @@ export function planRemediation(finding: Finding, fresh: FreshState, ctx: PlanCo
       `Rule ${finding.ruleId} now passes for ${finding.resourceArn}; nothing to remediate.`,
     );
   }
-  return planSteps(finding, actionId, target, result.evidence);
+  return planSteps(finding, actionId, target, result.evidence, ctx);
 }
 
 /**
@@ -171,21 +193,36 @@ export function planRemediation(finding: Finding, fresh: FreshState, ctx: PlanCo
  * ids, secrets without rotation, groups holding admin policies. Tags, recent use and what is still
  * attached are only known live: the remediation function checks them before acting.
  */
-export function planFromFinding(finding: Finding, protection: ProtectionConfig): RemediationPlan {
-  const actionId = applicableAction(finding);
+export function planFromFinding(
+  finding: Finding,
+  protection: ProtectionConfig,
+  conversion: ConversionOptions = {},
+): RemediationPlan {
+  const actionId = applicableAction(finding, conversion);
   if (typeof actionId !== 'string') return actionId;
   const target = findingTarget(finding);
   if (!target) return notActionable(finding);
   const protectedBecause = protectionRefusal(finding, target, protection);
   if (protectedBecause) return protectedBecause;
-  return planSteps(finding, actionId, target, finding.evidence);
+  return planSteps(finding, actionId, target, finding.evidence, conversion);
 }
 
-/** The finding's action, or a refusal when it has none or the action does not fit its rule. */
-function applicableAction(finding: Finding): RemediationActionId | Refusal {
+/**
+ * The action to plan: the one asked for, else conversion to just-in-time for a standing-admin
+ * finding on a principal a profile covers, else the finding's own. A refusal when there is none
+ * or it does not fit the rule.
+ */
+function applicableAction(finding: Finding, conversion: ConversionOptions): RemediationActionId | Refusal {
   const refuse = refuser(finding);
-  const actionId = finding.remediation.action;
-  if (!actionId) return refuse('no-action', `Rule ${finding.ruleId} has no automatic remediation.`);
+  if (!finding.remediation.action) {
+    return refuse('no-action', `Rule ${finding.ruleId} has no automatic remediation.`);
+  }
+  const actionId =
+    conversion.action ??
+    (remediationAction('convert-to-jit').appliesTo.includes(finding.ruleId) &&
+    coveringProfile(finding.resourceArn, conversion.jitProfiles)
+      ? 'convert-to-jit'
+      : finding.remediation.action);
   if (!remediationAction(actionId).appliesTo.includes(finding.ruleId)) {
     return refuse('no-action', `Action ${actionId} does not apply to rule ${finding.ruleId}.`);
   }
@@ -206,18 +243,26 @@ function notActionable(finding: Finding): Refusal {
   return refuser(finding)('changed', `${finding.resourceArn} is not a resource remediation can act on.`);
 }
 
+/** A plan of these steps; its actions are the steps' unless named (a conversion is one action). */
+type PlanBuilder = (
+  steps: RemediationStep[],
+  summary: string,
+  actions?: RemediationActionId[],
+) => RemediationPlan;
+
 /** The steps of the action on the target, behind the gates of that action. */
 function planSteps(
   finding: Finding,
   actionId: RemediationActionId,
   target: Target,
   evidence: Evidence,
+  conversion: ConversionOptions,
 ): RemediationPlan {
   const refuse = refuser(finding);
-  const plan = (steps: RemediationStep[], summary: string): RemediationPlan => ({
+  const plan: PlanBuilder = (steps, summary, actions) => ({
     outcome: 'plan',
     findingId: finding.id,
-    actions: [...new Set(steps.map((s) => s.action))],
+    actions: actions ?? [...new Set(steps.flatMap((s) => (s.action === 'make-eligible' ? [] : [s.action])))],
     steps,
     summary,
   });
@@ -268,7 +313,67 @@ function planSteps(
     case 'detach-managed-policy':
     case 'delete-inline-policy':
       return planPolicyRemoval(finding, target, evidence, refuse, plan);
+    case 'convert-to-jit':
+      return planConversion(finding, target, evidence, conversion.jitProfiles ?? [], refuse, plan);
   }
+}
+
+/** The first profile (in configuration order) whose `eligible` patterns cover the principal. */
+function coveringProfile(
+  principalArn: string,
+  profiles: readonly ElevationProfile[] | undefined,
+): ElevationProfile | undefined {
+  return profiles?.find((profile) => isEligible(principalArn, profile));
+}
+
+/**
+ * Converting standing administrator access: the principal is made eligible for a profile first, so
+ * it is never left with neither, then the policies granting it are removed exactly as a removal
+ * would remove them (same gates, same before-state). Only a principal a profile's `eligible`
+ * patterns cover: the JIT function's role can write grant policies on those principals only.
+ */
+function planConversion(
+  finding: Finding,
+  target: Target,
+  evidence: Evidence,
+  profiles: readonly ElevationProfile[],
+  refuse: Refuse,
+  plan: PlanBuilder,
+): RemediationPlan {
+  if (target.kind !== 'role' && target.kind !== 'user') {
+    return refuse(
+      'no-action',
+      `Only a role or user can be made eligible for just-in-time elevation; ${finding.resourceArn} is a ${target.kind}.`,
+    );
+  }
+  const profile = coveringProfile(target.subject.arn, profiles);
+  if (!profile) {
+    const names = profiles.map((p) => p.name);
+    return refuse(
+      'no-jit-profile',
+      `No just-in-time profile covers ${target.kind} ${target.name}${names.length > 0 ? ` (profiles: ${names.join(', ')})` : ' (no profile is configured)'}: elevation can be granted only to the principals a profile's eligible patterns match. Add it to a profile's eligible patterns, or remove the policy instead.`,
+    );
+  }
+  const removal = planPolicyRemoval(finding, target, evidence, refuse, plan);
+  if (removal.outcome === 'refused') return removal;
+  const eligible: RemediationStep = {
+    action: 'make-eligible',
+    principalArn: target.subject.arn,
+    accountId: finding.accountId,
+    profile: profile.name,
+  };
+  return plan(
+    [eligible, ...removal.steps],
+    `Convert to just-in-time (profile ${profile.name}): make ${target.kind} ${target.name} eligible, then remove ${removal.steps.length} ${removal.steps.length === 1 ? 'policy' : 'policies'}: ${removal.steps.map(removedPolicyName).join(', ')}.`,
+    ['convert-to-jit'],
+  );
+}
+
+function removedPolicyName(step: RemediationStep): string {
+  if (step.action === 'detach-managed-policy')
+    return step.policyArn.slice(step.policyArn.lastIndexOf('/') + 1);
+  if (step.action === 'delete-inline-policy') return step.policyName;
+  return step.action;
 }
 
 function planPolicyRemoval(
@@ -276,7 +381,7 @@ function planPolicyRemoval(
   target: Target,
   evidence: Evidence,
   refuse: Refuse,
-  plan: (steps: RemediationStep[], summary: string) => RemediationPlan,
+  plan: PlanBuilder,
 ): RemediationPlan {
   if (target.kind !== 'role' && target.kind !== 'user' && target.kind !== 'group') {
     return refuse('no-action', `No policy remediation for ${target.kind} resources.`);

@@ -1,3 +1,4 @@
+import type { Actor } from '../actor';
 import type { Finding } from '../finding';
 import type { RemediationActionId } from '../rule';
 import type { RemediationPlan, RemediationStep } from './plan';
@@ -74,13 +75,7 @@ export class ActiveRequestExistsError extends Error {
   }
 }
 
-/** Who did something, from where: a Slack user (team + user id) or the CLI (local OS user). */
-export interface Actor {
-  kind: 'slack' | 'cli' | 'system';
-  id: string;
-  teamId?: string;
-  name?: string;
-}
+export type { Actor } from '../actor';
 
 /** The state of one step's target before the step ran: exactly what rollback restores. */
 export type BeforeState =
@@ -112,6 +107,14 @@ export type BeforeState =
       policyArn?: string;
       attached?: boolean;
       existingDocument?: string;
+    }
+  | {
+      action: 'make-eligible';
+      principalArn: string;
+      accountId: string;
+      profile: string;
+      /** The eligibility recorded before the step (rollback puts it back); absent: there was none. */
+      existing?: { grantedBy: Actor; createdAt: string; sourceRequestId?: string; lastUsedAt?: string };
     }
   | {
       action: 'rotate-secret';

@@ -122,6 +122,8 @@ const RESOURCE_TYPES: Readonly<Record<ResourceKind, string>> = {
   'access-key': 'AwsIamAccessKey',
   secret: 'AwsSecretsManagerSecret',
   'server-certificate': 'Other',
+  'jit-eligibility': 'Other',
+  'break-glass-grant': 'Other',
   'coverage-gap': 'Other',
 };
 

@@ -42,6 +42,9 @@ const RESOURCE_TYPES: Record<Finding['resourceType'], string> = {
   'access-key': 'AWS::IAM::AccessKey',
   secret: 'AWS::SecretsManager::Secret',
   'server-certificate': 'AWS::IAM::ServerCertificate',
+  // iam-posture's own records about a role or user: no CloudFormation type of their own.
+  'jit-eligibility': 'Other',
+  'break-glass-grant': 'Other',
   'coverage-gap': 'Other',
 };
 

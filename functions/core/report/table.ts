@@ -219,6 +219,10 @@ function resourceCounts(resources: Record<string, number>): string {
     secret: ['secret', 'secrets'],
     'server-certificate': ['certificate', 'certificates'],
   };
+  // Read only where just-in-time elevation is deployed: listed when there are some.
+  if (resources['jit-eligibility']) names['jit-eligibility'] = ['JIT eligibility', 'JIT eligibilities'];
+  if (resources['break-glass-grant'])
+    names['break-glass-grant'] = ['break-glass elevation', 'break-glass elevations'];
   return Object.entries(names)
     .map(([kind, [one, many]]) => `${resources[kind] ?? 0} ${(resources[kind] ?? 0) === 1 ? one : many}`)
     .join(', ');

@@ -2,6 +2,9 @@ import type { Rule } from '../rule';
 import { accessKeyNotRotated } from './access-key-not-rotated';
 import { accessKeyUnused } from './access-key-unused';
 import { identityOwnerMissing } from './identity-owner-missing';
+import { jitBreakGlassUsed } from './jit-break-glass-used';
+import { jitEligibilityUnused } from './jit-eligibility-unused';
+import { jitGrantLingering } from './jit-grant-lingering';
 import { passwordUnused } from './password-unused';
 import { policyOrganizationUnconfirmed } from './policy-organization-unconfirmed';
 import { privilegeEscalation } from './privilege-escalation';
@@ -52,6 +55,10 @@ export const RULES: readonly Rule[] = [
   roleTrustReused,
   trustCrossEnvironment,
   policyOrganizationUnconfirmed,
+  // just-in-time elevation
+  jitGrantLingering,
+  jitEligibilityUnused,
+  jitBreakGlassUsed,
   // coverage
   scanCoverageGap,
 ];

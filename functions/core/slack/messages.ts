@@ -153,6 +153,8 @@ export function describeStepForSlack(step: RemediationStep): string {
       return `Attach the deny-all inline policy ${code(step.policyName)} to role ${code(step.roleName)}`;
     case 'rotate-secret':
       return `Rotate secret ${code(step.secretId)} in ${escapeMrkdwn(step.region)} with its rotation function`;
+    case 'make-eligible':
+      return `Make ${code(step.principalArn)} eligible for just-in-time profile ${code(step.profile)} (it requests the privilege when it needs it)`;
   }
 }
 

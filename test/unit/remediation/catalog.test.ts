@@ -274,6 +274,24 @@ const SCENARIOS: Record<RemediationActionId, Scenario[]> = {
       extraBefore: [{ action: 'quarantine-role', roleName: 'ci', policyName: QUARANTINE_POLICY_NAME }],
     },
   ],
+  // The IAM part of a conversion: the eligibility is an item of the findings table, not an IAM call.
+  'convert-to-jit': (['role', 'user'] as const).map((type) => ({
+    finding: aFinding('standing-admin', type, type === 'role' ? roleArn : userArn),
+    steps: [
+      {
+        action: 'detach-managed-policy',
+        principalType: type,
+        principalName: type === 'role' ? 'ci' : 'bot',
+        policyArn,
+      },
+      {
+        action: 'delete-inline-policy',
+        principalType: type,
+        principalName: type === 'role' ? 'ci' : 'bot',
+        policyName: 'inline',
+      },
+    ],
+  })),
   'rotate-secret': [
     {
       finding: aFinding('secret-not-rotated', 'secret', secretArn, { region: 'eu-west-1' }),
@@ -373,6 +391,15 @@ describe('remediation catalog', () => {
       'iam:PutUserPolicy',
       'secretsmanager:UpdateSecretVersionStage',
     ]);
+  });
+
+  it('gives neither role a new permission for converting standing admin to just-in-time', () => {
+    const without = REMEDIATION_ACTIONS.filter((a) => a.id !== 'convert-to-jit');
+    const convert = remediationAction('convert-to-jit');
+    expect(actingPermissions()).toEqual([...new Set(without.flatMap((a) => a.permissions))].sort());
+    expect(rollbackPermissions()).toEqual([...new Set(without.flatMap((a) => a.rollbackPermissions))].sort());
+    expect(convert.permissions.filter(increasesPrivilege)).toEqual([]);
+    expect(convert.appliesTo).toEqual(['standing-admin']);
   });
 
   it('recognizes the quarantine policies by name, in any account, and nothing else', () => {

@@ -238,6 +238,8 @@ export class FakeExecutor implements RemediationExecutor {
       }
       case 'rotate-secret':
         return { ...step, currentVersionId: 'v1' };
+      case 'make-eligible':
+        throw new Error('an eligibility is not an IAM change');
     }
   }
 
@@ -262,6 +264,8 @@ export class FakeExecutor implements RemediationExecutor {
         return;
       case 'rotate-secret':
         return;
+      case 'make-eligible':
+        throw new Error('an eligibility is not an IAM change');
     }
   }
 

@@ -270,13 +270,15 @@ export class IamPostureStack extends Stack {
           ownRoles: [ownRolesPattern(this)],
           config: props.config,
         });
-        // The endpoint takes /elevate, the request modal and the votes: it stores requests and
-        // reads eligibilities, and hands grants and early revokes to the JIT function by event.
+        // The endpoint takes /elevate, the request modal and the votes: it stores requests, reads
+        // eligibilities and what a request checks in IAM (reads only), and hands grants and early
+        // revokes to the JIT function by event.
         for (const [name, value] of Object.entries(jitEnvironment))
           slack.interaction.addEnvironment(name, value);
         this.findings.grantItemAccess(slack.interactionRole, JIT_INTERACTION_TABLE_ACTIONS, {
-          indexes: true,
+          indexes: false,
         });
+        this.jit.grantRequestReads(slack.interactionRole);
         output(
           'JitFunctionName',
           this.jit.function.functionName,

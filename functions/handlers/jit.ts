@@ -86,15 +86,21 @@ export class ElevationRevokeFailedError extends Error {
   }
 }
 
-/** The reconciler could not remove some grant policies; each is published and shows up in the next scan. */
+/**
+ * The reconciler could not remove some grant policies, or could not list a principal's inline
+ * policies; each removal failure is published and shows up in the next scan.
+ */
 export class ReconcileFailedError extends Error {
   override readonly name = 'ReconcileFailedError';
-  constructor(readonly failed: readonly { principalArn: string; policyName: string; error: string }[]) {
-    super(
-      `the reconciler could not remove ${failed.length} grant ${failed.length === 1 ? 'policy' : 'policies'}: ${failed
-        .map((f) => `${f.policyName} on ${f.principalArn} (${f.error})`)
-        .join('; ')}`,
-    );
+  constructor(
+    readonly failed: readonly { principalArn: string; policyName: string; error: string }[],
+    readonly unread: readonly { principalArn: string; error: string }[],
+  ) {
+    const parts = [
+      ...failed.map((f) => `could not remove ${f.policyName} from ${f.principalArn} (${f.error})`),
+      ...unread.map((u) => `could not list the inline policies of ${u.principalArn} (${u.error})`),
+    ];
+    super(`the reconcile did not finish cleanly: ${parts.join('; ')}`);
   }
 }
 
@@ -152,6 +158,7 @@ export async function dispatchJitEvent(
   switch (event.kind) {
     case 'grant': {
       const result = await operations.grant(event.grantId);
+      logWarnings(logger, result.warnings);
       if (result.outcome === 'failed')
         throw new ElevationGrantFailedError(event.grantId, result.reason ?? 'unknown');
       logger?.info('elevation grant handled', { grantId: event.grantId, outcome: result.outcome });
@@ -159,6 +166,7 @@ export async function dispatchJitEvent(
     }
     case 'revoke': {
       const result = await operations.revoke({ grantId: event.grantId, by: event.by, reason: event.reason });
+      logWarnings(logger, result.warnings);
       if (result.outcome === 'failed')
         throw new ElevationRevokeFailedError(event.grantId, result.reason ?? 'unknown');
       logger?.info('elevation revoke handled', {
@@ -186,8 +194,12 @@ export async function dispatchJitEvent(
         removed: result.removed.length,
         expired: result.expired.length,
         failed: result.failed.length,
+        unread: result.unread.length,
       });
-      if (result.failed.length > 0) throw new ReconcileFailedError(result.failed);
+      logWarnings(logger, result.warnings);
+      if (result.failed.length > 0 || result.unread.length > 0) {
+        throw new ReconcileFailedError(result.failed, result.unread);
+      }
       return {
         kind: 'reconcile',
         lapsed: result.lapsed.length,
@@ -196,6 +208,10 @@ export async function dispatchJitEvent(
       };
     }
   }
+}
+
+function logWarnings(logger: Logger | undefined, warnings: readonly string[] | undefined): void {
+  for (const warning of warnings ?? []) logger?.error('elevation follow-up failed', { warning });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,9 +20,15 @@ import { PostureFunction } from './posture-function';
 /**
  * What the JIT function does to the findings table: reads a grant (GetItem), moves it and records
  * its schedule, its Slack message and an eligibility's last use (UpdateItem), lists grants by
- * state on the by-status index and eligibilities of the account (Query).
+ * state on the by-status index, then reads them (Query, BatchGetItem), and lists the account's
+ * eligibilities (Query).
  */
-export const JIT_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
+export const JIT_TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+] as const;
 
 /**
  * What the Slack interaction endpoint does to the table for elevation requests: stores a new
@@ -33,29 +39,52 @@ export const JIT_INTERACTION_TABLE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:Quer
 
 /**
  * The inline-policy actions of a grant: put it, read it back to verify, list a principal's
- * inline policies (the quota check, the reconciler), delete it. IAM has no condition key for the
- * inline policy name, so these are bounded by principal (the profiles' `eligible` patterns) and
- * the grant-name prefix is held by the code and by the reconciler.
+ * inline policies (the quota check, the reconciler), delete it; and read the principal itself, to
+ * tell a principal that is gone from a policy that could not be read. IAM has no condition key for
+ * the inline policy name, so these are bounded by principal (the profiles' `eligible` patterns)
+ * and the grant-name prefix is held by the code and by the reconciler.
  */
 export const GRANT_ROLE_ACTIONS = [
   'iam:DeleteRolePolicy',
+  'iam:GetRole',
   'iam:GetRolePolicy',
   'iam:ListRolePolicies',
   'iam:PutRolePolicy',
 ] as const;
 export const GRANT_USER_ACTIONS = [
   'iam:DeleteUserPolicy',
+  'iam:GetUser',
   'iam:GetUserPolicy',
   'iam:ListUserPolicies',
   'iam:PutUserPolicy',
 ] as const;
+/**
+ * What requesting an elevation reads (the Slack interaction endpoint, which never writes IAM): the
+ * principal exists, its inline policies leave room for the grant (the quota check), and the
+ * managed policy whose document the request copies.
+ */
+export const REQUEST_ROLE_READ_ACTIONS = [
+  'iam:GetRole',
+  'iam:GetRolePolicy',
+  'iam:ListRolePolicies',
+] as const;
+export const REQUEST_USER_READ_ACTIONS = [
+  'iam:GetUser',
+  'iam:GetUserPolicy',
+  'iam:ListUserPolicies',
+] as const;
+
 /** A profile's managed policy is read (its default version) and copied into the grant. */
 export const MANAGED_POLICY_READ_ACTIONS = ['iam:GetPolicy', 'iam:GetPolicyVersion'] as const;
-/** The revoke schedules: created at grant, read to make scheduling idempotent, deleted at revoke. */
+/**
+ * The revoke schedules: created at grant, read (and corrected) when a grant is delivered twice,
+ * deleted at revoke.
+ */
 export const SCHEDULE_ACTIONS = [
   'scheduler:CreateSchedule',
   'scheduler:DeleteSchedule',
   'scheduler:GetSchedule',
+  'scheduler:UpdateSchedule',
 ] as const;
 
 /** How often the reconciler runs: a grant policy the revoker missed outlives its end by at most this. */
@@ -137,10 +166,13 @@ export class JitElevation extends Construct {
   readonly eventsRule: events.Rule;
   readonly reconcileRule: events.Rule;
 
+  private readonly profiles: readonly JitProfileScope[];
+
   constructor(scope: Construct, id: string, props: JitElevationProps) {
     super(scope, id);
     const stack = Stack.of(this);
     if (props.profiles.length === 0) throw new Error('just-in-time elevation needs at least one profile');
+    this.profiles = props.profiles;
 
     this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'ScheduleGroup', { name: JIT_SCHEDULE_GROUP });
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
@@ -211,7 +243,7 @@ export class JitElevation extends Construct {
       statements: this.grantStatements(stack, props),
     });
     this.grantPolicy.attachToRole(this.role);
-    this.acknowledgeWildcards(props);
+    this.acknowledgeWildcards();
 
     props.table.grantItemAccess(this.role, JIT_TABLE_ACTIONS, { indexes: true });
     props.bus.grantPutEventsTo(this.role);
@@ -249,29 +281,45 @@ export class JitElevation extends Construct {
     props.alarms.watchDeadLetterQueue(this.deadLetterQueue, 'Jit');
   }
 
-  private grantStatements(stack: Stack, props: JitElevationProps): iam.PolicyStatement[] {
-    const { roles, users } = eligibleResourcePatterns(props.profiles.flatMap((p) => p.eligible));
+  /**
+   * Lets the endpoint that takes requests read what a request checks: the eligible principals and
+   * their inline policies, and the profiles' managed policies. Reads only, on the same resources
+   * as the JIT role's grant actions.
+   */
+  grantRequestReads(role: iam.IRole): iam.Policy {
+    const policy = new iam.Policy(this, 'RequestReads', {
+      statements: this.principalStatements(
+        { role: REQUEST_ROLE_READ_ACTIONS, user: REQUEST_USER_READ_ACTIONS },
+        'ReadEligible',
+      ),
+    });
+    policy.attachToRole(role);
+    this.acknowledgePrincipalWildcards(
+      policy,
+      'reads only: the principal, its inline policies (the quota check) and the profile’s managed policy, to refuse a request that could not be granted before anyone is asked to approve it',
+    );
+    return policy;
+  }
+
+  /** Statements of `actions` on the eligible roles and users, and the managed policy reads. */
+  private principalStatements(
+    actions: { role: readonly string[]; user: readonly string[] },
+    sid: string,
+  ): iam.PolicyStatement[] {
+    const { roles, users } = eligibleResourcePatterns(this.profiles.flatMap((p) => p.eligible));
     const statements: iam.PolicyStatement[] = [];
     if (roles.length > 0) {
       statements.push(
-        new iam.PolicyStatement({
-          sid: 'GrantPoliciesOnEligibleRoles',
-          actions: [...GRANT_ROLE_ACTIONS],
-          resources: roles,
-        }),
+        new iam.PolicyStatement({ sid: `${sid}Roles`, actions: [...actions.role], resources: roles }),
       );
     }
     if (users.length > 0) {
       statements.push(
-        new iam.PolicyStatement({
-          sid: 'GrantPoliciesOnEligibleUsers',
-          actions: [...GRANT_USER_ACTIONS],
-          resources: users,
-        }),
+        new iam.PolicyStatement({ sid: `${sid}Users`, actions: [...actions.user], resources: users }),
       );
     }
     const managed = [
-      ...new Set(props.profiles.flatMap((p) => (p.managedPolicyArn ? [p.managedPolicyArn] : []))),
+      ...new Set(this.profiles.flatMap((p) => (p.managedPolicyArn ? [p.managedPolicyArn] : []))),
     ];
     if (managed.length > 0) {
       statements.push(
@@ -282,6 +330,14 @@ export class JitElevation extends Construct {
         }),
       );
     }
+    return statements;
+  }
+
+  private grantStatements(stack: Stack, props: JitElevationProps): iam.PolicyStatement[] {
+    const statements = this.principalStatements(
+      { role: GRANT_ROLE_ACTIONS, user: GRANT_USER_ACTIONS },
+      'GrantPoliciesOnEligible',
+    );
     statements.push(
       new iam.PolicyStatement({
         sid: 'RevokeSchedulesInOwnGroup',
@@ -310,32 +366,38 @@ export class JitElevation extends Construct {
     return statements;
   }
 
-  private scheduleArnPattern(stack: Stack): string {
-    return `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${JIT_SCHEDULE_GROUP}/*`;
+  /** The group's schedules; `asNagId` writes unresolved parts as cdk-nag names them (`<AWS::Region>`). */
+  private scheduleArnPattern(stack: Stack, asNagId = false): string {
+    const part = (value: string, pseudo: string) =>
+      asNagId && Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
+    return `arn:${part(stack.partition, 'Partition')}:scheduler:${part(stack.region, 'Region')}:${part(stack.account, 'AccountId')}:schedule/${JIT_SCHEDULE_GROUP}/*`;
   }
 
-  private acknowledgeWildcards(props: JitElevationProps): void {
-    const acknowledge = (resource: string, reason: string) =>
-      Validations.of(this.grantPolicy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${resource}]`,
-        reason,
-      });
+  /** One written reason per wildcard eligible pattern of a policy, naming the profiles it serves. */
+  private acknowledgePrincipalWildcards(policy: iam.Policy, what: string): void {
     const byPattern = new Map<string, string[]>();
-    for (const profile of props.profiles) {
+    for (const profile of this.profiles) {
       const { roles, users } = eligibleResourcePatterns(profile.eligible);
       for (const pattern of new Set([...roles, ...users])) {
         if (pattern.includes('*')) byPattern.set(pattern, [...(byPattern.get(pattern) ?? []), profile.name]);
       }
     }
     for (const [pattern, names] of byPattern) {
-      acknowledge(
-        pattern,
-        `The eligible principals of JIT profile ${names.join(', ')} (jit.profiles[].eligible): only the inline-policy actions of a grant, whose policy the function names iam-posture-jit-<grant id> and whose principal it checks against the exact pattern before writing.`,
-      );
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${pattern}]`,
+        reason: `The eligible principals of JIT profile ${names.join(', ')} (jit.profiles[].eligible); ${what}.`,
+      });
     }
-    acknowledge(
-      `arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${JIT_SCHEDULE_GROUP}/*`,
-      `One-time revoke schedules are named by grant id at run time; the wildcard spans only the ${JIT_SCHEDULE_GROUP} schedule group this construct creates, never the scan schedule.`,
+  }
+
+  private acknowledgeWildcards(): void {
+    this.acknowledgePrincipalWildcards(
+      this.grantPolicy,
+      'only the inline-policy actions of a grant, whose policy the function names iam-posture-jit-<grant id> and whose principal it checks against the exact pattern before writing',
     );
+    Validations.of(this.grantPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${this.scheduleArnPattern(Stack.of(this), true)}]`,
+      reason: `One-time revoke schedules are named by grant id at run time; the wildcard spans only the ${JIT_SCHEDULE_GROUP} schedule group this construct creates, never the scan schedule.`,
+    });
   }
 }

@@ -55,7 +55,9 @@ function fakeOperations(
     },
     reconcile: async () => {
       calls.push(['reconcile']);
-      return answers.reconcile ?? { lapsed: [], removed: [], expired: [], failed: [] };
+      return (
+        answers.reconcile ?? { lapsed: [], removed: [], expired: [], failed: [], unread: [], warnings: [] }
+      );
     },
   };
   if (answers.announce !== 'absent') {
@@ -197,6 +199,8 @@ describe('the JIT handler', () => {
         removed: [{ principalArn: 'arn:aws:iam::111122223333:role/ops/x', policyName: 'iam-posture-jit-a3' }],
         expired: ['a3'],
         failed: [],
+        unread: [],
+        warnings: [],
       },
     });
     await expect(handlerOver(operations).invoke({ action: 'reconcile' })).resolves.toEqual({
@@ -208,7 +212,7 @@ describe('the JIT handler', () => {
     expect(calls).toEqual([['reconcile']]);
   });
 
-  it('throws after a reconcile that could not remove a grant policy, naming it', async () => {
+  it('throws after a reconcile that could not remove a grant policy or list a principal, naming them', async () => {
     const failed = [
       {
         principalArn: 'arn:aws:iam::111122223333:role/ops/x',
@@ -216,11 +220,24 @@ describe('the JIT handler', () => {
         error: 'AccessDenied',
       },
     ];
-    const { operations } = fakeOperations({ reconcile: { lapsed: [], removed: [], expired: [], failed } });
+    const unread = [{ principalArn: 'arn:aws:iam::111122223333:user/alice', error: 'Throttling' }];
+    const { operations } = fakeOperations({
+      reconcile: { lapsed: [], removed: [], expired: [], failed, unread, warnings: [] },
+    });
     const result = handlerOver(operations).invoke({ action: 'reconcile' });
     await expect(result).rejects.toThrow(ReconcileFailedError);
     await expect(result).rejects.toThrow(
-      'the reconciler could not remove 1 grant policy: iam-posture-jit-a3 on arn:aws:iam::111122223333:role/ops/x (AccessDenied)',
+      'the reconcile did not finish cleanly: could not remove iam-posture-jit-a3 from arn:aws:iam::111122223333:role/ops/x (AccessDenied); could not list the inline policies of arn:aws:iam::111122223333:user/alice (Throttling)',
+    );
+  });
+
+  it('throws after a reconcile that could only not list a principal: unread is not clean', async () => {
+    const unread = [{ principalArn: 'arn:aws:iam::111122223333:user/alice', error: 'Throttling' }];
+    const { operations } = fakeOperations({
+      reconcile: { lapsed: ['a1'], removed: [], expired: [], failed: [], unread, warnings: [] },
+    });
+    await expect(handlerOver(operations).invoke({ action: 'reconcile' })).rejects.toThrow(
+      ReconcileFailedError,
     );
   });
 

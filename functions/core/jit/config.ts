@@ -115,7 +115,23 @@ export const JitProfileSchema = strictObject({
     });
   }
   if (profile.statements) checkStatements(profile.statements, profile, ctx);
+  const managed = profile.managedPolicyArn && PRIVILEGED_MANAGED_POLICIES.exec(profile.managedPolicyArn)?.[1];
+  if (managed && profile.approvals < 2) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approvals'],
+      message: `must be at least 2: ${managed} is ${managed === 'PowerUserAccess' ? 'able to escalate privilege' : 'administrator-equivalent'}`,
+    });
+  }
 });
+
+/**
+ * AWS managed policies known to be administrator-equivalent or escalation-capable. Other managed
+ * policies are read only when someone asks, and the request then needs 2 approvals if the copied
+ * document turns out to be either; these are caught at synth so the config says so up front.
+ */
+const PRIVILEGED_MANAGED_POLICIES =
+  /^arn:aws(?:-[a-z]+)*:iam::aws:policy\/(AdministratorAccess|IAMFullAccess|PowerUserAccess)$/;
 
 type ProfileInput = Pick<z.output<typeof JitProfileSchema>, 'eligible' | 'approvals'>;
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ApproverSchema } from '../approver';
 import { PolicyParseError } from '../policy/parse';
+import { suggestion } from '../suggest';
 import { strictObject } from '../thresholds';
 import { DurationError, parseDuration } from './duration';
 import { exampleArnOf, profilePrivilege } from './privilege';
@@ -135,6 +136,9 @@ const PRIVILEGED_MANAGED_POLICIES =
 
 type ProfileInput = Pick<z.output<typeof JitProfileSchema>, 'eligible' | 'approvals'>;
 
+/** The elements of an identity policy statement. */
+const STATEMENT_KEYS = ['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'];
+
 function checkStatements(
   statements: readonly PolicyStatementDocument[],
   profile: ProfileInput,
@@ -151,8 +155,22 @@ function checkStatements(
       });
       problems++;
     }
-    if (s.Resource === undefined && s.NotResource === undefined) {
-      ctx.addIssue({ code: 'custom', path: at(), message: 'needs Resource or NotResource' });
+    if ((s.Resource === undefined) === (s.NotResource === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at(),
+        message:
+          s.Resource === undefined ? 'needs Resource or NotResource' : 'has both Resource and NotResource',
+      });
+      problems++;
+    }
+    for (const key of Object.keys(s)) {
+      if (STATEMENT_KEYS.includes(key) || key === 'Principal' || key === 'NotPrincipal') continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: at(key),
+        message: `is not a statement element${suggestion(key, STATEMENT_KEYS, 'elements')}`,
+      });
       problems++;
     }
     if (isRecord(s.Condition)) {

@@ -139,6 +139,14 @@ describe('the jit deploy config', () => {
       ],
       'jit.profiles.0.statements.0.Condition.DateLessThan.aws:CurrentTime: the grant sets the time window itself',
     ],
+    [
+      [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', NotResource: 'arn:aws:s3:::b' }],
+      'jit.profiles.0.statements.0: has both Resource and NotResource',
+    ],
+    [
+      [{ Effect: 'Allow', Actions: 's3:GetObject', Resource: '*' }],
+      'jit.profiles.0.statements.0.Actions: is not a statement element (did you mean Action?)',
+    ],
     [['s3:*'], 'jit.profiles.0.statements.0: must be an IAM policy statement'],
     [[], 'jit.profiles.0.statements: must hold at least one statement'],
   ])('names the path of a bad statement', (statements, issue) => {

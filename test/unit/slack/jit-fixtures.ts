@@ -1,4 +1,12 @@
-import type { ElevationProfile, ElevationRequest } from '../../../functions/core/jit/types';
+import type {
+  ElevationApproval,
+  ElevationProfile,
+  ElevationRequest,
+  ElevationState,
+  Eligibility,
+} from '../../../functions/core/jit/types';
+import type { JitMessage, JitModalView } from '../../../functions/core/slack/jit-messages';
+import type { JitStore } from '../../../functions/use-cases/jit-ports';
 
 /** Slack people and the grant of the just-in-time elevation tests. */
 export const JIT_TEAM = 'T0TEAM0001';
@@ -52,4 +60,85 @@ export function anElevation(overrides: Partial<ElevationRequest> = {}): Elevatio
     policyName: `iam-posture-jit-${GRANT_ID}`,
     ...overrides,
   };
+}
+
+/** A JitStore in memory, with the conditional writes of the real one. */
+export class MemoryJitStore implements JitStore {
+  readonly requests = new Map<string, ElevationRequest>();
+  readonly slackWrites: { grantId: string; channel: string; ts: string }[] = [];
+
+  constructor(initial: ElevationRequest[] = []) {
+    for (const request of initial) this.requests.set(request.grantId, structuredClone(request));
+  }
+
+  async get(grantId: string) {
+    const request = this.requests.get(grantId);
+    return request ? structuredClone(request) : undefined;
+  }
+  async create(request: ElevationRequest) {
+    if (this.requests.has(request.grantId)) throw new Error(`grant ${request.grantId} exists`);
+    this.requests.set(request.grantId, structuredClone(request));
+  }
+  async transition(
+    grantId: string,
+    from: ElevationState,
+    to: ElevationState,
+    changes: Partial<ElevationRequest>,
+  ) {
+    const request = this.requests.get(grantId);
+    if (!request || request.state !== from) return undefined;
+    const next = { ...request, ...structuredClone(changes), state: to };
+    this.requests.set(grantId, next);
+    return structuredClone(next);
+  }
+  async addApproval(grantId: string, approval: ElevationApproval, expectedCount: number) {
+    const request = this.requests.get(grantId);
+    if (!request || request.state !== 'requested') return undefined;
+    if (request.approvals.length !== expectedCount || request.grantHash !== approval.grantHash)
+      return undefined;
+    const next = { ...request, approvals: [...request.approvals, structuredClone(approval)] };
+    this.requests.set(grantId, next);
+    return structuredClone(next);
+  }
+  async setSlackMessage(grantId: string, slack: { channel: string; ts: string }) {
+    const request = this.requests.get(grantId);
+    if (!request) throw new Error(`no grant ${grantId}`);
+    request.slack = { ...slack };
+    this.slackWrites.push({ grantId, ...slack });
+  }
+  async listByState(state: ElevationState) {
+    return [...this.requests.values()].filter((r) => r.state === state).map((r) => structuredClone(r));
+  }
+  async putEligibility(_e: Eligibility) {}
+  async deleteEligibility() {}
+  async listEligibility(_accountId: string): Promise<Eligibility[]> {
+    return [];
+  }
+  async markEligibilityUsed() {}
+}
+
+/** A Slack messenger that records what it was asked to do. */
+export class RecordingMessenger {
+  readonly posts: { channel: string; message: JitMessage }[] = [];
+  readonly updates: { ref: { channel: string; ts: string }; message: JitMessage }[] = [];
+  readonly modals: { triggerId: string; view: JitModalView }[] = [];
+  readonly ephemerals: { channel: string; userId: string; text: string }[] = [];
+  failPost = false;
+  private ts = 0;
+
+  async post(channel: string, message: JitMessage) {
+    if (this.failPost) throw new Error('channel_not_found');
+    this.posts.push({ channel, message });
+    this.ts += 1;
+    return { channel, ts: `1796292000.${String(this.ts).padStart(6, '0')}` };
+  }
+  async update(ref: { channel: string; ts: string }, message: JitMessage) {
+    this.updates.push({ ref, message });
+  }
+  async openModal(triggerId: string, view: JitModalView) {
+    this.modals.push({ triggerId, view });
+  }
+  async tellUser(channel: string, userId: string, text: string) {
+    this.ephemerals.push({ channel, userId, text });
+  }
 }

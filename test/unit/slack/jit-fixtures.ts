@@ -93,7 +93,7 @@ export class MemoryJitStore implements JitStore {
   }
   async addApproval(grantId: string, approval: ElevationApproval, expectedCount: number) {
     const request = this.requests.get(grantId);
-    if (!request || request.state !== 'requested') return undefined;
+    if (request?.state !== 'requested') return undefined;
     if (request.approvals.length !== expectedCount || request.grantHash !== approval.grantHash)
       return undefined;
     const next = { ...request, approvals: [...request.approvals, structuredClone(approval)] };

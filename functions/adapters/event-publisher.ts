@@ -243,3 +243,22 @@ export function remediationEvents(publisher: Pick<EventBridgePublisher, 'publish
     },
   };
 }
+
+/**
+ * The just-in-time elevation use cases' events over a publisher: one versioned event per call,
+ * about the grant's principal. An event EventBridge did not take throws `EventNotPublishedError`.
+ */
+export function jitEvents(publisher: Pick<EventBridgePublisher, 'publish'>): {
+  publish(detailType: string, detail: Record<string, unknown>): Promise<void>;
+} {
+  return {
+    async publish(detailType, detail) {
+      const resources = typeof detail.principalArn === 'string' ? [detail.principalArn] : [];
+      const result = await publisher.publish([
+        { detailType, detail: { version: 1, ...detail }, ...(resources.length > 0 ? { resources } : {}) },
+      ]);
+      const failed = result.failed[0];
+      if (failed) throw new EventNotPublishedError(detailType, failed);
+    },
+  };
+}

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { type Approver, ApproverSchema } from './approver';
+import { JitDeploySchema } from './jit/config';
 import { type AccountSelection, AccountSelectionSchema } from './organization-scan';
 import { regionProblem } from './regions';
 import { ARCHIVABLE_REPORT_FORMATS, DEFAULT_ARCHIVED_REPORT_FORMATS } from './report-archive';
@@ -102,16 +104,7 @@ const arnPattern = z
   .string()
   .regex(/^arn:[^\s]+$/, 'must be an ARN (or a glob of ARNs) starting with arn:, without spaces');
 
-export const ApproverSchema = z
-  .object({
-    /** Slack workspace (team) id, e.g. T0123ABCD. */
-    teamId: z.string().regex(/^T[A-Z0-9]{6,}$/, 'must be a Slack team id like T0123ABCD'),
-    /** Slack user id, e.g. U0123ABCD. */
-    userId: z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id like U0123ABCD'),
-  })
-  .strict();
-
-export type Approver = z.infer<typeof ApproverSchema>;
+export { type Approver, ApproverSchema };
 
 const settings = ScanSettingsSchema.shape;
 
@@ -303,6 +296,8 @@ export const DeployConfigSchema = z
     /** AWS X-Ray active tracing on the functions. */
     tracing: z.boolean().default(false),
     securityHub: SecurityHubDeploySchema.prefault({}),
+    /** Just-in-time elevation profiles; none by default. */
+    jit: JitDeploySchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -348,6 +343,7 @@ const CONTEXT_KINDS: Record<DeployConfigKey, ContextKind> = {
   reservedConcurrency: 'number-or-word',
   tracing: 'boolean',
   securityHub: 'json',
+  jit: 'json',
 };
 
 /** A deploy config that failed validation; each issue names its key (`approvers.0.userId: ...`). */

@@ -20,6 +20,9 @@ import { SEVERITIES, type Severity, severityRank } from './rule';
  *   account's latest organization outcome
  *                        PK ACCOUNT#<account>  SK ORGANIZATION     by-rule (ORGANIZATION#ACCOUNTS)
  *   latest run pointer   PK ORGANIZATION       SK LATEST_RUN
+ *   elevation request/grant PK JIT#<grantId>   SK GRANT
+ *                        by-status (JIT#<state>, sorted by endsAt when granted, else requestedAt)
+ *   elevation eligibility PK JITELIGIBLE#<account> SK <principalArn>#<profile>
  *
  * (README "Findings store" has the index keys and the access patterns.)
  *

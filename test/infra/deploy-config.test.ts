@@ -50,6 +50,7 @@ describe('deploy config', () => {
       reservedConcurrency: 1,
       tracing: false,
       securityHub: { enabled: false, memberImportRoleName: 'IamPostureFindingsImport' },
+      jit: { profiles: [], slashCommand: '/elevate', requestTtl: '1h' },
     });
     expect(config.schedule).toBe('rate(1 day)');
   });

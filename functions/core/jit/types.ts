@@ -1,4 +1,4 @@
-import type { Approver } from '../deploy-config';
+import type { Approver } from '../approver';
 import type { Actor } from '../remediation/request';
 
 /**

@@ -1,3 +1,5 @@
+import { formatDuration } from '../jit/duration';
+import { REASON_MAX } from '../jit/request';
 import type { ElevationProfile, ElevationRequest, ElevationState } from '../jit/types';
 import type { Actor } from '../remediation/request';
 import {
@@ -66,7 +68,6 @@ export const SHORT_HASH_LENGTH = 12;
 
 /** Limits of the modal's inputs. IAM ARNs are at most 2048 characters. */
 export const PRINCIPAL_MAX = 2048;
-export const REASON_MAX = 1000;
 const DURATION_MAX = 16;
 
 /** Slack's limits on a modal: title 24, button 24, option text 75, option value 150, 100 options. */
@@ -136,19 +137,16 @@ function slackDate(iso: string | undefined): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
 }
 
-/** `90` -> `1h30m`, `45` -> `45m`, `120` -> `2h`. */
+/** The length of a window as people write durations: `45m`, `2h`, `1h30m`. */
 export function windowLength(startsAt: string, endsAt: string): string {
   const minutes = Math.round((Date.parse(endsAt) - Date.parse(startsAt)) / 60_000);
   if (!Number.isFinite(minutes) || minutes < 0) return 'an unreadable window';
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  if (hours === 0) return `${rest}m`;
-  return rest === 0 ? `${hours}h` : `${hours}h${rest}m`;
+  return formatDuration(minutes);
 }
 
 /**
- * The message of a grant in its current state: Approve / Reject while `requested`, Done while
- * `granted` (an early end, asked of the JIT function), no buttons otherwise.
+ * The message of a grant in its current state: Approve / Reject while `requested`, Done once
+ * approved or granted (an early end, asked of the JIT function), no buttons otherwise.
  */
 export function elevationMessage(request: ElevationRequest): JitMessage {
   const mark = request.breakGlass ? ':rotating_light: ' : '';
@@ -244,7 +242,7 @@ function buttonsFor(request: ElevationRequest): JitButton[] {
       { type: 'button', action_id: JIT_ACTION_IDS.reject, text: plain('Reject'), value, style: 'danger' },
     ];
   }
-  if (request.state === 'granted') {
+  if (request.state === 'approved' || request.state === 'granted') {
     return [
       {
         type: 'button',

@@ -417,11 +417,11 @@ describe('reading the modal', () => {
 
   it('refuses a reason longer than the modal allows', () => {
     const result = readElevationForm(
-      values({ profile: 'admin', principal: ROLE_ARN, duration: '1h', reason: 'r'.repeat(1001) }),
+      values({ profile: 'admin', principal: ROLE_ARN, duration: '1h', reason: 'r'.repeat(501) }),
     );
     expect(result).toEqual({
       ok: false,
-      errors: { iam_posture_jit_reason: 'A reason is at most 1000 characters.' },
+      errors: { iam_posture_jit_reason: 'A reason is at most 500 characters.' },
     });
   });
 });

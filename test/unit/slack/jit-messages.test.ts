@@ -122,7 +122,7 @@ describe('elevation message', () => {
       state: 'approved',
       header: 'Elevation approved',
       status: ':white_check_mark: Approved. The grant is being written.',
-      buttons: [],
+      buttons: ['iam_posture_jit_done'],
     },
     {
       state: 'granted',

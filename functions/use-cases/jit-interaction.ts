@@ -75,7 +75,7 @@ export interface JitInteractionDeps {
   newGrantId?: () => string;
 }
 
-export function jitInteractionRoute(deps: JitInteractionDeps): SlackRoute {
+export function elevationRoute(deps: JitInteractionDeps): SlackRoute {
   return {
     name: 'jit',
     matches: (envelope) => {

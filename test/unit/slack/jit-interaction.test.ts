@@ -8,7 +8,7 @@ import {
   JIT_MODAL_FIELDS,
   jitButtonValue,
 } from '../../../functions/core/slack/jit-messages';
-import { type JitInteractionDeps, jitInteractionRoute } from '../../../functions/use-cases/jit-interaction';
+import { elevationRoute, type JitInteractionDeps } from '../../../functions/use-cases/jit-interaction';
 import type { GrantPolicies } from '../../../functions/use-cases/jit-ports';
 import {
   APPROVER_A,
@@ -87,7 +87,7 @@ beforeEach(() => {
   };
 });
 
-const route = () => jitInteractionRoute(deps);
+const route = () => elevationRoute(deps);
 const handle = (envelope: SlackEnvelope, options: { now?: Date; retry?: boolean } = {}) =>
   route().handle(envelope, { now: options.now ?? NOW, retry: options.retry ?? false });
 

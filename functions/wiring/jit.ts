@@ -5,16 +5,20 @@ import { IamGrantPolicies } from '../adapters/aws/iam-grant-policies';
 import { EventBridgeRevokeScheduler } from '../adapters/aws/revoke-scheduler';
 import { DynamoJitStore } from '../adapters/dynamo-jit-store';
 import { jitEvents } from '../adapters/event-publisher';
+import { SlackJitMessenger } from '../adapters/slack-jit-messenger';
+import { createSlackWebClient } from '../adapters/slack-notifier';
 import { type JitFunctionConfig, parseJitFunctionConfig } from '../core/jit/function-config';
 import { type JitElevationConfig, parseJitElevationConfig } from '../core/jit-elevation-function-config';
 import { hasWildcard } from '../core/policy/wildcard';
 import type { Actor } from '../core/remediation/request';
+import { elevationAnnouncer } from '../use-cases/announce-elevation';
 import { grantElevation } from '../use-cases/grant-elevation';
 import type { GrantPolicies, JitEvents, JitStore, RevokeScheduler } from '../use-cases/jit-ports';
 import { lapseRequests } from '../use-cases/lapse-requests';
 import { reconcileGrants } from '../use-cases/reconcile-grants';
 import { revokeElevation } from '../use-cases/revoke-elevation';
 import { type AwsConfig, sdkConfig } from './aws';
+import { slackSecrets } from './slack';
 import { eventPublisher } from './stores';
 
 /**
@@ -139,18 +143,19 @@ export function jitOperations(adapters: JitAdapters): JitOperations {
 
 /**
  * The real adapters: the grant store in the findings table, IAM for grant policies, EventBridge
- * Scheduler for the revoke schedules (targeting this function), and the findings bus.
+ * Scheduler for the revoke schedules (targeting this function), the findings bus, and, with a bot
+ * token and a channel, the announcer that keeps each grant's Slack message current.
  */
 export function jitWiring(
   aws: AwsConfig,
   config: { elevation: JitElevationConfig; jit: JitFunctionConfig },
   functionArn: string,
-  announcer?: JitAdapters['announcer'],
 ): JitOperations {
   const self = functionIdentity(functionArn);
   const sdk = sdkConfig(aws);
+  const store = new DynamoJitStore(new DynamoDBClient(sdk), config.elevation.findingsTableName);
   return jitOperations({
-    store: new DynamoJitStore(new DynamoDBClient(sdk), config.elevation.findingsTableName),
+    store,
     policies: new IamGrantPolicies(new IAMClient(sdk)),
     scheduler: new EventBridgeRevokeScheduler({
       client: new SchedulerClient(sdk),
@@ -163,8 +168,24 @@ export function jitWiring(
     jit: config.jit,
     accountId: self.accountId,
     now: () => new Date(),
-    ...(announcer ? { announcer } : {}),
+    ...announcerOf(aws, config, store),
   });
+}
+
+function announcerOf(
+  aws: AwsConfig,
+  config: { elevation: JitElevationConfig; jit: JitFunctionConfig },
+  store: JitStore,
+): { announcer?: JitAdapters['announcer'] } {
+  const botTokenArn = config.elevation.botTokenSecretArn;
+  const channel = config.jit.channelId;
+  if (!botTokenArn || !channel) return {};
+  const secrets = slackSecrets(aws, [botTokenArn]);
+  const client = createSlackWebClient(
+    config.elevation.slackApiUrl ? { slackApiUrl: config.elevation.slackApiUrl } : {},
+  );
+  const slack = new SlackJitMessenger(client, () => secrets.read(botTokenArn));
+  return { announcer: elevationAnnouncer({ store, slack, channel }) };
 }
 
 /** The function's operations from its environment: its own role and region, its own ARN from the context. */

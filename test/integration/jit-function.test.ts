@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JIT_ENV_KEYS } from '../../functions/core/jit/config';
 import { parseJitFunctionConfig } from '../../functions/core/jit/function-config';
@@ -28,6 +29,7 @@ import {
 } from '../support/jit-moto';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto';
+import { type SlackServer, startSlackServer } from '../support/slack-server';
 
 /**
  * The JIT function end to end on moto, through its wiring and its environment: a request approved
@@ -43,25 +45,31 @@ const PROFILE: ElevationProfile = {
 };
 
 let moto: MotoServer;
+let slack: SlackServer;
 let world: JitWorld;
 
 beforeAll(async () => {
   moto = await startMoto();
+  slack = await startSlackServer();
 }, 60_000);
 
 afterAll(async () => {
+  world?.destroy();
+  await slack?.stop();
   await moto?.stop();
 });
 
 beforeEach(async () => {
   world?.destroy();
   await moto.reset();
+  slack.reset();
   world = await jitWorld(moto);
 });
 
 /** The function's environment as the construct writes it (the Slack part aside). */
-function environment(): Record<string, string> {
+function environment(extra: Record<string, string> = {}): Record<string, string> {
   return {
+    ...extra,
     [JIT_ENV_KEYS.profiles]: JSON.stringify([PROFILE]),
     [JIT_ENV_KEYS.requestTtlMinutes]: '60',
     ...jitElevationEnvironment({
@@ -75,8 +83,8 @@ function environment(): Record<string, string> {
 }
 
 /** The handler as deployed, over moto: its operations built from the environment and the context. */
-function motoHandler() {
-  const env = environment();
+function motoHandler(extra: Record<string, string> = {}) {
+  const env = environment(extra);
   return createHandler((context) =>
     jitWiring(
       { ...moto.clientConfig },
@@ -257,6 +265,43 @@ describe('the JIT function on moto', () => {
     });
     expect(await rolePolicy('batch-exact', stray)).toBeUndefined();
     expect(await rolePolicy('app-live', live.policyName)).toBeDefined();
+  }, 60_000);
+
+  it('announces each step in the JIT channel with the bot token when Slack is configured', async () => {
+    const secrets = new SecretsManagerClient({ ...moto.clientConfig });
+    const token = await secrets.send(
+      new CreateSecretCommand({ Name: 'iam-posture/slack-bot-token', SecretString: 'xoxb-jit-test' }),
+    );
+    secrets.destroy();
+    const handler = motoHandler({
+      JIT_CHANNEL_ID: 'C0JITCHAN1',
+      SLACK_BOT_TOKEN_SECRET_ARN: token.ARN!,
+      SLACK_API_URL: slack.apiUrl,
+    });
+    const arn = await world.createRole('app-web');
+    const request = await approvedRequest(arn);
+    await handler(
+      { source: 'iam-posture', 'detail-type': 'ElevationApproved', detail: { grantId: request.grantId } },
+      context(),
+    );
+    await expect(
+      handler(
+        { source: 'iam-posture', 'detail-type': 'ElevationGranted', detail: { grantId: request.grantId } },
+        context(),
+      ),
+    ).resolves.toEqual({ kind: 'announce', grantId: request.grantId, outcome: 'announced' });
+    const posts = slack.calls('chat.postMessage');
+    expect(posts.map((p) => [p.token, p.args.channel])).toEqual([['xoxb-jit-test', 'C0JITCHAN1']]);
+    expect((await world.store.get(request.grantId))?.slack?.channel).toBe('C0JITCHAN1');
+
+    // The next step updates that message in place.
+    await handler({ action: 'revoke', grantId: request.grantId }, context());
+    await handler(
+      { source: 'iam-posture', 'detail-type': 'ElevationRevoked', detail: { grantId: request.grantId } },
+      context(),
+    );
+    expect(slack.calls('chat.postMessage')).toHaveLength(1);
+    expect(slack.calls('chat.update').map((c) => c.args.channel)).toEqual(['C0JITCHAN1']);
   }, 60_000);
 
   it('refuses a malformed event before touching anything', async () => {

@@ -4,10 +4,12 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../functions/core/deploy-config';
 import { FINDINGS_TABLE } from '../functions/core/findings-table';
+import { jitFunctionEnvironment } from '../functions/core/jit/function-config';
 import { centralRoleNames } from './constructs/central-roles';
 import { DataKey } from './constructs/data-key';
 import { FindingsEventBus } from './constructs/findings-event-bus';
 import { FindingsTable } from './constructs/findings-table';
+import { JIT_INTERACTION_TABLE_ACTIONS, JitElevation } from './constructs/jit-elevation';
 import { OperationalAlarms } from './constructs/operational-alarms';
 import { OrgRunsBucket } from './constructs/org-runs-bucket';
 import { OrganizationScan } from './constructs/organization-scan';
@@ -52,6 +54,8 @@ export class IamPostureStack extends Stack {
   readonly reports?: ReportBucket;
   /** The Security Hub exporter: deployed when `securityHub.enabled` is set. */
   readonly securityHub?: SecurityHubExporter;
+  /** Just-in-time elevation: deployed when `jit.profiles` is not empty (it needs Slack). */
+  readonly jit?: JitElevation;
 
   constructor(scope: Construct, id: string, props: IamPostureStackProps) {
     super(scope, id, {
@@ -192,6 +196,9 @@ export class IamPostureStack extends Stack {
     }
 
     const channelId = props.config.slackChannelId;
+    if (props.config.jit.profiles.length > 0 && !channelId) {
+      throw new Error('jit.profiles needs slackChannelId: elevations are requested and approved in Slack');
+    }
     if (channelId) {
       const slack = new SlackApproval(this, 'Slack', {
         table: this.findings,
@@ -248,6 +255,41 @@ export class IamPostureStack extends Stack {
       this.alarms.watchDeadLetterQueue(remediation.deadLetterQueue, 'Remediation');
       this.alarms.watchFunction(remediation.rollbackFunction, 'Rollback');
       this.alarms.watchDeadLetterQueue(remediation.rollbackDeadLetterQueue, 'Rollback');
+      if (props.config.jit.profiles.length > 0) {
+        const jitEnvironment = jitFunctionEnvironment({
+          ...props.config.jit,
+          channelId: props.config.jit.channelId ?? channelId,
+        });
+        this.jit = new JitElevation(this, 'Jit', {
+          table: this.findings,
+          bus: this.events.bus,
+          alarms: this.alarms,
+          profiles: props.config.jit.profiles,
+          jitEnvironment,
+          botToken: slack.botToken,
+          ownRoles: [ownRolesPattern(this)],
+          config: props.config,
+        });
+        // The endpoint takes /elevate, the request modal and the votes: it stores requests, reads
+        // eligibilities and what a request checks in IAM (reads only), and hands grants and early
+        // revokes to the JIT function by event.
+        for (const [name, value] of Object.entries(jitEnvironment))
+          slack.interaction.addEnvironment(name, value);
+        this.findings.grantItemAccess(slack.interactionRole, JIT_INTERACTION_TABLE_ACTIONS, {
+          indexes: false,
+        });
+        this.jit.grantRequestReads(slack.interactionRole);
+        output(
+          'JitFunctionName',
+          this.jit.function.functionName,
+          'Grants, revokes and reconciles elevations',
+        );
+        output(
+          'JitRoleArn',
+          this.jit.role.roleArn,
+          'JIT role: grant inline policies on the profiles’ eligible principals only',
+        );
+      }
       output('SlackInteractionUrl', slack.interactionUrl.url, 'Slack app Interactivity Request URL');
       output('SlackSigningSecretArn', slack.signingSecret.secretArn, 'Store the Slack signing secret here');
       output('SlackBotTokenSecretArn', slack.botToken.secretArn, 'Store the Slack bot token (xoxb-...) here');

@@ -9,6 +9,7 @@ import {
   type SlackRouterDeps,
 } from '../use-cases/slack-router';
 import { recordApprovalWiring } from '../wiring/approval';
+import { jitInteractionRoute } from '../wiring/jit-slack';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 
 /**
@@ -31,7 +32,8 @@ export function interactionHandlerDeps(env: NodeJS.ProcessEnv, logger: Logger): 
     logger.error('slack signing secret is not set', { secretArn: config.signingSecretArn }),
   );
   if (config.approvers.length === 0) logger.warn('no approvers are configured: every click is refused');
-  const routes: SlackRoute[] = [remediationRoute(approval)];
+  const jit = jitInteractionRoute({}, env);
+  const routes: SlackRoute[] = [remediationRoute(approval), ...(jit ? [jit] : [])];
   return { signingSecret: approval.signingSecret, routes, now: approval.now };
 }
 

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { INDEX_BY_STATUS, ITEM_TYPE_ATTRIBUTE, KEY_ATTRIBUTES } from '../core/findings-table';
+import { canTransition } from '../core/jit/approval';
 import {
   ELEVATION_STATES,
   type ElevationApproval,
@@ -230,6 +231,7 @@ export class DynamoJitStore implements JitStore {
     to: ElevationState,
     changes: Partial<ElevationRequest>,
   ): Promise<ElevationRequest | undefined> {
+    if (!canTransition(from, to)) throw new JitStoreError(`an elevation cannot go from ${from} to ${to}`);
     const current = await this.get(grantId);
     if (!current || current.state !== from) return undefined;
     const names: Record<string, string> = { '#state': 'state', '#gsi1pk': 'GSI1PK', '#gsi1sk': 'GSI1SK' };

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { type Approver, ApproverSchema } from './approver';
 import { JitDeploySchema } from './jit/config';
 import { type AccountSelection, AccountSelectionSchema } from './organization-scan';
 import { regionProblem } from './regions';
@@ -11,6 +10,7 @@ import {
   type ScanSettings,
   ScanSettingsSchema,
 } from './settings';
+import { ApproverSchema, SlackTargetSchema } from './slack/ids';
 import { suggestion } from './suggest';
 import { strictObject } from './thresholds';
 
@@ -104,7 +104,7 @@ const arnPattern = z
   .string()
   .regex(/^arn:[^\s]+$/, 'must be an ARN (or a glob of ARNs) starting with arn:, without spaces');
 
-export { type Approver, ApproverSchema };
+export { type Approver, ApproverSchema, SlackTargetSchema } from './slack/ids';
 
 const settings = ScanSettingsSchema.shape;
 
@@ -224,17 +224,6 @@ export const SecurityHubDeploySchema = strictObject({
 });
 
 export type SecurityHubDeployConfig = z.output<typeof SecurityHubDeploySchema>;
-
-/**
- * A Slack member id (`U...`, `W...` for Enterprise Grid), a channel id (`C...`, `G...` for an older
- * private channel), or a `#channel-name` (Slack's own naming rules: lowercase, at most 80).
- */
-export const SlackTargetSchema = z
-  .string()
-  .regex(
-    /^([UW][A-Z0-9]{6,}|[CG][A-Z0-9]{6,}|#[a-z0-9][a-z0-9_-]{0,79})$/,
-    'must be a Slack user id like U0123ABCD, a channel id like C0123ABCD, or a #channel-name',
-  );
 
 /** The `ownership` key: the scan settings' ownership plus where each owner is reached in Slack. */
 export const OwnershipDeploySchema = strictObject({

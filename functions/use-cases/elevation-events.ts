@@ -45,7 +45,8 @@ export async function publishElevationEvent(
   }
 }
 
-export function findProfile(
+/** The configured profile a stored request names; undefined once it is no longer configured. */
+export function profileNamed(
   profiles: readonly ElevationProfile[],
   name: string,
 ): ElevationProfile | undefined {

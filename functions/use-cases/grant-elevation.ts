@@ -2,7 +2,7 @@ import { describeError } from '../core/describe-error';
 import { canonicalJson, checkInlineQuota, timeBoundedDocument } from '../core/jit/grant';
 import { isEligible } from '../core/jit/request';
 import type { ElevationRequest } from '../core/jit/types';
-import { elevationDetail, findProfile, publishElevationEvent } from './elevation-events';
+import { elevationDetail, profileNamed, publishElevationEvent } from './elevation-events';
 import type { GrantPolicies, JitEvents, JitProfiles, JitStore, RevokeScheduler } from './jit-ports';
 
 export interface GrantElevationDeps {
@@ -48,7 +48,7 @@ export async function grantElevation(
   let scheduleName: string | undefined;
   let usedEligibility = false;
   try {
-    const profile = findProfile(deps.profiles, request.profile);
+    const profile = profileNamed(deps.profiles, request.profile);
     if (!profile) throw new GrantRefusedError(`the profile ${request.profile} is no longer configured`);
     if (!isEligible(request.principalArn, profile)) {
       const dynamic = await deps.store.listEligibility(request.accountId);

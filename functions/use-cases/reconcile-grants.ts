@@ -2,7 +2,7 @@ import { describeError } from '../core/describe-error';
 import { grantIdOfPolicyName } from '../core/jit/grant';
 import { planReconcile, type RemovalWhy } from '../core/jit/reconcile';
 import { type ElevationRequest, type ElevationState, GRANT_POLICY_PREFIX } from '../core/jit/types';
-import { publishElevationEvent, SYSTEM_ACTOR } from './elevation-events';
+import { elevationDetail, publishElevationEvent, SYSTEM_ACTOR } from './elevation-events';
 import type { GrantPolicies, JitEvents, JitProfiles, JitStore, RevokeScheduler } from './jit-ports';
 import { revokeElevation } from './revoke-elevation';
 
@@ -23,6 +23,10 @@ export interface ReconcileGrantsResult {
   failed: { principalArn: string; policyName: string; error: string }[];
   /** Grants whose window had ended, now revoked. */
   expired: string[];
+  /** Grants approved but never written before their window ended, now failed. */
+  abandoned: string[];
+  /** Requests nobody approved in time, now lapsed. */
+  lapsed: string[];
   /** Principals whose inline policies could not be listed: not inspected, so not known to be clean. */
   unread: { principalArn: string; error: string }[];
   warnings: string[];
@@ -34,13 +38,22 @@ const LIVE: readonly ElevationState[] = ['requested', 'approved', 'granted'];
 /**
  * The hourly sweep behind the revoke schedules: lists the grant-prefixed inline policies of every
  * eligible principal and every principal with a live grant, removes each one the plan says must go
- * (expired, revoked, unknown, or without time bounds), and revokes grants whose window has ended.
+ * (expired, revoked, unknown, or without time bounds), revokes grants whose window has ended, fails
+ * approved grants never written before theirs ended, and lapses requests nobody approved in time.
  * A policy it cannot remove is published as ElevationFailed with its name and returned, so the
  * scan reports it as a finding.
  */
 export async function reconcileGrants(deps: ReconcileGrantsDeps): Promise<ReconcileGrantsResult> {
   const now = deps.now();
-  const result: ReconcileGrantsResult = { removed: [], failed: [], expired: [], unread: [], warnings: [] };
+  const result: ReconcileGrantsResult = {
+    removed: [],
+    failed: [],
+    expired: [],
+    abandoned: [],
+    lapsed: [],
+    unread: [],
+    warnings: [],
+  };
 
   const grants: ElevationRequest[] = [];
   for (const state of LIVE) grants.push(...(await deps.store.listByState(state)));
@@ -131,6 +144,25 @@ export async function reconcileGrants(deps: ReconcileGrantsDeps): Promise<Reconc
         });
       }
     }
+  }
+  for (const grantId of plan.fail) {
+    const failed = await deps.store.transition(grantId, 'approved', 'failed', {
+      failureReason: 'the window ended before the grant was written',
+    });
+    if (!failed) continue;
+    result.abandoned.push(grantId);
+    await publishElevationEvent(
+      deps.events,
+      result.warnings,
+      'ElevationFailed',
+      elevationDetail(failed, { policyName: failed.policyName, stage: 'reconcile', why: 'window-ended' }),
+    );
+  }
+  for (const grantId of plan.lapse) {
+    const lapsed = await deps.store.transition(grantId, 'requested', 'lapsed', {});
+    if (!lapsed) continue;
+    result.lapsed.push(grantId);
+    await publishElevationEvent(deps.events, result.warnings, 'ElevationLapsed', elevationDetail(lapsed));
   }
   return result;
 }

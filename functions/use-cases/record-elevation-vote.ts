@@ -1,7 +1,7 @@
-import { type ApprovalRefusal, decideApproval } from '../core/jit/approval';
+import { type ApprovalRefusal, decideApproval, decideRejection } from '../core/jit/approval';
 import type { ElevationRequest } from '../core/jit/types';
 import type { SlackUser } from '../core/slack/approvers';
-import { actorDetail, elevationDetail, findProfile, publishElevationEvent } from './elevation-events';
+import { actorDetail, elevationDetail, profileNamed, publishElevationEvent } from './elevation-events';
 import type { JitEvents, JitProfiles, JitStore } from './jit-ports';
 
 export interface RecordElevationVoteInput {
@@ -50,7 +50,7 @@ export async function recordElevationVote(
         message: 'This elevation request does not exist.',
       };
     }
-    const profile = findProfile(deps.profiles, request.profile);
+    const profile = profileNamed(deps.profiles, request.profile);
     if (!profile) {
       return {
         outcome: 'refused',
@@ -112,4 +112,60 @@ export async function recordElevationVote(
     reason: 'contended',
     message: 'The request changed while your approval was being recorded; try again.',
   };
+}
+
+export type RejectElevationResult =
+  | { outcome: 'rejected'; request: ElevationRequest; warnings: string[] }
+  | {
+      outcome: 'refused';
+      reason: 'not-an-approver' | 'not-open' | 'unknown-request' | 'unknown-profile';
+      message: string;
+    };
+
+/**
+ * A profile approver turns a waiting request down (the requester may withdraw their own this way).
+ * Conditional on the request still waiting, so a rejection and the approval reaching the quorum
+ * cannot both win.
+ */
+export async function rejectElevation(
+  input: { grantId: string; approver: SlackUser },
+  deps: RecordElevationVoteDeps,
+): Promise<RejectElevationResult> {
+  const request = await deps.store.get(input.grantId);
+  if (!request) {
+    return {
+      outcome: 'refused',
+      reason: 'unknown-request',
+      message: 'This elevation request does not exist.',
+    };
+  }
+  const profile = profileNamed(deps.profiles, request.profile);
+  if (!profile) {
+    return {
+      outcome: 'refused',
+      reason: 'unknown-profile',
+      message: `The profile ${request.profile} is no longer configured.`,
+    };
+  }
+  const decision = decideRejection(request, profile, input.approver, deps.now());
+  if (decision.outcome === 'refused') return decision;
+  const rejected = await deps.store.transition(request.grantId, 'requested', 'rejected', {
+    rejectedBy: decision.request.rejectedBy,
+  });
+  if (!rejected) {
+    const current = await deps.store.get(request.grantId);
+    return {
+      outcome: 'refused',
+      reason: 'not-open',
+      message: `This elevation is ${current?.state ?? 'gone'}; there is nothing to reject.`,
+    };
+  }
+  const warnings: string[] = [];
+  await publishElevationEvent(
+    deps.events,
+    warnings,
+    'ElevationRejected',
+    elevationDetail(rejected, { rejectedBy: actorDetail(decision.request.rejectedBy!) }),
+  );
+  return { outcome: 'rejected', request: rejected, warnings };
 }

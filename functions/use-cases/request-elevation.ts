@@ -1,9 +1,9 @@
 import { describeError } from '../core/describe-error';
-import { checkInlineQuota, timeBoundedDocument } from '../core/jit/grant';
-import { buildElevationRequest, isEligible } from '../core/jit/request';
+import { checkInlineQuota, statementsOfDocument, timeBoundedDocument } from '../core/jit/grant';
+import { buildElevationRequest, findProfile, isEligible } from '../core/jit/request';
 import type { ElevationRequest, PolicyStatementDocument } from '../core/jit/types';
 import type { Actor } from '../core/remediation/request';
-import { actorDetail, elevationDetail, findProfile, publishElevationEvent } from './elevation-events';
+import { actorDetail, elevationDetail, publishElevationEvent } from './elevation-events';
 import type { GrantPolicies, JitEvents, JitProfiles, JitStore } from './jit-ports';
 
 export interface RequestElevationInput {
@@ -54,18 +54,16 @@ export async function requestElevation(
   deps: RequestElevationDeps,
 ): Promise<RequestElevationResult> {
   const now = deps.now();
-  const profile = findProfile(deps.profiles, input.profileName);
-  if (!profile) {
-    const known = deps.profiles.map((p) => p.name).join(', ') || 'none';
-    return { outcome: 'refused', reason: `there is no profile ${input.profileName} (profiles: ${known})` };
-  }
+  const found = findProfile(deps.profiles, input.profileName);
+  if (!found.ok) return { outcome: 'refused', reason: found.reason };
+  const profile = found.profile;
 
   let statements: PolicyStatementDocument[];
   if (profile.statements) {
     statements = profile.statements;
   } else if (profile.managedPolicyArn) {
     try {
-      statements = statementsOf(await deps.policies.managedPolicyDocument(profile.managedPolicyArn));
+      statements = statementsOfDocument(await deps.policies.managedPolicyDocument(profile.managedPolicyArn));
     } catch (error) {
       return {
         outcome: 'refused',
@@ -127,16 +125,4 @@ export async function requestElevation(
     return { outcome: 'break-glass-granted-pending', request, warnings };
   }
   return { outcome: 'requested', request, warnings };
-}
-
-/** The statements of a policy document (one statement or a list), each an object. */
-function statementsOf(document: object): PolicyStatementDocument[] {
-  const statement = (document as { Statement?: unknown }).Statement;
-  const list = Array.isArray(statement) ? statement : statement === undefined ? [] : [statement];
-  return list.map((item, index) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      throw new TypeError(`Statement[${index}] of the managed policy is not an object`);
-    }
-    return item as PolicyStatementDocument;
-  });
 }

@@ -2,7 +2,7 @@ import { describeError } from '../core/describe-error';
 import { canRevoke } from '../core/jit/approval';
 import type { ElevationRequest, ElevationState } from '../core/jit/types';
 import type { Actor } from '../core/remediation/request';
-import { actorDetail, elevationDetail, findProfile, publishElevationEvent } from './elevation-events';
+import { actorDetail, elevationDetail, profileNamed, publishElevationEvent } from './elevation-events';
 import type { GrantPolicies, JitEvents, JitProfiles, JitStore, RevokeScheduler } from './jit-ports';
 
 export type RevokeReason = 'expired' | 'done' | 'cli' | 'reconciler';
@@ -58,7 +58,7 @@ export async function revokeElevation(
   if (request.state === 'revoked') return { outcome: 'already-revoked', request };
   if (!REVOCABLE.includes(request.state)) return { outcome: 'not-granted', request };
 
-  const profile = findProfile(deps.profiles, request.profile);
+  const profile = profileNamed(deps.profiles, request.profile);
   const allowed =
     input.by.kind === 'system' ||
     input.by.kind === 'cli' ||

@@ -67,6 +67,40 @@ export function decideApproval(
   return { outcome: 'recorded', request: { ...request, approvals } };
 }
 
+export type RejectionDecision =
+  | { outcome: 'rejected'; request: ElevationRequest }
+  | { outcome: 'refused'; reason: 'not-an-approver' | 'not-open'; message: string };
+
+/**
+ * A profile approver turning a waiting request down. Unlike an approval this may be the
+ * requester's own: a rejection only takes privilege away.
+ */
+export function decideRejection(
+  request: ElevationRequest,
+  profile: ElevationProfile,
+  approver: SlackUser,
+  now: Date,
+): RejectionDecision {
+  if (request.state !== 'requested' || isLapsed(request, now)) {
+    return {
+      outcome: 'refused',
+      reason: 'not-open',
+      message: `This elevation is ${isLapsed(request, now) ? 'expired' : request.state}; there is nothing to reject.`,
+    };
+  }
+  if (profile.name !== request.profile || !isApprover(approver, profile.approvers)) {
+    return {
+      outcome: 'refused',
+      reason: 'not-an-approver',
+      message: `You are not an approver of the profile ${request.profile}.`,
+    };
+  }
+  return {
+    outcome: 'rejected',
+    request: { ...request, state: 'rejected', rejectedBy: slackActor(approver) },
+  };
+}
+
 /** Who may end an elevation early: the requester, an approver of its profile, or the system and the CLI. */
 export function canRevoke(request: ElevationRequest, by: Actor, profile: ElevationProfile): boolean {
   if (by.kind === 'system' || by.kind === 'cli') return true;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { ApproverSchema } from '../approver';
 import { PolicyParseError } from '../policy/parse';
+import { ApproverSchema } from '../slack/ids';
+import { suggestion } from '../suggest';
 import { strictObject } from '../thresholds';
 import { DurationError, parseDuration } from './duration';
 import { exampleArnOf, profilePrivilege } from './privilege';
@@ -115,9 +116,28 @@ export const JitProfileSchema = strictObject({
     });
   }
   if (profile.statements) checkStatements(profile.statements, profile, ctx);
+  const managed = profile.managedPolicyArn && PRIVILEGED_MANAGED_POLICIES.exec(profile.managedPolicyArn)?.[1];
+  if (managed && profile.approvals < 2) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approvals'],
+      message: `must be at least 2: ${managed} is ${managed === 'PowerUserAccess' ? 'able to escalate privilege' : 'administrator-equivalent'}`,
+    });
+  }
 });
 
+/**
+ * AWS managed policies known to be administrator-equivalent or escalation-capable. Other managed
+ * policies are read only when someone asks, and the request then needs 2 approvals if the copied
+ * document turns out to be either; these are caught at synth so the config says so up front.
+ */
+const PRIVILEGED_MANAGED_POLICIES =
+  /^arn:aws(?:-[a-z]+)*:iam::aws:policy\/(AdministratorAccess|IAMFullAccess|PowerUserAccess)$/;
+
 type ProfileInput = Pick<z.output<typeof JitProfileSchema>, 'eligible' | 'approvals'>;
+
+/** The elements of an identity policy statement. */
+const STATEMENT_KEYS = ['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'];
 
 function checkStatements(
   statements: readonly PolicyStatementDocument[],
@@ -135,8 +155,22 @@ function checkStatements(
       });
       problems++;
     }
-    if (s.Resource === undefined && s.NotResource === undefined) {
-      ctx.addIssue({ code: 'custom', path: at(), message: 'needs Resource or NotResource' });
+    if ((s.Resource === undefined) === (s.NotResource === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at(),
+        message:
+          s.Resource === undefined ? 'needs Resource or NotResource' : 'has both Resource and NotResource',
+      });
+      problems++;
+    }
+    for (const key of Object.keys(s)) {
+      if (STATEMENT_KEYS.includes(key) || key === 'Principal' || key === 'NotPrincipal') continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: at(key),
+        message: `is not a statement element${suggestion(key, STATEMENT_KEYS, 'elements')}`,
+      });
       problems++;
     }
     if (isRecord(s.Condition)) {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { ApproverSchema } from '../approver';
 import { jsonVariable } from '../env-schema';
 import { formatIssues } from '../settings';
+import { ApproverSchema } from '../slack/ids';
 import {
   JIT_ENV_KEYS,
   type JitDeployConfig,

@@ -188,6 +188,24 @@ function singleBound(
 }
 
 /**
+ * The statements of a policy document as IAM returns it (an object, JSON or URL-encoded JSON; one
+ * statement or a list), copied as written, for a grant of a managed policy's default version. The
+ * document must follow the IAM grammar (`PolicyParseError` otherwise), so a grant never carries
+ * what IAM would refuse.
+ */
+export function statementsOfDocument(document: unknown): PolicyStatementDocument[] {
+  parsePolicyDocument(document);
+  const value = typeof document === 'string' ? JSON.parse(decodedDocument(document)) : document;
+  const statements = (value as { Statement: unknown }).Statement;
+  return structuredClone(Array.isArray(statements) ? statements : [statements]) as PolicyStatementDocument[];
+}
+
+function decodedDocument(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.startsWith('{') ? trimmed : safeDecode(trimmed);
+}
+
+/**
  * IAM's quota on the inline policies of one principal, all together: characters, whitespace not
  * counted. Groups have their own (5,120) but are never granted to.
  */
@@ -198,13 +216,7 @@ export const INLINE_POLICY_QUOTA = { role: 10240, user: 2048 } as const;
  * IAM returns it (JSON, or URL-encoded JSON) and is measured decoded.
  */
 export function inlinePolicySize(document: unknown): number {
-  let text: string;
-  if (typeof document === 'string') {
-    const trimmed = document.trim();
-    text = trimmed.startsWith('{') ? trimmed : safeDecode(trimmed);
-  } else {
-    text = JSON.stringify(document) ?? '';
-  }
+  const text = typeof document === 'string' ? decodedDocument(document) : (JSON.stringify(document) ?? '');
   let size = 0;
   for (const char of text) if (!/\s/.test(char)) size++;
   return size;

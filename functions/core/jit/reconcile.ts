@@ -1,3 +1,4 @@
+import { isLapsed } from './approval';
 import { grantIdOfPolicyName, grantWindowOf } from './grant';
 import { type ElevationRequest, type ElevationState, GRANT_POLICY_PREFIX } from './types';
 
@@ -23,6 +24,10 @@ export interface ReconcilePlan {
   remove: { principalArn: string; policyName: string; why: RemovalWhy }[];
   /** Ids of grants in state `granted` whose window has ended. */
   expire: string[];
+  /** Ids of grants approved but never written whose window has ended: they can only fail now. */
+  fail: string[];
+  /** Ids of requests nobody approved before they expired. */
+  lapse: string[];
 }
 
 /** States whose policy may be on the principal: being written, or written. */
@@ -37,10 +42,13 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     const why = removalReason(policy, grants, now);
     if (why) remove.push({ principalArn: policy.principalArn, policyName: policy.policyName, why });
   }
-  const expire = input.grants
-    .filter((g) => g.state === 'granted' && Date.parse(g.endsAt) <= now)
-    .map((g) => g.grantId);
-  return { remove, expire };
+  const ended = (g: ElevationRequest) => Date.parse(g.endsAt) <= now;
+  return {
+    remove,
+    expire: input.grants.filter((g) => g.state === 'granted' && ended(g)).map((g) => g.grantId),
+    fail: input.grants.filter((g) => g.state === 'approved' && ended(g)).map((g) => g.grantId),
+    lapse: input.grants.filter((g) => isLapsed(g, input.now)).map((g) => g.grantId),
+  };
 }
 
 function removalReason(

@@ -1,6 +1,8 @@
 import picomatch from 'picomatch';
 import { parseIamPrincipalArn } from '../arn';
+import { PolicyParseError } from '../policy/parse';
 import type { Actor } from '../remediation/request';
+import { suggestion } from '../suggest';
 import { GrantError, grantHash, grantInstant, grantPolicyName, timeBoundedDocument } from './grant';
 import { profilePrivilege } from './privilege';
 import type { ElevationProfile, ElevationRequest, Eligibility, PolicyStatementDocument } from './types';
@@ -106,7 +108,8 @@ export function buildElevationRequest(ask: ElevationAsk, now: Date): BuiltReques
   try {
     required = ask.breakGlass ? 1 : requiredApprovals(profile, ask.statements, ask.principalArn);
   } catch (error) {
-    return refuse(`the statements are not a valid policy: ${(error as Error).message}`);
+    if (!(error instanceof PolicyParseError)) throw error;
+    return refuse(`the statements are not a valid policy: ${error.message}`);
   }
 
   const hash = grantHash({
@@ -184,4 +187,23 @@ export function isProfileApprover(actor: Actor, profile: ElevationProfile): bool
     actor.teamId !== undefined &&
     profile.approvers.some((a) => a.teamId === actor.teamId && a.userId === actor.id)
   );
+}
+
+/** The profile of that name, or a refusal that suggests the closest name (typed in Slack and the CLI). */
+export function findProfile(
+  profiles: readonly ElevationProfile[],
+  name: string,
+): { ok: true; profile: ElevationProfile } | { ok: false; reason: string } {
+  const wanted = name.trim();
+  const profile = profiles.find((p) => p.name === wanted);
+  if (profile) return { ok: true, profile };
+  if (profiles.length === 0) return { ok: false, reason: 'no elevation profile is configured' };
+  return {
+    ok: false,
+    reason: `there is no elevation profile "${wanted}"${suggestion(
+      wanted,
+      profiles.map((p) => p.name),
+      'profiles',
+    )}`,
+  };
 }

@@ -1,5 +1,5 @@
-import type { Approver } from '../approver';
 import type { Actor } from '../remediation/request';
+import type { Approver } from '../slack/ids';
 
 /**
  * Just-in-time elevation: the shapes every part shares. A grant is one inline policy on one

@@ -9,6 +9,7 @@ import {
   grantWindowOf,
   INLINE_POLICY_QUOTA,
   inlinePolicySize,
+  statementsOfDocument,
   timeBoundedDocument,
 } from '../../../functions/core/jit/grant';
 import { ROLE } from './builders';
@@ -313,5 +314,40 @@ describe('inlinePolicySize and checkInlineQuota', () => {
     );
     expect(result).toMatchObject({ ok: false, used: 2100, limit: 2048 });
     expect(result.ok ? '' : result.reason).toContain("the user's 2 inline policies already take 2000");
+  });
+});
+
+describe('statementsOfDocument', () => {
+  const statements = [
+    { Sid: 'Read', Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::b/*' },
+    {
+      Effect: 'Deny',
+      NotAction: 's3:*',
+      Resource: '*',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  ];
+  const document = { Version: '2012-10-17', Statement: statements };
+
+  it('copies the statements as written, from an object, JSON or URL-encoded JSON', () => {
+    expect(statementsOfDocument(document)).toEqual(statements);
+    expect(statementsOfDocument(JSON.stringify(document))).toEqual(statements);
+    expect(statementsOfDocument(encodeURIComponent(JSON.stringify(document)))).toEqual(statements);
+    const copy = statementsOfDocument(document);
+    (copy[0] as { Sid: string }).Sid = 'changed';
+    expect(statements[0]!.Sid).toBe('Read');
+  });
+
+  it('reads a single statement as a list of one', () => {
+    expect(statementsOfDocument({ Version: '2012-10-17', Statement: statements[0] })).toEqual([
+      statements[0],
+    ]);
+  });
+
+  it('refuses a document IAM would not accept, naming where', () => {
+    expect(() => statementsOfDocument({ Statement: [{ Effect: 'Allow', Resource: '*' }] })).toThrow(
+      'statement has neither Action nor NotAction at $.Statement[0]',
+    );
+    expect(() => statementsOfDocument('%E0%A4%A')).toThrow(/neither JSON nor URL-encoded JSON/);
   });
 });

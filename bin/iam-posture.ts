@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { TREND_FORMATS } from '../functions/core/governance-trend';
+import { ELEVATION_STATES } from '../functions/core/jit/types';
 import { FINDING_STATUSES } from '../functions/core/lifecycle';
 import { REPORT_FORMATS } from '../functions/core/report';
 import { FRAMEWORKS } from '../functions/core/rule';
@@ -7,6 +8,15 @@ import { FINDINGS_FORMATS } from '../functions/use-cases/list-findings';
 import packageJson from '../package.json';
 import { type CollectCommandOptions, collectCommand } from './commands/collect';
 import { COMPLIANCE_FORMATS, type ComplianceOptions, complianceCommand } from './commands/compliance';
+import {
+  DEFAULT_SCHEDULE_GROUP,
+  type ElevateListOptions,
+  type ElevateOptions,
+  type ElevateRevokeOptions,
+  elevateCommand,
+  elevateListCommand,
+  elevateRevokeCommand,
+} from './commands/elevate';
 import { type FindingsOptions, findingsCommand } from './commands/findings';
 import { EXIT, type Io } from './commands/io';
 import {
@@ -62,6 +72,23 @@ function awsOptions(
     '--endpoint-url <url>',
     `AWS endpoint${scope}, e.g. a local emulator (also AWS_ENDPOINT_URL)`,
   );
+}
+
+/**
+ * The table, bus, config and AWS flags of `elevate`, which its subcommands share. `--profile`
+ * names the elevation profile there, so the AWS profile is `--aws-profile`.
+ */
+function elevateOptions(command: Command): Command {
+  return command
+    .option('--table <name>', 'DynamoDB findings table of the stack (output FindingsTableName)')
+    .option('--event-bus <name>', 'the stack’s event bus (output EventBusName)')
+    .option(
+      '--config <file>',
+      'deploy config: a cdk.json, or a JSON object of its keys (default: ./cdk.json)',
+    )
+    .option('--aws-profile <name>', 'AWS profile (default: the standard credential chain)')
+    .option('--region <region>', 'AWS region of the table (default: the profile or AWS_REGION)')
+    .option('--endpoint-url <url>', 'AWS endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)');
 }
 
 /**
@@ -289,6 +316,45 @@ function buildProgram(io: Io): Command {
   ).action(async (requestId: string, options: RemediationCommandOptions) => {
     process.exitCode = await rollbackCommand(requestId, options, io);
   });
+
+  const elevate = elevateOptions(
+    program
+      .command('elevate')
+      .description(
+        'Request a just-in-time elevation, approved in Slack; "elevate list" and "elevate revoke" follow it up.',
+      )
+      .option('--profile <name>', 'elevation profile (jit.profiles in the deploy config)')
+      .option('--principal <arn>', 'IAM role or user ARN that receives the grant')
+      .option('--duration <duration>', 'length of the window: 30m, 1h, 1h30m (at most the profile allows)')
+      .option('--reason <text>', 'why the elevation is needed, shown to the approvers')
+      .option('--break-glass', 'break-glass (self-approved): taken from the profile approvers in Slack only'),
+  ).action(async (options: ElevateOptions) => {
+    process.exitCode = await elevateCommand(options, io);
+  });
+  // The table, AWS and config flags are elevate's; `list` and `revoke` read them as global options.
+  elevate
+    .command('list')
+    .description('List elevations: requested, approved and granted ones unless --state picks one.')
+    .configureHelp({ showGlobalOptions: true })
+    .addOption(choiceOption('--state <state>', 'only this state', ELEVATION_STATES))
+    .action(async (_options: unknown, command: Command) => {
+      process.exitCode = await elevateListCommand(command.optsWithGlobals<ElevateListOptions>(), io);
+    });
+  elevate
+    .command('revoke <grant-id>')
+    .description(
+      'End an elevation early: ask the JIT function to remove the grant, or with --now remove it yourself.',
+    )
+    .configureHelp({ showGlobalOptions: true })
+    .option('--now', 'remove the grant policy with your own credentials instead of asking the JIT function')
+    .option('--schedule-group <name>', 'with --now: the revoke schedules’ group', DEFAULT_SCHEDULE_GROUP)
+    .action(async (grantId: string, _options: unknown, command: Command) => {
+      process.exitCode = await elevateRevokeCommand(
+        grantId,
+        command.optsWithGlobals<ElevateRevokeOptions>(),
+        io,
+      );
+    });
 
   return program;
 }

@@ -6,7 +6,7 @@ import { DurationError, formatDuration, parseDuration } from '../core/jit/durati
 import { BREAK_GLASS_REASON_MIN, isProfileApprover, REASON_MAX } from '../core/jit/request';
 import type { ElevationProfile, ElevationRequest } from '../core/jit/types';
 import type { Actor } from '../core/remediation/request';
-import { isApprover, isSameSlackUser, type SlackUser, slackActor } from '../core/slack/approvers';
+import { isSameSlackUser, type SlackUser, slackActor } from '../core/slack/approvers';
 import type { SlackEnvelope } from '../core/slack/envelope';
 import {
   type ElevationForm,
@@ -21,9 +21,9 @@ import {
   readElevationForm,
 } from '../core/slack/jit-messages';
 import { type AnnounceElevationDeps, announceRequest, type ElevationMessenger } from './announce-elevation';
-import { actorDetail, elevationDetail, findProfile, publishElevationEvent } from './elevation-events';
+import { profileNamed } from './elevation-events';
 import type { GrantPolicies, JitEvents, JitProfiles, JitStore } from './jit-ports';
-import { recordElevationVote } from './record-elevation-vote';
+import { recordElevationVote, rejectElevation } from './record-elevation-vote';
 import { requestElevation } from './request-elevation';
 import type { InteractionAnswer, RouteContext, SlackRoute } from './slack-router';
 
@@ -260,7 +260,7 @@ function checkForm(
   accountId: string,
 ): { ok: true; minutes: number } | { ok: false; errors: ModalErrors } {
   const problems: ModalErrors = {};
-  const profile = findProfile(profiles, form.profile);
+  const profile = profileNamed(profiles, form.profile);
   if (!profile) problems[JIT_MODAL_FIELDS.profile] = `There is no profile ${form.profile}.`;
 
   const principal = parseIamPrincipalArn(form.principalArn);
@@ -367,21 +367,18 @@ class Click {
   private async reject(grantId: string, grantHash: string): Promise<InteractionAnswer> {
     const found = await this.find(grantId, grantHash);
     if ('refusal' in found) return found.refusal;
-    const { request, profile } = found;
-    if (!isApprover(this.user, profile.approvers)) {
-      return this.refuse('not-an-approver', `Only an approver of the profile ${profile.name} can reject it.`);
-    }
-    if (request.state !== 'requested') return this.notOpen(request);
-    const by = slackActor(this.user);
-    const rejected = await this.deps.store.transition(grantId, 'requested', 'rejected', { rejectedBy: by });
-    if (!rejected) return this.notOpen((await this.deps.store.get(grantId)) ?? request);
-    await publishElevationEvent(
-      this.deps.events,
-      this.warnings,
-      'ElevationRejected',
-      elevationDetail(rejected, { rejectedBy: actorDetail(by) }),
+    const result = await rejectElevation(
+      { grantId, approver: this.user },
+      {
+        profiles: this.deps.profiles,
+        store: this.deps.store,
+        events: this.deps.events,
+        now: () => this.context.now,
+      },
     );
-    await this.updateMessage(rejected);
+    if (result.outcome === 'refused') return this.refuse(result.reason, result.message);
+    this.warnings.push(...result.warnings);
+    await this.updateMessage(result.request);
     return this.ok('rejected', 'Rejected; nothing was granted.');
   }
 
@@ -423,7 +420,7 @@ class Click {
     if (!request) {
       return { refusal: await this.refuse('unknown-request', 'This elevation request does not exist.') };
     }
-    const profile = findProfile(this.deps.profiles, request.profile);
+    const profile = profileNamed(this.deps.profiles, request.profile);
     if (!profile) {
       return {
         refusal: await this.refuse(
@@ -441,10 +438,6 @@ class Click {
       };
     }
     return { request, profile };
-  }
-
-  private notOpen(request: ElevationRequest): Promise<InteractionAnswer> {
-    return this.refuse('not-open', `This elevation is already ${request.state}; nothing more was done.`);
   }
 
   private async updateMessage(request: ElevationRequest): Promise<void> {

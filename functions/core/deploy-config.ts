@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type AccountSelection, AccountSelectionSchema } from './organization-scan';
 import { regionProblem } from './regions';
 import { ARCHIVABLE_REPORT_FORMATS, DEFAULT_ARCHIVED_REPORT_FORMATS } from './report-archive';
+import { ReviewsDeploySchema } from './review/config';
 import {
   formatIssues,
   OrganizationSchema,
@@ -9,7 +10,6 @@ import {
   type ScanSettings,
   ScanSettingsSchema,
 } from './settings';
-import { ReviewsDeploySchema } from './review/config';
 import { ApproverSchema, SlackTargetSchema } from './slack/ids';
 import { suggestion } from './suggest';
 import { strictObject } from './thresholds';

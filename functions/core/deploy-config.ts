@@ -3,6 +3,7 @@ import { JitDeploySchema } from './jit/config';
 import { type AccountSelection, AccountSelectionSchema } from './organization-scan';
 import { regionProblem } from './regions';
 import { ARCHIVABLE_REPORT_FORMATS, DEFAULT_ARCHIVED_REPORT_FORMATS } from './report-archive';
+import { ReviewsDeploySchema } from './review/config';
 import {
   formatIssues,
   OrganizationSchema,
@@ -287,6 +288,9 @@ export const DeployConfigSchema = z
     securityHub: SecurityHubDeploySchema.prefault({}),
     /** Just-in-time elevation profiles; none by default. */
     jit: JitDeploySchema.prefault({}),
+
+    /** Entitlement review campaigns: owners answer for their non-human identities on a rhythm. */
+    reviews: ReviewsDeploySchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -333,6 +337,8 @@ const CONTEXT_KINDS: Record<DeployConfigKey, ContextKind> = {
   tracing: 'boolean',
   securityHub: 'json',
   jit: 'json',
+
+  reviews: 'json',
 };
 
 /** A deploy config that failed validation; each issue names its key (`approvers.0.userId: ...`). */

@@ -51,6 +51,18 @@ describe('deploy config', () => {
       tracing: false,
       securityHub: { enabled: false, memberImportRoleName: 'IamPostureFindingsImport' },
       jit: { profiles: [], slashCommand: '/elevate', requestTtl: '1h' },
+
+      reviews: {
+        enabled: false,
+        rhythms: [
+          { name: 'quarterly', every: 'quarterly', scope: 'all' },
+          { name: 'admin-monthly', every: 'monthly', scope: 'admin-equivalent' },
+        ],
+        deadlineDays: 14,
+        remindBeforeDays: 3,
+        attestationDays: 90,
+        reviewers: [],
+      },
     });
     expect(config.schedule).toBe('rate(1 day)');
   });

@@ -1,11 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { parseSlackInteractionConfig } from '../core/slack-function-config';
+import { remediationRoute } from '../use-cases/record-approval';
 import {
   type InteractionAnswer,
-  type RecordApprovalDeps,
-  recordApproval,
-} from '../use-cases/record-approval';
+  routeSlackRequest,
+  type SlackRoute,
+  type SlackRouterDeps,
+} from '../use-cases/slack-router';
 import { recordApprovalWiring } from '../wiring/approval';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 
@@ -18,14 +20,19 @@ import { createObservability, instrument, type Observability } from '../wiring/p
  * It logs outcomes and identifiers, never the body, the signature, the secret or the token.
  */
 
-/** The function's dependencies from its environment; `logger` hears about an unset signing secret. */
-export function interactionHandlerDeps(env: NodeJS.ProcessEnv, logger: Logger): RecordApprovalDeps {
+/**
+ * The function's dependencies from its environment; `logger` hears about an unset signing secret.
+ * Every feature that answers in Slack is a route here; a feature not configured in the
+ * environment has none, and what it would have handled is refused as not ours.
+ */
+export function interactionHandlerDeps(env: NodeJS.ProcessEnv, logger: Logger): SlackRouterDeps {
   const config = parseSlackInteractionConfig(env);
-  const deps = recordApprovalWiring({}, config, () =>
+  const approval = recordApprovalWiring({}, config, () =>
     logger.error('slack signing secret is not set', { secretArn: config.signingSecretArn }),
   );
   if (config.approvers.length === 0) logger.warn('no approvers are configured: every click is refused');
-  return deps;
+  const routes: SlackRoute[] = [remediationRoute(approval)];
+  return { signingSecret: approval.signingSecret, routes, now: approval.now };
 }
 
 /**
@@ -50,11 +57,11 @@ type Handler = (
 
 /** The handler over dependencies built once, on the first signed-or-not POST, by `build`. */
 export function createHandler(
-  build: (logger: Logger) => RecordApprovalDeps,
+  build: (logger: Logger) => SlackRouterDeps,
   observability: Observability = createObservability(),
 ): Handler {
   const { logger } = observability;
-  let deps: RecordApprovalDeps | undefined;
+  let deps: SlackRouterDeps | undefined;
   return instrument(async (event: APIGatewayProxyEventV2) => {
     if (event.requestContext?.http?.method !== 'POST') {
       return { statusCode: 405, headers: { allow: 'POST' }, body: '' };
@@ -75,7 +82,7 @@ export function createHandler(
     for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
     try {
       deps ??= build(logger);
-      const answer = await recordApproval({ headers, rawBody }, deps);
+      const answer = await routeSlackRequest({ headers, rawBody }, deps);
       report(answer, headers['x-slack-retry-num'], logger);
       return respond(answer);
     } catch (error) {
@@ -96,6 +103,13 @@ function respond(answer: InteractionAnswer): APIGatewayProxyStructuredResultV2 {
       statusCode: 400,
       headers: { 'content-type': 'text/plain' },
       body: 'malformed interaction payload',
+    };
+  }
+  if (answer.body) {
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(answer.body),
     };
   }
   return {

@@ -2,10 +2,17 @@ import type { Approver } from '../core/deploy-config';
 import { describeError } from '../core/describe-error';
 import { isExpired, type RemediationRequest } from '../core/remediation/request';
 import { authorizeApprover, isSameSlackUser, type SlackUser, slackActor } from '../core/slack/approvers';
-import { parseInteraction, type SlackInteraction } from '../core/slack/interaction';
-import type { RequestMessageOptions } from '../core/slack/messages';
-import { type SignatureVerdict, verifySlackSignature } from '../core/slack/signature';
+import { interactionFromPayload, type SlackInteraction } from '../core/slack/interaction';
+import { type RequestMessageOptions, slackActionOf } from '../core/slack/messages';
 import type { ApprovalNotifier, RemediationEvents, RemediationRequestStore } from './remediation-ports';
+import {
+  type InteractionAnswer,
+  type InteractionHttpRequest,
+  routeSlackRequest,
+  type SlackRoute,
+} from './slack-router';
+
+export type { InteractionAnswer, InteractionHttpRequest } from './slack-router';
 
 /**
  * A click on a request message's button, as Slack posts it to the interaction endpoint:
@@ -23,13 +30,6 @@ import type { ApprovalNotifier, RemediationEvents, RemediationRequestStore } fro
  * click, or a retry of a click that something else decided first, gets the usual answer.
  */
 
-export interface InteractionHttpRequest {
-  /** Header names in lower case. */
-  headers: Readonly<Record<string, string | undefined>>;
-  /** The body exactly as received, as bytes (a base64 Function URL body decoded first). */
-  rawBody: Buffer;
-}
-
 export type InteractionOutcome =
   | 'bad-signature'
   | 'malformed'
@@ -46,20 +46,6 @@ export type InteractionOutcome =
   | 'rollback-not-started'
   | 'not-executed';
 
-export interface InteractionAnswer {
-  /** 401: not from Slack (signature, time, empty secret); 400: not a payload of ours; 200 otherwise. */
-  statusCode: 200 | 400 | 401;
-  outcome: InteractionOutcome;
-  /** The ephemeral text the person was shown, if any. */
-  text?: string;
-  /** Why a request was refused with 401 or 400 (for the log; never shown to the caller). */
-  detail?: string;
-  requestId?: string;
-  userId?: string;
-  /** Follow-up work that failed after the decision was recorded (event, message update, ephemeral). */
-  warnings: string[];
-}
-
 export interface InteractionNotifier extends Pick<ApprovalNotifier, 'tellUser'> {
   updateRequest(request: RemediationRequest, options?: RequestMessageOptions): Promise<void>;
 }
@@ -75,47 +61,35 @@ export interface RecordApprovalDeps {
   now: () => Date;
 }
 
-const SIGNATURE_DETAIL: Record<Exclude<SignatureVerdict, { valid: true }>['reason'], string> = {
-  'empty-secret': 'no signing secret is stored',
-  'missing-header': 'the signature or timestamp header is missing',
-  'malformed-timestamp': 'the timestamp header is not a number of seconds',
-  stale: 'the timestamp is more than 5 minutes old',
-  future: 'the timestamp is more than 5 minutes ahead',
-  'bad-signature': 'the signature does not match the body',
-};
+/** The remediation buttons (Approve, Reject, Undo) as a route of the interaction endpoint. */
+export function remediationRoute(deps: RecordApprovalDeps): SlackRoute {
+  return {
+    name: 'remediation',
+    matches: (envelope) =>
+      envelope.kind === 'block_actions' && slackActionOf(envelope.actionId) !== undefined,
+    handle: async (envelope, context) => {
+      if (envelope.kind !== 'block_actions') return malformedClick('not a button click');
+      const parsed = interactionFromPayload(envelope.payload);
+      if (!parsed.ok) return malformedClick(parsed.reason);
+      return new Click(parsed.interaction, deps, context.now, context.retry).handle();
+    },
+  };
+}
 
-export async function recordApproval(
+/** A verified request to the endpoint, answered as the remediation buttons alone would answer it. */
+export function recordApproval(
   http: InteractionHttpRequest,
   deps: RecordApprovalDeps,
 ): Promise<InteractionAnswer> {
-  const now = deps.now();
-  const verdict = verifySlackSignature({
-    signingSecret: await deps.signingSecret(),
-    timestamp: http.headers['x-slack-request-timestamp'],
-    signature: http.headers['x-slack-signature'],
-    rawBody: http.rawBody,
-    nowSeconds: Math.floor(now.getTime() / 1000),
+  return routeSlackRequest(http, {
+    signingSecret: deps.signingSecret,
+    routes: [remediationRoute(deps)],
+    now: deps.now,
   });
-  if (!verdict.valid) {
-    return {
-      statusCode: 401,
-      outcome: 'bad-signature',
-      detail: SIGNATURE_DETAIL[verdict.reason],
-      warnings: [],
-    };
-  }
-  const parsed = parseInteraction(http.rawBody);
-  if (!parsed.ok) return { statusCode: 400, outcome: 'malformed', detail: parsed.reason, warnings: [] };
-  return new Click(parsed.interaction, deps, now, isSlackRetry(http.headers)).handle();
 }
 
-/**
- * True when Slack marks the request as a retry (`x-slack-retry-num`: 1, 2, 3). The header is not
- * signed, so it only decides whether to repeat an answer, never what is done.
- */
-function isSlackRetry(headers: InteractionHttpRequest['headers']): boolean {
-  const value = headers['x-slack-retry-num'];
-  return value !== undefined && /^[1-9][0-9]*$/.test(value.trim());
+function malformedClick(detail: string): InteractionAnswer {
+  return { statusCode: 400, outcome: 'malformed', detail, warnings: [] };
 }
 
 /** One verified, parsed click. */

@@ -280,7 +280,7 @@ describe('recordApproval', () => {
         },
         status: 400,
         outcome: 'malformed',
-        detail: 'type: Invalid input: expected "block_actions"',
+        detail: 'type: must be block_actions or view_submission',
       },
       {
         name: 'an unknown approver',

@@ -71,6 +71,11 @@ export function parseInteraction(rawBody: Buffer | string): InteractionParse {
   } catch {
     return { ok: false, reason: 'the payload is not valid JSON' };
   }
+  return interactionFromPayload(json);
+}
+
+/** The click in an already parsed `block_actions` payload, validated strictly. */
+export function interactionFromPayload(json: unknown): InteractionParse {
   const parsed = PayloadSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

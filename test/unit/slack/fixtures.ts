@@ -128,3 +128,61 @@ export function signedHeaders(
     'x-slack-signature': signSlackRequest(secret, String(timestamp), body),
   };
 }
+
+export interface ViewSubmissionInput {
+  callbackId: string;
+  values?: Record<string, Record<string, Record<string, unknown>>>;
+  privateMetadata?: string;
+  teamId?: string;
+  userId?: string;
+}
+
+/** A `view_submission` payload as Slack sends it when someone submits one of our modals. */
+export function viewSubmission(input: ViewSubmissionInput): Record<string, unknown> {
+  const teamId = input.teamId ?? TEAM;
+  return {
+    type: 'view_submission',
+    team: { id: teamId, domain: 'example' },
+    user: { id: input.userId ?? APPROVER, username: 'someone', name: 'someone', team_id: teamId },
+    api_app_id: 'A0APP00001',
+    token: 'legacy-verification-token',
+    trigger_id: '123.456.def',
+    view: {
+      id: 'V0VIEW0001',
+      type: 'modal',
+      callback_id: input.callbackId,
+      private_metadata: input.privateMetadata ?? '',
+      state: { values: input.values ?? {} },
+      hash: '1717200000.abcdef',
+    },
+    response_urls: [],
+  };
+}
+
+export interface SlashCommandInput {
+  command: string;
+  text?: string;
+  teamId?: string;
+  userId?: string;
+  channelId?: string;
+}
+
+/** The form body Slack posts for a slash command. */
+export function slashCommandBody(input: SlashCommandInput): Buffer {
+  const teamId = input.teamId ?? TEAM;
+  const form = new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: teamId,
+    team_domain: 'example',
+    channel_id: input.channelId ?? CHANNEL,
+    channel_name: 'security',
+    user_id: input.userId ?? APPROVER,
+    user_name: 'someone',
+    command: input.command,
+    text: input.text ?? '',
+    api_app_id: 'A0APP00001',
+    response_url: `https://hooks.slack.com/commands/${teamId}/1/abc`,
+    trigger_id: '123.456.ghi',
+  });
+  return Buffer.from(form.toString(), 'utf8');
+}

@@ -153,7 +153,7 @@ export class SlackNotifier implements ApprovalNotifier {
 }
 
 /** Slack's error string of a failed call (`channel_not_found`), else the SDK's error code. */
-function slackErrorCode(error: unknown): string {
+export function slackErrorCode(error: unknown): string {
   if (typeof error !== 'object' || error === null) return 'unknown_error';
   const { data, code } = error as { data?: { error?: unknown }; code?: unknown };
   if (typeof data?.error === 'string') return data.error;

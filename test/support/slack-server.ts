@@ -1,6 +1,6 @@
 /**
  * A local HTTP server standing in for Slack's Web API (`chat.postMessage`, `chat.update`,
- * `chat.postEphemeral`), for tests of the notifier and the end-to-end flow:
+ * `chat.postEphemeral`, `views.open`), for tests of the notifier and the end-to-end flow:
  *
  *   const slack = await startSlackServer();
  *   const client = createSlackWebClient({ slackApiUrl: slack.apiUrl });
@@ -36,7 +36,7 @@ export interface SlackServer {
 }
 
 /** Fields Slack's SDK sends JSON-encoded inside the form. */
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata']);
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'view']);
 
 export async function startSlackServer(): Promise<SlackServer> {
   const recorded: SlackCall[] = [];
@@ -91,6 +91,9 @@ export async function startSlackServer(): Promise<SlackServer> {
         return;
       case 'chat.postEphemeral':
         reply(response, { ok: true, message_ts: formatTs(nextTs) });
+        return;
+      case 'views.open':
+        reply(response, { ok: true, view: { id: `V${recorded.length.toString().padStart(9, '0')}` } });
         return;
       default:
         reply(response, { ok: false, error: 'unknown_method' });

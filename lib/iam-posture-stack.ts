@@ -14,6 +14,7 @@ import { OrganizationScan } from './constructs/organization-scan';
 import { ownRolesPattern, Remediation } from './constructs/remediation';
 import { ReportBucket } from './constructs/report-bucket';
 import { RequestSweeper } from './constructs/request-sweeper';
+import { ReviewCampaigns } from './constructs/review-campaigns';
 import { ScanFunction } from './constructs/scan-function';
 import { ScanSchedule } from './constructs/scan-schedule';
 import { ScannerRole } from './constructs/scanner-role';
@@ -52,6 +53,8 @@ export class IamPostureStack extends Stack {
   readonly reports?: ReportBucket;
   /** The Security Hub exporter: deployed when `securityHub.enabled` is set. */
   readonly securityHub?: SecurityHubExporter;
+  /** Entitlement reviews in Slack: deployed when `reviews.enabled` is set and Slack is configured. */
+  readonly reviews?: ReviewCampaigns;
 
   constructor(scope: Construct, id: string, props: IamPostureStackProps) {
     super(scope, id, {
@@ -248,6 +251,20 @@ export class IamPostureStack extends Stack {
       this.alarms.watchDeadLetterQueue(remediation.deadLetterQueue, 'Remediation');
       this.alarms.watchFunction(remediation.rollbackFunction, 'Rollback');
       this.alarms.watchDeadLetterQueue(remediation.rollbackDeadLetterQueue, 'Rollback');
+      if (props.config.reviews.enabled) {
+        this.reviews = new ReviewCampaigns(this, 'Reviews', {
+          table: this.findings,
+          bus: this.events.bus,
+          config: props.config,
+          botToken: slack.botToken,
+          interaction: { function: slack.interaction, role: slack.interactionRole },
+          scan: { function: this.scan.function, role: this.scannerRole.role },
+          channelId,
+          ownArns: [ownRolesPattern(this)],
+          alarms: this.alarms,
+        });
+        output('ReviewFunctionName', this.reviews.function.functionName, 'Posts entitlement reviews to Slack');
+      }
       output('SlackInteractionUrl', slack.interactionUrl.url, 'Slack app Interactivity Request URL');
       output('SlackSigningSecretArn', slack.signingSecret.secretArn, 'Store the Slack signing secret here');
       output('SlackBotTokenSecretArn', slack.botToken.secretArn, 'Store the Slack bot token (xoxb-...) here');

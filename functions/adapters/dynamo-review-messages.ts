@@ -16,7 +16,7 @@ import { missingTableMessage } from './dynamo-findings-store';
  * Where each owner's review messages are, in the findings table, in a partition of their own per
  * campaign (the campaign's own partition belongs to the review store):
  *
- *   review message   PK REVIEWMSG#<campaignId>  SK <owner hash>#<part, 3 digits>   TTL after the campaign
+ *   review message   PK REVIEWMSG#<campaignId>  SK <owner hash>#<seq, 3 digits>   TTL after the campaign
  *
  * A click names its message (channel and ts); this record says which items the message shows, so
  * the message is rebuilt with exactly those items once one is answered, and a repeated
@@ -37,8 +37,17 @@ export class ReviewMessageLogError extends Error {
 const RecordSchema = z.object({
   campaignId: z.string().min(1),
   owner: z.string().min(1),
-  part: z.number().int().min(1),
-  parts: z.number().int().min(1),
+  seq: z.number().int().min(1),
+  index: z.number().int().min(1),
+  count: z.number().int().min(1),
+  handedOverBy: z
+    .object({
+      kind: z.enum(['slack', 'cli', 'system']),
+      id: z.string(),
+      teamId: z.string().optional(),
+      name: z.string().optional(),
+    })
+    .optional(),
   channel: z.string().min(1),
   ts: z.string().min(1),
   itemIds: z.array(z.string().min(1)),
@@ -62,7 +71,7 @@ export class DynamoReviewMessageLog implements ReviewMessageLog {
           TableName: this.tableName,
           Item: {
             PK: reviewMessagePartition(message.campaignId),
-            SK: `${ownerHash(message.owner)}#${String(message.part).padStart(3, '0')}`,
+            SK: `${ownerHash(message.owner)}#${String(message.seq).padStart(3, '0')}`,
             [ITEM_TYPE_ATTRIBUTE]: REVIEW_MESSAGE_ITEM_TYPE,
             ...message,
             ttl: Math.floor(expiresAt.getTime() / 1000),
@@ -71,7 +80,7 @@ export class DynamoReviewMessageLog implements ReviewMessageLog {
       );
     } catch (error) {
       throw await this.failure(
-        `could not record review message ${message.part} of campaign ${message.campaignId}`,
+        `could not record review message ${message.seq} of campaign ${message.campaignId}`,
         error,
       );
     }
@@ -106,7 +115,7 @@ export class DynamoReviewMessageLog implements ReviewMessageLog {
       }
       startKey = output.LastEvaluatedKey;
     } while (startKey);
-    return records.sort((a, b) => a.part - b.part);
+    return records.sort((a, b) => a.seq - b.seq);
   }
 
   private async failure(what: string, error: unknown): Promise<ReviewMessageLogError> {

@@ -1,3 +1,4 @@
+import type { Actor } from '../core/remediation/request';
 import type { ModalView, ReviewMessage } from '../core/slack/review-messages';
 
 /**
@@ -22,10 +23,13 @@ export interface ReviewMessenger {
 export interface ReviewMessageRecord {
   campaignId: string;
   owner: string;
-  /** 1-based position among the owner's messages of the campaign. */
-  part: number;
-  /** How many messages the owner's review took when it was posted. */
-  parts: number;
+  /** 1-based, in the order the owner's messages of the campaign were posted. */
+  seq: number;
+  /** Its place in the review it belongs to (`2` of `3`), as its header says. */
+  index: number;
+  count: number;
+  /** Set on a message of identities someone handed over to the owner. */
+  handedOverBy?: Actor;
   channel: string;
   ts: string;
   itemIds: string[];
@@ -33,8 +37,8 @@ export interface ReviewMessageRecord {
 }
 
 export interface ReviewMessageLog {
-  /** Records a posted message; a second record of the same owner and part replaces the first. */
+  /** Records a posted message; a second record of the same owner and seq replaces the first. */
   record(message: ReviewMessageRecord, expiresAt: Date): Promise<void>;
-  /** The owner's recorded messages of the campaign, by part. */
+  /** The owner's recorded messages of the campaign, by seq. */
   list(campaignId: string, owner: string): Promise<ReviewMessageRecord[]>;
 }

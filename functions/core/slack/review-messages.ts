@@ -423,6 +423,8 @@ export interface ReminderInput {
   /** The owner's unanswered items. */
   items: readonly ReviewItem[];
   ownerSlack?: OwnerSlackTargets;
+  /** Escalation: the owner has no Slack target, so the review could not be posted at all. */
+  unreachable?: boolean;
 }
 
 const LISTED = 10;
@@ -467,7 +469,11 @@ export function escalationMessage(input: ReminderInput): ReviewMessage {
   );
   const open = items.filter((item) => !item.decision);
   const parts: string[] = [];
-  if (open.length > 0) {
+  if (input.unreachable) {
+    parts.push(
+      `${owner} has no Slack user or channel in the deploy config (\`ownership.slack\`), so ${open.length === 1 ? 'this identity' : `these ${open.length} identities`} cannot be reviewed in Slack. Map the owner, or find another:\n${identityLines(open)}`,
+    );
+  } else if (open.length > 0) {
     parts.push(
       `${owner} did not answer for ${open.length === 1 ? 'one identity' : `${open.length} identities`} by ${slackDate(campaign.deadline, '{date_long} {time}')}; each is now a \`review-overdue\` finding.\n${identityLines(open)}`,
     );
@@ -478,7 +484,10 @@ export function escalationMessage(input: ReminderInput): ReviewMessage {
     );
   }
   const blocks: ReviewBlock[] = [
-    { type: 'header', text: plain(`Access review overdue: ${campaign.scope}`) },
+    {
+      type: 'header',
+      text: plain(`${input.unreachable ? 'Access review without an owner in Slack' : 'Access review overdue'}: ${campaign.scope}`),
+    },
     ...parts.map((text): ReviewBlock => ({ type: 'section', text: mrkdwn(text) })),
     {
       type: 'context',
@@ -490,7 +499,9 @@ export function escalationMessage(input: ReminderInput): ReviewMessage {
       ],
     },
   ];
-  const text = `Access review ${campaign.campaignId} overdue: ${input.owner} left ${open.length} identities unanswered and ${disowned.length} without an owner.`;
+  const text = input.unreachable
+    ? `Access review ${campaign.campaignId}: owner ${input.owner} has no Slack target; ${open.length} identities cannot be reviewed in Slack.`
+    : `Access review ${campaign.campaignId} overdue: ${input.owner} left ${open.length} identities unanswered and ${disowned.length} without an owner.`;
   return { text: truncate(escapeMrkdwn(text), FALLBACK_MAX), blocks };
 }
 

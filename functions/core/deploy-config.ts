@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type AccountSelection, AccountSelectionSchema } from './organization-scan';
 import { regionProblem } from './regions';
 import { ARCHIVABLE_REPORT_FORMATS, DEFAULT_ARCHIVED_REPORT_FORMATS } from './report-archive';
+import { ReviewsDeploySchema } from './review/config';
 import {
   formatIssues,
   OrganizationSchema,
@@ -9,6 +10,7 @@ import {
   type ScanSettings,
   ScanSettingsSchema,
 } from './settings';
+import { ApproverSchema, SlackTargetSchema } from './slack/ids';
 import { suggestion } from './suggest';
 import { strictObject } from './thresholds';
 
@@ -102,16 +104,7 @@ const arnPattern = z
   .string()
   .regex(/^arn:[^\s]+$/, 'must be an ARN (or a glob of ARNs) starting with arn:, without spaces');
 
-export const ApproverSchema = z
-  .object({
-    /** Slack workspace (team) id, e.g. T0123ABCD. */
-    teamId: z.string().regex(/^T[A-Z0-9]{6,}$/, 'must be a Slack team id like T0123ABCD'),
-    /** Slack user id, e.g. U0123ABCD. */
-    userId: z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id like U0123ABCD'),
-  })
-  .strict();
-
-export type Approver = z.infer<typeof ApproverSchema>;
+export { type Approver, ApproverSchema, SlackTargetSchema } from './slack/ids';
 
 const settings = ScanSettingsSchema.shape;
 
@@ -232,17 +225,6 @@ export const SecurityHubDeploySchema = strictObject({
 
 export type SecurityHubDeployConfig = z.output<typeof SecurityHubDeploySchema>;
 
-/**
- * A Slack member id (`U...`, `W...` for Enterprise Grid), a channel id (`C...`, `G...` for an older
- * private channel), or a `#channel-name` (Slack's own naming rules: lowercase, at most 80).
- */
-export const SlackTargetSchema = z
-  .string()
-  .regex(
-    /^([UW][A-Z0-9]{6,}|[CG][A-Z0-9]{6,}|#[a-z0-9][a-z0-9_-]{0,79})$/,
-    'must be a Slack user id like U0123ABCD, a channel id like C0123ABCD, or a #channel-name',
-  );
-
 /** The `ownership` key: the scan settings' ownership plus where each owner is reached in Slack. */
 export const OwnershipDeploySchema = strictObject({
   ...OwnershipSchema.shape,
@@ -303,6 +285,8 @@ export const DeployConfigSchema = z
     /** AWS X-Ray active tracing on the functions. */
     tracing: z.boolean().default(false),
     securityHub: SecurityHubDeploySchema.prefault({}),
+    /** Entitlement review campaigns: owners answer for their non-human identities on a rhythm. */
+    reviews: ReviewsDeploySchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -348,6 +332,7 @@ const CONTEXT_KINDS: Record<DeployConfigKey, ContextKind> = {
   reservedConcurrency: 'number-or-word',
   tracing: 'boolean',
   securityHub: 'json',
+  reviews: 'json',
 };
 
 /** A deploy config that failed validation; each issue names its key (`approvers.0.userId: ...`). */

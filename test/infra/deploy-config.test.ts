@@ -50,6 +50,17 @@ describe('deploy config', () => {
       reservedConcurrency: 1,
       tracing: false,
       securityHub: { enabled: false, memberImportRoleName: 'IamPostureFindingsImport' },
+      reviews: {
+        enabled: false,
+        rhythms: [
+          { name: 'quarterly', every: 'quarterly', scope: 'all' },
+          { name: 'admin-monthly', every: 'monthly', scope: 'admin-equivalent' },
+        ],
+        deadlineDays: 14,
+        remindBeforeDays: 3,
+        attestationDays: 90,
+        reviewers: [],
+      },
     });
     expect(config.schedule).toBe('rate(1 day)');
   });

@@ -33,6 +33,16 @@ export interface ReviewItem {
   decision?: ReviewDecision;
   remindedAt?: string;
   escalatedAt?: string;
+  /** "Not mine" answers that handed the item on, oldest first: who passed it to whom. */
+  handoffs?: ReviewHandoff[];
+}
+
+export interface ReviewHandoff {
+  from: string;
+  to: string;
+  by: Actor;
+  at: string;
+  justification?: string;
 }
 
 export interface ReviewDecision {
@@ -47,6 +57,10 @@ export interface ReviewDecision {
   reassignedTo?: string;
   /** Reduce: the remediation request opened. */
   remediationRequestId?: string;
+  /** Reduce: every remediation request opened (one per open remediable finding). */
+  remediationRequestIds?: string[];
+  /** Reduce: why no remediation request could be opened (no open remediable finding, ...). */
+  reductionUnavailable?: string;
 }
 
 export const CAMPAIGN_STATES = ['open', 'closed'] as const;

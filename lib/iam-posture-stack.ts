@@ -263,7 +263,11 @@ export class IamPostureStack extends Stack {
           ownArns: [ownRolesPattern(this)],
           alarms: this.alarms,
         });
-        output('ReviewFunctionName', this.reviews.function.functionName, 'Posts entitlement reviews to Slack');
+        output(
+          'ReviewFunctionName',
+          this.reviews.function.functionName,
+          'Posts entitlement reviews to Slack',
+        );
       }
       output('SlackInteractionUrl', slack.interactionUrl.url, 'Slack app Interactivity Request URL');
       output('SlackSigningSecretArn', slack.signingSecret.secretArn, 'Store the Slack signing secret here');

@@ -29,7 +29,11 @@ export class SlackReviewMessenger {
    * id or a `#channel-name`; in the thread of `threadTs` when given. Returns where it is, with the
    * channel id Slack resolved the target to.
    */
-  async post(target: string, message: ReviewMessage, options: { threadTs?: string } = {}): Promise<SlackMessageRef> {
+  async post(
+    target: string,
+    message: ReviewMessage,
+    options: { threadTs?: string } = {},
+  ): Promise<SlackMessageRef> {
     const token = await this.token();
     const base = {
       token,
@@ -76,7 +80,9 @@ export class SlackReviewMessenger {
   /** A message only `userId` sees, in `channel`. */
   async tellUser(channel: string, userId: string, text: string): Promise<void> {
     const token = await this.token();
-    await call('chat.postEphemeral', () => this.client.chat.postEphemeral({ token, channel, user: userId, text }));
+    await call('chat.postEphemeral', () =>
+      this.client.chat.postEphemeral({ token, channel, user: userId, text }),
+    );
   }
 }
 

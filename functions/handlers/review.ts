@@ -54,7 +54,8 @@ export function createHandler(
       deps ??= build();
       const advanced = await advanceReviewCampaigns(deps.slack.now(), deps.advance);
       const messages = await postAdvanceMessages(advanced, deps.slack);
-      for (const sent of [...messages.reminded, ...messages.escalated]) logger.info('review message posted', { ...sent });
+      for (const sent of [...messages.reminded, ...messages.escalated])
+        logger.info('review message posted', { ...sent });
       for (const left of messages.undelivered) logger.warn('review message not posted', { ...left });
       for (const closed of advanced.closed) logger.info('review campaign closed', { campaignId: closed });
       if (messages.failures.length > 0) {

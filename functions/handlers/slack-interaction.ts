@@ -10,6 +10,7 @@ import {
 } from '../use-cases/slack-router';
 import { recordApprovalWiring } from '../wiring/approval';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
+import { reviewInteractionRoute } from '../wiring/review';
 
 /**
  * The Slack interaction endpoint, behind a Lambda Function URL (payload format 2.0). The URL has
@@ -32,6 +33,8 @@ export function interactionHandlerDeps(env: NodeJS.ProcessEnv, logger: Logger): 
   );
   if (config.approvers.length === 0) logger.warn('no approvers are configured: every click is refused');
   const routes: SlackRoute[] = [remediationRoute(approval)];
+  const review = reviewInteractionRoute({}, env);
+  if (review) routes.push(review);
   return { signingSecret: approval.signingSecret, routes, now: approval.now };
 }
 

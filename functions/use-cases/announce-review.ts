@@ -64,7 +64,13 @@ export interface AnnounceResult {
 
 /** Posts every owner's review of the campaign (once per owner). */
 export async function announceCampaign(campaignId: string, deps: ReviewSlackDeps): Promise<AnnounceResult> {
-  const result: AnnounceResult = { campaignId, outcome: 'announced', posted: [], alreadyPosted: [], unreachable: [] };
+  const result: AnnounceResult = {
+    campaignId,
+    outcome: 'announced',
+    posted: [],
+    alreadyPosted: [],
+    unreachable: [],
+  };
   const campaign = await deps.store.getCampaign(campaignId);
   if (!campaign) return { ...result, outcome: 'unknown-campaign' };
   if (campaign.state !== 'open') return { ...result, outcome: 'closed' };
@@ -140,7 +146,8 @@ export async function postOwnerReview(
   const attestations = await attestationsOf(items, deps.store);
   const ordered = orderReviewItems(items);
   const chunks: ReviewItem[][] = [];
-  for (let i = 0; i < ordered.length; i += ITEMS_PER_MESSAGE) chunks.push(ordered.slice(i, i + ITEMS_PER_MESSAGE));
+  for (let i = 0; i < ordered.length; i += ITEMS_PER_MESSAGE)
+    chunks.push(ordered.slice(i, i + ITEMS_PER_MESSAGE));
   const earlier = options.handedOverBy ? (await deps.messages.list(campaign.campaignId, owner)).length : 0;
   const expiresAt = new Date(Date.parse(campaign.deadline) + MESSAGE_RECORD_DAYS_AFTER_DEADLINE * DAY_MS);
   const refs: SlackMessageRef[] = [];
@@ -236,7 +243,11 @@ export async function postAdvanceMessages(
         }
         const undelivered = await send(campaign, group);
         if (undelivered) result.undelivered.push({ ...key, kind, reason: undelivered });
-        else (kind === 'reminder' ? result.reminded : result.escalated).push({ ...key, items: group.items.length });
+        else
+          (kind === 'reminder' ? result.reminded : result.escalated).push({
+            ...key,
+            items: group.items.length,
+          });
       } catch (error) {
         result.failures.push({ ...key, kind, error: describeError(error) });
       }
@@ -245,7 +256,12 @@ export async function postAdvanceMessages(
   await each('reminder', advanced.reminders, async (campaign, group) => {
     const target = targetOf(group.owner, deps);
     if (!target) return 'the owner has no Slack target';
-    const message = reminderMessage({ campaign, owner: group.owner, items: group.items, ownerSlack: deps.ownerSlack });
+    const message = reminderMessage({
+      campaign,
+      owner: group.owner,
+      items: group.items,
+      ownerSlack: deps.ownerSlack,
+    });
     const [first] = await deps.messages.list(campaign.campaignId, group.owner);
     // In the thread of the review where there is one: the reminder sits with the buttons.
     if (first) await deps.messenger.post(first.channel, message, { threadTs: first.ts });
@@ -254,7 +270,12 @@ export async function postAdvanceMessages(
   });
   await each('escalation', advanced.escalations, async (campaign, group) => {
     if (!deps.escalationChannel) return 'no escalation channel is configured';
-    const message = escalationMessage({ campaign, owner: group.owner, items: group.items, ownerSlack: deps.ownerSlack });
+    const message = escalationMessage({
+      campaign,
+      owner: group.owner,
+      items: group.items,
+      ownerSlack: deps.ownerSlack,
+    });
     await deps.messenger.post(deps.escalationChannel, message);
     return undefined;
   });

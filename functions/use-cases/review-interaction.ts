@@ -19,7 +19,12 @@ import {
   reviewMessage,
 } from '../core/slack/review-messages';
 import { attestationsOf, postOwnerReview, type ReviewSlackDeps, targetOf } from './announce-review';
-import { type RecordReviewDeps, type RecordReviewOutcome, recordReviewDecision } from './record-review-decision';
+import {
+  type RecordReviewDeps,
+  type RecordReviewOutcome,
+  recordReviewDecision,
+} from './record-review-decision';
+import type { ReviewStore } from './review-ports';
 import type { ReviewMessageRecord, SlackMessageRef } from './review-slack-ports';
 import type { InteractionAnswer, RouteContext, SlackRoute } from './slack-router';
 
@@ -38,6 +43,7 @@ import type { InteractionAnswer, RouteContext, SlackRoute } from './slack-router
  */
 
 export interface ReviewRouteDeps extends ReviewSlackDeps {
+  store: Pick<ReviewStore, 'getCampaign' | 'getItem' | 'listItems' | 'listAttestations'>;
   record: RecordReviewDeps;
   /** May answer for any owner. */
   reviewers: readonly Approver[];
@@ -88,7 +94,9 @@ class ReviewInteraction {
 
   // --- clicks
 
-  private async click(envelope: Extract<SlackEnvelope, { kind: 'block_actions' }>): Promise<InteractionAnswer> {
+  private async click(
+    envelope: Extract<SlackEnvelope, { kind: 'block_actions' }>,
+  ): Promise<InteractionAnswer> {
     const answer = reviewAnswerOf(envelope.actionId)!;
     const ref = parseReviewItemValue(envelope.value);
     if (!ref) return malformed('the button value is not a review item');
@@ -96,34 +104,55 @@ class ReviewInteraction {
     if (!resolved.ok) return resolved.answer;
     const { campaign, owner, item } = resolved;
     const message =
-      envelope.channelId && envelope.messageTs ? { channel: envelope.channelId, ts: envelope.messageTs } : undefined;
+      envelope.channelId && envelope.messageTs
+        ? { channel: envelope.channelId, ts: envelope.messageTs }
+        : undefined;
     if (item.decision) {
       // A retry of the click that recorded this answer: the first delivery did the work.
       if (this.context.retry && item.decision.by.id === this.user.userId && item.decision.answer === answer) {
         return this.done('retry-already-handled', item);
       }
       if (message) await this.refreshMessage(campaign, owner, message, item);
-      return this.refuse('already-answered', `${item.identityName} was already answered (${item.decision.answer}); nothing more was done.`, item);
+      return this.refuse(
+        'already-answered',
+        `${item.identityName} was already answered (${item.decision.answer}); nothing more was done.`,
+        item,
+      );
     }
     if (answer === 'reduce') {
       const outcome = await recordReviewDecision(
-        { campaignId: campaign.campaignId, owner, itemId: item.itemId, answer: 'reduce', by: slackActor(this.user), now: this.context.now },
+        {
+          campaignId: campaign.campaignId,
+          owner,
+          itemId: item.itemId,
+          answer: 'reduce',
+          by: slackActor(this.user),
+          now: this.context.now,
+        },
         this.deps.record,
       );
-      if (outcome.outcome === 'refused') return this.refuse(outcome.reason, `${outcome.message}. Nothing more was done.`, item);
+      if (outcome.outcome === 'refused')
+        return this.refuse(outcome.reason, `${outcome.message}. Nothing more was done.`, item);
       if (message) await this.refreshMessage(campaign, owner, message, outcome.item);
       if (outcome.outcome === 'recorded' && outcome.reductionUnavailable) {
-        await this.tell(`Recorded: reduce ${item.identityName}. No remediation request was opened: ${outcome.reductionUnavailable}`);
+        await this.tell(
+          `Recorded: reduce ${item.identityName}. No remediation request was opened: ${outcome.reductionUnavailable}`,
+        );
       }
       return this.done('reduce-recorded', outcome.item);
     }
     if (!envelope.triggerId) return malformed('the click carries no trigger id to open the modal with');
-    const metadata = JSON.stringify({ value: envelope.value, ...(message ? { message } : {}) } satisfies ModalMetadata);
+    const metadata = JSON.stringify({
+      value: envelope.value,
+      ...(message ? { message } : {}),
+    } satisfies ModalMetadata);
     const view =
       answer === 'keep'
         ? keepModal({
             item,
-            attestedUntil: new Date(this.context.now.getTime() + this.deps.attestationDays * DAY_MS).toISOString(),
+            attestedUntil: new Date(
+              this.context.now.getTime() + this.deps.attestationDays * DAY_MS,
+            ).toISOString(),
             attestationDays: this.deps.attestationDays,
             privateMetadata: metadata,
           })
@@ -132,14 +161,20 @@ class ReviewInteraction {
       await this.deps.messenger.openModal(envelope.triggerId, view);
     } catch (error) {
       this.warnings.push(`opening the ${answer} modal failed: ${describeError(error)}`);
-      return this.refuse('modal-failed', 'The form could not be opened (Slack allows 3 seconds); click the button again.', item);
+      return this.refuse(
+        'modal-failed',
+        'The form could not be opened (Slack allows 3 seconds); click the button again.',
+        item,
+      );
     }
     return this.done('modal-opened', item);
   }
 
   // --- modal submissions
 
-  private async submit(envelope: Extract<SlackEnvelope, { kind: 'view_submission' }>): Promise<InteractionAnswer> {
+  private async submit(
+    envelope: Extract<SlackEnvelope, { kind: 'view_submission' }>,
+  ): Promise<InteractionAnswer> {
     const metadata = parseMetadata(envelope.privateMetadata);
     const ref = metadata ? parseReviewItemValue(metadata.value) : undefined;
     if (!metadata || !ref) return malformed('the modal carries no review item');
@@ -150,14 +185,27 @@ class ReviewInteraction {
       const state = envelope.values[block]?.[block];
       return (state?.selected_option?.value ?? state?.value ?? '').trim();
     };
-    const base = { campaignId: campaign.campaignId, owner, itemId: item.itemId, by: slackActor(this.user), now: this.context.now };
+    const base = {
+      campaignId: campaign.campaignId,
+      owner,
+      itemId: item.itemId,
+      by: slackActor(this.user),
+      now: this.context.now,
+    };
     if (envelope.callbackId === REVIEW_VIEW_IDS.keep) {
       const justification = input(REVIEW_INPUTS.justification);
       if (!justification) {
-        return this.modalErrors({ [REVIEW_INPUTS.justification]: 'Say why this identity still needs its access: the attestation records it.' });
+        return this.modalErrors({
+          [REVIEW_INPUTS.justification]:
+            'Say why this identity still needs its access: the attestation records it.',
+        });
       }
-      const outcome = await recordReviewDecision({ ...base, answer: 'keep', justification }, this.deps.record);
-      if (outcome.outcome === 'refused') return this.modalErrors({ [REVIEW_INPUTS.justification]: outcome.message });
+      const outcome = await recordReviewDecision(
+        { ...base, answer: 'keep', justification },
+        this.deps.record,
+      );
+      if (outcome.outcome === 'refused')
+        return this.modalErrors({ [REVIEW_INPUTS.justification]: outcome.message });
       if (metadata.message) await this.refreshMessage(campaign, owner, metadata.message, outcome.item);
       return this.closeModal('keep-recorded', outcome.item);
     }
@@ -170,20 +218,32 @@ class ReviewInteraction {
       });
     }
     const outcome: RecordReviewOutcome = await recordReviewDecision(
-      { ...base, answer: 'not-mine', ...(note ? { justification: note } : {}), ...(newOwner ? { reassignTo: newOwner } : {}) },
+      {
+        ...base,
+        answer: 'not-mine',
+        ...(note ? { justification: note } : {}),
+        ...(newOwner ? { reassignTo: newOwner } : {}),
+      },
       this.deps.record,
     );
     if (outcome.outcome === 'refused') {
-      const block = outcome.reason === 'same-owner' || outcome.reason === 'invalid-owner' ? REVIEW_INPUTS.newOwner : REVIEW_INPUTS.note;
+      const block =
+        outcome.reason === 'same-owner' || outcome.reason === 'invalid-owner'
+          ? REVIEW_INPUTS.newOwner
+          : REVIEW_INPUTS.note;
       return this.modalErrors({ [block]: outcome.message });
     }
     if (outcome.outcome === 'reassigned') {
       if (metadata.message) await this.refreshMessage(campaign, owner, metadata.message);
       try {
-        await postOwnerReview(campaign, outcome.to, [outcome.item], this.deps, { handedOverBy: slackActor(this.user) });
+        await postOwnerReview(campaign, outcome.to, [outcome.item], this.deps, {
+          handedOverBy: slackActor(this.user),
+        });
       } catch (error) {
         this.warnings.push(`posting the review of ${outcome.to} failed: ${describeError(error)}`);
-        await this.tell(`${item.identityName} is now ${outcome.to}'s to review, but their review could not be posted. Tell them, or ask an operator to check the iam-posture logs.`);
+        await this.tell(
+          `${item.identityName} is now ${outcome.to}'s to review, but their review could not be posted. Tell them, or ask an operator to check the iam-posture logs.`,
+        );
       }
       return this.closeModal('reassigned', outcome.item);
     }
@@ -219,14 +279,19 @@ class ReviewInteraction {
     }
     const item = await this.deps.store.getItem(campaign.campaignId, owner, ref.itemId);
     if (!item) {
-      return refuse('unknown-item', 'This identity is no longer in this review (it was handed to another owner); nothing was changed.');
+      return refuse(
+        'unknown-item',
+        'This identity is no longer in this review (it was handed to another owner); nothing was changed.',
+      );
     }
     return { ok: true, campaign, owner, item };
   }
 
   /** The owner a hash stands for: one of the campaign's owners, or one an item was handed to. */
   private ownerOf(campaign: ReviewCampaign, hash: string): string | undefined {
-    return [...campaign.owners, ...Object.keys(this.deps.ownerSlack)].find((owner) => ownerHash(owner) === hash);
+    return [...campaign.owners, ...Object.keys(this.deps.ownerSlack)].find(
+      (owner) => ownerHash(owner) === hash,
+    );
   }
 
   private mayAnswerFor(owner: string): boolean {
@@ -276,7 +341,11 @@ class ReviewInteraction {
   }
 
   /** The items a recorded message shows; one handed on since is shown with its handoff. */
-  private async itemsOfRecord(campaign: ReviewCampaign, record: ReviewMessageRecord, ownerItems: ReviewItem[]) {
+  private async itemsOfRecord(
+    campaign: ReviewCampaign,
+    record: ReviewMessageRecord,
+    ownerItems: ReviewItem[],
+  ) {
     const byId = new Map(ownerItems.map((item) => [item.itemId, item]));
     const missing = record.itemIds.filter((id) => !byId.has(id));
     if (missing.length > 0) {
@@ -297,7 +366,9 @@ class ReviewInteraction {
         });
       }
     }
-    const items = record.itemIds.map((id) => byId.get(id)).filter((item): item is ReviewItem => item !== undefined);
+    const items = record.itemIds
+      .map((id) => byId.get(id))
+      .filter((item): item is ReviewItem => item !== undefined);
     const total = record.handedOverBy ? items.length : Math.max(ownerItems.length, items.length);
     return { items, part: { index: record.index, count: record.count }, total };
   }
@@ -310,7 +381,10 @@ class ReviewInteraction {
       return;
     }
     try {
-      await this.deps.messenger.post(channel, escalationMessage({ campaign, owner, items: [item], ownerSlack: this.deps.ownerSlack }));
+      await this.deps.messenger.post(
+        channel,
+        escalationMessage({ campaign, owner, items: [item], ownerSlack: this.deps.ownerSlack }),
+      );
     } catch (error) {
       this.warnings.push(`telling the escalation channel failed: ${describeError(error)}`);
     }
@@ -354,7 +428,13 @@ class ReviewInteraction {
   }
 
   private closeModal(outcome: string, item: ReviewItem): InteractionAnswer {
-    return { statusCode: 200, outcome, body: { response_action: 'clear' }, ...this.ids(item), warnings: this.warnings };
+    return {
+      statusCode: 200,
+      outcome,
+      body: { response_action: 'clear' },
+      ...this.ids(item),
+      warnings: this.warnings,
+    };
   }
 
   private done(outcome: string, item: ReviewItem): InteractionAnswer {
@@ -399,7 +479,10 @@ function parseMetadata(text: string): ModalMetadata | undefined {
 function chunkHolding(items: readonly ReviewItem[], itemId: string | undefined) {
   const ordered = orderReviewItems(items);
   const count = Math.max(1, Math.ceil(ordered.length / ITEMS_PER_MESSAGE));
-  const position = Math.max(0, ordered.findIndex((item) => item.itemId === itemId));
+  const position = Math.max(
+    0,
+    ordered.findIndex((item) => item.itemId === itemId),
+  );
   const index = Math.floor(position / ITEMS_PER_MESSAGE);
   return {
     items: ordered.slice(index * ITEMS_PER_MESSAGE, (index + 1) * ITEMS_PER_MESSAGE),

@@ -95,7 +95,8 @@ export class ReviewCampaigns extends Construct {
     });
     const fn = new PostureFunction(this, 'Review', {
       handlerName: 'review',
-      description: 'iam-posture: posts entitlement reviews to Slack, reminds owners and escalates overdue ones',
+      description:
+        'iam-posture: posts entitlement reviews to Slack, reminds owners and escalates overdue ones',
       role: this.role,
       // One campaign posts a message or a few per owner: hundreds of owners fit in minutes.
       timeout: Duration.minutes(5),

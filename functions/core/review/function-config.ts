@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ApproverSchema, type Approver, SlackTargetSchema } from '../deploy-config';
+import { type Approver, ApproverSchema, SlackTargetSchema } from '../deploy-config';
 import { jsonVariable, requiredVariable, secretArnVariable, slackApiUrlVariable } from '../env-schema';
 import { formatIssues } from '../settings';
 import { type ReviewsDeployConfig, ReviewsDeploySchema } from './config';
@@ -139,12 +139,16 @@ export function parseReviewScanConfig(env: Env): ReviewsDeployConfig | undefined
 }
 
 /** The review function's variables, for the CDK construct (values may be CDK tokens). */
-export function reviewFunctionEnvironment(input: Omit<ReviewFunctionConfig, 'slackApiUrl'>): Record<string, string> {
+export function reviewFunctionEnvironment(
+  input: Omit<ReviewFunctionConfig, 'slackApiUrl'>,
+): Record<string, string> {
   return {
     FINDINGS_TABLE_NAME: input.findingsTableName,
     EVENT_BUS_NAME: input.eventBusName,
     SLACK_BOT_TOKEN_SECRET_ARN: input.botTokenSecretArn,
-    ...(Object.keys(input.ownerSlack).length > 0 ? { OWNER_SLACK_TARGETS: JSON.stringify(input.ownerSlack) } : {}),
+    ...(Object.keys(input.ownerSlack).length > 0
+      ? { OWNER_SLACK_TARGETS: JSON.stringify(input.ownerSlack) }
+      : {}),
     ...(input.escalationChannel ? { REVIEW_ESCALATION_CHANNEL: input.escalationChannel } : {}),
   };
 }
@@ -159,7 +163,11 @@ export function reviewInteractionEnvironment(input: {
   attestationDays: number;
   escalationChannel?: string;
   channelId: string;
-  protection: { protectedArns: readonly string[]; breakGlassArns: readonly string[]; ownArns: readonly string[] };
+  protection: {
+    protectedArns: readonly string[];
+    breakGlassArns: readonly string[];
+    ownArns: readonly string[];
+  };
 }): Record<string, string> {
   return {
     REVIEWS_ENABLED: 'true',

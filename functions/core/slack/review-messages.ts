@@ -241,10 +241,19 @@ export function describeDecision(decision: ReviewDecision): string {
     case 'keep':
       return `:white_check_mark: *Kept* by ${by} ${at}, attested until ${slackDate(decision.attestedUntil)}.${note}`;
     case 'reduce': {
-      const request = decision.remediationRequestId
-        ? ` Remediation request ${code(decision.remediationRequestId)} waits for approval.`
+      const ids =
+        decision.remediationRequestIds ??
+        (decision.remediationRequestId ? [decision.remediationRequestId] : []);
+      const requests =
+        ids.length === 0
+          ? ''
+          : ids.length === 1
+            ? ` Remediation request ${code(ids[0]!)} waits for approval.`
+            : ` ${ids.length} remediation requests wait for approval: ${ids.slice(0, 5).map(code).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}.`;
+      const none = decision.reductionUnavailable
+        ? ` No remediation request was opened: ${escapeMrkdwn(truncate(decision.reductionUnavailable, 500))}`
         : '';
-      return `:scissors: *Reduce* requested by ${by} ${at}.${request}${note}`;
+      return `:scissors: *Reduce* requested by ${by} ${at}.${requests}${none}${note}`;
     }
     case 'not-mine':
       return decision.reassignedTo
@@ -486,7 +495,9 @@ export function escalationMessage(input: ReminderInput): ReviewMessage {
   const blocks: ReviewBlock[] = [
     {
       type: 'header',
-      text: plain(`${input.unreachable ? 'Access review without an owner in Slack' : 'Access review overdue'}: ${campaign.scope}`),
+      text: plain(
+        `${input.unreachable ? 'Access review without an owner in Slack' : 'Access review overdue'}: ${campaign.scope}`,
+      ),
     },
     ...parts.map((text): ReviewBlock => ({ type: 'section', text: mrkdwn(text) })),
     {

@@ -306,6 +306,33 @@ describe('an owner review message', () => {
     }
   });
 
+  it('names every remediation request a reduce opened, or why none was', () => {
+    const line = (decision: ReviewDecision) => {
+      const message = reviewMessage({
+        campaign: aCampaign(),
+        owner: 'o',
+        items: [anItem({ itemId: 'r1', decision })],
+        now: NOW,
+      });
+      const block = message.blocks.find((b) => b.type === 'section' && b.block_id === 'answer_r1');
+      return block?.type === 'section' ? block.text.text : undefined;
+    };
+    const by = { kind: 'slack' as const, id: ALICE };
+    const at = '2026-12-02T10:00:00.000Z';
+    expect(line({ answer: 'reduce', by, at, remediationRequestIds: ['a1', 'b2', 'c3'] })).toContain(
+      '3 remediation requests wait for approval: `a1`, `b2`, `c3`.',
+    );
+    expect(
+      line({
+        answer: 'reduce',
+        by,
+        at,
+        remediationRequestIds: [],
+        reductionUnavailable: 'role-unused: <protected>',
+      }),
+    ).toMatch(/\. No remediation request was opened: role-unused: &lt;protected&gt;$/);
+  });
+
   it('shows the current attestation, and says when it expired', () => {
     const item = anItem();
     const context = (attestation: ReviewDecision) => {

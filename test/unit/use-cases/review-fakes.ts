@@ -7,7 +7,12 @@ import type {
   ReviewItem,
 } from '../../../functions/core/review/types';
 import type { ModalView, ReviewMessage } from '../../../functions/core/slack/review-messages';
-import type { Attestation, ReductionRequests, ReviewEvents, ReviewStore } from '../../../functions/use-cases/review-ports';
+import type {
+  Attestation,
+  ReductionRequests,
+  ReviewEvents,
+  ReviewStore,
+} from '../../../functions/use-cases/review-ports';
 import type {
   ReviewMessageLog,
   ReviewMessageRecord,
@@ -58,7 +63,13 @@ export class MemoryReviewStore implements ReviewStore {
     item.decision = clone(decision);
     return clone(item);
   }
-  async reassign(campaignId: string, fromOwner: string, itemId: string, toOwner: string, handoff?: ReviewHandoff) {
+  async reassign(
+    campaignId: string,
+    fromOwner: string,
+    itemId: string,
+    toOwner: string,
+    handoff?: ReviewHandoff,
+  ) {
     const key = this.key(campaignId, fromOwner, itemId);
     const item = this.items.get(key);
     if (!item || (item.decision && !(item.decision.answer === 'not-mine' && !item.decision.reassignedTo))) {
@@ -66,7 +77,11 @@ export class MemoryReviewStore implements ReviewStore {
     }
     this.items.delete(key);
     const { decision: _decision, remindedAt: _r, escalatedAt: _e, ...rest } = item;
-    const moved: ReviewItem = { ...rest, owner: toOwner, handoffs: [...(item.handoffs ?? []), ...(handoff ? [handoff] : [])] };
+    const moved: ReviewItem = {
+      ...rest,
+      owner: toOwner,
+      handoffs: [...(item.handoffs ?? []), ...(handoff ? [handoff] : [])],
+    };
     this.items.set(this.key(campaignId, toOwner, itemId), moved);
     return clone(moved);
   }
@@ -110,7 +125,10 @@ export class MemoryMessageLog implements ReviewMessageLog {
     else this.records.push(clone(message));
   }
   async list(campaignId: string, owner: string) {
-    return this.records.filter((r) => r.campaignId === campaignId && r.owner === owner).sort((a, b) => a.seq - b.seq).map(clone);
+    return this.records
+      .filter((r) => r.campaignId === campaignId && r.owner === owner)
+      .sort((a, b) => a.seq - b.seq)
+      .map(clone);
   }
 }
 
@@ -139,7 +157,13 @@ export class FakeMessenger implements ReviewMessenger {
     this.ts += 1;
     const channel = /^[UW]/.test(target) ? `D${target.slice(1)}` : target;
     const ref = { channel, ts: `1764000000.${String(this.ts).padStart(6, '0')}` };
-    this.calls.push({ method: 'post', target, message, ...(options.threadTs ? { threadTs: options.threadTs } : {}), ref });
+    this.calls.push({
+      method: 'post',
+      target,
+      message,
+      ...(options.threadTs ? { threadTs: options.threadTs } : {}),
+      ref,
+    });
     return ref;
   }
   async update(ref: SlackMessageRef, message: ReviewMessage) {
@@ -162,7 +186,9 @@ export class RecordingEvents implements ReviewEvents {
 
 export class FakeReductions implements ReductionRequests {
   readonly calls: { itemId: string; by: Actor }[] = [];
-  constructor(private readonly answer: { requestIds: string[] } | { none: string } = { requestIds: ['req-0001'] }) {}
+  constructor(
+    private readonly answer: { requestIds: string[] } | { none: string } = { requestIds: ['req-0001'] },
+  ) {}
   async requestReduction(item: ReviewItem, by: Actor) {
     this.calls.push({ itemId: item.itemId, by });
     return this.answer;

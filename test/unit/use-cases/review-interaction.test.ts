@@ -6,10 +6,19 @@ import {
   REVIEW_VIEW_IDS,
   reviewItemValue,
 } from '../../../functions/core/slack/review-messages';
-import { reviewInteractionRouteOf, type ReviewRouteDeps } from '../../../functions/use-cases/review-interaction';
+import {
+  type ReviewRouteDeps,
+  reviewInteractionRouteOf,
+} from '../../../functions/use-cases/review-interaction';
 import type { SlackRoute } from '../../../functions/use-cases/slack-router';
 import { aCampaign, anItem, NOW } from '../slack/review-fixtures';
-import { FakeMessenger, FakeReductions, MemoryMessageLog, MemoryReviewStore, RecordingEvents } from './review-fakes';
+import {
+  FakeMessenger,
+  FakeReductions,
+  MemoryMessageLog,
+  MemoryReviewStore,
+  RecordingEvents,
+} from './review-fakes';
 
 const TEAM = 'T0TEAM0001';
 const ALICE = 'U0ALICE001';
@@ -44,7 +53,12 @@ function deps(overrides: Partial<ReviewRouteDeps> = {}): ReviewRouteDeps {
   };
 }
 
-function click(answer: keyof typeof REVIEW_ACTION_IDS, target: ReviewItem, user = ALICE, where = { channelId: DM, messageTs: '1764000000.000001' }): SlackEnvelope {
+function click(
+  answer: keyof typeof REVIEW_ACTION_IDS,
+  target: ReviewItem,
+  user = ALICE,
+  where = { channelId: DM, messageTs: '1764000000.000001' },
+): SlackEnvelope {
   return {
     kind: 'block_actions',
     teamId: TEAM,
@@ -60,7 +74,10 @@ function click(answer: keyof typeof REVIEW_ACTION_IDS, target: ReviewItem, user 
 function submit(
   callbackId: string,
   target: ReviewItem,
-  values: Record<string, Record<string, { type: string; value?: string | null; selected_option?: { value: string } | null }>>,
+  values: Record<
+    string,
+    Record<string, { type: string; value?: string | null; selected_option?: { value: string } | null }>
+  >,
   user = ALICE,
 ): SlackEnvelope {
   return {
@@ -68,7 +85,10 @@ function submit(
     teamId: TEAM,
     userId: user,
     callbackId,
-    privateMetadata: JSON.stringify({ value: reviewItemValue(target), message: { channel: DM, ts: '1764000000.000001' } }),
+    privateMetadata: JSON.stringify({
+      value: reviewItemValue(target),
+      message: { channel: DM, ts: '1764000000.000001' },
+    }),
     values,
     payload: {},
   };
@@ -85,7 +105,11 @@ beforeEach(async () => {
   item = anItem({ itemId: 'pay1', identityName: 'payments-deploy', risk: 10 });
   const other = anItem({ itemId: 'pay2', identityName: 'payments-batch', risk: 5 });
   opsItem = anItem({ itemId: 'ops1', owner: 'team-ops', identityName: 'ops-runner' });
-  await store.createCampaign(aCampaign({ owners: ['team-payments', 'team-ops'], itemCount: 3 }), [item, other, opsItem]);
+  await store.createCampaign(aCampaign({ owners: ['team-payments', 'team-ops'], itemCount: 3 }), [
+    item,
+    other,
+    opsItem,
+  ]);
   await messages.record({
     campaignId: item.campaignId,
     owner: 'team-payments',
@@ -103,7 +127,9 @@ beforeEach(async () => {
 describe('the review route', () => {
   it('claims review buttons and modals, and nothing else', () => {
     expect(route.matches(click('keep', item))).toBe(true);
-    expect(route.matches({ ...click('keep', item), actionId: 'iam_posture_approve' } as SlackEnvelope)).toBe(false);
+    expect(route.matches({ ...click('keep', item), actionId: 'iam_posture_approve' } as SlackEnvelope)).toBe(
+      false,
+    );
     expect(route.matches(submit(REVIEW_VIEW_IDS.notMine, item, {}))).toBe(true);
     expect(route.matches(submit('iam_posture_jit_request', item, {}))).toBe(false);
   });
@@ -129,7 +155,10 @@ describe('the review route', () => {
       expect(result).toMatchObject({ statusCode: 200, outcome: 'not-a-reviewer' });
     }
     expect(messenger.of('tellUser').map((c) => [c.userId, c.text])).toEqual(
-      Array(3).fill([STRANGER, 'Only the owner of these identities (team-payments) or a configured reviewer may answer; nothing was changed.']),
+      Array(3).fill([
+        STRANGER,
+        'Only the owner of these identities (team-payments) or a configured reviewer may answer; nothing was changed.',
+      ]),
     );
     expect(messenger.of('openModal')).toEqual([]);
     expect(messenger.of('update')).toEqual([]);
@@ -139,7 +168,12 @@ describe('the review route', () => {
 
   it('refuses a stranger’s modal submission too', async () => {
     const answer = await route.handle(
-      submit(REVIEW_VIEW_IDS.keep, item, { justification: { justification: { type: 'plain_text_input', value: 'mine now' } } }, STRANGER),
+      submit(
+        REVIEW_VIEW_IDS.keep,
+        item,
+        { justification: { justification: { type: 'plain_text_input', value: 'mine now' } } },
+        STRANGER,
+      ),
       context,
     );
     expect(answer.outcome).toBe('not-a-reviewer');
@@ -148,9 +182,15 @@ describe('the review route', () => {
   });
 
   it('lets a configured reviewer answer for an owner reached through a channel, but not the channel’s members', async () => {
-    const member = await route.handle(click('reduce', opsItem, BOB, { channelId: OPS, messageTs: '1764000000.000009' }), context);
+    const member = await route.handle(
+      click('reduce', opsItem, BOB, { channelId: OPS, messageTs: '1764000000.000009' }),
+      context,
+    );
     expect(member.outcome).toBe('not-a-reviewer');
-    const reviewer = await route.handle(click('reduce', opsItem, REVIEWER, { channelId: OPS, messageTs: '1764000000.000009' }), context);
+    const reviewer = await route.handle(
+      click('reduce', opsItem, REVIEWER, { channelId: OPS, messageTs: '1764000000.000009' }),
+      context,
+    );
     expect(reviewer).toMatchObject({ statusCode: 200, outcome: 'reduce-recorded' });
     const decided = await store.getItem(opsItem.campaignId, 'team-ops', 'ops1');
     expect(decided?.decision).toMatchObject({
@@ -163,7 +203,9 @@ describe('the review route', () => {
   it('refuses a keep without a justification with a modal error', async () => {
     for (const value of [null, '', '   ']) {
       const answer = await route.handle(
-        submit(REVIEW_VIEW_IDS.keep, item, { justification: { justification: { type: 'plain_text_input', value } } }),
+        submit(REVIEW_VIEW_IDS.keep, item, {
+          justification: { justification: { type: 'plain_text_input', value } },
+        }),
         context,
       );
       expect(answer).toMatchObject({
@@ -171,7 +213,9 @@ describe('the review route', () => {
         outcome: 'modal-errors',
         body: {
           response_action: 'errors',
-          errors: { justification: 'Say why this identity still needs its access: the attestation records it.' },
+          errors: {
+            justification: 'Say why this identity still needs its access: the attestation records it.',
+          },
         },
       });
     }
@@ -181,10 +225,16 @@ describe('the review route', () => {
 
   it('records a keep with its justification, the attestation, and updates the message', async () => {
     const answer = await route.handle(
-      submit(REVIEW_VIEW_IDS.keep, item, { justification: { justification: { type: 'plain_text_input', value: ' Deploys payments ' } } }),
+      submit(REVIEW_VIEW_IDS.keep, item, {
+        justification: { justification: { type: 'plain_text_input', value: ' Deploys payments ' } },
+      }),
       context,
     );
-    expect(answer).toMatchObject({ statusCode: 200, outcome: 'keep-recorded', body: { response_action: 'clear' } });
+    expect(answer).toMatchObject({
+      statusCode: 200,
+      outcome: 'keep-recorded',
+      body: { response_action: 'clear' },
+    });
     const decided = await store.getItem(item.campaignId, 'team-payments', 'pay1');
     expect(decided?.decision).toEqual({
       answer: 'keep',
@@ -208,7 +258,9 @@ describe('the review route', () => {
     expect(first.outcome).toBe('reduce-recorded');
     const second = await route.handle(click('reduce', item), context);
     expect(second.outcome).toBe('already-answered');
-    expect(messenger.of('tellUser').at(-1)?.text).toBe('payments-deploy was already answered (reduce); nothing more was done.');
+    expect(messenger.of('tellUser').at(-1)?.text).toBe(
+      'payments-deploy was already answered (reduce); nothing more was done.',
+    );
     const retry = await route.handle(click('reduce', item), { now: NOW, retry: true });
     expect(retry.outcome).toBe('retry-already-handled');
     expect(messenger.of('tellUser')).toHaveLength(1);
@@ -221,7 +273,14 @@ describe('the review route', () => {
 
   it('tells the owner when a reduce could open no remediation request', async () => {
     route = reviewInteractionRouteOf(
-      deps({ record: { store, events, reductions: new FakeReductions({ none: 'no open finding can be remediated' }), timing: { attestationDays: 90 } } }),
+      deps({
+        record: {
+          store,
+          events,
+          reductions: new FakeReductions({ none: 'no open finding can be remediated' }),
+          timing: { attestationDays: 90 },
+        },
+      }),
     );
     const answer = await route.handle(click('reduce', item), context);
     expect(answer.outcome).toBe('reduce-recorded');
@@ -241,11 +300,21 @@ describe('the review route', () => {
       }),
       context,
     );
-    expect(answer).toMatchObject({ statusCode: 200, outcome: 'reassigned', body: { response_action: 'clear' } });
+    expect(answer).toMatchObject({
+      statusCode: 200,
+      outcome: 'reassigned',
+      body: { response_action: 'clear' },
+    });
     expect(await store.getItem(item.campaignId, 'team-payments', 'pay1')).toBeUndefined();
     const moved = await store.getItem(item.campaignId, 'team-data', 'pay1');
     expect(moved?.handoffs).toEqual([
-      { from: 'team-payments', to: 'team-data', by: { kind: 'slack', id: ALICE, teamId: TEAM }, at: NOW.toISOString(), justification: 'the data team runs it' },
+      {
+        from: 'team-payments',
+        to: 'team-data',
+        by: { kind: 'slack', id: ALICE, teamId: TEAM },
+        at: NOW.toISOString(),
+        justification: 'the data team runs it',
+      },
     ]);
     // The old message shows the handoff in place of the buttons.
     const update = messenger.of('update')[0]!;
@@ -255,14 +324,18 @@ describe('the review route', () => {
     expect(posted?.target).toBe(BOB);
     expect(JSON.stringify(posted?.message.blocks)).toContain(`<@${ALICE}> handed this identity to team-data`);
     expect(JSON.stringify(posted?.message.blocks)).toContain(reviewItemValue(moved!));
-    expect(await messages.list(item.campaignId, 'team-data')).toMatchObject([{ seq: 1, itemIds: ['pay1'], handedOverBy: { id: ALICE } }]);
+    expect(await messages.list(item.campaignId, 'team-data')).toMatchObject([
+      { seq: 1, itemIds: ['pay1'], handedOverBy: { id: ALICE } },
+    ]);
     // Bob may answer it now; Alice no longer can.
     expect((await route.handle(click('reduce', moved!, BOB), context)).outcome).toBe('reduce-recorded');
   });
 
   it('refuses to hand an item to an owner Slack cannot reach', async () => {
     const answer = await route.handle(
-      submit(REVIEW_VIEW_IDS.notMine, item, { new_owner: { new_owner: { type: 'plain_text_input', value: 'team-nobody' } } }),
+      submit(REVIEW_VIEW_IDS.notMine, item, {
+        new_owner: { new_owner: { type: 'plain_text_input', value: 'team-nobody' } },
+      }),
       context,
     );
     expect(answer.body).toEqual({
@@ -278,18 +351,24 @@ describe('the review route', () => {
   it('records a not mine without a new owner and tells the escalation channel', async () => {
     const answer = await route.handle(submit(REVIEW_VIEW_IDS.notMine, item, {}), context);
     expect(answer.outcome).toBe('not-mine-recorded');
-    expect((await store.getItem(item.campaignId, 'team-payments', 'pay1'))?.decision?.answer).toBe('not-mine');
+    expect((await store.getItem(item.campaignId, 'team-payments', 'pay1'))?.decision?.answer).toBe(
+      'not-mine',
+    );
     const [posted] = messenger.of('post');
     expect(posted?.target).toBe(ESCALATION);
     expect(JSON.stringify(posted?.message.blocks)).toContain('not theirs, and named no new owner');
   });
 
   it('refuses what is not a review item, and a closed campaign', async () => {
-    expect(await route.handle({ ...click('keep', item), value: 'not-an-item' } as SlackEnvelope, context)).toMatchObject({
+    expect(
+      await route.handle({ ...click('keep', item), value: 'not-an-item' } as SlackEnvelope, context),
+    ).toMatchObject({
       statusCode: 400,
       outcome: 'malformed',
     });
-    expect((await route.handle(click('keep', anItem({ campaignId: 'unknown-campaign' })), context)).outcome).toBe('unknown-item');
+    expect(
+      (await route.handle(click('keep', anItem({ campaignId: 'unknown-campaign' })), context)).outcome,
+    ).toBe('unknown-item');
     await store.close(item.campaignId, NOW);
     expect((await route.handle(click('keep', item), context)).outcome).toBe('campaign-closed');
     expect(messenger.of('openModal')).toEqual([]);

@@ -20,6 +20,9 @@ import { SEVERITIES, type Severity, severityRank } from './rule';
  *   account's latest organization outcome
  *                        PK ACCOUNT#<account>  SK ORGANIZATION     by-rule (ORGANIZATION#ACCOUNTS)
  *   latest run pointer   PK ORGANIZATION       SK LATEST_RUN
+ *   review campaign      PK CAMPAIGN#<id>      SK CAMPAIGN       by-status (CAMPAIGN#<state>, once complete)
+ *   review item          PK CAMPAIGN#<id>      SK ITEM#<owner>#<item id>
+ *   review attestation   PK ATTEST#<account>   SK <identity ARN> (the latest "keep" per identity)
  *
  * (README "Findings store" has the index keys and the access patterns.)
  *
@@ -321,6 +324,50 @@ export function remediationRequestItemKeys(request: {
 /** `by-status` partition of the remediation requests in one state, oldest first. */
 export function remediationStatePartition(state: string): string {
   return `REQUEST#${state}`;
+}
+
+// ------------------------------------------------------------------------------- review campaigns
+
+/**
+ * A review campaign and its items share a partition: one query reads a campaign's items, or one
+ * owner's (by sort-key prefix). The header is listed by state through `by-status` only once every
+ * item is written, so a half-written campaign is never seen.
+ */
+export function reviewCampaignKey(campaignId: string): ItemKey {
+  return { PK: `CAMPAIGN#${campaignId}`, SK: 'CAMPAIGN' };
+}
+
+/** `by-status` keys of a complete campaign: newest last within a state. */
+export function reviewCampaignIndexKeys(campaign: {
+  campaignId: string;
+  state: string;
+  startedAt: string;
+}): Record<string, string> {
+  return {
+    GSI1PK: reviewCampaignStatePartition(campaign.state),
+    GSI1SK: `${campaign.startedAt}#${campaign.campaignId}`,
+  };
+}
+
+export function reviewCampaignStatePartition(state: string): string {
+  return `CAMPAIGN#${state}`;
+}
+
+/** The sort-key prefix of a campaign's items, or of one owner's items when `owner` is given. */
+export function reviewItemSortPrefix(owner?: string): string {
+  return owner === undefined ? 'ITEM#' : `ITEM#${owner}#`;
+}
+
+export function reviewItemKey(campaignId: string, owner: string, itemId: string): ItemKey {
+  return { PK: reviewCampaignKey(campaignId).PK, SK: `${reviewItemSortPrefix(owner)}${itemId}` };
+}
+
+export function reviewAttestationPartition(accountId: string): string {
+  return `ATTEST#${accountId}`;
+}
+
+export function reviewAttestationKey(accountId: string, identityArn: string): ItemKey {
+  return { PK: reviewAttestationPartition(accountId), SK: identityArn };
 }
 
 // --------------------------------------------------------------------------------------- scan ids

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import type { GovernanceMetricsSink } from '../core/governance';
 import {
   ORG_SCAN_TIME_MARGIN_MS,
   type OrgFunctionConfig,
@@ -25,19 +26,24 @@ import { memberAccess } from '../wiring/org-steps';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 import { archiveDeps } from '../wiring/reports';
 import { runFiles } from '../wiring/run-files';
+import { powertoolsGovernanceMetrics, publishGovernanceMetrics } from '../wiring/scan';
 import { eventPublisher, findingsStore } from '../wiring/stores';
 
 /**
  * The organization run's per-account step (the Map's item processor): scans one member account
  * into the shared findings table, checkpointing to the runs bucket when its time budget is spent
  * (`done: false` and a `continuation` for the next invocation). With `error` (the Map's Catch),
- * it records the account as failed with a classified reason.
+ * it records the account as failed with a classified reason. Each stored scan's governance
+ * measures are published as metrics dimensioned by the member account, as the scan function does
+ * for its own.
  */
 
 export interface ScanAccountHandlerDeps {
   config: OrgFunctionConfig;
   /** The step's dependencies for one run (the member role's session is named after it). */
   step(runId: string): ScanStepDeps;
+  /** Where each member account's governance measures go as metrics; without it they are only stored. */
+  governanceMetrics?: GovernanceMetricsSink;
 }
 
 /** The function's dependencies from its environment: the Lambda's own role, region and table. */
@@ -72,6 +78,7 @@ export function scanAccountHandlerDeps(
     );
   return {
     config,
+    governanceMetrics: powertoolsGovernanceMetrics(),
     step: (runId) => ({
       files,
       members: members(runId),
@@ -140,8 +147,12 @@ export function createHandler(
         };
     const keys = { runId: input.runId, accountId: input.account.id };
     try {
+      const sink = deps.governanceMetrics;
       const result = await scanAccountStep(
-        deps.step(input.runId),
+        {
+          ...deps.step(input.runId),
+          onScanned: (scanned) => publishGovernanceMetrics(sink, scanned, logger),
+        },
         input,
         scanStepOptions(deps.config, context),
       );

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type GovernanceMetricsSink, governanceMetrics } from '../core/governance';
+import type { GovernanceMetricsSink } from '../core/governance';
 import { parseReviewScanConfig } from '../core/review/function-config';
 import { parseScanFunctionConfig, type ScanFunctionConfig } from '../core/scan-function-config';
 import { type DrainOutboxDeps, drainOutbox } from '../use-cases/drain-outbox';
@@ -9,7 +9,12 @@ import { type CollectedInput, type RunScanDeps, type RunScanResult, runScan } fr
 import { cachedLiveCollector, collectedInput, lastAccessedCache } from '../wiring/collect';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 import { reviewsAfterScan } from '../wiring/review';
-import { drainOutboxDeps, powertoolsGovernanceMetrics, scanDeps } from '../wiring/scan';
+import {
+  drainOutboxDeps,
+  powertoolsGovernanceMetrics,
+  publishGovernanceMetrics,
+  scanDeps,
+} from '../wiring/scan';
 
 /**
  * The scan function: invoked on a schedule, scans the account it runs in, stores the findings'
@@ -144,7 +149,7 @@ export function createHandler(
       });
       const outcome = summarize(result, outboxSent);
       record(outcome, result, observability);
-      publishGovernance(deps.governanceMetrics, result, observability);
+      publishGovernanceMetrics(deps.governanceMetrics, result, observability.logger);
       await startDueReviews(deps, result, observability);
       return outcome;
     } catch (error) {
@@ -209,25 +214,6 @@ function summarize(result: RunScanResult, drainedFirst: number): ScanOutcome {
     outboxSent: drainedFirst + (result.outbox?.drained?.sent ?? 0),
     outboxKept: result.outbox?.kept ?? 0,
   };
-}
-
-/**
- * The scan's governance measures as metrics, dimensioned by account. A superseded scan has none
- * (its data is older than what is stored). Metrics are a view of what is stored: failing to send
- * them is logged, never a failed scan.
- */
-function publishGovernance(
-  sink: GovernanceMetricsSink | undefined,
-  result: RunScanResult,
-  { logger }: Observability,
-): void {
-  const governance = result.record.governance;
-  if (!sink || !governance) return;
-  try {
-    sink.publish(result.accountId, governanceMetrics(governance));
-  } catch (error) {
-    logger.warn('governance metrics not published', { accountId: result.accountId, error: error as Error });
-  }
 }
 
 /**

@@ -8,7 +8,7 @@ import {
 } from './collect';
 import { type CachedCollectDeps, lastAccessedCacheSession } from './collect-with-cache';
 import type { MemberAccess, RunFiles } from './org-run-ports';
-import type { RunScanDeps, RunScanOptions } from './run-scan';
+import type { RunScanDeps, RunScanOptions, RunScanResult } from './run-scan';
 import { scanMemberAccount } from './scan-organization';
 
 /**
@@ -38,6 +38,11 @@ export interface ScanStepDeps {
    * from no data.
    */
   lastAccessed?: Pick<CachedCollectDeps, 'cache' | 'warn'>;
+  /**
+   * Told of the account's stored scan once it is stored (not of a paused or failed one), for what
+   * follows a scan outside the run: the governance metrics.
+   */
+  onScanned?(result: RunScanResult): void;
 }
 
 export interface ScanStepOptions {
@@ -117,7 +122,7 @@ export async function scanAccountStep(
   }
   const deadline = deps.clock() + options.budgetMs;
   let paused = false;
-  const { outcome } = await scanMemberAccount(
+  const { outcome, result } = await scanMemberAccount(
     {
       now: deps.now,
       accountDeps: async (member) => {
@@ -170,6 +175,7 @@ export async function scanAccountStep(
   );
   // A pause is not an outcome: what scanMemberAccount made of it is dropped.
   if (paused) return { runId, account, done: false, continuation: checkpointKey };
+  if (result) deps.onScanned?.(result);
   return finish(deps, input, outcome);
 }
 

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   GOVERNANCE_METRIC_DIMENSION,
   type GovernanceMetric,
   type GovernanceMetricsSink,
+  governanceMetrics,
 } from '../core/governance';
 import type { ArchivableReportFormat } from '../core/report-archive';
 import type { DrainOutboxDeps } from '../use-cases/drain-outbox';
-import type { CollectedInput, RunScanDeps } from '../use-cases/run-scan';
+import type { CollectedInput, RunScanDeps, RunScanResult } from '../use-cases/run-scan';
 import type { AwsConfig } from './aws';
 import { archiveDeps } from './reports';
 import { eventOutbox, eventPublisher, findingsStore } from './stores';
@@ -69,4 +71,23 @@ export function powertoolsGovernanceMetrics(
       sink.publishStoredMetrics();
     },
   };
+}
+
+/**
+ * A scan's governance measures as metrics, dimensioned by account. A superseded scan has none (its
+ * data is older than what is stored). Metrics are a view of what is stored: failing to send them is
+ * logged, never a failed scan.
+ */
+export function publishGovernanceMetrics(
+  sink: GovernanceMetricsSink | undefined,
+  result: Pick<RunScanResult, 'accountId' | 'record'>,
+  logger: Pick<Logger, 'warn'>,
+): void {
+  const governance = result.record.governance;
+  if (!sink || !governance) return;
+  try {
+    sink.publish(result.accountId, governanceMetrics(governance));
+  } catch (error) {
+    logger.warn('governance metrics not published', { accountId: result.accountId, error: error as Error });
+  }
 }

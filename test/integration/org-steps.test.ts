@@ -17,6 +17,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ScanRecord } from '../../functions/core/findings-table';
+import { type GovernanceMetric, governanceMetrics } from '../../functions/core/governance';
 import { parseOrgFunctionConfig } from '../../functions/core/org-function-config';
 import type { AccountOutcome, MemberAccount, OrganizationRun } from '../../functions/core/organization-scan';
 import { createHandler as createAggregateHandler } from '../../functions/handlers/org-aggregate';
@@ -121,11 +122,16 @@ beforeEach(async () => {
 });
 
 /** The scan-account handler over moto, with the commits it made recorded. */
-function steppedHandler(commits: CommitInput[], env: Record<string, string | undefined> = ENV) {
+function steppedHandler(
+  commits: CommitInput[],
+  env: Record<string, string | undefined> = ENV,
+  published: { accountId: string; metrics: readonly GovernanceMetric[] }[] = [],
+) {
   const config = parseOrgFunctionConfig(env);
   const store = findingsStore(aws, STEPPED_TABLE);
   const deps: ScanAccountHandlerDeps = {
     config,
+    governanceMetrics: { publish: (accountId, metrics) => published.push({ accountId, metrics }) },
     step: (runId) => ({
       files: runFiles(aws, BUCKET),
       members: memberAccess(aws, { roleName: ROLE, runId, collector: { clock: quickClock } }),
@@ -245,8 +251,9 @@ describe('the scan-account step on moto', () => {
 
   it('with the default budget (the remaining time less a minute), scans a small account in one invocation', async () => {
     const commits: CommitInput[] = [];
+    const published: { accountId: string; metrics: readonly GovernanceMetric[] }[] = [];
     const { ORG_SCAN_TIME_BUDGET_MS: _, ...env } = ENV;
-    const handler = steppedHandler(commits, env);
+    const handler = steppedHandler(commits, env, published);
     const context = {
       ...lambdaContext('iam-posture-org-scan-account'),
       getRemainingTimeInMillis: () => 900_000,
@@ -262,6 +269,11 @@ describe('the scan-account step on moto', () => {
       findings: record.findings.total,
     });
     expect(result.outcome!.outcome).not.toBe('failed');
+    // The member account's governance measures, as metrics dimensioned by that account.
+    expect(published.map((p) => p.accountId)).toEqual([MOTO_ACCOUNT_ID]);
+    expect(published[0]!.metrics).toEqual(governanceMetrics(record.governance!));
+    const names = published[0]!.metrics.map((m) => m.name);
+    expect(names).toEqual(expect.arrayContaining(['StandingAdminIdentities', 'GovernancePartialMeasures']));
   });
 
   it('records a failure caught by the state machine, classified, as the account outcome', async () => {

@@ -127,6 +127,7 @@ async function storedScanCommand(
       table: options.table,
       ...(options.eventBus ? { eventBus: options.eventBus } : {}),
       collect: () => readInput(options, settings, io),
+      trend: options.format === 'html',
     }),
     { settings, ...(options.asOf ? { asOf: options.asOf } : {}) },
   );

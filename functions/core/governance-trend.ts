@@ -1,7 +1,8 @@
 import type { ScanRecord } from './findings-table';
-import { MEASURES, type Measure, type MeasureId } from './governance';
+import { MEASURES, type MeasureId } from './governance';
 import { alignColumns } from './report/columns';
 import { csvField } from './report/csv';
+import type { AccountTrend, TrendCell, TrendScan } from './trend-types';
 
 /**
  * The trend of an account's governance measures over its last scans, oldest first, each value
@@ -14,30 +15,7 @@ import { csvField } from './report/csv';
 export const TREND_FORMATS = ['table', 'json', 'csv'] as const;
 export type TrendFormat = (typeof TREND_FORMATS)[number];
 
-export interface TrendCell extends Measure {
-  /** Value minus the previous scan's, when both have a value. */
-  change?: number;
-}
-
-export interface TrendScan {
-  scanId: string;
-  evaluatedAt: string;
-  origin: ScanRecord['origin'];
-  /** False for a scan stored before the measures existed: it has no values, which is not zero. */
-  recorded: boolean;
-  /** Why some of this scan's measures count only what was read; empty for a complete scan. */
-  partial: string[];
-  measures: Partial<Record<MeasureId, TrendCell>>;
-}
-
-export interface AccountTrend {
-  accountId: string;
-  /** Oldest first. */
-  scans: TrendScan[];
-  superseded: number;
-  /** Scan record items that could not be read, as `PK / SK: issue`. */
-  malformed: string[];
-}
+export type { AccountTrend, TrendCell, TrendScan } from './trend-types';
 
 /** The trend of one account from its scan records (in any order). */
 export function accountTrend(

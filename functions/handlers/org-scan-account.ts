@@ -53,11 +53,13 @@ export function scanAccountHandlerDeps(
 ): ScanAccountHandlerDeps {
   const config = parseOrgFunctionConfig(env);
   const files = runFiles({}, config.runsBucket);
+  const store = findingsStore({}, config.scan.findingsTableName);
   const scan = {
-    store: findingsStore({}, config.scan.findingsTableName),
+    store,
     events: eventPublisher({}, config.scan.eventBusName),
-    // Each member account's report, under reports/<member account>/, when the stack archives reports.
-    ...(config.scan.reports ? archiveDeps({}, config.scan.reports) : {}),
+    // Each member account's report, under reports/<member account>/, when the stack archives reports,
+    // with the account's measures over its last scans.
+    ...(config.scan.reports ? { ...archiveDeps({}, config.scan.reports), history: store } : {}),
     now: () => new Date(),
     randomSuffix: () => randomBytes(4).toString('hex'),
   };

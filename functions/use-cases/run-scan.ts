@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type BackoffPolicy, backoffDelay, type Sleep, sleep as timerSleep } from '../core/backoff';
+import { describeError } from '../core/describe-error';
 import type { AccountOuPaths } from '../core/environments';
 import {
   makeScanId,
@@ -13,6 +14,7 @@ import {
   findingsAfter,
   type GovernanceMeasures,
 } from '../core/governance';
+import { accountTrend } from '../core/governance-trend';
 import { CHANGE_KINDS, type ChangeKind, type FindingChange, type StoredFinding } from '../core/lifecycle';
 import { normalize } from '../core/normalize';
 import type { RawAccountData } from '../core/raw';
@@ -39,6 +41,7 @@ import type { EventOutbox, EventsOutcome, ScanEvent, ScanEventPublisher } from '
 import type { MalformedItem, ScanStore, StoreStats } from './findings-ports';
 import type { ReportArchive } from './report-archive-ports';
 import { RunScanError } from './run-scan-error';
+import type { ScanHistoryReader } from './trend-ports';
 
 export { RunScanError };
 
@@ -67,6 +70,9 @@ export interface CollectedInput {
 
 export type { EventsOutcome, ScanEvent, ScanEventPublisher };
 
+/** Scans a report's trend covers, this one included. */
+export const TREND_SCANS = 12;
+
 export interface RunScanDeps {
   collect(): Promise<CollectedInput>;
   store: ScanStore;
@@ -82,6 +88,12 @@ export interface RunScanDeps {
   reports?: ReportArchive;
   /** The formats written to `reports`, one object each; default HTML only. */
   reportFormats?: readonly ArchivableReportFormat[];
+  /**
+   * The account's stored scans, read once this scan is stored: the report then carries the
+   * measures over the last `TREND_SCANS` scans (the HTML report's "Over time" charts). A failed
+   * read is a warning and a report without them.
+   */
+  history?: Pick<ScanHistoryReader, 'scanHistory'>;
   now(): Date;
   /** Random suffix of the scan id (hex). */
   randomSuffix(): string;
@@ -255,6 +267,14 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   }
 
   const writes = diffStats(deps.store.stats(), statsBefore);
+  if (deps.history) {
+    try {
+      const history = await deps.history.scanHistory(accountId, TREND_SCANS);
+      report.trend = [accountTrend(accountId, history.records, { superseded: history.superseded })];
+    } catch (error) {
+      warnings.push(`the scan history for the report's trend could not be read: ${describeError(error)}`);
+    }
+  }
   const archivedReports = deps.reports
     ? await archiveReport(
         deps.reports,

@@ -24,13 +24,20 @@ export interface ScanWiringConfig {
   collect(): Promise<CollectedInput>;
   /** The reports bucket, its key and the formats; each scan's report is archived there when set. */
   reports?: { bucket: string; kmsKeyArn: string; formats?: readonly ArchivableReportFormat[] };
+  /**
+   * The report carries the account's measures over its last scans (the HTML "Over time" charts).
+   * Default: when reports are archived.
+   */
+  trend?: boolean;
 }
 
 /** What the scan use case needs to store one scan: the table, the bus, the clock, the scan id suffix. */
 export function scanDeps(config: ScanWiringConfig): RunScanDeps {
+  const store = findingsStore(config.aws, config.table);
   return {
     collect: config.collect,
-    store: findingsStore(config.aws, config.table),
+    store,
+    ...((config.trend ?? config.reports !== undefined) ? { history: store } : {}),
     ...(config.eventBus
       ? { events: eventPublisher(config.aws, config.eventBus), outbox: eventOutbox(config.aws, config.table) }
       : {}),

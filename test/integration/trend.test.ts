@@ -46,9 +46,10 @@ const cli = (args: string[]) =>
     },
   });
 
-const scan = async () => {
-  const result = await cli(['scan', '--table', TABLE, '--config', config, '--quiet', '--format', 'json']);
+const scan = async (format = 'json') => {
+  const result = await cli(['scan', '--table', TABLE, '--config', config, '--quiet', '--format', format]);
   expect(result.code, result.stderr).toBe(0);
+  return result.stdout;
 };
 
 beforeAll(async () => {
@@ -113,7 +114,14 @@ describe('iam-posture trend over three scans of a moto account', () => {
     await scan();
     // The administrator policy is detached.
     await iam.send(new DetachRolePolicyCommand({ RoleName: 'deploy', PolicyArn: adminPolicyArn }));
-    await scan();
+    const html = await scan('html');
+    // The HTML report of a stored scan charts the measures over the three scans.
+    const admin = /<figure id="trend-standingAdmin">[\s\S]*?<\/figure>/.exec(html)?.[0] ?? '';
+    expect(admin.match(/<circle /g)).toHaveLength(3);
+    expect(admin).toContain('latest: 0.');
+    expect(/<figure id="trend-keysPastRotation">[\s\S]*?<\/figure>/.exec(html)?.[0]).toMatch(
+      /<circle class="partial"/,
+    );
 
     const json = await cli(['trend', '--table', TABLE, '--account', MOTO_ACCOUNT_ID, '--format', 'json']);
     expect(json.code, json.stderr).toBe(0);
@@ -196,7 +204,7 @@ describe('iam-posture trend over three scans of a moto account', () => {
       ['1', ''],
       ['0', '-1'],
     ]);
-  });
+  }, 120_000);
 
   it('refuses a bad --last, naming the option', async () => {
     const result = await cli(['trend', '--table', TABLE, '--last', '0']);

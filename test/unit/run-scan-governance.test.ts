@@ -126,3 +126,62 @@ describe('governance measures in the scan record', () => {
     expect(result.record.governance).toBeUndefined();
   });
 });
+
+describe("the report's trend over the stored scans", () => {
+  /** The memory store's scan records, newest first, as the table's scan history returns them. */
+  const historyOf = (store: MemoryStore) => ({
+    scanHistory: async (accountId: string, count: number) => ({
+      records: store.records
+        .filter((r) => r.accountId === accountId && r.outcome === 'completed')
+        .sort((a, b) => b.evaluatedAt.localeCompare(a.evaluatedAt))
+        .slice(0, count),
+      malformed: [],
+      superseded: 0,
+    }),
+  });
+
+  it('carries the measures of every stored scan, this one last', async () => {
+    const store = new MemoryStore();
+    await scan(store, demo, T1);
+    const result = await runScan(
+      {
+        collect: async () => ({ raw: withCredentialReportDenied(demo), origin: 'live' }),
+        store,
+        history: historyOf(store),
+        now: () => new Date(T1.getTime() + DAY_MS),
+        randomSuffix: () => 'trend001',
+      },
+      { settings: SETTINGS, asOf: new Date(T1.getTime() + DAY_MS) },
+    );
+    const [trend] = result.report.trend!;
+    expect(trend!.accountId).toBe('111122223333');
+    expect(trend!.scans.map((s) => s.scanId)).toEqual([store.records[0]!.scanId, result.scanId]);
+    expect(trend!.scans[1]!.measures.standingAdmin).toEqual(
+      expect.objectContaining({ value: result.record.governance!.measures.standingAdmin!.value }),
+    );
+    expect(trend!.scans[1]!.partial).toContain('credential-report');
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('still stores and reports the scan when the history cannot be read, with a warning', async () => {
+    const store = new MemoryStore();
+    const result = await runScan(
+      {
+        collect: async () => ({ raw: demo, origin: 'live' }),
+        store,
+        history: {
+          scanHistory: () => Promise.reject(new Error('ProvisionedThroughputExceededException')),
+        },
+        now: () => T1,
+        randomSuffix: () => 'trend002',
+      },
+      { settings: SETTINGS, asOf: T1 },
+    );
+    expect(result.outcome).toBe('completed');
+    expect(result.report.trend).toBeUndefined();
+    expect(result.warnings).toEqual([
+      expect.stringContaining("the scan history for the report's trend could not be read"),
+    ]);
+    expect(store.records).toHaveLength(1);
+  });
+});

@@ -4,8 +4,11 @@ import { compareFindings } from '../engine';
 import type { Finding } from '../finding';
 import type { AccountOutcome, OutcomeCounts } from '../organization-scan';
 import { SEVERITIES, type Severity, severityRank } from '../rule';
+import type { AccountTrend } from '../trend-types';
 import { complianceLabel } from './catalog';
+import { escapeHtml } from './html-escape';
 import { HTML_SCRIPT } from './html-script';
+import { renderTrendSection } from './html-trend';
 import {
   AGE_BUCKET_LABELS,
   type AgeHistogram,
@@ -84,6 +87,8 @@ interface ReportView {
   findings: Finding[];
   coverage: CoverageEntry[];
   posture: ReportPosture | undefined;
+  /** The accounts' measures over their last scans; undefined when no report carries them. */
+  trend: AccountTrend[] | undefined;
   bySeverity: Record<Severity, number>;
   total: number;
   suppressed: number;
@@ -125,6 +130,7 @@ function reportView(reports: readonly AnalysisReport[], organization?: HtmlOrgan
     findings,
     coverage: reports.flatMap((r) => r.coverage),
     posture: mergePostures(reports.map((r) => r.posture)),
+    trend: reports.some((r) => r.trend) ? reports.flatMap((r) => r.trend ?? []) : undefined,
     bySeverity,
     total,
     suppressed,
@@ -206,6 +212,7 @@ function renderHtml(view: ReportView): string {
 ${renderHeader(view)}
 <main>
 ${renderCharts(view)}
+${renderTrendSection(view.trend)}
 ${renderCoverage(view)}
 ${renderTableShell(view)}
 </main>
@@ -580,14 +587,7 @@ export function scriptSafeJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-function esc(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+const esc = escapeHtml;
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;

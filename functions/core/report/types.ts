@@ -2,6 +2,7 @@ import type { ScanSummary } from '../engine';
 import type { Finding } from '../finding';
 import type { CoverageGap } from '../model';
 import type { Severity } from '../rule';
+import type { AccountTrend } from '../trend-types';
 import type { ReportPosture } from './posture';
 
 /** API calls a live collection made, by operation (`iam:GetAccountAuthorizationDetails`). */
@@ -31,6 +32,12 @@ export interface AnalysisReport {
    * charts. Set by the analysis; not part of the JSON, CSV or table output.
    */
   posture?: ReportPosture;
+  /**
+   * The account's governance measures over its last stored scans (this one included), for the
+   * HTML report's "Over time" charts. Set where the findings store is at hand (the scan function,
+   * `scan --table`); not part of the JSON, CSV or table output.
+   */
+  trend?: AccountTrend[];
 }
 
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'html', 'sarif', 'ocsf', 'asff'] as const;

@@ -186,21 +186,35 @@ export async function postOwnerReview(
   return refs;
 }
 
-/** Owners Slack cannot reach: their identities go to the escalation channel at once. */
+/**
+ * Owners Slack cannot reach: their identities go to the escalation channel at once, recorded like
+ * a review message so that a repeated delivery does not tell the channel again.
+ */
 async function tellUnreachable(
   campaign: ReviewCampaign,
   owners: readonly string[],
   items: readonly ReviewItem[],
   deps: ReviewSlackDeps,
 ): Promise<void> {
+  const expiresAt = new Date(Date.parse(campaign.deadline) + MESSAGE_RECORD_DAYS_AFTER_DEADLINE * DAY_MS);
   for (const owner of owners) {
-    const message = escalationMessage({
-      campaign,
-      owner,
-      items: items.filter((item) => item.owner === owner),
-      unreachable: true,
-    });
-    await deps.messenger.post(deps.escalationChannel!, message);
+    const owned = items.filter((item) => item.owner === owner);
+    const message = escalationMessage({ campaign, owner, items: owned, unreachable: true });
+    const ref = await deps.messenger.post(deps.escalationChannel!, message);
+    await deps.messages.record(
+      {
+        campaignId: campaign.campaignId,
+        owner,
+        seq: 1,
+        index: 1,
+        count: 1,
+        channel: ref.channel,
+        ts: ref.ts,
+        itemIds: owned.map((item) => item.itemId),
+        postedAt: deps.now().toISOString(),
+      },
+      expiresAt,
+    );
   }
 }
 

@@ -22,6 +22,7 @@ import {
   type RemediationCommandOptions,
   remediateCommand,
 } from './commands/remediate';
+import { addReviewCommands } from './commands/review';
 import { rollbackCommand } from './commands/rollback';
 import { type RulesOptions, rulesCommand } from './commands/rules';
 import { type ScanOptions, scanCommand } from './commands/scan';
@@ -241,6 +242,8 @@ function buildProgram(io: Io): Command {
   ).action(async (options: TrendCommandOptions) => {
     process.exitCode = await trendCommand(options, io);
   });
+
+  addReviewCommands(program, io);
 
   program
     .command('rules')

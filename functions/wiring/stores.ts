@@ -4,6 +4,7 @@ import { DynamoEventOutbox } from '../adapters/dynamo-event-outbox';
 import { DynamoFindingsStore } from '../adapters/dynamo-findings-store';
 import { DynamoNoticeStore } from '../adapters/dynamo-notice-store';
 import { DynamoRemediationRequestStore } from '../adapters/dynamo-remediation-store';
+import { DynamoReviewStore } from '../adapters/dynamo-review-store';
 import { EventBridgePublisher, type EventPublisherOptions } from '../adapters/event-publisher';
 import { type AwsConfig, sdkConfig } from './aws';
 
@@ -55,4 +56,9 @@ export function eventOutbox(aws: AwsConfig, table: string, options: StoreOptions
 /** The notify-only budget and digests of a Slack channel, in the findings table. */
 export function noticeStore(aws: AwsConfig, table: string, options: StoreOptions = {}): DynamoNoticeStore {
   return new DynamoNoticeStore(new DynamoDBClient(sdkConfig(aws, options.maxAttempts)), table);
+}
+
+/** Entitlement review campaigns, their items and attestations, in the findings table. */
+export function reviewStore(aws: AwsConfig, table: string, options: StoreOptions = {}): DynamoReviewStore {
+  return new DynamoReviewStore(new DynamoDBClient(sdkConfig(aws, options.maxAttempts)), table);
 }

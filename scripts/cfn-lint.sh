@@ -12,8 +12,8 @@ if ! command -v cfn-lint >/dev/null 2>&1; then
 fi
 
 # Three configurations: the default stack (scanning only); the stack with Slack approval,
-# remediation and archived reports, which adds the remediation, notify and interaction functions
-# and the reports bucket; and organization mode with remediation, archived reports and the Security
+# remediation, archived reports and entitlement reviews, which adds the remediation, notify,
+# interaction and review functions and the reports bucket; and organization mode with remediation, archived reports and the Security
 # Hub exporter, which adds the organization state machine, the exporter and the member and
 # StackSet stacks.
 lint() {
@@ -37,7 +37,7 @@ lint() {
 
 lint cdk.out
 lint cdk.out.slack -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]' \
-  -c 'reports={"enabled":true}'
+  -c 'reports={"enabled":true}' -c 'reviews={"enabled":true,"escalationChannel":"C0123456780"}'
 lint cdk.out.org \
   -c 'organization={"enabled":true,"organizationId":"o-abc1234567","includeOus":["ou-ab12-cd34ef56"]}' \
   -c 'securityHub={"enabled":true}' \

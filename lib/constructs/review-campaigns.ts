@@ -88,7 +88,7 @@ export class ReviewCampaigns extends Construct {
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'iam-posture reviews: posts owners’ reviews, reminds and escalates; no IAM access',
+      description: 'iam-posture reviews: posts owner reviews, reminds and escalates; no IAM access',
     });
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
       purpose: 'review announcements and daily advances that failed every retry',
@@ -129,7 +129,7 @@ export class ReviewCampaigns extends Construct {
       });
     this.startedRule = new events.Rule(this, 'CampaignStarted', {
       eventBus: props.bus,
-      description: 'Started review campaigns, to the review function to post each owner’s review',
+      description: 'Started review campaigns, to the review function to post each owner review',
       eventPattern: { source: ['iam-posture'], detailType: ['ReviewCampaignStarted'] },
       targets: [target()],
     });

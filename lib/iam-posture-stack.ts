@@ -16,6 +16,7 @@ import { OrganizationScan } from './constructs/organization-scan';
 import { ownRolesPattern, Remediation } from './constructs/remediation';
 import { ReportBucket } from './constructs/report-bucket';
 import { RequestSweeper } from './constructs/request-sweeper';
+import { ReviewCampaigns } from './constructs/review-campaigns';
 import { ScanFunction } from './constructs/scan-function';
 import { ScanSchedule } from './constructs/scan-schedule';
 import { ScannerRole } from './constructs/scanner-role';
@@ -56,6 +57,8 @@ export class IamPostureStack extends Stack {
   readonly securityHub?: SecurityHubExporter;
   /** Just-in-time elevation: deployed when `jit.profiles` is not empty (it needs Slack). */
   readonly jit?: JitElevation;
+  /** Entitlement reviews in Slack: deployed when `reviews.enabled` is set and Slack is configured. */
+  readonly reviews?: ReviewCampaigns;
 
   constructor(scope: Construct, id: string, props: IamPostureStackProps) {
     super(scope, id, {
@@ -288,6 +291,24 @@ export class IamPostureStack extends Stack {
           'JitRoleArn',
           this.jit.role.roleArn,
           'JIT role: grant inline policies on the profiles’ eligible principals only',
+        );
+      }
+      if (props.config.reviews.enabled) {
+        this.reviews = new ReviewCampaigns(this, 'Reviews', {
+          table: this.findings,
+          bus: this.events.bus,
+          config: props.config,
+          botToken: slack.botToken,
+          interaction: { function: slack.interaction, role: slack.interactionRole },
+          scan: { function: this.scan.function, role: this.scannerRole.role },
+          channelId,
+          ownArns: [ownRolesPattern(this)],
+          alarms: this.alarms,
+        });
+        output(
+          'ReviewFunctionName',
+          this.reviews.function.functionName,
+          'Posts entitlement reviews to Slack',
         );
       }
       output('SlackInteractionUrl', slack.interactionUrl.url, 'Slack app Interactivity Request URL');

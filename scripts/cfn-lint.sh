@@ -12,8 +12,9 @@ if ! command -v cfn-lint >/dev/null 2>&1; then
 fi
 
 # Three configurations: the default stack (scanning only); the stack with Slack approval,
-# remediation, archived reports and just-in-time elevation profiles, which adds the remediation,
-# notify, interaction and JIT functions, the reports bucket and the revoke schedule group; and organization mode with remediation, archived reports and the Security
+# remediation, archived reports, entitlement reviews and just-in-time elevation profiles, which adds
+# the remediation, notify, interaction, review and JIT functions, the reports bucket and the revoke
+# schedule group; and organization mode with remediation, archived reports and the Security
 # Hub exporter, which adds the organization state machine, the exporter and the member and
 # StackSet stacks.
 lint() {
@@ -37,7 +38,7 @@ lint() {
 
 lint cdk.out
 lint cdk.out.slack -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]' \
-  -c 'reports={"enabled":true}' \
+  -c 'reports={"enabled":true}' -c 'reviews={"enabled":true,"escalationChannel":"C0123456780"}' \
   -c 'jit={"profiles":[{"name":"ops-write","statements":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::ops-*/*"}],"eligible":["arn:aws:iam::123456789012:role/ops/**"],"approvers":[{"teamId":"T0123456789","userId":"U0123456789"}]},{"name":"billing","managedPolicyArn":"arn:aws:iam::aws:policy/job-function/Billing","eligible":["arn:aws:iam::123456789012:user/alice"],"maxDuration":"1h","approvers":[{"teamId":"T0123456789","userId":"U0123456789"}]}]}'
 lint cdk.out.org \
   -c 'organization={"enabled":true,"organizationId":"o-abc1234567","includeOus":["ou-ab12-cd34ef56"]}' \

@@ -27,6 +27,7 @@ import { SEVERITIES, type Severity, severityRank } from './rule';
  *   review campaign      PK CAMPAIGN#<id>      SK CAMPAIGN       by-status (CAMPAIGN#<state>, once complete)
  *   review item          PK CAMPAIGN#<id>      SK ITEM#<owner>#<item id>
  *   review attestation   PK ATTEST#<account>   SK <identity ARN> (the latest "keep" per identity)
+ *   review message       PK REVIEWMSG#<campaign> SK <owner hash>#<seq> (where an owner's review was posted)
  *
  * (README "Findings store" has the index keys and the access patterns.)
  *

@@ -2,11 +2,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { GovernanceMetricsSink } from '../core/governance';
+import { parseReviewScanConfig } from '../core/review/function-config';
 import { parseScanFunctionConfig, type ScanFunctionConfig } from '../core/scan-function-config';
 import { type DrainOutboxDeps, drainOutbox } from '../use-cases/drain-outbox';
-import { type RunScanDeps, type RunScanResult, runScan } from '../use-cases/run-scan';
+import { type CollectedInput, type RunScanDeps, type RunScanResult, runScan } from '../use-cases/run-scan';
 import { cachedLiveCollector, collectedInput, lastAccessedCache } from '../wiring/collect';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
+import { reviewsAfterScan } from '../wiring/review';
 import {
   drainOutboxDeps,
   powertoolsGovernanceMetrics,
@@ -30,6 +32,8 @@ export interface ScanHandlerDeps {
   drain?: DrainOutboxDeps;
   /** Where each scan's governance measures go as metrics; without it they are only stored. */
   governanceMetrics?: GovernanceMetricsSink;
+  /** Entitlement reviews (`REVIEWS` enabled): starts the campaigns due, from what the scan read. */
+  startDueReviews?: (result: RunScanResult) => Promise<{ campaign: { campaignId: string } }[]>;
 }
 
 /**
@@ -57,7 +61,30 @@ export function scanHandlerDeps(
     settings: config.settings,
     ...(config.secretsRegions !== undefined ? { regions: config.secretsRegions } : {}),
   };
+  // The latest scan's input: review campaigns are planned from the inventory it holds.
+  let collected: CollectedInput | undefined;
+  const reviews = parseReviewScanConfig(env);
+  const startReviews = reviews
+    ? reviewsAfterScan(
+        {},
+        {
+          findingsTableName: config.findingsTableName,
+          eventBusName: config.eventBusName,
+          settings: config.settings,
+          reviews,
+        },
+      )
+    : undefined;
   return {
+    ...(startReviews
+      ? {
+          startDueReviews: async (result: RunScanResult) => {
+            const input = collected;
+            collected = undefined;
+            return input ? startReviews(result, input) : [];
+          },
+        }
+      : {}),
     config,
     governanceMetrics: powertoolsGovernanceMetrics(),
     drain: drainOutboxDeps({}, config.findingsTableName, config.eventBusName),
@@ -74,7 +101,8 @@ export function scanHandlerDeps(
           ...result.serviceLastAccessed,
           cache: result.lastAccessedCache,
         });
-        return collectedInput(result);
+        collected = collectedInput(result);
+        return collected;
       },
     }),
   };
@@ -123,6 +151,7 @@ export function createHandler(
       const outcome = summarize(result, outboxSent);
       record(outcome, result, observability);
       publishGovernanceMetrics(deps.governanceMetrics, result, observability.logger);
+      await startDueReviews(deps, result, observability);
       return outcome;
     } catch (error) {
       metrics.addMetric('ScanFailed', MetricUnit.Count, 1);
@@ -186,6 +215,28 @@ function summarize(result: RunScanResult, drainedFirst: number): ScanOutcome {
     outboxSent: drainedFirst + (result.outbox?.drained?.sent ?? 0),
     outboxKept: result.outbox?.kept ?? 0,
   };
+}
+
+/**
+ * Starts the entitlement review campaigns that are due. A review is about identities the scan has
+ * already stored: failing to start one is a warning, never a failed scan (the next scan tries again).
+ */
+async function startDueReviews(
+  deps: ScanHandlerDeps,
+  result: RunScanResult,
+  { logger }: Observability,
+): Promise<void> {
+  if (!deps.startDueReviews || result.outcome === 'superseded') return;
+  try {
+    for (const started of await deps.startDueReviews(result)) {
+      logger.info('review campaign started', {
+        accountId: result.accountId,
+        campaignId: started.campaign.campaignId,
+      });
+    }
+  } catch (error) {
+    logger.warn('review campaigns not started', { accountId: result.accountId, error: error as Error });
+  }
 }
 
 function record(outcome: ScanOutcome, result: RunScanResult, { logger, metrics }: Observability): void {

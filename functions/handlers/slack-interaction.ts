@@ -11,6 +11,7 @@ import {
 import { recordApprovalWiring } from '../wiring/approval';
 import { jitInteractionRoute } from '../wiring/jit-slack';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
+import { reviewInteractionRoute } from '../wiring/review';
 
 /**
  * The Slack interaction endpoint, behind a Lambda Function URL (payload format 2.0). The URL has
@@ -32,8 +33,11 @@ export function interactionHandlerDeps(env: NodeJS.ProcessEnv, logger: Logger): 
     logger.error('slack signing secret is not set', { secretArn: config.signingSecretArn }),
   );
   if (config.approvers.length === 0) logger.warn('no approvers are configured: every click is refused');
+  const routes: SlackRoute[] = [remediationRoute(approval)];
   const jit = jitInteractionRoute({}, env);
-  const routes: SlackRoute[] = [remediationRoute(approval), ...(jit ? [jit] : [])];
+  if (jit) routes.push(jit);
+  const review = reviewInteractionRoute({}, env);
+  if (review) routes.push(review);
   return { signingSecret: approval.signingSecret, routes, now: approval.now };
 }
 

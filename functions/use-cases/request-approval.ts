@@ -79,7 +79,10 @@ export type RequestApprovalOutcome =
 /** The finding as stored, and the scan whose result opened it. */
 export interface OpenedFinding {
   finding: Finding & { status?: StoredFinding['status'] };
+  /** The scan that opened it, or what else asks (a review's reduce answer): part of the request id. */
   scanId: string;
+  /** Who asks; iam-posture itself (a scan) by default. The requester cannot approve. */
+  requestedBy?: Actor;
 }
 
 /** The request id for a finding opened by a scan: stable across deliveries, opaque to Slack. */
@@ -131,7 +134,7 @@ export async function requestApproval(
   const request = buildRemediationRequest({
     finding,
     plan,
-    requestedBy: SCAN_REQUESTER,
+    requestedBy: opened.requestedBy ?? SCAN_REQUESTER,
     now: deps.now(),
     requestId,
     ...(deps.ttlHours === undefined ? {} : { ttlHours: deps.ttlHours }),

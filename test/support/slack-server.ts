@@ -83,7 +83,12 @@ export async function startSlackServer(): Promise<SlackServer> {
       case 'chat.postMessage': {
         const ts = formatTs(nextTs);
         nextTs += 100n;
-        reply(response, { ok: true, channel: args.channel, ts, message: { ts } });
+        // A message to a user id goes to the app's direct message with them (a D... channel).
+        const channel =
+          typeof args.channel === 'string' && /^[UW]/.test(args.channel)
+            ? `D${args.channel.slice(1)}`
+            : args.channel;
+        reply(response, { ok: true, channel, ts, message: { ts } });
         return;
       }
       case 'chat.update':

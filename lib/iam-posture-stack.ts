@@ -5,11 +5,16 @@ import type { Construct } from 'constructs';
 import type { DeployConfig } from '../functions/core/deploy-config';
 import { FINDINGS_TABLE } from '../functions/core/findings-table';
 import { jitFunctionEnvironment } from '../functions/core/jit/function-config';
+import { SCAN_FUNCTION_ENV } from '../functions/core/scan-function-config';
 import { centralRoleNames } from './constructs/central-roles';
 import { DataKey } from './constructs/data-key';
 import { FindingsEventBus } from './constructs/findings-event-bus';
 import { FindingsTable } from './constructs/findings-table';
-import { JIT_INTERACTION_TABLE_ACTIONS, JitElevation } from './constructs/jit-elevation';
+import {
+  JIT_INTERACTION_TABLE_ACTIONS,
+  JIT_SCAN_TABLE_ACTIONS,
+  JitElevation,
+} from './constructs/jit-elevation';
 import { OperationalAlarms } from './constructs/operational-alarms';
 import { OrgRunsBucket } from './constructs/org-runs-bucket';
 import { OrganizationScan } from './constructs/organization-scan';
@@ -282,6 +287,14 @@ export class IamPostureStack extends Stack {
           indexes: false,
         });
         this.jit.grantRequestReads(slack.interactionRole);
+        // A standing-admin finding a profile covers is offered, planned and executed as a
+        // conversion to just-in-time: the notifier and the remediation function read the profiles.
+        for (const fn of [slack.notify, remediation.function]) {
+          for (const [name, value] of Object.entries(jitEnvironment)) fn.addEnvironment(name, value);
+        }
+        // The scan reads eligibilities and break-glass elevations for the just-in-time rules.
+        this.scan.function.addEnvironment(SCAN_FUNCTION_ENV.readJitState, 'true');
+        this.findings.grantItemAccess(this.scannerRole.role, JIT_SCAN_TABLE_ACTIONS, { indexes: true });
         output(
           'JitFunctionName',
           this.jit.function.functionName,

@@ -37,6 +37,9 @@ export const JIT_TABLE_ACTIONS = [
  */
 export const JIT_INTERACTION_TABLE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:Query'] as const;
 
+/** What the scan reads of the just-in-time state: eligibilities, and elevations by state (index, then items). */
+export const JIT_SCAN_TABLE_ACTIONS = ['dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
+
 /**
  * The inline-policy actions of a grant: put it, read it back to verify, list a principal's
  * inline policies (the quota check, the reconciler), delete it; and read the principal itself, to

@@ -117,6 +117,27 @@ describe('just-in-time elevation in the stack', () => {
     });
   });
 
+  it('lets the scan read the just-in-time state, and the notifier and remediation plan conversions', () => {
+    const resources = synth.template.toJSON().Resources;
+    const vars = (fn: Parameters<typeof logicalId>[0]) =>
+      resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
+    expect(vars(synth.stack.scan.function).READ_JIT_STATE).toBe('true');
+    const { slack } = parts();
+    for (const fn of [slack.notify, synth.stack.remediation!.function]) {
+      expect((JSON.parse(vars(fn).JIT_PROFILES as string) as { name: string }[]).map((p) => p.name)).toEqual([
+        'ops-write',
+        'billing',
+      ]);
+    }
+    const scanner = statementsOf(synth, logicalId(synth.stack.scannerRole.role));
+    const batchGet = scanner.filter((s) => asArray(s.Action).includes('dynamodb:BatchGetItem'));
+    expect(batchGet).toHaveLength(1);
+    expect(asArray(batchGet[0]!.Action).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:Query']);
+    const plain = synthesize({ slackChannelId: 'C0123ABCD', approvers: [APPROVER] }, { bundle: false });
+    const plainScan = plain.template.toJSON().Resources[logicalId(plain.stack.scan.function)].Properties;
+    expect(plainScan.Environment.Variables.READ_JIT_STATE).toBeUndefined();
+  });
+
   it('takes jit.channelId over slackChannelId', () => {
     const other = synthesize(
       { ...JIT_CONFIG, jit: { ...JIT_CONFIG.jit, channelId: 'C0999ZZZZ' } },

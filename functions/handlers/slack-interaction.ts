@@ -17,7 +17,8 @@ import { reviewInteractionRoute } from '../wiring/review';
  * The Slack interaction endpoint, behind a Lambda Function URL (payload format 2.0). The URL has
  * no IAM auth because Slack cannot sign with SigV4: the HMAC signature of every request, checked
  * with the signing secret from Secrets Manager, is the authentication. The handler answers within
- * Slack's 3 seconds: it records the decision and hands off through EventBridge; it never calls IAM.
+ * Slack's 3 seconds: it records the decision and hands off through EventBridge; it never writes to
+ * IAM (an elevation request reads what it checks: the principal and its inline policies).
  * When Slack retries anyway (`x-slack-retry-num`), a click already handled is answered 200 and empty.
  * It logs outcomes and identifiers, never the body, the signature, the secret or the token.
  */

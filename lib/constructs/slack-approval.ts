@@ -93,7 +93,7 @@ export class SlackApproval extends Construct {
     this.interactionRole = new iam.Role(this, 'InteractionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description:
-        'iam-posture Slack interactions: records approvals, publishes the hand-off event; no IAM access',
+        'iam-posture Slack interactions: records decisions and requests, publishes hand-off events; no IAM writes',
     });
     const interaction = new PostureFunction(this, 'Interaction', {
       handlerName: 'slack-interaction',

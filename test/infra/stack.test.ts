@@ -96,6 +96,7 @@ describe('the deployed stack (default config, real esbuild bundle)', () => {
         settings: ScanSettingsSchema.parse({}),
         resolvedTtlDays: 90,
         serviceLastAccessedMaxJobs: 100,
+        readJitState: false,
       });
     });
 

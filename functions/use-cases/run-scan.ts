@@ -238,7 +238,13 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
       thresholds: options.settings.thresholds,
       disabledRules: options.settings.disabledRules,
       asOf,
-      coverage: { gaps: coverage.gaps, unread: coverage.unread },
+      // Where just-in-time elevation is not deployed there is no state to read: its absence leaves
+      // the JIT rules not applicable and makes no measure partial. A failed read where it is
+      // deployed is a coverage gap, and counts.
+      coverage: {
+        gaps: coverage.gaps,
+        unread: deps.jitState ? coverage.unread : coverage.unread.filter((set) => set !== 'jit-state'),
+      },
       lifecycle: {
         findings: findingsAfter(loaded.findings, last.changes),
         changes: [...applied, ...last.changes],

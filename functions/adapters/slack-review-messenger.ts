@@ -1,95 +1,11 @@
-import type { ChatPostMessageArguments, ViewsOpenArguments, WebClient } from '@slack/web-api';
 import type { ModalView, ReviewMessage } from '../core/slack/review-messages';
-import { SlackApiError, slackErrorCode } from './slack-notifier';
+import { SlackMessenger } from './slack-messenger';
+
+export type { SlackMessageRef } from './slack-messenger';
 
 /**
- * Slack's Web API for entitlement reviews, on a client from `createSlackWebClient`: an owner's
- * review and the reminders (`chat.postMessage`, to a user id for a direct message from the app or
- * to a channel), the update of a message once an item is answered (`chat.update`), the two modals
- * (`views.open`) and ephemeral refusals (`chat.postEphemeral`). The bot token is read when a call
- * needs it and passed per call; it is never logged.
+ * Slack's Web API for entitlement reviews: an owner's review and the reminders in its thread (to a
+ * user id for a direct message from the app, or to a channel), the update of a message once an
+ * item is answered, the two modals and ephemeral refusals.
  */
-
-type SlackBlocks = Extract<ChatPostMessageArguments, { blocks: unknown }>['blocks'];
-type SlackView = ViewsOpenArguments['view'];
-
-export interface SlackMessageRef {
-  channel: string;
-  ts: string;
-}
-
-export class SlackReviewMessenger {
-  constructor(
-    private readonly client: WebClient,
-    private readonly token: () => Promise<string>,
-  ) {}
-
-  /**
-   * Posts `message` to `target`: a user id (the app's direct message with that person), a channel
-   * id or a `#channel-name`; in the thread of `threadTs` when given. Returns where it is, with the
-   * channel id Slack resolved the target to.
-   */
-  async post(
-    target: string,
-    message: ReviewMessage,
-    options: { threadTs?: string } = {},
-  ): Promise<SlackMessageRef> {
-    const token = await this.token();
-    const base = {
-      token,
-      channel: target,
-      text: message.text,
-      blocks: message.blocks as unknown as SlackBlocks,
-      unfurl_links: false,
-      unfurl_media: false,
-    };
-    const result = await call('chat.postMessage', () =>
-      this.client.chat.postMessage(
-        // In the thread of the review, and shown in the conversation as well.
-        options.threadTs ? { ...base, thread_ts: options.threadTs, reply_broadcast: true } : base,
-      ),
-    );
-    if (typeof result.channel !== 'string' || typeof result.ts !== 'string') {
-      throw new SlackApiError('chat.postMessage', 'missing_channel_or_ts');
-    }
-    return { channel: result.channel, ts: result.ts };
-  }
-
-  /** Replaces the message at `ref` with `message`. */
-  async update(ref: SlackMessageRef, message: ReviewMessage): Promise<void> {
-    const token = await this.token();
-    await call('chat.update', () =>
-      this.client.chat.update({
-        token,
-        channel: ref.channel,
-        ts: ref.ts,
-        text: message.text,
-        blocks: message.blocks as unknown as SlackBlocks,
-      }),
-    );
-  }
-
-  /** Opens a modal for the person whose click produced `triggerId` (valid for 3 seconds). */
-  async openModal(triggerId: string, view: ModalView): Promise<void> {
-    const token = await this.token();
-    await call('views.open', () =>
-      this.client.views.open({ token, trigger_id: triggerId, view: view as unknown as SlackView }),
-    );
-  }
-
-  /** A message only `userId` sees, in `channel`. */
-  async tellUser(channel: string, userId: string, text: string): Promise<void> {
-    const token = await this.token();
-    await call('chat.postEphemeral', () =>
-      this.client.chat.postEphemeral({ token, channel, user: userId, text }),
-    );
-  }
-}
-
-async function call<T>(method: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (error) {
-    throw new SlackApiError(method, slackErrorCode(error), { cause: error });
-  }
-}
+export class SlackReviewMessenger extends SlackMessenger<ReviewMessage, ModalView> {}

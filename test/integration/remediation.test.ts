@@ -4,15 +4,12 @@ import {
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   CreatePolicyCommand,
-  CreateRoleCommand,
   CreateUserCommand,
-  GetAccountAuthorizationDetailsCommand,
   GetRolePolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
-  ListUsersCommand,
   PutRolePolicyCommand,
   TagRoleCommand,
 } from '@aws-sdk/client-iam';
@@ -24,40 +21,36 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../functions/adapters/aws/clients';
-import { AwsCollector } from '../../functions/adapters/aws/collector';
 import { AwsLiveStateReader } from '../../functions/adapters/aws/live-state-reader';
 import { AwsRemediationExecutor } from '../../functions/adapters/aws/remediation-executor';
-import { DynamoFindingsStore, findingItem } from '../../functions/adapters/dynamo-findings-store';
+import { DynamoFindingsStore } from '../../functions/adapters/dynamo-findings-store';
 import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
-import type { Finding } from '../../functions/core/finding';
 import { createTableInput, remediationRequestItemKeys } from '../../functions/core/findings-table';
-import type { StoredFinding } from '../../functions/core/lifecycle';
 import { QUARANTINE_POLICY_DOCUMENT, QUARANTINE_POLICY_NAME } from '../../functions/core/remediation/catalog';
 import type { Actor } from '../../functions/core/remediation/request';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
-import { analyzeAccount } from '../../functions/use-cases/analyze';
-import { collectAccount } from '../../functions/use-cases/collect';
 import {
   createRemediationRequest,
   executeRemediation,
   type RemediationDeps,
 } from '../../functions/use-cases/execute-remediation';
-import type { RemediationEvents } from '../../functions/use-cases/remediation-ports';
 import { buildRemediationRequest, planFromLiveState } from '../../functions/use-cases/remediation-request';
 import { rollbackRemediation } from '../../functions/use-cases/rollback';
 import { PrivilegeReducingExecutor } from '../../functions/wiring/remediation';
 import { runCli } from '../support/cli';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import {
+  anUnusedRole as anUnusedRoleIn,
+  daysAgo,
+  iamState as iamStateOf,
+  RecordedEvents,
+  recordedFinding as recordedFindingIn,
+  scanMoto,
+} from '../support/remediation-moto';
 
 const TABLE = 'iam-posture-findings';
-const DAY_MS = 86_400_000;
 const OPERATOR: Actor = { kind: 'cli', id: 'alice' };
 const APPROVER: Actor = { kind: 'slack', id: 'U0APPROVER', teamId: 'T0TEAM0001' };
-const TRUST = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-});
 const ADMIN = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 /** Whitespace and key order as a person wrote it: rollback must put back these exact bytes. */
 const INLINE_ADMIN_TEXT =
@@ -67,8 +60,6 @@ let moto: MotoServer;
 let iam: IAMClient;
 let secrets: SecretsManagerClient;
 let dynamo: DynamoDBClient;
-
-const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS);
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -95,13 +86,6 @@ beforeEach(async () => {
   );
   quarantineArn = created.Policy!.Arn!;
 });
-
-class RecordedEvents implements RemediationEvents {
-  readonly published: { detailType: string; detail: Record<string, unknown> }[] = [];
-  async publish(detailType: Parameters<RemediationEvents['publish']>[0], detail: Record<string, unknown>) {
-    this.published.push({ detailType, detail });
-  }
-}
 
 /**
  * Remediation over moto. `acting` gives the acting function's executor (it restores nothing);
@@ -131,67 +115,11 @@ function remediation(
   };
 }
 
-/** A live scan of moto with the real collector and engine: the findings a deployed scan would record. */
-async function scan(): Promise<Finding[]> {
-  const clients = createAwsClients({
-    endpoint: moto.endpoint,
-    region: MOTO_REGION,
-    credentials: moto.clientConfig.credentials,
-    maxAttempts: 2,
-  });
-  try {
-    const collector = new AwsCollector(clients, {
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) },
-    });
-    // moto has no service last accessed data: that rule's reads are left out.
-    const settings = { ...DEFAULT_SETTINGS, disabledRules: ['unused-service-permissions'] };
-    const collected = await collectAccount(
-      { source: collector, now: () => new Date() },
-      { settings, regions: [MOTO_REGION] },
-    );
-    return analyzeAccount(collected.raw, { settings, now: new Date() }).findings;
-  } finally {
-    clients.destroy();
-  }
-}
-
-/** Scans, stores the one finding of `ruleId` on `arn` as the findings store would, and returns it. */
-async function recordedFinding(ruleId: string, arn: string): Promise<Finding> {
-  const findings = await scan();
-  const finding = findings.find((f) => f.ruleId === ruleId && f.resourceArn === arn);
-  if (!finding) {
-    throw new Error(
-      `no ${ruleId} finding on ${arn}; found: ${findings.map((f) => `${f.ruleId} ${f.resourceArn}`).join(', ')}`,
-    );
-  }
-  const now = new Date().toISOString();
-  const stored: StoredFinding = {
-    ...finding,
-    status: 'open',
-    firstSeenAt: now,
-    firstSeenScanId: '20240601T000000Z-abcd',
-    lastChangedAt: now,
-    lastChangedScanId: '20240601T000000Z-abcd',
-    reopenCount: 0,
-    version: 1,
-  };
-  await DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }).send(
-    new PutCommand({ TableName: TABLE, Item: findingItem(stored) }),
-  );
-  return finding;
-}
-
-/** The whole IAM state: authorization details and every user's access keys, order-insensitive. */
-async function iamState(): Promise<unknown> {
-  const details = await iam.send(new GetAccountAuthorizationDetailsCommand({}));
-  const users = (await iam.send(new ListUsersCommand({}))).Users ?? [];
-  const keys: unknown[] = [];
-  for (const user of users) {
-    keys.push((await iam.send(new ListAccessKeysCommand({ UserName: user.UserName! }))).AccessKeyMetadata);
-  }
-  const { $metadata: _metadata, ...rest } = details;
-  return canonical({ ...rest, keys });
-}
+const scan = () => scanMoto(moto);
+const recordedFinding = (ruleId: string, arn: string) => recordedFindingIn(moto, dynamo, TABLE, ruleId, arn);
+const iamState = () => iamStateOf(iam);
+const anUnusedRole = (name: string, options: { lastUsedDaysAgo?: number } = {}) =>
+  anUnusedRoleIn(iam, moto, name, options);
 
 /** Stage labels by version, leaving out versions that carry none. */
 async function secretStages(secretId: string): Promise<Record<string, string[]>> {
@@ -201,31 +129,6 @@ async function secretStages(secretId: string): Promise<Record<string, string[]>>
       .filter(([, labels]) => labels.length > 0)
       .map(([version, labels]) => [version, [...labels].sort()]),
   );
-}
-
-function canonical(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) {
-    return value.map(canonical).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  }
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
-}
-
-async function anUnusedRole(name: string, options: { lastUsedDaysAgo?: number } = {}): Promise<string> {
-  const role = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST }));
-  await moto.backdateRole({
-    roleName: name,
-    createDate: daysAgo(400),
-    lastUsedDate: options.lastUsedDaysAgo === undefined ? null : daysAgo(options.lastUsedDaysAgo),
-  });
-  return role.Role!.Arn!;
 }
 
 async function findingStatus(deps: ReturnType<typeof remediation>, id: string): Promise<string | undefined> {

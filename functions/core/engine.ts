@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { type AccountOuPaths, environmentLookup } from './environments';
-import { type Finding, findingId, type Suppression } from './finding';
+import { type Finding, type FindingAttestation, findingId, type Suppression } from './finding';
 import type { Inventory, OrganizationMembership, Snapshot } from './model';
 import { allSnapshots } from './model';
 import { type OwnerLookup, ownerLookup } from './ownership';
@@ -16,6 +16,7 @@ import {
   type Severity,
   severityRank,
 } from './rule';
+import { actorText } from './rules/support/jit';
 import type { Exemption, ScanSettings } from './settings';
 
 export type { Principal, PrivilegeAnalyzer } from './rule';
@@ -100,6 +101,7 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
     },
   );
   const exemptions = compileExemptions(settings.exemptions, now);
+  const attestationOf = attestationLookup(inventory);
   const rulesByKind = new Map<string, Rule[]>();
   for (const rule of rules) {
     for (const kind of rule.meta.resourceKinds) {
@@ -131,6 +133,8 @@ export function evaluateInventory(inventory: Inventory, options: EvaluateOptions
         counts.suppressed++;
       } else if (finding.result === 'error') counts.error++;
       else counts.fail++;
+      const attestation = attestationOf(finding.resourceArn);
+      if (attestation) finding.attestation = attestation;
       findings.push(finding);
     }
   }
@@ -181,6 +185,26 @@ export function evaluationContext(
     ownership: { tagKeys: settings.ownership.tagKeys, patternCount: settings.ownership.patterns.length },
     environmentOf: environmentLookup(settings.environments, lookups.accountOuPaths),
   };
+}
+
+/**
+ * The attestation in force for each identity the review state names (a key's findings take its
+ * user's). An attestation suppresses nothing: the finding is reported as it is, with it.
+ */
+function attestationLookup(inventory: Inventory): (arn: string) => FindingAttestation | undefined {
+  const byArn = new Map<string, FindingAttestation>();
+  if (inventory.reviews?.read) {
+    for (const attestation of inventory.reviews.attestations) {
+      byArn.set(attestation.arn, {
+        campaignId: attestation.campaignId,
+        by: actorText(attestation.by),
+        at: attestation.at.toISOString(),
+        until: attestation.until.toISOString(),
+        ...(attestation.justification !== undefined ? { justification: attestation.justification } : {}),
+      });
+    }
+  }
+  return (arn) => byArn.get(arn);
 }
 
 /** A rule's outcome on one resource: passed, not applicable, or a finding (failed or errored). */
@@ -264,13 +288,15 @@ function buildFinding(
 
 /**
  * The part of a resource a finding is about: an access key id, a just-in-time profile or grant id,
- * or where a coverage gap was seen.
+ * a review rhythm, or where a coverage gap was seen.
  */
 export function subResourceOf(snapshot: Snapshot): string | undefined {
   if (snapshot.kind === 'access-key') return snapshot.keyId ?? `slot-${snapshot.slot}`;
   // A principal may be eligible for several profiles, and elevated by break-glass many times.
   if (snapshot.kind === 'jit-eligibility') return snapshot.profile;
   if (snapshot.kind === 'break-glass-grant') return snapshot.grantId;
+  // An identity is reviewed in several rhythms (quarterly, monthly for admins): one finding each.
+  if (snapshot.kind === 'review-standing') return snapshot.rhythm;
   if (snapshot.kind === 'coverage-gap')
     return `${snapshot.source}${snapshot.detail ? `#${snapshot.detail}` : ''}`;
   return undefined;

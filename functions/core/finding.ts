@@ -38,6 +38,20 @@ export interface Finding {
    * `tag:<key>` or `pattern:<pattern>`. Not part of the id.
    */
   owner?: FindingOwner;
+  /**
+   * The owner's latest "keep" answer in an entitlement review, while it holds: shown with the
+   * finding, suppressing nothing. Not part of the id.
+   */
+  attestation?: FindingAttestation;
+}
+
+export interface FindingAttestation {
+  campaignId: string;
+  /** Who kept it: `slack:T1/U1`, `cli:alice`. */
+  by: string;
+  at: string;
+  until: string;
+  justification?: string;
 }
 
 export interface FindingOwner {

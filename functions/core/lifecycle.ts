@@ -73,6 +73,15 @@ export const StoredFindingSchema = z.looseObject({
   suppression: z.looseObject({ reason: z.string(), owner: z.string(), expires: z.string() }).optional(),
   /** Records written before owners were resolved have none. */
   owner: z.looseObject({ id: z.string().min(1), source: z.string().min(1) }).optional(),
+  attestation: z
+    .looseObject({
+      campaignId: z.string(),
+      by: z.string(),
+      at: z.string(),
+      until: z.string(),
+      justification: z.string().optional(),
+    })
+    .optional(),
   status: z.enum(FINDING_STATUSES),
   firstSeenAt: isoTime,
   firstSeenScanId: z.string().min(1),

@@ -223,6 +223,51 @@ export interface BreakGlassGrantSnapshot {
 }
 
 /**
+ * Where one identity stands in the entitlement reviews of one rhythm (`quarterly`,
+ * `admin-monthly`, `manual`, ...): its latest review that was answered or whose deadline passed.
+ * Its ARN is the identity's; the rhythm tells one rhythm's reviews of it from another's.
+ */
+export interface ReviewStandingSnapshot {
+  kind: 'review-standing';
+  /** The reviewed identity (role, user or secret). */
+  arn: string;
+  accountId: string;
+  rhythm: string;
+  campaignId: string;
+  /** Who was asked last (after any handoffs). */
+  owner: string;
+  startedAt: Date;
+  deadline: Date;
+  /** When it was answered keep or reduce; absent: not reviewed by the deadline. */
+  answeredAt?: Date;
+  answer?: string;
+  /** Handed on as "not mine" with nobody named: the item waits for the escalation channel. */
+  disowned?: boolean;
+  escalatedAt?: Date;
+}
+
+/**
+ * A "keep" answer still in force for an identity: shown with the identity's findings, suppressing
+ * nothing.
+ */
+export interface AttestationSnapshot {
+  arn: string;
+  campaignId: string;
+  by: ActorRef;
+  at: Date;
+  until: Date;
+  justification?: string;
+}
+
+/**
+ * The entitlement review state a scan read from the findings table. `read: false` says the read
+ * failed, so `review-overdue` has a coverage gap instead of a pass.
+ */
+export type ReviewState =
+  | { read: true; standings: ReviewStandingSnapshot[]; attestations: AttestationSnapshot[] }
+  | { read: false; reason: string };
+
+/**
  * The just-in-time state a scan read from the findings table: what the IAM snapshots cannot tell
  * (who was made eligible, which break-glass elevations happened). `read: false` says the read
  * failed, so the rules that need it have a coverage gap instead of a pass.
@@ -240,6 +285,7 @@ export type Snapshot =
   | ServerCertificateSnapshot
   | JitEligibilitySnapshot
   | BreakGlassGrantSnapshot
+  | ReviewStandingSnapshot
   | CoverageGap;
 
 export type ResourceKind = Snapshot['kind'];
@@ -274,6 +320,12 @@ export interface Inventory {
    * applicable and their stored findings are held.
    */
   jit?: JitState;
+  /**
+   * Entitlement review standings and attestations, when the scan read them (a deployment with
+   * reviews enabled). Absent: not read, so `review-overdue` is not applicable and its stored
+   * findings are held.
+   */
+  reviews?: ReviewState;
 }
 
 export function emptyInventory(accountId: string): Inventory {
@@ -302,5 +354,6 @@ export function* allSnapshots(inventory: Inventory): Generator<Snapshot> {
     yield* inventory.jit.eligibilities;
     yield* inventory.jit.breakGlass;
   }
+  if (inventory.reviews?.read) yield* inventory.reviews.standings;
   yield* inventory.coverageGaps;
 }

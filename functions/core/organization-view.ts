@@ -1,5 +1,6 @@
 import type { ScanRecord, StoredAccountOutcome } from './findings-table';
 import type { AccountOutcomeKind, FailureReason } from './organization-scan';
+import { accountDataSets } from './reconcile';
 import { SEVERITIES, type Severity } from './rule';
 
 /**
@@ -60,9 +61,9 @@ export function inView(
  * data set was not read or a read left a coverage gap (nothing unread is reported healthy).
  */
 export function scanRecordOutcome(record: ScanRecord): LatestScan {
-  // Just-in-time state is read only where elevation is deployed; not reading it elsewhere leaves
-  // the account fully read (a failed read is a coverage gap).
-  const unread = (record.unread ?? []).filter((dataSet) => dataSet !== 'jit-state');
+  // iam-posture's own state (just-in-time, reviews) is read only where its feature is deployed; not
+  // reading it elsewhere leaves the account fully read (a failed read is a coverage gap).
+  const unread = accountDataSets(record.unread ?? []);
   const problems: string[] = [];
   if (unread.length > 0) problems.push(`not read: ${unread.join(', ')}`);
   if (record.coverageGapCount > 0) {

@@ -81,3 +81,9 @@ export const ORGANIZATION_SOURCES: readonly string[] = [
  * findings table, read by a deployed scan; never part of an export.
  */
 export const JIT_STATE_SOURCE = 'iam-posture:jit-state';
+
+/**
+ * The source of the entitlement review state (review standings, attestations): iam-posture's own
+ * findings table, read by a deployed scan where reviews are enabled; never part of an export.
+ */
+export const REVIEW_STATE_SOURCE = 'iam-posture:review-state';

@@ -5,7 +5,7 @@ import { expiryOf } from './engine';
 import { type Finding, findingId, type Suppression } from './finding';
 import type { FindingChange, FindingStatus, StoredFinding } from './lifecycle';
 import type { CoverageGap, ResourceKind } from './model';
-import { EXPORT_FILES, JIT_STATE_SOURCE } from './raw';
+import { EXPORT_FILES, JIT_STATE_SOURCE, REVIEW_STATE_SOURCE } from './raw';
 import { type RuleMetadata, severityRank } from './rule';
 
 /**
@@ -48,8 +48,30 @@ export const DATA_SETS = [
   'organization',
   /** Just-in-time eligibilities and break-glass elevations, from iam-posture's own table. */
   'jit-state',
+  /** Entitlement review standings and attestations, from iam-posture's own table. */
+  'review-state',
 ] as const;
 export type DataSet = (typeof DATA_SETS)[number];
+
+/**
+ * The data sets iam-posture keeps in its own table. A scan reads one only where its feature is
+ * deployed; elsewhere (an offline scan, a member account's scan) it is not read, which leaves its
+ * rules not applicable and says nothing about the account's own coverage.
+ */
+export const OWN_STATE_DATA_SETS: readonly string[] = ['jit-state', 'review-state'] satisfies DataSet[];
+
+/**
+ * `unread` without the own-state data sets, except those listed in `deployed`. Stored records hold
+ * data set names as strings, so any string list is taken.
+ */
+export function accountDataSets<T extends string>(
+  unread: readonly T[],
+  deployed: readonly DataSet[] = [],
+): T[] {
+  return unread.filter(
+    (dataSet) => !OWN_STATE_DATA_SETS.includes(dataSet) || (deployed as readonly string[]).includes(dataSet),
+  );
+}
 
 /**
  * Reads attempted only after another one succeeded: the key ids of the users the credential
@@ -91,6 +113,7 @@ const SOURCE_DATA_SETS: ReadonlyMap<string, DataSet> = new Map<string, DataSet>(
   ['sts:GetCallerIdentity', 'account'],
   ['organizations:DescribeOrganization', 'organization'],
   [JIT_STATE_SOURCE, 'jit-state'],
+  [REVIEW_STATE_SOURCE, 'review-state'],
   [EXPORT_FILES.authorizationDetails, 'authorization-details'],
   [EXPORT_FILES.credentialReport, 'credential-report'],
   [EXPORT_FILES.accessKeys, 'access-keys'],
@@ -124,6 +147,7 @@ const KIND_INPUTS: Readonly<Record<ResourceKind, readonly DataSet[]>> = {
   'server-certificate': ['server-certificates'],
   'jit-eligibility': ['jit-state'],
   'break-glass-grant': ['jit-state'],
+  'review-standing': ['review-state'],
   'coverage-gap': [],
 };
 

@@ -1,5 +1,6 @@
 import type { Actor } from '../core/remediation/request';
 import type {
+  Attestation,
   CampaignState,
   ReviewCampaign,
   ReviewDecision,
@@ -13,14 +14,7 @@ import type {
  * implements the store over the findings table; tests pass moto-backed adapters or fakes.
  */
 
-/** The latest "keep" answer for one identity: what the identity is shown with until it expires. */
-export interface Attestation {
-  accountId: string;
-  identityArn: string;
-  campaignId: string;
-  itemId: string;
-  decision: ReviewDecision;
-}
+export type { Attestation } from '../core/review/types';
 
 export interface ReviewStore {
   /**

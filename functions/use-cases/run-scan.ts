@@ -18,8 +18,10 @@ import { accountTrend } from '../core/governance-trend';
 import { CHANGE_KINDS, type ChangeKind, type FindingChange, type StoredFinding } from '../core/lifecycle';
 import { normalize } from '../core/normalize';
 import { type JitStateInput, withJitState } from '../core/normalize/jit';
+import { type ReviewStateInput, withReviewState } from '../core/normalize/review';
 import type { RawAccountData } from '../core/raw';
 import {
+  accountDataSets,
   type DataSet,
   type HeldFinding,
   inputsOf,
@@ -69,6 +71,8 @@ export interface CollectedInput {
   apiCalls?: Record<string, number>;
   /** The just-in-time state, when it was read (see `RunScanDeps.jitState`); absent: not read. */
   jit?: JitStateInput;
+  /** The entitlement review state, when it was read (see `RunScanDeps.reviewState`); absent: not read. */
+  reviews?: ReviewStateInput;
 }
 
 export type { EventsOutcome, ScanEvent, ScanEventPublisher };
@@ -107,6 +111,12 @@ export interface RunScanDeps {
    * A read that fails (returned as `read: false`, or thrown) is a coverage gap, never a pass.
    */
   jitState?: (accountId: string) => Promise<JitStateInput>;
+  /**
+   * Reads the account's review campaigns and attestations, where entitlement reviews are enabled.
+   * Without it `review-overdue` is not applicable and its stored findings are held. A read that
+   * fails (returned as `read: false`, or thrown) is a coverage gap, never a pass.
+   */
+  reviewState?: (accountId: string, now: Date) => Promise<ReviewStateInput>;
 }
 
 export interface RunScanOptions {
@@ -163,10 +173,14 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
   const collected = await deps.collect();
   // The inventory is kept for the governance measures, which count what the rules do not report.
   const normalized = normalize(collected.raw);
-  const input = deps.jitState
-    ? { ...collected, jit: await readJitState(deps.jitState, normalized.accountId) }
-    : collected;
-  const inventory = withJitState(normalized, input.jit);
+  const input: CollectedInput = {
+    ...collected,
+    ...(deps.jitState ? { jit: await readOwnState(() => deps.jitState!(normalized.accountId)) } : {}),
+    ...(deps.reviewState
+      ? { reviews: await readOwnState(() => deps.reviewState!(normalized.accountId, startedAt)) }
+      : {}),
+  };
+  const inventory = withReviewState(withJitState(normalized, input.jit), input.reviews, startedAt);
   const report = analyzeInventory(inventory, {
     settings: options.settings,
     ...(options.asOf ? { asOf: options.asOf } : {}),
@@ -238,12 +252,15 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
       thresholds: options.settings.thresholds,
       disabledRules: options.settings.disabledRules,
       asOf,
-      // Where just-in-time elevation is not deployed there is no state to read: its absence leaves
-      // the JIT rules not applicable and makes no measure partial. A failed read where it is
-      // deployed is a coverage gap, and counts.
+      // Where just-in-time elevation or reviews are not deployed there is no state to read: its
+      // absence leaves their rules not applicable and makes no measure partial. A failed read
+      // where it is deployed is a coverage gap, and counts.
       coverage: {
         gaps: coverage.gaps,
-        unread: deps.jitState ? coverage.unread : coverage.unread.filter((set) => set !== 'jit-state'),
+        unread: accountDataSets(coverage.unread, [
+          ...(deps.jitState ? (['jit-state'] as const) : []),
+          ...(deps.reviewState ? (['review-state'] as const) : []),
+        ]),
       },
       lifecycle: {
         findings: findingsAfter(loaded.findings, last.changes),
@@ -349,16 +366,14 @@ export function unreadDataSets(
     unread.push('service-last-accessed');
   if (raw.organization === undefined && settings.organization.id === undefined) unread.push('organization');
   if (input.jit === undefined) unread.push('jit-state');
+  if (input.reviews === undefined) unread.push('review-state');
   return unread;
 }
 
-/** The just-in-time state, or why it could not be read: a thrown error is a failed read too. */
-async function readJitState(
-  read: NonNullable<RunScanDeps['jitState']>,
-  accountId: string,
-): Promise<JitStateInput> {
+/** iam-posture's own stored state, or why it could not be read: a thrown error is a failed read too. */
+async function readOwnState<T>(read: () => Promise<T>): Promise<T | { read: false; reason: string }> {
   try {
-    return await read(accountId);
+    return await read();
   } catch (error) {
     return { read: false, reason: errorText(error) };
   }

@@ -8,6 +8,7 @@ import {
   type OrganizationRun,
   organizationRun,
 } from '../core/organization-scan';
+import { accountDataSets } from '../core/reconcile';
 import { type RunScanDeps, type RunScanOptions, type RunScanResult, runScan } from './run-scan';
 
 /**
@@ -131,9 +132,10 @@ export function accountOutcome(account: MemberAccount, result: RunScanResult): A
   const { record } = result;
   const unreadSources = [
     ...new Set([
-      // Just-in-time state exists only where elevation is deployed: a member account's scan that
-      // does not read it has still read the account (a failed read is a coverage gap below).
-      ...(record.unread ?? []).filter((dataSet) => dataSet !== 'jit-state'),
+      // iam-posture's own state (just-in-time, reviews) exists only where its feature is deployed:
+      // a member account's scan that does not read it has still read the account (a failed read is
+      // a coverage gap below).
+      ...accountDataSets(record.unread ?? []),
       ...record.coverageGaps.filter((gap) => gap.category !== 'Deferred').map((gap) => gap.source),
     ]),
   ].sort();

@@ -1,6 +1,6 @@
 import type { RuleResultCounts, ScanSummary } from '../engine';
 import type { Finding } from '../finding';
-import { type DataSet, dataSetOfSource, inputsOf, withPrerequisites } from '../reconcile';
+import { accountDataSets, type DataSet, dataSetOfSource, inputsOf, withPrerequisites } from '../reconcile';
 import type { CoverageEntry } from '../report/types';
 import { FRAMEWORKS, type Framework, type RuleMetadata, type Severity, severityRank } from '../rule';
 import { FRAMEWORK_CATALOGS } from './frameworks';
@@ -179,12 +179,10 @@ function incompleteReasons(
   coverage: CoverageByDataSet,
 ): string[] {
   // The coverage rule fails on every gap; only what was not read at all leaves it incomplete.
-  // The just-in-time state exists only where elevation is deployed: not reading it elsewhere leaves
-  // no gap unseen (the JIT rules themselves still say it was not read).
+  // iam-posture's own state (just-in-time, reviews) exists only where its feature is deployed: not
+  // reading it elsewhere leaves no gap unseen (the rules on it still say it was not read).
   if (isCoverageRule(rule))
-    return [...coverage.unread]
-      .filter((dataSet) => dataSet !== 'jit-state')
-      .map((dataSet) => `${dataSet} was not read`);
+    return accountDataSets([...coverage.unread]).map((dataSet) => `${dataSet} was not read`);
   const reasons: string[] = [];
   for (const input of ruleInputs(rule)) {
     if (coverage.unread.has(input)) reasons.push(`${input} was not read`);

@@ -1,4 +1,3 @@
-import { accountRootArn, arnPartition } from '../arn';
 import type { ElevationRequest, Eligibility } from '../jit/types';
 import type {
   BreakGlassGrantSnapshot,
@@ -8,6 +7,7 @@ import type {
   JitState,
 } from '../model';
 import { JIT_STATE_SOURCE } from '../raw';
+import { storedDate as dateOf, inventoryAccountArn } from './own-state';
 
 /**
  * The just-in-time state of an account as the scan reads it from the findings table: the run-time
@@ -31,7 +31,7 @@ export type JitStateInput =
  */
 export function withJitState(inventory: Inventory, input: JitStateInput | undefined): Inventory {
   if (!input) return inventory;
-  const accountArn = accountRootArn(partitionOf(inventory), inventory.accountId);
+  const accountArn = inventoryAccountArn(inventory);
   if (!input.read) {
     const jit: JitState = { read: false, reason: input.reason };
     const gap: CoverageGap = {
@@ -127,15 +127,4 @@ export function withJitState(inventory: Inventory, input: JitStateInput | undefi
     jit: { read: true, eligibilities, breakGlass },
     coverageGaps: [...inventory.coverageGaps, ...gaps],
   };
-}
-
-function dateOf(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const time = Date.parse(value);
-  return Number.isNaN(time) ? undefined : new Date(time);
-}
-
-function partitionOf(inventory: Inventory): string {
-  const arn = inventory.roles[0]?.arn ?? inventory.users[0]?.arn;
-  return arn ? arnPartition(arn) : 'aws';
 }

@@ -124,6 +124,7 @@ const RESOURCE_TYPES: Readonly<Record<ResourceKind, string>> = {
   'server-certificate': 'Other',
   'jit-eligibility': 'Other',
   'break-glass-grant': 'Other',
+  'review-standing': 'Other',
   'coverage-gap': 'Other',
 };
 

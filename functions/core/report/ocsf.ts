@@ -45,6 +45,7 @@ const RESOURCE_TYPES: Record<Finding['resourceType'], string> = {
   // iam-posture's own records about a role or user: no CloudFormation type of their own.
   'jit-eligibility': 'Other',
   'break-glass-grant': 'Other',
+  'review-standing': 'Other',
   'coverage-gap': 'Other',
 };
 

@@ -223,6 +223,7 @@ function resourceCounts(resources: Record<string, number>): string {
   if (resources['jit-eligibility']) names['jit-eligibility'] = ['JIT eligibility', 'JIT eligibilities'];
   if (resources['break-glass-grant'])
     names['break-glass-grant'] = ['break-glass elevation', 'break-glass elevations'];
+  if (resources['review-standing']) names['review-standing'] = ['review standing', 'review standings'];
   return Object.entries(names)
     .map(([kind, [one, many]]) => `${resources[kind] ?? 0} ${(resources[kind] ?? 0) === 1 ? one : many}`)
     .join(', ');

@@ -63,6 +63,15 @@ export interface ReviewDecision {
   reductionUnavailable?: string;
 }
 
+/** The latest "keep" answer for one identity: what the identity is shown with until it expires. */
+export interface Attestation {
+  accountId: string;
+  identityArn: string;
+  campaignId: string;
+  itemId: string;
+  decision: ReviewDecision;
+}
+
 export const CAMPAIGN_STATES = ['open', 'closed'] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 

@@ -8,6 +8,7 @@ import { jitGrantLingering } from './jit-grant-lingering';
 import { passwordUnused } from './password-unused';
 import { policyOrganizationUnconfirmed } from './policy-organization-unconfirmed';
 import { privilegeEscalation } from './privilege-escalation';
+import { reviewOverdue } from './review-overdue';
 import { roleTrustReused } from './role-trust-reused';
 import { roleUnused } from './role-unused';
 import { rootAccessKey } from './root-access-key';
@@ -59,6 +60,8 @@ export const RULES: readonly Rule[] = [
   jitGrantLingering,
   jitEligibilityUnused,
   jitBreakGlassUsed,
+  // entitlement reviews
+  reviewOverdue,
   // coverage
   scanCoverageGap,
 ];

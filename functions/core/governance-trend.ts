@@ -1,7 +1,7 @@
+import { csvRow } from './csv';
 import type { ScanRecord } from './findings-table';
 import { MEASURES, type MeasureId } from './governance';
 import { alignColumns } from './report/columns';
-import { csvField } from './report/csv';
 import type { AccountTrend, TrendCell, TrendScan } from './trend-types';
 
 /**
@@ -162,19 +162,18 @@ function formatCsv(trends: readonly AccountTrend[]): string {
       for (const { id } of MEASURES) {
         const measure = scan.measures[id];
         const note = scan.recorded ? (measure?.note ?? '') : 'not recorded';
+        // Values and changes go in as numbers: a fall of 3 is `-3`, never neutralised as text.
         lines.push(
-          [
+          csvRow([
             trend.accountId,
             scan.scanId,
             scan.evaluatedAt,
             id,
-            measure?.value === undefined ? '' : String(measure.value),
-            measure?.change === undefined ? '' : String(measure.change),
+            measure?.value,
+            measure?.change,
             (measure?.partial ?? []).join('; '),
             note,
-          ]
-            .map(csvField)
-            .join(','),
+          ]),
         );
       }
     }

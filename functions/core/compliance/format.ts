@@ -1,5 +1,5 @@
+import { csvRow } from '../csv';
 import { alignColumns } from '../report/columns';
-import { csvField } from '../report/csv';
 import { shortResource } from '../report/table';
 import type { ComplianceView, ControlOutcome, ControlStatus, FailingResource } from './view';
 
@@ -143,17 +143,17 @@ export function formatComplianceCsv(view: ComplianceView): string {
       control.title,
       control.status,
       control.rules.map((rule) => rule.id).join(' '),
-      String(control.pass),
-      String(control.fail),
-      String(control.errors),
-      String(control.suppressed),
-      String(control.notApplicable),
+      control.pass,
+      control.fail,
+      control.errors,
+      control.suppressed,
+      control.notApplicable,
       control.failing
         .map((f) => (f.subResource ? `${f.resourceArn}#${f.subResource}` : f.resourceArn))
         .join(' '),
       control.incomplete.join('; '),
     ];
-    lines.push(cells.map(csvField).join(','));
+    lines.push(csvRow(cells));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

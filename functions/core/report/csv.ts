@@ -1,3 +1,4 @@
+import { type CsvValue, csvRow } from '../csv';
 import type { Finding } from '../finding';
 import type { AnalysisReport } from './types';
 
@@ -28,7 +29,7 @@ export const CSV_COLUMNS = [
 
 type Column = (typeof CSV_COLUMNS)[number];
 
-const CELLS: Record<Column, (f: Finding) => string> = {
+const CELLS: Record<Column, (f: Finding) => CsvValue> = {
   id: (f) => f.id,
   severity: (f) => f.severity,
   ruleId: (f) => f.ruleId,
@@ -43,24 +44,23 @@ const CELLS: Record<Column, (f: Finding) => string> = {
   remediation: (f) => f.remediation.summary,
   remediationAction: (f) => f.remediation.action ?? '',
   result: (f) => f.result,
-  riskScore: (f) => String(f.riskScore),
-  suppressed: (f) => (f.suppression ? 'true' : 'false'),
+  riskScore: (f) => f.riskScore,
+  suppressed: (f) => Boolean(f.suppression),
   suppressionReason: (f) => f.suppression?.reason ?? '',
   suppressionOwner: (f) => f.suppression?.owner ?? '',
   suppressionExpires: (f) => f.suppression?.expires ?? '',
   owner: (f) => f.owner?.id ?? '',
 };
 
-/** RFC 4180: a header row, one row per finding, CRLF line ends, quoting where a field needs it. */
+/**
+ * RFC 4180: a header row, one row per finding, CRLF line ends, quoting where a field needs it.
+ * Resource names, tags and reasons come from the account, so a cell that would start a
+ * spreadsheet formula is prefixed with `'` (see ../csv).
+ */
 export function formatCsv(report: AnalysisReport): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const finding of report.findings) {
-    lines.push(CSV_COLUMNS.map((column) => csvField(CELLS[column](finding))).join(','));
+    lines.push(csvRow(CSV_COLUMNS.map((column) => CELLS[column](finding))));
   }
   return `${lines.join('\r\n')}\r\n`;
-}
-
-/** Quotes a field that holds a comma, a double quote, CR or LF; inner quotes are doubled. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

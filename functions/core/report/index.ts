@@ -9,9 +9,10 @@ import { formatTable, type TableOptions } from './table';
 import type { AnalysisReport, ReportFormat } from './types';
 import { PACKAGE_TOOL } from './version';
 
+export { type CsvValue, csvField, csvRow } from '../csv';
 export * from './asff';
 export * from './catalog';
-export { CSV_COLUMNS, csvField, formatCsv } from './csv';
+export { CSV_COLUMNS, formatCsv } from './csv';
 export { formatHtml, formatOrganizationHtml, HTML_ROW_COLUMNS, type HtmlOrganizationRun } from './html';
 export { formatJson, type JsonFinding, toJsonFinding } from './json';
 export * from './ocsf';

@@ -1,3 +1,4 @@
+import { csvRow } from '../csv';
 import type { Actor } from '../remediation/request';
 import type { ReviewCampaign, ReviewItem } from './types';
 
@@ -101,15 +102,6 @@ function actorText(actor: Actor): string {
 
 export function evidenceCsv(rows: readonly EvidenceRow[]): string {
   const lines = [EVIDENCE_COLUMNS.join(',')];
-  for (const row of rows)
-    lines.push(EVIDENCE_COLUMNS.map((column) => csvCell(String(row[column]))).join(','));
+  for (const row of rows) lines.push(csvRow(EVIDENCE_COLUMNS.map((column) => row[column])));
   return `${lines.join('\r\n')}\r\n`;
-}
-
-/** A spreadsheet runs a cell starting with one of these as a formula. */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-function csvCell(value: string): string {
-  const safe = FORMULA_START.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

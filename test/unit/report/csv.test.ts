@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, csvField, formatCsv } from '../../../functions/core/report';
+import { CSV_COLUMNS, formatCsv } from '../../../functions/core/report';
 import { aFinding, aReport } from './fixtures';
 
 /** A small RFC 4180 reader, to check that what we write reads back field for field. */
@@ -31,19 +31,6 @@ function parseCsv(text: string): string[][] {
   if (field !== '' || row.length > 0) throw new Error('CSV does not end with CRLF');
   return rows;
 }
-
-describe('csvField', () => {
-  it.each([
-    ['plain', 'plain'],
-    ['a,b', '"a,b"'],
-    ['say "hi"', '"say ""hi"""'],
-    ['two\nlines', '"two\nlines"'],
-    ['cr\rhere', '"cr\rhere"'],
-    ['', ''],
-  ])('quotes %j as %j', (input, expected) => {
-    expect(csvField(input)).toBe(expected);
-  });
-});
 
 describe('formatCsv', () => {
   it('writes a header and one CRLF-terminated row per finding', () => {
@@ -88,6 +75,53 @@ describe('formatCsv', () => {
     expect(header!.indexOf('suppressionExpires')).toBe(18);
     expect(row!.at(-1)).toBe('team-payments');
     expect(orphan!.at(-1)).toBe('');
+  });
+
+  it('neutralises a resource name that is a spreadsheet formula and leaves the rest of the row as it was', () => {
+    // A just-in-time profile is named by whoever creates it; its name is the sub-resource cell.
+    const name = '=HYPERLINK("http://x","y")';
+    const shape = (profile: string) =>
+      aFinding({
+        ruleId: 'jit-eligibility-unused',
+        resourceType: 'jit-eligibility',
+        resourceArn: 'arn:aws:iam::111122223333:role/app',
+        subResource: profile,
+        reason: `Eligibility for profile ${profile} of role app has not been used in 120 days.`,
+        riskScore: -3,
+      });
+    const text = formatCsv(aReport([shape(name)]));
+    const [, row] = parseCsv(text);
+    const [, plain] = parseCsv(formatCsv(aReport([shape('deploy')])));
+    const at = CSV_COLUMNS.indexOf('subResource');
+
+    expect(text.split('\r\n')[1]).toContain(`,"'=HYPERLINK(""http://x"",""y"")",`);
+    expect(row![at]).toBe(`'${name}`);
+    expect(row!.length).toBe(CSV_COLUMNS.length);
+    // Every other column is what it would be for a harmless name: the reason holds the name as
+    // written (it does not start the cell), and a number stays a number.
+    const others = (cells: string[]) =>
+      cells.filter((_, i) => i !== at && i !== CSV_COLUMNS.indexOf('reason'));
+    expect(others(row!)).toEqual(others(plain!));
+    expect(row![CSV_COLUMNS.indexOf('reason')]).toBe(
+      `Eligibility for profile ${name} of role app has not been used in 120 days.`,
+    );
+    expect(row![CSV_COLUMNS.indexOf('riskScore')]).toBe('-3');
+    expect(row![CSV_COLUMNS.indexOf('resourceArn')]).toBe('arn:aws:iam::111122223333:role/app');
+  });
+
+  it('neutralises an owner taken from a tag and a suppression typed by a person', () => {
+    const finding = aFinding({
+      owner: { id: '@payments', source: 'tag:owner' },
+      suppression: { reason: '-accepted risk', owner: '+ops', expires: '2025-12-31' },
+    });
+    const [, row] = parseCsv(formatCsv(aReport([finding])));
+    expect(row!.slice(CSV_COLUMNS.indexOf('suppressed'))).toEqual([
+      'true',
+      "'-accepted risk",
+      "'+ops",
+      '2025-12-31',
+      "'@payments",
+    ]);
   });
 
   it('prints only the header when there are no findings', () => {

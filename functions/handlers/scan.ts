@@ -94,6 +94,8 @@ export function scanHandlerDeps(
       eventBus: config.eventBusName,
       ...(config.reports ? { reports: config.reports } : {}),
       ...(config.readJitState ? { readJitState: true } : {}),
+      // Where reviews are enabled, the scan reports identities whose review is overdue.
+      ...(reviews ? { readReviewState: true } : {}),
       collect: async () => {
         const result = await collector.collect(collectOptions);
         logger?.info('service last accessed', {

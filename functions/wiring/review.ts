@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoReviewMessageLog } from '../adapters/dynamo-review-messages';
-import { DynamoReviewStore } from '../adapters/dynamo-review-store';
 import { remediationEvents } from '../adapters/event-publisher';
 import type { SecretReader } from '../adapters/secret-reader';
 import { createSlackWebClient, type SlackWebClientOptions } from '../adapters/slack-notifier';
@@ -19,17 +18,19 @@ import type { SlackRoute } from '../use-cases/slack-router';
 import { type StartReviewResult, startDueCampaigns } from '../use-cases/start-review-campaign';
 import { type AwsConfig, sdkConfig } from './aws';
 import { slackNotifier, slackSecrets } from './slack';
-import { eventPublisher, findingsStore, remediationRequestStore, type StoreOptions } from './stores';
+import {
+  eventPublisher,
+  findingsStore,
+  remediationRequestStore,
+  reviewStore,
+  type StoreOptions,
+} from './stores';
 
 /**
  * Entitlement reviews' side of the wiring: the review store and the record of posted review
  * messages (both in the findings table), Slack's Web API with the bot token, and the three places
  * reviews run: the review function, the Slack interaction endpoint's route, and the scan function.
  */
-
-export function reviewStore(aws: AwsConfig, table: string, options: StoreOptions = {}): DynamoReviewStore {
-  return new DynamoReviewStore(new DynamoDBClient(sdkConfig(aws, options.maxAttempts)), table);
-}
 
 export function reviewMessageLog(
   aws: AwsConfig,

@@ -10,13 +10,15 @@ import {
   governanceMetrics,
 } from '../core/governance';
 import type { JitStateInput } from '../core/normalize/jit';
+import type { ReviewStateInput } from '../core/normalize/review';
 import type { ArchivableReportFormat } from '../core/report-archive';
 import type { DrainOutboxDeps } from '../use-cases/drain-outbox';
 import { readJitScanState } from '../use-cases/read-jit-state';
+import { readReviewScanState } from '../use-cases/read-review-state';
 import type { CollectedInput, RunScanDeps, RunScanResult } from '../use-cases/run-scan';
 import { type AwsConfig, sdkConfig } from './aws';
 import { archiveDeps } from './reports';
-import { eventOutbox, eventPublisher, findingsStore } from './stores';
+import { eventOutbox, eventPublisher, findingsStore, reviewStore } from './stores';
 
 export interface ScanWiringConfig {
   /** Where the findings table (and the event bus) are. */
@@ -35,6 +37,8 @@ export interface ScanWiringConfig {
   trend?: boolean;
   /** Reads the just-in-time eligibilities and break-glass elevations from the table (elevation deployed). */
   readJitState?: boolean;
+  /** Reads the review campaigns and attestations from the table (entitlement reviews enabled). */
+  readReviewState?: boolean;
 }
 
 /** What the scan use case needs to store one scan: the table, the bus, the clock, the scan id suffix. */
@@ -49,6 +53,7 @@ export function scanDeps(config: ScanWiringConfig): RunScanDeps {
       : {}),
     ...(config.reports ? archiveDeps(config.aws, config.reports) : {}),
     ...(config.readJitState ? { jitState: jitStateReader(config.aws, config.table) } : {}),
+    ...(config.readReviewState ? { reviewState: reviewStateReader(config.aws, config.table) } : {}),
     now: () => new Date(),
     randomSuffix: () => randomBytes(4).toString('hex'),
   };
@@ -69,6 +74,15 @@ export function jitStateReader(aws: AwsConfig, table: string): (accountId: strin
     });
     return readJitScanState(store, accountId, () => unreadable);
   };
+}
+
+/** Reads one account's review standings and attestations from the findings table. */
+export function reviewStateReader(
+  aws: AwsConfig,
+  table: string,
+): (accountId: string, now: Date) => Promise<ReviewStateInput> {
+  const store = reviewStore(aws, table);
+  return (accountId, now) => readReviewScanState(store, accountId, now);
 }
 
 /**

@@ -26,6 +26,7 @@ import type { SinonStub } from 'sinon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredFinding } from '../../functions/core/lifecycle';
 import type { JitStateInput } from '../../functions/core/normalize/jit';
+import type { ReviewStateInput } from '../../functions/core/normalize/review';
 import { COVERAGE_GAP_RULE } from '../../functions/core/reconcile';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { type RunScanResult, runScan } from '../../functions/use-cases/run-scan';
@@ -167,6 +168,51 @@ async function jitState(): Promise<JitStateInput> {
   };
 }
 
+/**
+ * The account's review state: a quarterly review of the deployer role that passed its deadline
+ * unanswered, so `review-overdue` has a finding to keep.
+ */
+let reviewReadFails = false;
+async function reviewState(): Promise<ReviewStateInput> {
+  if (reviewReadFails) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+  const at = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString();
+  const campaignId = `quarterly.2026-Q3.${ACCOUNT_ID}`;
+  return {
+    read: true,
+    campaigns: [
+      {
+        campaignId,
+        scope: 'quarterly',
+        accountIds: [ACCOUNT_ID],
+        startedAt: at(30),
+        startedBy: { kind: 'system', id: 'iam-posture' },
+        deadline: at(16),
+        remindAt: at(19),
+        state: 'closed',
+        owners: ['team-deploy'],
+        itemCount: 1,
+      },
+    ],
+    items: [
+      {
+        itemId: 'i0001',
+        campaignId,
+        owner: 'team-deploy',
+        identityArn: `arn:aws:iam::${ACCOUNT_ID}:role/deployer`,
+        identityKind: 'role',
+        identityName: 'deployer',
+        accountId: ACCOUNT_ID,
+        adminEquivalent: true,
+        canEscalate: true,
+        openFindings: [],
+        risk: 100,
+        escalatedAt: at(16),
+      },
+    ],
+    attestations: [],
+  };
+}
+
 let suffix = 0;
 async function scan(store: MemoryStore): Promise<RunScanResult> {
   return runScan(
@@ -176,6 +222,7 @@ async function scan(store: MemoryStore): Promise<RunScanResult> {
         return { raw: result.raw, origin: 'live', apiCalls: result.apiCalls };
       },
       jitState,
+      reviewState,
       store,
       now: () => NOW,
       randomSuffix: () => (++suffix).toString(16).padStart(8, '0'),
@@ -189,6 +236,7 @@ beforeEach(() => {
   resetMocks();
   stubHealthyAccount();
   jitReadFails = false;
+  reviewReadFails = false;
 });
 
 describe('a rescan during which one AWS operation fails', () => {
@@ -253,6 +301,30 @@ describe('a rescan during which the just-in-time state cannot be read', () => {
     expect((await scan(store)).changes).toEqual([]);
 
     jitReadFails = false;
+    const recovered = await scan(store);
+    expect(recovered.changes.map((c) => [c.kind, c.after.ruleId])).toEqual([['resolved', COVERAGE_GAP_RULE]]);
+    expect(nonGapFindings(store)).toEqual(baseline);
+  });
+});
+
+describe('a rescan during which the review state cannot be read', () => {
+  it('changes only coverage gaps, and the recovery scan resolves them', async () => {
+    const store = new MemoryStore();
+    await scan(store);
+    const baseline = nonGapFindings(store);
+    expect(
+      [...baseline.values()].filter((f) => f.ruleId === 'review-overdue').map((f) => f.subResource),
+    ).toEqual(['quarterly']);
+
+    reviewReadFails = true;
+    const failing = await scan(store);
+    expect(failing.changes.map((c) => [c.kind, c.after.ruleId, c.after.subResource])).toEqual([
+      ['opened', COVERAGE_GAP_RULE, 'iam-posture:review-state'],
+    ]);
+    expect(nonGapFindings(store)).toEqual(baseline);
+    expect(failing.record.unread).toEqual([]);
+
+    reviewReadFails = false;
     const recovered = await scan(store);
     expect(recovered.changes.map((c) => [c.kind, c.after.ruleId])).toEqual([['resolved', COVERAGE_GAP_RULE]]);
     expect(nonGapFindings(store)).toEqual(baseline);

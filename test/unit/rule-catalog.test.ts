@@ -17,6 +17,7 @@ const RESOURCE_KINDS = [
   'server-certificate',
   'jit-eligibility',
   'break-glass-grant',
+  'review-standing',
   'coverage-gap',
 ];
 
@@ -63,6 +64,7 @@ const PINNED: readonly [string, string][] = [
   ['jit-grant-lingering', 'high'],
   ['jit-eligibility-unused', 'medium'],
   ['jit-break-glass-used', 'medium'],
+  ['review-overdue', 'medium'],
   ['scan-coverage-gap', 'medium'],
 ];
 
@@ -121,6 +123,9 @@ const COMPLIANCE: Readonly<Record<string, readonly string[]>> = {
   'jit-eligibility-unused': ['owasp-nhi-2025 NHI1', 'nist-csf-2.0 PR.AA-05'],
   // Self-approved privilege skips separation of duties: PR.AA-05 asks for it to be reviewed.
   'jit-break-glass-used': ['owasp-nhi-2025 NHI5', 'nist-csf-2.0 PR.AA-05'],
+  // An unanswered review is an entitlement nobody reviewed (PR.AA-05) and an owner not acting on
+  // their responsibility (GV.RR-02); offboarding is what reviews are for (NHI1).
+  'review-overdue': ['owasp-nhi-2025 NHI1', 'nist-csf-2.0 PR.AA-05', 'nist-csf-2.0 GV.RR-02'],
 };
 
 /** The remediation action each rule proposes (DESIGN.md's remediation table); others have none. */

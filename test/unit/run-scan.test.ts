@@ -157,8 +157,8 @@ describe('runScan', () => {
     // The organization counts as read when the settings name it.
     const settings = { ...DEFAULT_SETTINGS, organization: { id: 'o-a1b2c3d4e5', accountIds: [] } };
     await runScan(deps(store, demo, undefined, 'live').deps, { settings });
-    // Only a scan given a way to read the just-in-time state reads it.
-    expect(store.records[0]!.unread).toEqual(['jit-state']);
+    // Only a scan given a way to read the just-in-time or review state reads it.
+    expect(store.records[0]!.unread).toEqual(['jit-state', 'review-state']);
     const withoutDetails: RawAccountData = {
       ...demo,
       authorizationDetails: [],
@@ -176,7 +176,12 @@ describe('runScan', () => {
     const result = await runScan(deps(store, withoutDetails, undefined, 'live').deps, {
       settings,
     });
-    expect(result.record.unread).toEqual(['authorization-details', 'service-last-accessed', 'jit-state']);
+    expect(result.record.unread).toEqual([
+      'authorization-details',
+      'service-last-accessed',
+      'jit-state',
+      'review-state',
+    ]);
     expect(result.changes.filter((c) => c.kind === 'resolved')).toEqual([]);
   });
 
@@ -267,6 +272,7 @@ describe('runScan', () => {
 
 describe('unreadDataSets', () => {
   const readJit = { read: true as const, eligibilities: [], breakGlass: [] };
+  const readReviews = { read: true as const, campaigns: [], items: [], attestations: [] };
   const organization = { Organization: { Id: 'o-a1b2c3d4e5', MasterAccountId: '444455556666' } };
   const configured = someSettings();
 
@@ -276,31 +282,35 @@ describe('unreadDataSets', () => {
       'secrets',
       'server-certificates',
       'jit-state',
+      'review-state',
     ]);
   });
 
   it('does not count service-last-accessed data a live collection did not need', () => {
     const { serviceLastAccessed: _sla, ...raw } = demo;
-    expect(unreadDataSets({ raw, origin: 'live', jit: readJit }, configured)).toEqual([]);
-    expect(unreadDataSets({ raw, origin: 'export', jit: readJit }, configured)).toEqual([
-      'service-last-accessed',
-    ]);
+    const own = { jit: readJit, reviews: readReviews };
+    expect(unreadDataSets({ raw, origin: 'live', ...own }, configured)).toEqual([]);
+    expect(unreadDataSets({ raw, origin: 'export', ...own }, configured)).toEqual(['service-last-accessed']);
   });
 
   it('counts the organization as read from organization.json or from the settings', () => {
-    const jit = readJit;
-    expect(unreadDataSets({ raw: demo, origin: 'export', jit }, DEFAULT_SETTINGS)).toEqual(['organization']);
+    const own = { jit: readJit, reviews: readReviews };
+    expect(unreadDataSets({ raw: demo, origin: 'export', ...own }, DEFAULT_SETTINGS)).toEqual([
+      'organization',
+    ]);
     expect(
-      unreadDataSets({ raw: { ...demo, organization }, origin: 'export', jit }, DEFAULT_SETTINGS),
+      unreadDataSets({ raw: { ...demo, organization }, origin: 'export', ...own }, DEFAULT_SETTINGS),
     ).toEqual([]);
-    expect(unreadDataSets({ raw: demo, origin: 'export', jit }, configured)).toEqual([]);
+    expect(unreadDataSets({ raw: demo, origin: 'export', ...own }, configured)).toEqual([]);
   });
 
-  it('counts the just-in-time state as read only when the scan read it, even if the read failed', () => {
-    expect(unreadDataSets({ raw: demo, origin: 'live' }, configured)).toEqual(['jit-state']);
+  it('counts the just-in-time and review state as read only when the scan read it, even if the read failed', () => {
+    expect(unreadDataSets({ raw: demo, origin: 'live' }, configured)).toEqual(['jit-state', 'review-state']);
     // A failed read is a coverage gap (which holds the findings), not an unread data set.
-    expect(
-      unreadDataSets({ raw: demo, origin: 'live', jit: { read: false, reason: 'denied' } }, configured),
-    ).toEqual([]);
+    const failed = { read: false as const, reason: 'denied' };
+    expect(unreadDataSets({ raw: demo, origin: 'live', jit: failed, reviews: failed }, configured)).toEqual(
+      [],
+    );
+    expect(unreadDataSets({ raw: demo, origin: 'live', reviews: failed }, configured)).toEqual(['jit-state']);
   });
 });

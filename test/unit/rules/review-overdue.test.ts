@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateInventory } from '../../../functions/core/engine';
 import { findingId } from '../../../functions/core/finding';
-import type { ReviewStandingSnapshot } from '../../../functions/core/model';
+import type { Inventory, ReviewStandingSnapshot } from '../../../functions/core/model';
 import { RULES } from '../../../functions/core/rules';
 import { reviewOverdue } from '../../../functions/core/rules/review-overdue';
 import {
@@ -104,11 +104,11 @@ describe('attestations on findings', () => {
     until: daysFromNow(80),
     justification: 'deploys the billing service',
   };
-  const scan = (reviews?: Parameters<typeof anInventory>[0]['reviews']) =>
+  const scan = (reviews?: Inventory['reviews']) =>
     evaluateInventory(
       anInventory({
         users: [user],
-        accessKeys: [anAccessKey({ userArn: user.arn, userName: user.name, lastUsedAt: daysAgo(400) })],
+        accessKeys: [anAccessKey({ userName: user.name, lastUsedAt: daysAgo(400) })],
         ...(reviews ? { reviews } : {}),
       }),
       { rules: RULES, settings: someSettings(), now: NOW },

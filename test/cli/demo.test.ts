@@ -39,10 +39,10 @@ const CATALOG = [
 
 /**
  * Rules the demo export cannot make fire: just-in-time state (eligibilities, break-glass
- * elevations) lives in the findings table, not in an export, and the demo account holds no grant
- * policy of its own.
+ * elevations) and review campaigns live in the findings table, not in an export, and the demo
+ * account holds no grant policy of its own.
  */
-const NOT_IN_AN_EXPORT = ['jit-grant-lingering', 'jit-eligibility-unused', 'jit-break-glass-used'];
+const NOT_IN_AN_EXPORT = ['jit-grant-lingering', 'jit-eligibility-unused', 'jit-break-glass-used', 'review-overdue'];
 
 const ACCOUNT = '111122223333';
 

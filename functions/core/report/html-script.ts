@@ -174,6 +174,14 @@ function reportApp(): void {
         `${str[reason as number]} (owner ${str[owner as number]}, until ${str[expires as number]})`,
       ]);
     }
+    const attestation = row[col.attestation as number];
+    if (Array.isArray(attestation)) {
+      const [by, campaign, until, justification] = attestation as [number, number, number, string];
+      fields.push([
+        'Kept in review',
+        `${justification} (by ${str[by]} in ${str[campaign]}, until ${(str[until] as string).slice(0, 10)})`,
+      ]);
+    }
     const list = fields
       .filter(([, value]) => value !== '')
       .map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(value)}</dd>`)

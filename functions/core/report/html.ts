@@ -63,6 +63,7 @@ export const HTML_ROW_COLUMNS = [
   'risk',
   'baseSeverity',
   'suppression',
+  'attestation',
 ] as const;
 
 /**
@@ -562,6 +563,14 @@ function embeddedData(view: ReportView): string {
       f.riskScore,
       severityRank(f.baseSeverity),
       f.suppression ? [s(f.suppression.reason), s(f.suppression.owner), s(f.suppression.expires)] : 0,
+      f.attestation
+        ? [
+            s(f.attestation.by),
+            s(f.attestation.campaignId),
+            s(f.attestation.until),
+            f.attestation.justification ?? '',
+          ]
+        : 0,
     ];
   });
   const document = {

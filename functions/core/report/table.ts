@@ -62,7 +62,8 @@ export function formatTable(report: AnalysisReport, options: TableOptions): stri
     const group = active.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
     out.push('', paint(SEVERITY_STYLE[severity], `${severity.toUpperCase()} (${group.length})`));
-    for (const finding of group) out.push(...findingLines(finding, columns, options));
+    for (const finding of group)
+      out.push(...findingLines(finding, columns, options, attestationNotes(finding)));
   }
 
   if (suppressed.length > 0) {
@@ -70,7 +71,11 @@ export function formatTable(report: AnalysisReport, options: TableOptions): stri
     for (const finding of suppressed) {
       const s = finding.suppression!;
       const note = `exempt until ${s.expires} (${s.owner}): ${s.reason}`;
-      out.push(...findingLines(finding, columns, options, [note]).map((line) => paint('dim', line)));
+      out.push(
+        ...findingLines(finding, columns, options, [note, ...attestationNotes(finding)]).map((line) =>
+          paint('dim', line),
+        ),
+      );
     }
   }
 
@@ -168,6 +173,14 @@ function resourceLabel(f: Finding): string {
 }
 
 /** The finding's head (rule and resource) and its reason, plus any notes, as a column or below. */
+/** An owner's keep answer in force: shown under the reason, since it suppresses nothing. */
+function attestationNotes(finding: Finding): string[] {
+  const a = finding.attestation;
+  if (!a) return [];
+  const why = a.justification ? `: ${a.justification}` : '';
+  return [`kept by ${a.by} in review ${a.campaignId} until ${a.until.slice(0, 10)}${why}`];
+}
+
 function findingLines(
   finding: Finding,
   columns: Columns,

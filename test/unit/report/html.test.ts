@@ -67,6 +67,13 @@ describe('formatHtml', () => {
       id: 'c'.repeat(32),
       severity: 'low',
       suppression: { reason: 'break-glass', owner: 'sec', expires: '2099-01-01' },
+      attestation: {
+        campaignId: 'quarterly.2025-Q2.111122223333',
+        by: 'slack:T1/U1',
+        at: '2025-05-20T10:00:00.000Z',
+        until: '2025-08-18T10:00:00.000Z',
+        justification: '<b>still needed</b>',
+      },
     }),
   ];
   const html = formatHtml(aReport(findings, { posture: POSTURE }));
@@ -91,6 +98,19 @@ describe('formatHtml', () => {
     expect(cell(data, second, 'sub')).toBe('AKIAIOSFODNN7EXAMPLE');
     const suppression = cell(data, third, 'suppression') as number[];
     expect(suppression.map((i) => data.strings[i])).toEqual(['break-glass', 'sec', '2099-01-01']);
+    const [by, campaign, until, justification] = cell(data, third, 'attestation') as [
+      number,
+      number,
+      number,
+      string,
+    ];
+    expect([data.strings[by], data.strings[campaign], data.strings[until], justification]).toEqual([
+      'slack:T1/U1',
+      'quarterly.2025-Q2.111122223333',
+      '2025-08-18T10:00:00.000Z',
+      '<b>still needed</b>',
+    ]);
+    expect(cell(data, first, 'attestation')).toBe(0);
   });
 
   it('keeps repeated values once, in the string table', () => {

@@ -65,6 +65,34 @@ describe('formatTable', () => {
     expect(lines[at + 2]).toContain('exempt until 2025-12-31 (security@example.com): break-glass account');
   });
 
+  it('shows an owner’s keep answer under the reason, without suppressing the finding', () => {
+    const kept = findings.map((f) =>
+      f.ruleId === 'standing-admin'
+        ? {
+            ...f,
+            attestation: {
+              campaignId: 'quarterly.2025-Q2.111122223333',
+              by: 'slack:T1/U1',
+              at: '2025-05-20T10:00:00.000Z',
+              until: '2025-08-18T10:00:00.000Z',
+              justification: 'runs the break-glass runbook',
+            },
+          }
+        : f,
+    );
+    const shown = formatTable(aReport(kept), { color: false }).split('\n');
+    const at = shown.findIndex((l) => l.includes('standing-admin'));
+    expect(shown[at + 1]!.trim()).toBe(
+      'kept by slack:T1/U1 in review quarterly.2025-Q2.111122223333 until 2025-08-18: runs the break-glass runbook',
+    );
+    expect(shown.filter((l) => /^[A-Z]+ \(\d+\)$/.test(l))).toEqual([
+      'CRITICAL (1)',
+      'HIGH (1)',
+      'MEDIUM (1)',
+      'SUPPRESSED (1)',
+    ]);
+  });
+
   it('ends with the summary line', () => {
     expect(lines.at(-2)).toBe('3 findings: 1 critical, 1 high, 1 medium · 1 suppressed · 0 coverage gaps');
     expect(lines.at(-1)).toBe('');

@@ -12,6 +12,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ReviewsDeploySchema } from '../../functions/core/review/config';
+import { reviewScanEnvironment } from '../../functions/core/review/function-config';
 import { createHandler, scanHandlerDeps } from '../../functions/handlers/scan';
 import { createObservability } from '../../functions/wiring/powertools';
 import { lambdaContext } from '../support/lambda';
@@ -50,6 +52,14 @@ afterEach(() => {
 });
 
 describe('scan handler', () => {
+  it('reads the review state only where reviews are enabled', () => {
+    expect(scanHandlerDeps(process.env).scan.reviewState).toBeUndefined();
+    const reviews = reviewScanEnvironment(ReviewsDeploySchema.parse({ enabled: true }));
+    expect(typeof scanHandlerDeps({ ...process.env, ...reviews }).scan.reviewState).toBe('function');
+    const disabled = reviewScanEnvironment(ReviewsDeploySchema.parse({ enabled: false }));
+    expect(scanHandlerDeps({ ...process.env, ...disabled }).scan.reviewState).toBeUndefined();
+  });
+
   it('scans the account, stores the findings in the configured table and publishes to the bus', async () => {
     stubHealthyAccount();
     documents.on(GetCommand).resolves({});

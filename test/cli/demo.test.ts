@@ -35,6 +35,7 @@ const CATALOG = [
   'jit-grant-lingering',
   'jit-eligibility-unused',
   'jit-break-glass-used',
+  'review-overdue',
 ];
 
 /**
@@ -42,7 +43,12 @@ const CATALOG = [
  * elevations) and review campaigns live in the findings table, not in an export, and the demo
  * account holds no grant policy of its own.
  */
-const NOT_IN_AN_EXPORT = ['jit-grant-lingering', 'jit-eligibility-unused', 'jit-break-glass-used', 'review-overdue'];
+const NOT_IN_AN_EXPORT = [
+  'jit-grant-lingering',
+  'jit-eligibility-unused',
+  'jit-break-glass-used',
+  'review-overdue',
+];
 
 const ACCOUNT = '111122223333';
 

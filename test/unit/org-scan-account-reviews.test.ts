@@ -5,8 +5,10 @@ import { parseOrgFunctionConfig } from '../../functions/core/org-function-config
 import type { MemberAccount } from '../../functions/core/organization-scan';
 import type { RawAccountData } from '../../functions/core/raw';
 import { reviewScanEnvironment } from '../../functions/core/review/function-config';
+import { parseScanFunctionConfig } from '../../functions/core/scan-function-config';
 import { createHandler, scanAccountHandlerDeps } from '../../functions/handlers/org-scan-account';
-import type { AccountSource } from '../../functions/use-cases/collect';
+import { createHandler as createScanHandler } from '../../functions/handlers/scan';
+import { type AccountSource, collectAccount } from '../../functions/use-cases/collect';
 import type { RunFiles } from '../../functions/use-cases/org-run-ports';
 import { type ScanStepDeps, scanAccountStep } from '../../functions/use-cases/org-scan-step';
 import type { CollectedInput, RunScanResult } from '../../functions/use-cases/run-scan';
@@ -16,7 +18,7 @@ import { MemoryStore } from '../support/memory-store';
 
 /**
  * The organization run's account step starts the member account's due review campaigns after its
- * scan is stored, from what the step read, as the scan function does for its own account: never for
+ * scan is stored (and the scan function its own account's, through the same starter), from what the step read, as the scan function does for its own account: never for
  * a paused, failed or superseded scan, and a failure to start never costs the account its outcome.
  */
 
@@ -133,6 +135,8 @@ function accountStep(options: { budgetMs: string; store?: MemoryStore; fail?: Er
       step: () => stepDeps(store, files),
       startDueReviews: async (result, collected) => {
         calls.push({ result, collected });
+        // Campaigns are written over the network: the step waits for them before it returns.
+        await new Promise((resolve) => setTimeout(resolve, 5));
         if (options.fail) throw options.fail;
         return [{ campaign: { campaignId: `quarterly.2026-Q2.${result.accountId}` } }] as never;
       },
@@ -273,5 +277,65 @@ describe('scanAccountStep after the stored scan', () => {
     expect(result).toMatchObject({ done: true, outcome: { accountId: ACCOUNT.id, outcome: 'complete' } });
     expect(JSON.parse(files.files.get(`runs/run-7/outcomes/${ACCOUNT.id}.json`)!)).toEqual(result.outcome);
     expect(store.records.at(-1)?.scanId).toBe(result.outcome!.scanId);
+  });
+});
+
+describe('the scan function’s campaign start, shared with the account step', () => {
+  function scanFunction(options: { store?: MemoryStore; fail?: Error } = {}) {
+    process.env = { ...saved, POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+    const observability = createObservability();
+    const info = vi.spyOn(observability.logger, 'info');
+    const warn = vi.spyOn(observability.logger, 'warn');
+    const started: string[] = [];
+    const handler = createScanHandler(
+      () => ({
+        config: parseScanFunctionConfig(ENV),
+        scan: {
+          collect: async () => {
+            const { settings } = parseScanFunctionConfig(ENV);
+            const read = await collectAccount({ source: adminRoleAccount(), now: () => NOW }, { settings });
+            return { raw: read.raw, origin: 'live' };
+          },
+          store: options.store ?? new MemoryStore(),
+          now: () => NOW,
+          randomSuffix: () => 'abcd0001',
+        },
+        startDueReviews: async (result) => {
+          started.push(result.scanId);
+          if (options.fail) throw options.fail;
+          return [{ campaign: { campaignId: `quarterly.2026-Q2.${result.accountId}` } }];
+        },
+      }),
+      observability,
+    );
+    const invoke = () => handler({}, lambdaContext('iam-posture-scan'));
+    const logged = (spy: typeof info, message: string) =>
+      spy.mock.calls.filter(([text]) => text === message).map(([, fields]) => fields);
+    return { invoke, started, logged, info, warn };
+  }
+
+  it('logs each campaign started, and a failure as a warning naming the account', async () => {
+    const ok = scanFunction();
+    const outcome = await ok.invoke();
+    expect(ok.started).toEqual([outcome.scanId]);
+    expect(ok.logged(ok.info, 'review campaign started')).toEqual([
+      { accountId: ACCOUNT.id, campaignId: `quarterly.2026-Q2.${ACCOUNT.id}` },
+    ]);
+
+    const failure = new Error('review store unavailable');
+    const failing = scanFunction({ fail: failure });
+    expect(await failing.invoke()).toMatchObject({ accountId: ACCOUNT.id, outcome: 'completed' });
+    expect(failing.logged(failing.warn, 'review campaigns not started')).toEqual([
+      { accountId: ACCOUNT.id, error: failure },
+    ]);
+  });
+
+  it('starts nothing for a superseded scan', async () => {
+    const store = new MemoryStore();
+    await scanFunction({ store }).invoke();
+    store.state = { ...store.state!, observedAt: '2026-06-02T00:00:00.000Z' };
+    const superseded = scanFunction({ store });
+    expect((await superseded.invoke()).outcome).toBe('superseded');
+    expect(superseded.started).toEqual([]);
   });
 });

@@ -314,6 +314,14 @@ export class IamPostureStack extends Stack {
           botToken: slack.botToken,
           interaction: { function: slack.interaction, role: slack.interactionRole },
           scan: { function: this.scan.function, role: this.scannerRole.role },
+          ...(this.organizationScan
+            ? {
+                organizationScan: {
+                  function: this.organizationScan.scanAccount,
+                  role: this.scannerRole.role,
+                },
+              }
+            : {}),
           channelId,
           ownArns: [ownRolesPattern(this)],
           alarms: this.alarms,

@@ -14,9 +14,9 @@ fi
 # Three configurations: the default stack (scanning only); the stack with Slack approval,
 # remediation, archived reports, entitlement reviews and just-in-time elevation profiles, which adds
 # the remediation, notify, interaction, review and JIT functions, the reports bucket and the revoke
-# schedule group; and organization mode with remediation, archived reports and the Security
-# Hub exporter, which adds the organization state machine, the exporter and the member and
-# StackSet stacks.
+# schedule group; and organization mode with remediation, archived reports, entitlement reviews
+# and the Security Hub exporter, which adds the organization state machine (its account step
+# starting review campaigns), the exporter and the member and StackSet stacks.
 lint() {
   local outdir="$1"
   shift
@@ -44,4 +44,4 @@ lint cdk.out.org \
   -c 'organization={"enabled":true,"organizationId":"o-abc1234567","includeOus":["ou-ab12-cd34ef56"]}' \
   -c 'securityHub={"enabled":true}' \
   -c slackChannelId=C0123456789 -c 'approvers=[{"teamId":"T0123456789","userId":"U0123456789"}]' \
-  -c 'reports={"enabled":true}'
+  -c 'reports={"enabled":true}' -c 'reviews={"enabled":true}'

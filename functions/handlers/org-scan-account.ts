@@ -25,6 +25,7 @@ import { lastAccessedCache } from '../wiring/collect';
 import { memberAccess } from '../wiring/org-steps';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 import { archiveDeps } from '../wiring/reports';
+import { reviewsAfterScanIn, type StartReviewsAfterScan, startReviewsAfterScan } from '../wiring/review';
 import { runFiles } from '../wiring/run-files';
 import { powertoolsGovernanceMetrics, publishGovernanceMetrics } from '../wiring/scan';
 import { eventPublisher, findingsStore } from '../wiring/stores';
@@ -33,9 +34,10 @@ import { eventPublisher, findingsStore } from '../wiring/stores';
  * The organization run's per-account step (the Map's item processor): scans one member account
  * into the shared findings table, checkpointing to the runs bucket when its time budget is spent
  * (`done: false` and a `continuation` for the next invocation). With `error` (the Map's Catch),
- * it records the account as failed with a classified reason. Each stored scan's governance
- * measures are published as metrics dimensioned by the member account, as the scan function does
- * for its own.
+ * it records the account as failed with a classified reason. After each stored scan, as the scan
+ * function does for its own account, the member account's governance measures are published as
+ * metrics dimensioned by it and, with `REVIEWS` enabled, its due review campaigns are started from
+ * what the step read (one per member account per rhythm period).
  */
 
 export interface ScanAccountHandlerDeps {
@@ -44,6 +46,8 @@ export interface ScanAccountHandlerDeps {
   step(runId: string): ScanStepDeps;
   /** Where each member account's governance measures go as metrics; without it they are only stored. */
   governanceMetrics?: GovernanceMetricsSink;
+  /** Entitlement reviews (`REVIEWS` enabled): starts the member account's due campaigns. */
+  startDueReviews?: StartReviewsAfterScan;
 }
 
 /** The function's dependencies from its environment: the Lambda's own role, region and table. */
@@ -69,6 +73,7 @@ export function scanAccountHandlerDeps(
     }),
     warn: (message: string, fields: Record<string, unknown>) => logger?.warn(message, fields),
   };
+  const startDueReviews = reviewsAfterScanIn({}, env, config.scan);
   const members = (runId: string): MemberAccess =>
     memberAccess(
       {},
@@ -81,6 +86,7 @@ export function scanAccountHandlerDeps(
   return {
     config,
     governanceMetrics: powertoolsGovernanceMetrics(),
+    ...(startDueReviews ? { startDueReviews } : {}),
     step: (runId) => ({
       files,
       members: members(runId),
@@ -149,11 +155,15 @@ export function createHandler(
         };
     const keys = { runId: input.runId, accountId: input.account.id };
     try {
-      const sink = deps.governanceMetrics;
+      const { governanceMetrics: sink, startDueReviews: start } = deps;
       const result = await scanAccountStep(
         {
           ...deps.step(input.runId),
-          onScanned: (scanned) => publishGovernanceMetrics(sink, scanned, logger),
+          onScanned: async (scanned, collected) => {
+            publishGovernanceMetrics(sink, scanned, logger);
+            if (start) await startReviewsAfterScan(scanned, () => start(scanned, collected), logger);
+          },
+          warn: (message, fields) => logger.warn(message, fields),
         },
         input,
         scanStepOptions(deps.config, context),

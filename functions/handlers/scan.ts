@@ -2,13 +2,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { GovernanceMetricsSink } from '../core/governance';
-import { parseReviewScanConfig } from '../core/review/function-config';
 import { parseScanFunctionConfig, type ScanFunctionConfig } from '../core/scan-function-config';
 import { type DrainOutboxDeps, drainOutbox } from '../use-cases/drain-outbox';
 import { type CollectedInput, type RunScanDeps, type RunScanResult, runScan } from '../use-cases/run-scan';
 import { cachedLiveCollector, collectedInput, lastAccessedCache } from '../wiring/collect';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
-import { reviewsAfterScan } from '../wiring/review';
+import { reviewsAfterScanIn, startReviewsAfterScan } from '../wiring/review';
 import {
   drainOutboxDeps,
   powertoolsGovernanceMetrics,
@@ -63,18 +62,7 @@ export function scanHandlerDeps(
   };
   // The latest scan's input: review campaigns are planned from the inventory it holds.
   let collected: CollectedInput | undefined;
-  const reviews = parseReviewScanConfig(env);
-  const startReviews = reviews
-    ? reviewsAfterScan(
-        {},
-        {
-          findingsTableName: config.findingsTableName,
-          eventBusName: config.eventBusName,
-          settings: config.settings,
-          reviews,
-        },
-      )
-    : undefined;
+  const startReviews = reviewsAfterScanIn({}, env, config);
   return {
     ...(startReviews
       ? {
@@ -95,7 +83,7 @@ export function scanHandlerDeps(
       ...(config.reports ? { reports: config.reports } : {}),
       ...(config.readJitState ? { readJitState: true } : {}),
       // Where reviews are enabled, the scan reports identities whose review is overdue.
-      ...(reviews ? { readReviewState: true } : {}),
+      ...(startReviews ? { readReviewState: true } : {}),
       collect: async () => {
         const result = await collector.collect(collectOptions);
         logger?.info('service last accessed', {
@@ -219,26 +207,14 @@ function summarize(result: RunScanResult, drainedFirst: number): ScanOutcome {
   };
 }
 
-/**
- * Starts the entitlement review campaigns that are due. A review is about identities the scan has
- * already stored: failing to start one is a warning, never a failed scan (the next scan tries again).
- */
+/** Starts the entitlement review campaigns that are due; a failure is a warning, never a failed scan. */
 async function startDueReviews(
   deps: ScanHandlerDeps,
   result: RunScanResult,
   { logger }: Observability,
 ): Promise<void> {
-  if (!deps.startDueReviews || result.outcome === 'superseded') return;
-  try {
-    for (const started of await deps.startDueReviews(result)) {
-      logger.info('review campaign started', {
-        accountId: result.accountId,
-        campaignId: started.campaign.campaignId,
-      });
-    }
-  } catch (error) {
-    logger.warn('review campaigns not started', { accountId: result.accountId, error: error as Error });
-  }
+  const start = deps.startDueReviews;
+  if (start) await startReviewsAfterScan(result, () => start(result), logger);
 }
 
 function record(outcome: ScanOutcome, result: RunScanResult, { logger, metrics }: Observability): void {

@@ -1,3 +1,4 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoReviewMessageLog } from '../adapters/dynamo-review-messages';
 import { remediationEvents } from '../adapters/event-publisher';
@@ -6,7 +7,12 @@ import { createSlackWebClient, type SlackWebClientOptions } from '../adapters/sl
 import { SlackReviewMessenger } from '../adapters/slack-review-messenger';
 import { normalize } from '../core/normalize';
 import type { ReviewsDeployConfig } from '../core/review/config';
-import { parseReviewInteractionConfig, type ReviewFunctionConfig } from '../core/review/function-config';
+import {
+  parseReviewInteractionConfig,
+  parseReviewScanConfig,
+  type ReviewFunctionConfig,
+} from '../core/review/function-config';
+import type { ScanFunctionConfig } from '../core/scan-function-config';
 import type { ScanSettings } from '../core/settings';
 import { parseSlackInteractionConfig } from '../core/slack-function-config';
 import type { AdvanceReviewDeps } from '../use-cases/advance-review-campaigns';
@@ -28,8 +34,9 @@ import {
 
 /**
  * Entitlement reviews' side of the wiring: the review store and the record of posted review
- * messages (both in the findings table), Slack's Web API with the bot token, and the three places
- * reviews run: the review function, the Slack interaction endpoint's route, and the scan function.
+ * messages (both in the findings table), Slack's Web API with the bot token, and the places reviews
+ * run: the review function, the Slack interaction endpoint's route, and after each stored scan (the
+ * scan function's, and each member account's in an organization run).
  */
 
 export function reviewMessageLog(
@@ -167,4 +174,54 @@ export function reviewsAfterScan(
       },
       deps,
     );
+}
+
+/** Starts the campaigns due after a stored scan, from what the scan read. */
+export type StartReviewsAfterScan = (
+  result: RunScanResult,
+  collected: CollectedInput,
+) => Promise<StartReviewResult[]>;
+
+/**
+ * The campaign starter of a function whose environment enables reviews (`REVIEWS`), or undefined
+ * when it does not. Campaigns go to the scan's table and bus, owned and ranked with its settings.
+ */
+export function reviewsAfterScanIn(
+  aws: AwsConfig,
+  env: NodeJS.ProcessEnv,
+  scan: Pick<ScanFunctionConfig, 'findingsTableName' | 'eventBusName' | 'settings'>,
+): StartReviewsAfterScan | undefined {
+  const reviews = parseReviewScanConfig(env);
+  if (!reviews) return undefined;
+  return reviewsAfterScan(aws, {
+    findingsTableName: scan.findingsTableName,
+    eventBusName: scan.eventBusName,
+    settings: scan.settings,
+    reviews,
+  });
+}
+
+/**
+ * Starts the campaigns due after a stored scan and logs each one, for the scan function and each
+ * member account of an organization run alike. A superseded scan starts nothing: its data is older
+ * than what is stored. A review is about identities the scan has already stored, so failing to
+ * start one is a warning naming the account, never a failed scan: the next scan tries again, and
+ * the campaign ids make sure nothing starts twice.
+ */
+export async function startReviewsAfterScan(
+  result: Pick<RunScanResult, 'accountId' | 'outcome'>,
+  start: () => Promise<readonly { campaign: { campaignId: string } }[]>,
+  logger: Pick<Logger, 'info' | 'warn'>,
+): Promise<void> {
+  if (result.outcome === 'superseded') return;
+  try {
+    for (const started of await start()) {
+      logger.info('review campaign started', {
+        accountId: result.accountId,
+        campaignId: started.campaign.campaignId,
+      });
+    }
+  } catch (error) {
+    logger.warn('review campaigns not started', { accountId: result.accountId, error: error as Error });
+  }
 }

@@ -57,6 +57,11 @@ export interface ReviewCampaignsProps {
   interaction: { function: NodejsFunction; role: iam.IRole };
   /** The scan function and its role: each scan starts the campaigns that are due. */
   scan: { function: NodejsFunction; role: iam.IRole };
+  /**
+   * In organization mode, the run's account step and its role: each member account's scan starts
+   * that account's campaigns that are due.
+   */
+  organizationScan?: { function: NodejsFunction; role: iam.IRole };
   /** The approval channel: reduce answers post their remediation requests there. */
   channelId: string;
   /** iam-posture's own roles (ARN globs): never offered for remediation. */
@@ -68,7 +73,8 @@ export interface ReviewCampaignsProps {
  * Entitlement reviews: the review function that posts each owner's review when a campaign starts
  * (rule on ReviewCampaignStarted) and runs the daily advance (reminders, escalations, ReviewOverdue),
  * the review route's environment and table access on the Slack interaction endpoint, and the
- * scan function's `REVIEWS` setting, with which each scan starts the campaigns that are due.
+ * `REVIEWS` setting of the scan function and of the organization run's account step, with which
+ * each scan starts the campaigns that are due.
  *
  * The review function's role reads and marks review items, posts with the bot token and publishes
  * to the findings bus; it has no IAM access and reads no other secret.
@@ -157,11 +163,19 @@ export class ReviewCampaigns extends Construct {
     }
     props.table.grantItemAccess(props.interaction.role, REVIEW_INTERACTION_TABLE_ACTIONS, { indexes: true });
 
-    // Each scan starts the campaigns that are due, with the inventory it just read.
-    for (const [name, value] of Object.entries(reviewScanEnvironment(reviews))) {
-      props.scan.function.addEnvironment(name, value);
+    // Each scan starts the campaigns that are due, with the inventory it just read: the scan
+    // function's of its own account and, in organization mode, the account step's of each member
+    // account. Both put campaigns with the table writes and the bus access their scans have.
+    const scans = [props.scan, ...(props.organizationScan ? [props.organizationScan] : [])];
+    for (const scan of scans) {
+      for (const [name, value] of Object.entries(reviewScanEnvironment(reviews))) {
+        scan.function.addEnvironment(name, value);
+      }
     }
-    props.table.grantItemAccess(props.scan.role, REVIEW_SCAN_TABLE_ACTIONS, { indexes: true });
+    // The account step runs with the scanner role: one grant, not two identical ones.
+    for (const role of new Set(scans.map((scan) => scan.role))) {
+      props.table.grantItemAccess(role, REVIEW_SCAN_TABLE_ACTIONS, { indexes: true });
+    }
 
     props.alarms.watchFunction(this.function, 'Review');
     props.alarms.watchDeadLetterQueue(this.deadLetterQueue, 'Review');

@@ -27,7 +27,7 @@ import { createObservability, instrument, type Observability } from '../wiring/p
 import { archiveDeps } from '../wiring/reports';
 import { reviewsAfterScanIn, type StartReviewsAfterScan, startReviewsAfterScan } from '../wiring/review';
 import { runFiles } from '../wiring/run-files';
-import { powertoolsGovernanceMetrics, publishGovernanceMetrics } from '../wiring/scan';
+import { powertoolsGovernanceMetrics, publishGovernanceMetrics, reviewStateReader } from '../wiring/scan';
 import { eventPublisher, findingsStore } from '../wiring/stores';
 
 /**
@@ -58,12 +58,16 @@ export function scanAccountHandlerDeps(
   const config = parseOrgFunctionConfig(env);
   const files = runFiles({}, config.runsBucket);
   const store = findingsStore({}, config.scan.findingsTableName);
+  const startDueReviews = reviewsAfterScanIn({}, env, config.scan);
   const scan = {
     store,
     events: eventPublisher({}, config.scan.eventBusName),
     // Each member account's report, under reports/<member account>/, when the stack archives reports,
     // with the account's measures over its last scans.
     ...(config.scan.reports ? { ...archiveDeps({}, config.scan.reports), history: store } : {}),
+    // Where reviews are enabled, each member account's overdue reviews and attestations, as the
+    // scan function reads its own account's.
+    ...(startDueReviews ? { reviewState: reviewStateReader({}, config.scan.findingsTableName) } : {}),
     now: () => new Date(),
     randomSuffix: () => randomBytes(4).toString('hex'),
   };
@@ -73,7 +77,6 @@ export function scanAccountHandlerDeps(
     }),
     warn: (message: string, fields: Record<string, unknown>) => logger?.warn(message, fields),
   };
-  const startDueReviews = reviewsAfterScanIn({}, env, config.scan);
   const members = (runId: string): MemberAccess =>
     memberAccess(
       {},

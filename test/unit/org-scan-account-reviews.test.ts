@@ -243,6 +243,13 @@ describe('the account step’s campaign starter from its environment', () => {
     expect(scanAccountHandlerDeps({ ...ENV, ...REVIEWS }).startDueReviews).toBeTypeOf('function');
   });
 
+  it('reads each member account’s review state only when REVIEWS enables reviews', () => {
+    expect(scanAccountHandlerDeps(ENV).step('run-1').scan.reviewState).toBeUndefined();
+    expect(scanAccountHandlerDeps({ ...ENV, ...REVIEWS }).step('run-1').scan.reviewState).toBeTypeOf(
+      'function',
+    );
+  });
+
   it('refuses a malformed REVIEWS, naming it', () => {
     expect(() => scanAccountHandlerDeps({ ...ENV, REVIEWS: '{"enabled":true,"deadlineDays":0}' })).toThrow(
       /REVIEWS/,

@@ -2,12 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateRoleCommand,
   GetRolePolicyCommand,
@@ -18,6 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoJitStore } from '../../functions/adapters/dynamo-jit-store';
 import { createTableInput } from '../../functions/core/findings-table';
 import { timeBoundedDocument } from '../../functions/core/jit/grant';
+import { type BusTap, tapBus } from '../support/bus-tap';
 import { runCli } from '../support/cli';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 
@@ -47,43 +43,14 @@ const DEPLOY_CONFIG = {
   },
 };
 
-type BusEvent = { 'detail-type': string; detail: Record<string, unknown> };
-
 let moto: MotoServer;
 let dir: string;
 let config: string;
-let queueUrl: string;
+let tap: BusTap;
 let store: DynamoJitStore;
 
-async function sqs<T>(action: string, body: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${moto.endpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `AmazonSQS.${action}`,
-      authorization: `AWS4-HMAC-SHA256 Credential=${moto.clientConfig.credentials.accessKeyId}/20240101/${MOTO_REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`SQS ${action} failed: HTTP ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : {}) as T;
-}
-
-async function busEvents(): Promise<BusEvent[]> {
-  const events: BusEvent[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs<{ Messages?: { Body: string; ReceiptHandle: string }[] }>(
-      'ReceiveMessage',
-      { QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 },
-    );
-    if (Messages.length === 0) return events;
-    for (const message of Messages) {
-      events.push(JSON.parse(message.Body) as BusEvent);
-      await sqs('DeleteMessage', { QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle });
-    }
-  }
-}
+/** Every iam-posture event that reached the bus since the last call, in order of arrival. */
+const busEvents = () => tap.events();
 
 /** Runs the CLI with moto's fake credentials, against moto, in its region. */
 const cli = (args: string[]) =>
@@ -154,21 +121,7 @@ beforeEach(async () => {
   );
   const eventBridge = new EventBridgeClient({ ...moto.clientConfig });
   await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
-  ({ QueueUrl: queueUrl } = await sqs<{ QueueUrl: string }>('CreateQueue', { QueueName: 'elevate-tap' }));
-  await eventBridge.send(
-    new PutRuleCommand({
-      Name: 'tap',
-      EventBusName: BUS,
-      EventPattern: JSON.stringify({ source: ['iam-posture'] }),
-    }),
-  );
-  await eventBridge.send(
-    new PutTargetsCommand({
-      Rule: 'tap',
-      EventBusName: BUS,
-      Targets: [{ Id: 'queue', Arn: `arn:aws:sqs:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:elevate-tap` }],
-    }),
-  );
+  tap = await tapBus(moto, { busName: BUS, queueName: 'elevate-tap' });
 });
 
 describe('iam-posture elevate', () => {

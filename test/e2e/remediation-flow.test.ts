@@ -13,12 +13,7 @@
  * as in Lambda.
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
@@ -28,7 +23,7 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBridgeEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../functions/adapters/aws/clients';
 import { AwsCollector } from '../../functions/adapters/aws/collector';
@@ -42,6 +37,7 @@ import { SLACK_ACTION_IDS, type SlackAction } from '../../functions/core/slack/m
 import { signSlackRequest } from '../../functions/core/slack/signature';
 import { collectAccount } from '../../functions/use-cases/collect';
 import { runScan } from '../../functions/use-cases/run-scan';
+import { type BusEvent, type BusTap, tapBus } from '../support/bus-tap';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 import { type SlackServer, startSlackServer } from '../support/slack-server';
@@ -61,50 +57,20 @@ const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS);
 const SETTINGS = { ...DEFAULT_SETTINGS, disabledRules: ['unused-service-permissions'] };
 
 type Handler<E, R> = (event: E) => Promise<R>;
-type BusEvent = EventBridgeEvent<string, Record<string, unknown>>;
 
 let moto: MotoServer;
 let slack: SlackServer;
 let iam: IAMClient;
 let dynamo: DynamoDBClient;
-let queueUrl: string;
+let tap: BusTap;
 let notify: Handler<BusEvent, { outcome: string }>;
 let interact: Handler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 let remediate: Handler<BusEvent, { outcome: string }>;
 let rollback: Handler<BusEvent, { outcome: string }>;
 const savedEnv = { ...process.env };
 
-/** One call of moto's SQS JSON API (no SQS client is installed; moto reads the scope to route). */
-async function sqs<T>(action: string, body: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${moto.endpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `AmazonSQS.${action}`,
-      authorization: `AWS4-HMAC-SHA256 Credential=${moto.clientConfig.credentials.accessKeyId}/20240101/${MOTO_REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`SQS ${action} failed: HTTP ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : {}) as T;
-}
-
 /** Every iam-posture event that reached the bus since the last call, in order of arrival. */
-async function busEvents(): Promise<BusEvent[]> {
-  const events: BusEvent[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs<{ Messages?: { Body: string; ReceiptHandle: string }[] }>(
-      'ReceiveMessage',
-      { QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 },
-    );
-    if (Messages.length === 0) return events;
-    for (const message of Messages) {
-      events.push(JSON.parse(message.Body) as BusEvent);
-      await sqs('DeleteMessage', { QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle });
-    }
-  }
-}
+const busEvents = () => tap.events();
 
 /** The whole IAM state: authorization details and every user's access keys, order-insensitive. */
 async function iamState(): Promise<unknown> {
@@ -217,21 +183,7 @@ beforeAll(async () => {
     new CreateSecretCommand({ Name: 'iam-posture/slack-bot-token', SecretString: BOT_TOKEN }),
   );
   await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
-  ({ QueueUrl: queueUrl } = await sqs<{ QueueUrl: string }>('CreateQueue', { QueueName: 'bus-tap' }));
-  await eventBridge.send(
-    new PutRuleCommand({
-      Name: 'tap',
-      EventBusName: BUS,
-      EventPattern: JSON.stringify({ source: ['iam-posture'] }),
-    }),
-  );
-  await eventBridge.send(
-    new PutTargetsCommand({
-      Rule: 'tap',
-      EventBusName: BUS,
-      Targets: [{ Id: 'queue', Arn: `arn:aws:sqs:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:bus-tap` }],
-    }),
-  );
+  tap = await tapBus(moto, { busName: BUS, queueName: 'bus-tap' });
 
   // The functions' environment, as the stack sets it, with AWS and Slack on this machine.
   Object.assign(process.env, {

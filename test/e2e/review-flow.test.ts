@@ -12,15 +12,10 @@
  * flow. The handlers build their AWS clients from the environment (AWS_ENDPOINT_URL), as in Lambda.
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBridgeEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../functions/adapters/aws/clients';
 import { AwsCollector } from '../../functions/adapters/aws/collector';
@@ -37,6 +32,7 @@ import { signSlackRequest } from '../../functions/core/slack/signature';
 import { collectAccount } from '../../functions/use-cases/collect';
 import { type CollectedInput, runScan } from '../../functions/use-cases/run-scan';
 import { reviewsAfterScan } from '../../functions/wiring/review';
+import { type BusEvent, type BusTap, tapBus } from '../support/bus-tap';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 import { type SlackCall, type SlackServer, startSlackServer } from '../support/slack-server';
@@ -74,46 +70,17 @@ const REVIEWS = {
 };
 
 type Handler<E, R> = (event: E) => Promise<R>;
-type BusEvent = EventBridgeEvent<string, Record<string, unknown>>;
 
 let moto: MotoServer;
 let slack: SlackServer;
 let dynamo: DynamoDBClient;
-let queueUrl: string;
+let tap: BusTap;
 let review: Handler<unknown, Record<string, unknown>>;
 let interact: Handler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 const savedEnv = { ...process.env };
 
-async function sqs<T>(action: string, body: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${moto.endpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `AmazonSQS.${action}`,
-      authorization: `AWS4-HMAC-SHA256 Credential=${moto.clientConfig.credentials.accessKeyId}/20240101/${MOTO_REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`SQS ${action} failed: HTTP ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : {}) as T;
-}
-
 /** Every iam-posture event that reached the bus since the last call, in order of arrival. */
-async function busEvents(): Promise<BusEvent[]> {
-  const events: BusEvent[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs<{ Messages?: { Body: string; ReceiptHandle: string }[] }>(
-      'ReceiveMessage',
-      { QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 },
-    );
-    if (Messages.length === 0) return events;
-    for (const message of Messages) {
-      events.push(JSON.parse(message.Body) as BusEvent);
-      await sqs('DeleteMessage', { QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle });
-    }
-  }
-}
+const busEvents = () => tap.events();
 
 const ofType = (events: BusEvent[], type: string) => events.filter((e) => e['detail-type'] === type);
 
@@ -229,21 +196,7 @@ beforeAll(async () => {
   );
   const token = await secrets.send(new CreateSecretCommand({ Name: 'slack-bot', SecretString: BOT_TOKEN }));
   await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
-  ({ QueueUrl: queueUrl } = await sqs<{ QueueUrl: string }>('CreateQueue', { QueueName: 'review-tap' }));
-  await eventBridge.send(
-    new PutRuleCommand({
-      Name: 'tap',
-      EventBusName: BUS,
-      EventPattern: JSON.stringify({ source: ['iam-posture'] }),
-    }),
-  );
-  await eventBridge.send(
-    new PutTargetsCommand({
-      Rule: 'tap',
-      EventBusName: BUS,
-      Targets: [{ Id: 'queue', Arn: `arn:aws:sqs:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:review-tap` }],
-    }),
-  );
+  tap = await tapBus(moto, { busName: BUS, queueName: 'review-tap' });
 
   // The two functions' environments, as the stack sets them (the interaction function holds the
   // variables of the remediation buttons and of the review route).

@@ -6,21 +6,17 @@
  * end-to-end remediation test.
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBridgeEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJitStore } from '../../functions/adapters/dynamo-jit-store';
 import { createTableInput } from '../../functions/core/findings-table';
 import type { ElevationProfile, ElevationRequest } from '../../functions/core/jit/types';
 import { elevationMessage, JIT_MODAL_FIELDS, jitButtonValue } from '../../functions/core/slack/jit-messages';
 import { signSlackRequest } from '../../functions/core/slack/signature';
+import { type BusTap, tapBus } from '../support/bus-tap';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 import { type SlackServer, startSlackServer } from '../support/slack-server';
@@ -51,46 +47,15 @@ const ADMIN: ElevationProfile = {
   approvals: 1,
 };
 
-type BusEvent = EventBridgeEvent<string, Record<string, unknown>>;
-
 let moto: MotoServer;
 let slack: SlackServer;
-let queueUrl: string;
+let tap: BusTap;
 let store: DynamoJitStore;
 let interact: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 const savedEnv = { ...process.env };
 
-/** One call of moto's SQS JSON API (no SQS client is installed; moto reads the scope to route). */
-async function sqs<T>(action: string, body: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${moto.endpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `AmazonSQS.${action}`,
-      authorization: `AWS4-HMAC-SHA256 Credential=${moto.clientConfig.credentials.accessKeyId}/20240101/${MOTO_REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`SQS ${action} failed: HTTP ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : {}) as T;
-}
-
 /** Every iam-posture event that reached the bus since the last call, in order of arrival. */
-async function busEvents(): Promise<BusEvent[]> {
-  const events: BusEvent[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs<{ Messages?: { Body: string; ReceiptHandle: string }[] }>(
-      'ReceiveMessage',
-      { QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 },
-    );
-    if (Messages.length === 0) return events;
-    for (const message of Messages) {
-      events.push(JSON.parse(message.Body) as BusEvent);
-      await sqs('DeleteMessage', { QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle });
-    }
-  }
-}
+const busEvents = () => tap.events();
 
 /** The Function URL event of `raw`, signed as Slack signs it (or with another `secret`). */
 function signed(raw: string, secret = SIGNING_SECRET): APIGatewayProxyEventV2 {
@@ -238,21 +203,7 @@ beforeAll(async () => {
     new CreateSecretCommand({ Name: 'iam-posture/slack-bot-token', SecretString: BOT_TOKEN }),
   );
   await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
-  ({ QueueUrl: queueUrl } = await sqs<{ QueueUrl: string }>('CreateQueue', { QueueName: 'jit-tap' }));
-  await eventBridge.send(
-    new PutRuleCommand({
-      Name: 'tap',
-      EventBusName: BUS,
-      EventPattern: JSON.stringify({ source: ['iam-posture'] }),
-    }),
-  );
-  await eventBridge.send(
-    new PutTargetsCommand({
-      Rule: 'tap',
-      EventBusName: BUS,
-      Targets: [{ Id: 'queue', Arn: `arn:aws:sqs:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:jit-tap` }],
-    }),
-  );
+  tap = await tapBus(moto, { busName: BUS, queueName: 'jit-tap' });
   store = new DynamoJitStore(dynamo, TABLE);
 
   // The interaction function's environment as the stack sets it, with AWS and Slack on this machine.

@@ -5,12 +5,7 @@
  * bus; a redelivered step starts nothing more; a review store that fails is a warning naming the
  * account, and the account's outcome is what it would have been.
  */
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateAccessKeyCommand,
   CreateRoleCommand,
@@ -31,6 +26,7 @@ import { createObservability } from '../../functions/wiring/powertools';
 import { reviewsAfterScan } from '../../functions/wiring/review';
 import { findingsStore, reviewStore } from '../../functions/wiring/stores';
 import { createFindingsTableIn } from '../../functions/wiring/table-admin';
+import { type BusTap, tapBus } from '../support/bus-tap';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 
@@ -74,47 +70,14 @@ const ADMIN = JSON.stringify({
 const MOTO_OUTCOME = { outcome: 'partial', unreadSources: ['credential-report.csv'] };
 const arn = (kind: 'role' | 'user', name: string) => `arn:aws:iam::${MOTO_ACCOUNT_ID}:${kind}/${name}`;
 
-interface BusEvent {
-  'detail-type': string;
-  detail: Record<string, unknown>;
-}
-
 let moto: MotoServer;
 let aws: AwsConfig;
 let s3: S3Client;
-let queueUrl: string;
+let tap: BusTap;
 const savedEnv = { ...process.env };
 
-async function sqs<T>(action: string, body: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${moto.endpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `AmazonSQS.${action}`,
-      authorization: `AWS4-HMAC-SHA256 Credential=${moto.clientConfig.credentials.accessKeyId}/20240101/${MOTO_REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`SQS ${action} failed: HTTP ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : {}) as T;
-}
-
 /** The review events that reached the bus since the last call. */
-async function reviewEvents(): Promise<BusEvent[]> {
-  const events: BusEvent[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs<{ Messages?: { Body: string; ReceiptHandle: string }[] }>(
-      'ReceiveMessage',
-      { QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 },
-    );
-    if (Messages.length === 0) return events;
-    for (const message of Messages) {
-      events.push(JSON.parse(message.Body) as BusEvent);
-      await sqs('DeleteMessage', { QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle });
-    }
-  }
-}
+const reviewEvents = () => tap.events();
 
 async function readJson(key: string): Promise<unknown> {
   const output = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -160,21 +123,11 @@ beforeEach(async () => {
   const iam = new IAMClient({ ...moto.clientConfig });
   try {
     await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
-    ({ QueueUrl: queueUrl } = await sqs<{ QueueUrl: string }>('CreateQueue', { QueueName: 'review-tap' }));
-    await eventBridge.send(
-      new PutRuleCommand({
-        Name: 'reviews',
-        EventBusName: BUS,
-        EventPattern: JSON.stringify({ source: ['iam-posture'], 'detail-type': [{ prefix: 'Review' }] }),
-      }),
-    );
-    await eventBridge.send(
-      new PutTargetsCommand({
-        Rule: 'reviews',
-        EventBusName: BUS,
-        Targets: [{ Id: 'queue', Arn: `arn:aws:sqs:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:review-tap` }],
-      }),
-    );
+    tap = await tapBus(moto, {
+      busName: BUS,
+      queueName: 'review-tap',
+      pattern: { source: ['iam-posture'], 'detail-type': [{ prefix: 'Review' }] },
+    });
     await iam.send(
       new CreateRoleCommand({
         RoleName: ROLE,

@@ -1,10 +1,5 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { IamGrantPolicies } from '../../functions/adapters/aws/iam-grant-policies';
@@ -15,6 +10,7 @@ import { createTableInput } from '../../functions/core/findings-table';
 import type { ElevationProfile } from '../../functions/core/jit/types';
 import type { Actor } from '../../functions/core/remediation/request';
 import type { SlackUser } from '../../functions/core/slack/approvers';
+import { type BusEvent, tapBus } from './bus-tap';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer } from './moto';
 
 /**
@@ -54,12 +50,6 @@ export const BUCKET_READ: ElevationProfile = {
   breakGlass: { maxMinutes: 60 },
 };
 
-export interface BusEvent {
-  'detail-type': string;
-  resources: string[];
-  detail: Record<string, unknown>;
-}
-
 export interface JitWorld {
   iam: IAMClient;
   dynamo: DynamoDBClient;
@@ -85,35 +75,7 @@ export async function jitWorld(moto: MotoServer): Promise<JitWorld> {
   await scheduler.send(new CreateScheduleGroupCommand({ Name: SCHEDULE_GROUP }));
   await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
 
-  const sqs = async <T>(action: string, body: Record<string, unknown>): Promise<T> => {
-    const response = await fetch(`${moto.endpoint}/`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `AmazonSQS.${action}`,
-        authorization: `AWS4-HMAC-SHA256 Credential=${moto.clientConfig.credentials.accessKeyId}/20240101/${MOTO_REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0`,
-      },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`SQS ${action} failed: HTTP ${response.status} ${text}`);
-    return (text ? JSON.parse(text) : {}) as T;
-  };
-  const { QueueUrl: queueUrl } = await sqs<{ QueueUrl: string }>('CreateQueue', { QueueName: 'jit-tap' });
-  await eventBridge.send(
-    new PutRuleCommand({
-      Name: 'tap',
-      EventBusName: BUS,
-      EventPattern: JSON.stringify({ source: ['iam-posture'] }),
-    }),
-  );
-  await eventBridge.send(
-    new PutTargetsCommand({
-      Rule: 'tap',
-      EventBusName: BUS,
-      Targets: [{ Id: 'queue', Arn: `arn:aws:sqs:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:jit-tap` }],
-    }),
-  );
+  const tap = await tapBus(moto, { busName: BUS, queueName: 'jit-tap' });
 
   return {
     iam,
@@ -129,20 +91,7 @@ export async function jitWorld(moto: MotoServer): Promise<JitWorld> {
       deadLetterArn: `arn:aws:sqs:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:iam-posture-jit-dlq`,
     }),
     events: jitEvents(new EventBridgePublisher(eventBridge, { eventBusName: BUS })),
-    async busEvents() {
-      const events: BusEvent[] = [];
-      for (;;) {
-        const { Messages = [] } = await sqs<{ Messages?: { Body: string; ReceiptHandle: string }[] }>(
-          'ReceiveMessage',
-          { QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 },
-        );
-        if (Messages.length === 0) return events;
-        for (const message of Messages) {
-          events.push(JSON.parse(message.Body) as BusEvent);
-          await sqs('DeleteMessage', { QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle });
-        }
-      }
-    },
+    busEvents: () => tap.events(),
     async createRole(name) {
       const trust = {
         Version: '2012-10-17',

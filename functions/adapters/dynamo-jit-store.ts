@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { StoredActorSchema } from '../core/actor';
 import { INDEX_BY_STATUS, ITEM_TYPE_ATTRIBUTE, KEY_ATTRIBUTES } from '../core/findings-table';
 import { canTransition } from '../core/jit/approval';
 import {
@@ -18,6 +19,7 @@ import {
   type ElevationState,
   type Eligibility,
 } from '../core/jit/types';
+import { formatIssues } from '../core/settings';
 import type { JitStore } from '../use-cases/jit-ports';
 
 const REQUEST_ITEM_TYPE = 'elevation-request';
@@ -90,19 +92,13 @@ export function eligibilityKey(
   return { PK: `${ELIGIBILITY_PREFIX}${accountId}`, SK: `${principalArn}#${profile}` };
 }
 
-const ActorSchema = z.looseObject({
-  kind: z.enum(['slack', 'cli', 'system']),
-  id: z.string().min(1),
-  teamId: z.string().optional(),
-});
-
 const StoredRequestSchema = z.looseObject({
   grantId: z.string().min(1),
   accountId: z.string().min(1),
   profile: z.string().min(1),
   principalArn: z.string().min(1),
   principalKind: z.enum(['role', 'user']),
-  requestedBy: ActorSchema,
+  requestedBy: StoredActorSchema,
   requestedAt: z.string().min(1),
   reason: z.string(),
   startsAt: z.string().min(1),
@@ -111,12 +107,12 @@ const StoredRequestSchema = z.looseObject({
   grantHash: z.string().min(1),
   breakGlass: z.boolean(),
   requiredApprovals: z.number().int().min(1),
-  approvals: z.array(z.looseObject({ by: ActorSchema, at: z.string(), grantHash: z.string() })),
+  approvals: z.array(z.looseObject({ by: StoredActorSchema, at: z.string(), grantHash: z.string() })),
   state: z.enum(ELEVATION_STATES),
   expiresAt: z.string().min(1),
   policyName: z.string().min(1),
-  revokedBy: ActorSchema.optional(),
-  rejectedBy: ActorSchema.optional(),
+  revokedBy: StoredActorSchema.optional(),
+  rejectedBy: StoredActorSchema.optional(),
   slack: z.object({ channel: z.string(), ts: z.string() }).optional(),
 });
 
@@ -124,7 +120,7 @@ const StoredEligibilitySchema = z.looseObject({
   principalArn: z.string().min(1),
   profile: z.string().min(1),
   accountId: z.string().min(1),
-  grantedBy: ActorSchema,
+  grantedBy: StoredActorSchema,
   createdAt: z.string().min(1),
   sourceRequestId: z.string().optional(),
   lastUsedAt: z.string().optional(),
@@ -199,7 +195,7 @@ export class DynamoJitStore implements JitStore {
     const checked = StoredRequestSchema.safeParse(request);
     if (!checked.success) {
       throw new JitStoreError(
-        `elevation request ${request.grantId} is incomplete: ${issuesOf(checked.error).join('; ')}`,
+        `elevation request ${request.grantId} is incomplete: ${formatIssues(checked.error).join('; ')}`,
       );
     }
     try {
@@ -341,7 +337,7 @@ export class DynamoJitStore implements JitStore {
     const checked = StoredEligibilitySchema.safeParse(e);
     if (!checked.success) {
       throw new JitStoreError(
-        `eligibility of ${e.principalArn} for ${e.profile} is incomplete: ${issuesOf(checked.error).join('; ')}`,
+        `eligibility of ${e.principalArn} for ${e.profile} is incomplete: ${formatIssues(checked.error).join('; ')}`,
       );
     }
     await this.documents.send(
@@ -379,7 +375,7 @@ export class DynamoJitStore implements JitStore {
       for (const item of page.Items ?? []) {
         const parsed = StoredEligibilitySchema.safeParse(withoutKeys(item));
         if (parsed.success) out.push(parsed.data as Eligibility);
-        else malformed.push({ key: keyOf(item), issues: issuesOf(parsed.error) });
+        else malformed.push({ key: keyOf(item), issues: formatIssues(parsed.error) });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -483,14 +479,11 @@ function keyOf(item: Record<string, unknown>): { PK: string; SK: string } {
   return { PK: String(item.PK ?? '(no PK)'), SK: String(item.SK ?? '(no SK)') };
 }
 
-function issuesOf(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-}
-
 function toRequest(
   item: Record<string, unknown>,
 ): { ok: true; request: ElevationRequest } | { ok: false; malformed: MalformedJitItem } {
   const parsed = StoredRequestSchema.safeParse(withoutKeys(item));
-  if (!parsed.success) return { ok: false, malformed: { key: keyOf(item), issues: issuesOf(parsed.error) } };
+  if (!parsed.success)
+    return { ok: false, malformed: { key: keyOf(item), issues: formatIssues(parsed.error) } };
   return { ok: true, request: parsed.data as unknown as ElevationRequest };
 }

@@ -12,6 +12,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { StoredActorSchema } from '../core/actor';
 import {
   INDEX_BY_STATUS,
   ITEM_TYPE_ATTRIBUTE,
@@ -29,6 +30,7 @@ import {
   type RemediationRequest,
   type RequestState,
 } from '../core/remediation/request';
+import { formatIssues } from '../core/settings';
 import type { RemediationRequestStore } from '../use-cases/remediation-ports';
 
 const ITEM_TYPE = 'remediation-request';
@@ -44,12 +46,6 @@ export class RemediationStoreError extends Error {
   }
 }
 
-const ActorSchema = z.looseObject({
-  kind: z.enum(['slack', 'cli', 'system']),
-  id: z.string().min(1),
-  teamId: z.string().optional(),
-});
-
 /** The fields every stored request must have; the rest is kept as stored. */
 const StoredRequestSchema = z.looseObject({
   requestId: z.string().min(1),
@@ -62,12 +58,12 @@ const StoredRequestSchema = z.looseObject({
   version: z.number().int().min(1),
   createdAt: z.string(),
   expiresAt: z.string(),
-  requestedBy: ActorSchema,
+  requestedBy: StoredActorSchema,
   // The audit trail: whoever a decision or a rollback is recorded against must be a whole actor.
-  approvedBy: ActorSchema.optional(),
-  rejectedBy: ActorSchema.optional(),
-  rollbackRequestedBy: ActorSchema.optional(),
-  rolledBackBy: ActorSchema.optional(),
+  approvedBy: StoredActorSchema.optional(),
+  rejectedBy: StoredActorSchema.optional(),
+  rollbackRequestedBy: StoredActorSchema.optional(),
+  rolledBackBy: StoredActorSchema.optional(),
   plan: z.looseObject({ outcome: z.literal('plan'), steps: z.array(z.looseObject({ action: z.string() })) }),
   steps: z
     .array(z.looseObject({ step: z.looseObject({ action: z.string() }), status: z.string() }))
@@ -456,7 +452,7 @@ function toRequest(item: Record<string, unknown>): RemediationRequest {
   const parsed = StoredRequestSchema.safeParse(record);
   if (!parsed.success) {
     const where = typeof item.PK === 'string' ? item.PK : 'an item';
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const issues = formatIssues(parsed.error).join('; ');
     throw new RemediationStoreError(`stored remediation request ${where} is malformed: ${issues}`);
   }
   return parsed.data as unknown as RemediationRequest;

@@ -6,6 +6,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { StoredActorSchema } from '../core/actor';
 import { describeError } from '../core/describe-error';
 import { ITEM_TYPE_ATTRIBUTE } from '../core/findings-table';
 import { ownerHash } from '../core/slack/review-messages';
@@ -40,14 +41,7 @@ const RecordSchema = z.object({
   seq: z.number().int().min(1),
   index: z.number().int().min(1),
   count: z.number().int().min(1),
-  handedOverBy: z
-    .object({
-      kind: z.enum(['slack', 'cli', 'system']),
-      id: z.string(),
-      teamId: z.string().optional(),
-      name: z.string().optional(),
-    })
-    .optional(),
+  handedOverBy: StoredActorSchema.optional(),
   channel: z.string().min(1),
   ts: z.string().min(1),
   itemIds: z.array(z.string().min(1)),

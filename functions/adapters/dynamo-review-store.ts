@@ -14,6 +14,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { StoredActorSchema } from '../core/actor';
 import type { BackoffPolicy, Sleep } from '../core/backoff';
 import {
   INDEX_BY_STATUS,
@@ -57,16 +58,9 @@ export class ReviewStoreError extends Error {
   }
 }
 
-const ActorSchema = z.looseObject({
-  kind: z.enum(['slack', 'cli', 'system']),
-  id: z.string().min(1),
-  teamId: z.string().optional(),
-  name: z.string().optional(),
-});
-
 const DecisionSchema = z.looseObject({
   answer: z.enum(REVIEW_ANSWERS),
-  by: ActorSchema,
+  by: StoredActorSchema,
   at: z.string(),
 });
 
@@ -75,7 +69,7 @@ const StoredCampaignSchema = z.looseObject({
   scope: z.string(),
   accountIds: z.array(z.string()),
   startedAt: z.string(),
-  startedBy: ActorSchema,
+  startedBy: StoredActorSchema,
   deadline: z.string(),
   remindAt: z.string(),
   state: z.enum(CAMPAIGN_STATES),

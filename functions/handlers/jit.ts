@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { ACTOR_KINDS } from '../core/actor';
 import {
   JIT_ANNOUNCED_EVENTS,
   JIT_GRANT_EVENT,
@@ -29,7 +30,7 @@ const GrantIdSchema = z
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a grant id (lower-case letters, digits and -, at most 64)');
 
 const ActorSchema = z.object({
-  kind: z.enum(['slack', 'cli', 'system']),
+  kind: z.enum(ACTOR_KINDS),
   id: z.string().min(1).max(200),
   teamId: z.string().min(1).max(50).optional(),
   name: z.string().max(200).optional(),

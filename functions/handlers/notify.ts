@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
+import { formatIssues } from '../core/settings';
 import { ScanCompletedDetailSchema } from '../core/slack/scan-summary';
 import { parseSlackNotifyConfig } from '../core/slack-function-config';
 import { notifyFinding, postDueDigests } from '../use-cases/notify-finding';
@@ -52,9 +53,8 @@ export function createHandler(
       const detail = ScanCompletedDetailSchema.safeParse(event.detail);
       if (!detail.success) {
         throw new InvalidFindingEventError(
-          `the ScanCompleted detail is not one this function can summarize: ${detail.error.issues
+          `the ScanCompleted detail is not one this function can summarize: ${formatIssues(detail.error)
             .slice(0, 3)
-            .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
             .join('; ')}`,
         );
       }

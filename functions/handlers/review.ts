@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { parseReviewFunctionConfig } from '../core/review/function-config';
+import { formatIssues } from '../core/settings';
 import { type AdvanceReviewDeps, advanceReviewCampaigns } from '../use-cases/advance-review-campaigns';
 import { announceCampaign, postAdvanceMessages, type ReviewSlackDeps } from '../use-cases/announce-review';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
@@ -78,7 +79,7 @@ export function createHandler(
     const detail = StartedDetailSchema.safeParse(e.detail);
     if (!detail.success) {
       throw new InvalidReviewEventError(
-        `the ReviewCampaignStarted detail: ${detail.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        `the ReviewCampaignStarted detail: ${formatIssues(detail.error).join('; ')}`,
       );
     }
     deps ??= build();

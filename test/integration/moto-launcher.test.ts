@@ -1,4 +1,12 @@
 import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
   AttachRolePolicyCommand,
   CreateAccessKeyCommand,
   CreateLoginProfileCommand,
@@ -429,5 +437,56 @@ describe('moto launcher: lifecycle', () => {
     const attempt = startMoto({ python: 'python3-that-does-not-exist' });
     await expect(attempt).rejects.toBeInstanceOf(MotoUnavailableError);
     await expect(attempt).rejects.toThrow(/pip install 'moto\[server\]==5\.2\.1'/);
+  });
+});
+
+describe('moto launcher: DynamoDB conditional writes', () => {
+  it('lets exactly one of many racing conditional writes to an item win, as DynamoDB does', async () => {
+    const dynamo = new DynamoDBClient({ ...moto.clientConfig });
+    try {
+      await dynamo.send(
+        new CreateTableCommand({
+          TableName: 'races',
+          KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'PK', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      for (let round = 0; round < 8; round++) {
+        const key = { PK: { S: `item-${round}` } };
+        await dynamo.send(
+          new PutItemCommand({ TableName: 'races', Item: { ...key, state: { S: 'requested' } } }),
+        );
+        const racers = Array.from({ length: 48 }, (_, i) => `racer-${i}`);
+        const outcomes = await Promise.allSettled(
+          racers.map((racer) =>
+            dynamo.send(
+              new UpdateItemCommand({
+                TableName: 'races',
+                Key: key,
+                UpdateExpression: 'SET #state = :approved, winner = :racer',
+                ConditionExpression: '#state = :requested',
+                ExpressionAttributeNames: { '#state': 'state' },
+                ExpressionAttributeValues: {
+                  ':approved': { S: 'approved' },
+                  ':requested': { S: 'requested' },
+                  ':racer': { S: racer },
+                },
+              }),
+            ),
+          ),
+        );
+        const won = racers.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected')
+            expect(outcome.reason).toBeInstanceOf(ConditionalCheckFailedException);
+        }
+        const { Item } = await dynamo.send(new GetItemCommand({ TableName: 'races', Key: key }));
+        expect(Item?.winner?.S).toBe(won[0]);
+      }
+    } finally {
+      dynamo.destroy();
+    }
   });
 });

@@ -590,10 +590,18 @@ class HookedMotoApp:
         self.moto_app = moto_app
         # One hook at a time, so a hook's several attribute writes are never interleaved.
         self.lock = threading.Lock()
+        # moto's DynamoDB evaluates a ConditionExpression and then applies the write with no lock, so on
+        # this threaded server two racing conditional writes to one item can both pass. DynamoDB
+        # applies each one atomically; serializing DynamoDB requests decides the races tests make
+        # the way DynamoDB does.
+        self.dynamodb_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(HOOK_PREFIX):
+            if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+                with self.dynamodb_lock:
+                    return self.answer_whole(environ, start_response)
             return self.moto_app(environ, start_response)
         from werkzeug.wrappers import Request, Response
 
@@ -601,6 +609,16 @@ class HookedMotoApp:
         status, payload = self.handle(request.method, path[len(HOOK_PREFIX) :], request.get_data())
         response = Response(json.dumps(payload), status=status, mimetype="application/json")
         return response(environ, start_response)
+
+    def answer_whole(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        """moto's answer, read to the end (so the request's work is done while the caller holds a lock)."""
+        result = self.moto_app(environ, start_response)
+        try:
+            return list(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
 
     def handle(self, method: str, name: str, raw: bytes) -> tuple[int, dict[str, Any]]:
         if name == "health" and method == "GET":

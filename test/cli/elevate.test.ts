@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateRoleCommand,
@@ -11,11 +10,11 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoJitStore } from '../../functions/adapters/dynamo-jit-store';
-import { createTableInput } from '../../functions/core/findings-table';
 import { timeBoundedDocument } from '../../functions/core/jit/grant';
 import { type BusTap, tapBus } from '../support/bus-tap';
 import { runCli } from '../support/cli';
-import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_ACCOUNT_ID, MOTO_REGION } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 
 /** `iam-posture elevate` against moto: requests stored and published, listed, and revoked. */
 
@@ -43,7 +42,6 @@ const DEPLOY_CONFIG = {
   },
 };
 
-let moto: MotoServer;
 let dir: string;
 let config: string;
 let tap: BusTap;
@@ -54,10 +52,10 @@ const busEvents = () => tap.events();
 
 /** Runs the CLI with moto's fake credentials, against moto, in its region. */
 const cli = (args: string[]) =>
-  runCli([...args, '--endpoint-url', moto.endpoint, '--region', MOTO_REGION], {
+  runCli([...args, '--endpoint-url', env.moto.endpoint, '--region', MOTO_REGION], {
     env: {
-      AWS_ACCESS_KEY_ID: moto.clientConfig.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: moto.clientConfig.credentials.secretAccessKey,
+      AWS_ACCESS_KEY_ID: env.moto.clientConfig.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: env.moto.clientConfig.credentials.secretAccessKey,
       AWS_PROFILE: '',
     },
   });
@@ -90,24 +88,21 @@ function inputError(result: { code: number | null; stderr: string }): string {
   return lines[0]!;
 }
 
+const env = useMotoWithTable(TABLE);
+
 beforeAll(async () => {
-  moto = await startMoto();
   dir = await mkdtemp(join(tmpdir(), 'iam-posture-elevate-'));
   config = join(dir, 'cdk.json');
   await writeFile(config, JSON.stringify(DEPLOY_CONFIG));
 }, 60_000);
 
 afterAll(async () => {
-  await moto?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
-  await moto.reset();
-  const dynamo = new DynamoDBClient({ ...moto.clientConfig });
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
-  store = new DynamoJitStore(dynamo, TABLE);
-  await new IAMClient({ ...moto.clientConfig }).send(
+  store = new DynamoJitStore(env.dynamo, TABLE);
+  await new IAMClient({ ...env.moto.clientConfig }).send(
     new CreateRoleCommand({
       RoleName: 'deployer',
       Path: '/ops/',
@@ -119,9 +114,9 @@ beforeEach(async () => {
       }),
     }),
   );
-  const eventBridge = new EventBridgeClient({ ...moto.clientConfig });
+  const eventBridge = new EventBridgeClient({ ...env.moto.clientConfig });
   await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
-  tap = await tapBus(moto, { busName: BUS, queueName: 'elevate-tap' });
+  tap = await tapBus(env.moto, { busName: BUS, queueName: 'elevate-tap' });
 });
 
 describe('iam-posture elevate', () => {
@@ -319,7 +314,7 @@ describe('iam-posture elevate revoke', () => {
     const [stored] = await store.listByState('requested');
     // As the JIT function leaves it: approved, the time-bounded policy on the role, granted.
     await store.transition(stored!.grantId, 'requested', 'approved', {});
-    const iam = new IAMClient({ ...moto.clientConfig });
+    const iam = new IAMClient({ ...env.moto.clientConfig });
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: 'deployer',

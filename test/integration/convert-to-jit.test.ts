@@ -3,7 +3,6 @@
  * eligibility and removes the standing policy, verified against IAM; rollback puts the policy back
  * and removes the eligibility; a principal no profile covers gets the ordinary removal.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
@@ -11,13 +10,12 @@ import {
   ListAttachedRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AwsLiveStateReader } from '../../functions/adapters/aws/live-state-reader';
 import { AwsRemediationExecutor } from '../../functions/adapters/aws/remediation-executor';
 import { DynamoFindingsStore } from '../../functions/adapters/dynamo-findings-store';
 import { DynamoJitStore } from '../../functions/adapters/dynamo-jit-store';
 import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
-import { createTableInput } from '../../functions/core/findings-table';
 import type { ElevationProfile } from '../../functions/core/jit/types';
 import type { Actor } from '../../functions/core/remediation/request';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
@@ -26,7 +24,8 @@ import {
   type RemediationDeps,
 } from '../../functions/use-cases/execute-remediation';
 import { rollbackRemediation } from '../../functions/use-cases/rollback';
-import { MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_ACCOUNT_ID } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 import {
   anUnusedRole as anUnusedRoleIn,
   iamState as iamStateOf,
@@ -48,34 +47,23 @@ const DB_ADMIN: ElevationProfile = {
   approvals: 1,
 };
 
-let moto: MotoServer;
 let iam: IAMClient;
 let secrets: SecretsManagerClient;
-let dynamo: DynamoDBClient;
 let jit: DynamoJitStore;
 
+const env = useMotoWithTable(TABLE);
+
 beforeAll(async () => {
-  moto = await startMoto();
-  iam = new IAMClient({ ...moto.clientConfig });
-  secrets = new SecretsManagerClient({ ...moto.clientConfig });
-  dynamo = new DynamoDBClient({ ...moto.clientConfig });
-  jit = new DynamoJitStore(dynamo, TABLE);
-});
-
-afterAll(async () => {
-  await moto?.stop();
-});
-
-beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
+  iam = new IAMClient({ ...env.moto.clientConfig });
+  secrets = new SecretsManagerClient({ ...env.moto.clientConfig });
+  jit = new DynamoJitStore(env.dynamo, TABLE);
 });
 
 /** Remediation over moto with the profiles given and the eligibilities in the table. */
 function remediation(profiles: readonly ElevationProfile[]): RemediationDeps & { events: RecordedEvents } {
-  const findingsStore = new DynamoFindingsStore(dynamo, TABLE);
+  const findingsStore = new DynamoFindingsStore(env.dynamo, TABLE);
   return {
-    requests: new DynamoRemediationRequestStore(dynamo, TABLE),
+    requests: new DynamoRemediationRequestStore(env.dynamo, TABLE),
     findings: findingsStore,
     reader: new AwsLiveStateReader(iam, () => secrets),
     executor: new AwsRemediationExecutor(iam, () => secrets, {}),
@@ -90,10 +78,11 @@ function remediation(profiles: readonly ElevationProfile[]): RemediationDeps & {
   };
 }
 
-const recordedFinding = (ruleId: string, arn: string) => recordedFindingIn(moto, dynamo, TABLE, ruleId, arn);
+const recordedFinding = (ruleId: string, arn: string) =>
+  recordedFindingIn(env.moto, env.dynamo, TABLE, ruleId, arn);
 const iamState = () => iamStateOf(iam);
 const anUnusedRole = (name: string, options: { lastUsedDaysAgo?: number } = {}) =>
-  anUnusedRoleIn(iam, moto, name, options);
+  anUnusedRoleIn(iam, env.moto, name, options);
 
 async function attachedPolicies(role: string): Promise<string[]> {
   const listed = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role }));

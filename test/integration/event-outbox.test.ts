@@ -1,7 +1,6 @@
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DynamoEventOutbox,
   OUTBOX_TTL_DAYS,
@@ -10,12 +9,11 @@ import {
 import { DynamoFindingsStore } from '../../functions/adapters/dynamo-findings-store';
 import { EventBridgePublisher } from '../../functions/adapters/event-publisher';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
-import { createTableInput, FINDINGS_TABLE } from '../../functions/core/findings-table';
 import type { RawAccountData } from '../../functions/core/raw';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { drainOutbox } from '../../functions/use-cases/drain-outbox';
 import { type RunScanResult, runScan } from '../../functions/use-cases/run-scan';
-import { type MotoServer, startMoto } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 
 /**
  * The outbox on moto: a scan whose bus does not exist keeps its events in the findings table,
@@ -26,18 +24,16 @@ const TABLE = 'iam-posture-findings';
 const BUS = 'iam-posture';
 const ACCOUNT = '111122223333';
 
-let moto: MotoServer;
-let dynamo: DynamoDBClient;
 let eventBridge: EventBridgeClient;
 let demo: RawAccountData;
 /** Every PutEvents request: the event ids sent and how many moto accepted. */
 const putEvents: { bus: string; eventIds: string[]; accepted: string[] }[] = [];
 
+const env = useMotoWithTable(TABLE, { dynamo: { maxAttempts: 2 }, timeToLive: true });
+
 beforeAll(async () => {
-  moto = await startMoto();
   demo = await readExportDirectory('examples/demo-account');
-  dynamo = new DynamoDBClient({ ...moto.clientConfig, maxAttempts: 2 });
-  eventBridge = new EventBridgeClient({ ...moto.clientConfig, maxAttempts: 1 });
+  eventBridge = new EventBridgeClient({ ...env.moto.clientConfig, maxAttempts: 1 });
   eventBridge.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName !== 'PutEventsCommand') return next(args);
@@ -54,24 +50,12 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  await moto?.stop();
-});
-
 beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
-  await dynamo.send(
-    new UpdateTimeToLiveCommand({
-      TableName: TABLE,
-      TimeToLiveSpecification: { AttributeName: FINDINGS_TABLE.timeToLiveAttribute, Enabled: true },
-    }),
-  );
   await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
   putEvents.length = 0;
 });
 
-const outbox = () => new DynamoEventOutbox(dynamo, TABLE, { sleep: async () => {} });
+const outbox = () => new DynamoEventOutbox(env.dynamo, TABLE, { sleep: async () => {} });
 const publisher = (bus: string) =>
   new EventBridgePublisher(eventBridge, { eventBusName: bus, sleep: async () => {} });
 
@@ -80,7 +64,7 @@ async function scan(bus: string, now: Date): Promise<RunScanResult> {
   return runScan(
     {
       collect: async () => ({ raw: demo, origin: 'export' }),
-      store: new DynamoFindingsStore(dynamo, TABLE, { sleep: async () => {} }),
+      store: new DynamoFindingsStore(env.dynamo, TABLE, { sleep: async () => {} }),
       events: publisher(bus),
       outbox: outbox(),
       now: () => now,
@@ -92,7 +76,7 @@ async function scan(bus: string, now: Date): Promise<RunScanResult> {
 }
 
 async function outboxItems(): Promise<Record<string, unknown>[]> {
-  const documents = DynamoDBDocumentClient.from(dynamo);
+  const documents = DynamoDBDocumentClient.from(env.dynamo);
   const output = await documents.send(
     new QueryCommand({
       TableName: TABLE,

@@ -1,30 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DescribeTimeToLiveCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../functions/adapters/aws/clients';
 import { AwsCollector } from '../../functions/adapters/aws/collector';
 import { DynamoFindingsStore, findingItem } from '../../functions/adapters/dynamo-findings-store';
 import { EventBridgePublisher } from '../../functions/adapters/event-publisher';
-import {
-  createTableInput,
-  FINDINGS_TABLE,
-  findingKey,
-  type ScanRecord,
-} from '../../functions/core/findings-table';
+import { findingKey, type ScanRecord } from '../../functions/core/findings-table';
 import type { FindingChange, StoredFinding } from '../../functions/core/lifecycle';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { collectAccount } from '../../functions/use-cases/collect';
 import { type RunScanResult, runScan } from '../../functions/use-cases/run-scan';
-import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_ACCOUNT_ID, MOTO_REGION } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 
 const TABLE = 'iam-posture-findings';
 const BUS = 'iam-posture';
@@ -41,8 +31,6 @@ const SCOPED_TRUST = JSON.stringify({
   ],
 });
 
-let moto: MotoServer;
-let dynamo: DynamoDBClient;
 let eventBridge: EventBridgeClient;
 let iam: IAMClient;
 /** Every DynamoDB request that reached moto, by operation, in order. */
@@ -50,10 +38,10 @@ const dynamoRequests: string[] = [];
 /** Every PutEvents request: the detail types sent and moto's answer. */
 const putEvents: { detailTypes: string[]; failed: number; eventIds: number }[] = [];
 
+const env = useMotoWithTable(TABLE, { dynamo: { maxAttempts: 2 }, timeToLive: true });
+
 beforeAll(async () => {
-  moto = await startMoto();
-  dynamo = new DynamoDBClient({ ...moto.clientConfig, maxAttempts: 2 });
-  dynamo.middlewareStack.add(
+  env.dynamo.middlewareStack.add(
     (next, context) => async (args) => {
       dynamoRequests.push(context.commandName ?? '?');
       return next(args);
@@ -65,7 +53,7 @@ beforeAll(async () => {
   // requests made meanwhile. One request at a time gives the scans DynamoDB's atomicity; their
   // reads and commits still interleave freely.
   let inFlight: Promise<unknown> = Promise.resolve();
-  dynamo.middlewareStack.add(
+  env.dynamo.middlewareStack.add(
     (next) => async (args) => {
       const turn = inFlight.then(() => next(args));
       inFlight = turn.catch(() => undefined);
@@ -73,7 +61,7 @@ beforeAll(async () => {
     },
     { step: 'finalizeRequest', name: 'oneRequestAtATime' },
   );
-  eventBridge = new EventBridgeClient({ ...moto.clientConfig, maxAttempts: 2 });
+  eventBridge = new EventBridgeClient({ ...env.moto.clientConfig, maxAttempts: 2 });
   eventBridge.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
@@ -90,26 +78,14 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'recordPutEvents' },
   );
-  iam = new IAMClient({ ...moto.clientConfig });
-});
-
-afterAll(async () => {
-  await moto?.stop();
+  iam = new IAMClient({ ...env.moto.clientConfig });
 });
 
 beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
-  await dynamo.send(
-    new UpdateTimeToLiveCommand({
-      TableName: TABLE,
-      TimeToLiveSpecification: { AttributeName: FINDINGS_TABLE.timeToLiveAttribute, Enabled: true },
-    }),
-  );
   await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
   await iam.send(new CreateRoleCommand({ RoleName: 'open-trust', AssumeRolePolicyDocument: OPEN_TRUST }));
   await iam.send(new CreateRoleCommand({ RoleName: 'stale', AssumeRolePolicyDocument: SCOPED_TRUST }));
-  await moto.backdateRole({ roleName: 'stale', createDate: daysAgo(200), lastUsedDate: null });
+  await env.moto.backdateRole({ roleName: 'stale', createDate: daysAgo(200), lastUsedDate: null });
   dynamoRequests.length = 0;
   putEvents.length = 0;
 });
@@ -119,7 +95,7 @@ function daysAgo(days: number): Date {
 }
 
 function store(): DynamoFindingsStore {
-  return new DynamoFindingsStore(dynamo, TABLE, {
+  return new DynamoFindingsStore(env.dynamo, TABLE, {
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
   });
 }
@@ -127,9 +103,9 @@ function store(): DynamoFindingsStore {
 /** A live scan of moto, stored and published as the scan function does it. */
 async function scan(findings = store()): Promise<RunScanResult> {
   const clients = createAwsClients({
-    endpoint: moto.endpoint,
+    endpoint: env.moto.endpoint,
     region: MOTO_REGION,
-    credentials: moto.clientConfig.credentials,
+    credentials: env.moto.clientConfig.credentials,
     maxAttempts: 2,
   });
   try {
@@ -244,7 +220,7 @@ describe('findings store on DynamoDB (moto)', () => {
     expect(findingOf(await storedFindings(), 'role-unused', 'stale')!.status).toBe('open');
     expect(detailTypes()).toEqual(['FindingResolved', 'ScanCompleted']);
 
-    const ttl = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: TABLE }));
+    const ttl = await env.dynamo.send(new DescribeTimeToLiveCommand({ TableName: TABLE }));
     expect(ttl.TimeToLiveDescription?.AttributeName).toBe('ttl');
 
     // Breaking it again reopens the same record.
@@ -334,7 +310,7 @@ describe('findings store on DynamoDB (moto)', () => {
     const stored = await storedFindings();
     const victim = findingOf(stored, 'trust-wildcard-principal', 'open-trust')!;
     const damaged = { ...findingItem(victim), status: 'bogus', severity: 42 };
-    await DynamoDBDocumentClient.from(dynamo).send(new PutCommand({ TableName: TABLE, Item: damaged }));
+    await DynamoDBDocumentClient.from(env.dynamo).send(new PutCommand({ TableName: TABLE, Item: damaged }));
     // The role is fixed: its finding would resolve, but its record cannot be read.
     await iam.send(
       new UpdateAssumeRolePolicyCommand({ RoleName: 'open-trust', PolicyDocument: SCOPED_TRUST }),
@@ -361,7 +337,7 @@ describe('findings store on DynamoDB (moto)', () => {
       ['opened', `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/second-open`],
     ]);
     const key = findingKey(MOTO_ACCOUNT_ID, victim.id);
-    const raw = await dynamo.send(
+    const raw = await env.dynamo.send(
       new GetItemCommand({
         TableName: TABLE,
         Key: { PK: { S: key.PK }, SK: { S: key.SK } },

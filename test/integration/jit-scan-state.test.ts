@@ -3,18 +3,16 @@
  * break-glass elevations as the JIT store writes them, read by the scan function's reader, and the
  * findings a scan makes of them.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoJitStore } from '../../functions/adapters/dynamo-jit-store';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
-import { createTableInput } from '../../functions/core/findings-table';
 import type { ElevationRequest, Eligibility } from '../../functions/core/jit/types';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { runScan } from '../../functions/use-cases/run-scan';
 import { jitStateReader } from '../../functions/wiring/scan';
 import { MemoryStore } from '../support/memory-store';
-import { MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 
 const TABLE = 'iam-posture-findings';
 const ACCOUNT = '111122223333';
@@ -23,20 +21,7 @@ const AS_OF = new Date('2025-06-02T08:00:00.000Z');
 const before = (days: number) => new Date(AS_OF.getTime() - days * 86_400_000).toISOString();
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/deployer`;
 
-let moto: MotoServer;
-let dynamo: DynamoDBClient;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  dynamo = new DynamoDBClient({ ...moto.clientConfig });
-});
-afterAll(async () => {
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
-});
+const env = useMotoWithTable(TABLE);
 
 function eligibility(overrides: Partial<Eligibility> = {}): Eligibility {
   return {
@@ -75,15 +60,9 @@ function elevation(overrides: Partial<ElevationRequest> = {}): ElevationRequest 
   };
 }
 
-const aws = () => ({
-  endpoint: moto.endpoint,
-  region: MOTO_REGION,
-  credentials: moto.clientConfig.credentials,
-});
-
 describe('the scan reading the just-in-time state from the table', () => {
   it('reads the account’s eligibilities and its break-glass elevations, and nothing of other accounts', async () => {
-    const store = new DynamoJitStore(dynamo, TABLE);
+    const store = new DynamoJitStore(env.dynamo, TABLE);
     await store.putEligibility(eligibility());
     await store.putEligibility(
       eligibility({ accountId: OTHER, principalArn: `arn:aws:iam::${OTHER}:role/x` }),
@@ -95,7 +74,7 @@ describe('the scan reading the just-in-time state from the table', () => {
       elevation({ grantId: 'g0003', accountId: OTHER, principalArn: `arn:aws:iam::${OTHER}:role/x` }),
     );
 
-    const state = await jitStateReader(aws(), TABLE)(ACCOUNT);
+    const state = await jitStateReader(env.aws(), TABLE)(ACCOUNT);
     expect(state.read).toBe(true);
     if (!state.read) return;
     expect(state.eligibilities.map((e) => [e.principalArn, e.profile])).toEqual([[ROLE, 'prod-admin']]);
@@ -104,9 +83,9 @@ describe('the scan reading the just-in-time state from the table', () => {
   });
 
   it('names a stored item it cannot read and keeps the rest', async () => {
-    const store = new DynamoJitStore(dynamo, TABLE);
+    const store = new DynamoJitStore(env.dynamo, TABLE);
     await store.putEligibility(eligibility());
-    await DynamoDBDocumentClient.from(dynamo).send(
+    await DynamoDBDocumentClient.from(env.dynamo).send(
       new PutCommand({
         TableName: TABLE,
         Item: {
@@ -117,7 +96,7 @@ describe('the scan reading the just-in-time state from the table', () => {
         },
       }),
     );
-    const state = await jitStateReader(aws(), TABLE)(ACCOUNT);
+    const state = await jitStateReader(env.aws(), TABLE)(ACCOUNT);
     expect(state.read && state.eligibilities.map((e) => e.profile)).toEqual(['prod-admin']);
     expect(state.read && state.unreadable?.map((u) => u.item)).toEqual([
       `JITELIGIBLE#${ACCOUNT} / ${ROLE}#db-admin`,
@@ -125,7 +104,7 @@ describe('the scan reading the just-in-time state from the table', () => {
   });
 
   it('gives a scan its findings, and a coverage gap instead when the table cannot be read', async () => {
-    const store = new DynamoJitStore(dynamo, TABLE);
+    const store = new DynamoJitStore(env.dynamo, TABLE);
     await store.putEligibility(eligibility());
     await store.create(elevation());
     const demo = await readExportDirectory('examples/demo-account');
@@ -136,7 +115,7 @@ describe('the scan reading the just-in-time state from the table', () => {
         {
           collect: async () => ({ raw: demo, origin: 'live' }),
           store: findings,
-          jitState: jitStateReader({ ...aws(), maxAttempts: 1 }, table),
+          jitState: jitStateReader({ ...env.aws(), maxAttempts: 1 }, table),
           now: () => new Date('2025-06-03T00:00:00.000Z'),
           randomSuffix: () => (++n).toString(16).padStart(8, '0'),
           sleep: async () => {},

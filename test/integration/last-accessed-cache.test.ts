@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoFindingsStore } from '../../functions/adapters/dynamo-findings-store';
 import {
   DynamoLastAccessedCache,
@@ -10,16 +9,14 @@ import {
   type LastAccessedCacheWarning,
   lastAccessedKey,
 } from '../../functions/adapters/dynamo-last-accessed-cache';
-import { createTableInput, FINDINGS_TABLE } from '../../functions/core/findings-table';
-import { MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_ACCOUNT_ID } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 
 const TABLE = 'iam-posture-findings';
 const ACCOUNT = MOTO_ACCOUNT_ID;
 const OTHER_ACCOUNT = '210987654321';
 const NOW = new Date('2024-06-01T12:00:00Z');
 
-let moto: MotoServer;
-let dynamo: DynamoDBClient;
 let documents: DynamoDBDocumentClient;
 /** The put requests of every BatchWriteItem that reached moto, per request. */
 const batchWrites: number[] = [];
@@ -44,16 +41,16 @@ function output(completedAt: string, namespaces: string[] = ['s3', 'ec2']) {
 }
 
 function cache(warnings: LastAccessedCacheWarning[] = []) {
-  return new DynamoLastAccessedCache(dynamo, TABLE, {
+  return new DynamoLastAccessedCache(env.dynamo, TABLE, {
     now: () => NOW,
     onWarning: (_message, warning) => warnings.push(warning),
   });
 }
 
+const env = useMotoWithTable(TABLE, { dynamo: { maxAttempts: 2 }, timeToLive: true });
+
 beforeAll(async () => {
-  moto = await startMoto();
-  dynamo = new DynamoDBClient({ ...moto.clientConfig, maxAttempts: 2 });
-  dynamo.middlewareStack.add(
+  env.dynamo.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'BatchWriteItemCommand') {
         const input = args.input as { RequestItems: Record<string, unknown[]> };
@@ -63,23 +60,11 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'countBatchWrites' },
   );
-  documents = DynamoDBDocumentClient.from(dynamo);
-});
-
-afterAll(async () => {
-  await moto?.stop();
+  documents = DynamoDBDocumentClient.from(env.dynamo);
 });
 
 beforeEach(async () => {
-  await moto.reset();
   batchWrites.length = 0;
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
-  await dynamo.send(
-    new UpdateTimeToLiveCommand({
-      TableName: TABLE,
-      TimeToLiveSpecification: { AttributeName: FINDINGS_TABLE.timeToLiveAttribute, Enabled: true },
-    }),
-  );
 });
 
 describe('service-last-accessed cache on DynamoDB', () => {
@@ -210,13 +195,13 @@ describe('service-last-accessed cache on DynamoDB', () => {
 
   it('stays out of the findings partition: the findings store reads no cached item', async () => {
     await cache().save(ACCOUNT, { [arn('a')]: output('2024-05-30T08:00:00Z') });
-    const loaded = await new DynamoFindingsStore(dynamo, TABLE).loadAccount(ACCOUNT);
+    const loaded = await new DynamoFindingsStore(env.dynamo, TABLE).loadAccount(ACCOUNT);
     expect(loaded.findings).toEqual([]);
     expect(loaded.malformed).toEqual([]);
   });
 
   it('names the table when it does not exist', async () => {
-    const missing = new DynamoLastAccessedCache(dynamo, 'no-such-table');
+    const missing = new DynamoLastAccessedCache(env.dynamo, 'no-such-table');
     await expect(missing.load(ACCOUNT)).rejects.toMatchObject({
       name: 'LastAccessedCacheError',
       message: expect.stringContaining('the findings table no-such-table does not exist'),

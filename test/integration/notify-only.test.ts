@@ -1,16 +1,14 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoNoticeStore } from '../../functions/adapters/dynamo-notice-store';
 import { createSlackWebClient, SlackNotifier } from '../../functions/adapters/slack-notifier';
 import type { Finding } from '../../functions/core/finding';
-import { createTableInput } from '../../functions/core/findings-table';
 import type { Severity } from '../../functions/core/rule';
 import {
   type NotifyFindingDeps,
   notifyFinding,
   postDueDigests,
 } from '../../functions/use-cases/notify-finding';
-import { type MotoServer, startMoto } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 import { type SlackServer, startSlackServer } from '../support/slack-server';
 import { anAccessKey, daysAgo, findingFor } from '../unit/remediation/builders';
 
@@ -22,9 +20,7 @@ import { anAccessKey, daysAgo, findingFor } from '../unit/remediation/builders';
 const TABLE = 'iam-posture-findings';
 const CHANNEL = 'C0CHANNEL1';
 
-let moto: MotoServer;
 let slack: SlackServer;
-let dynamo: DynamoDBClient;
 let clock: Date;
 const base = findingFor(
   anAccessKey({ keyId: 'AKIAEXAMPLEKEY000001', lastUsedAt: daysAgo(100) }),
@@ -45,7 +41,7 @@ function notifyOnly(n: number, severity: Severity = 'medium'): Finding & { statu
 
 function deps(perHour = 3): NotifyFindingDeps {
   return {
-    store: new DynamoNoticeStore(dynamo, TABLE),
+    store: new DynamoNoticeStore(env.dynamo, TABLE),
     slack: new SlackNotifier(createSlackWebClient({ slackApiUrl: slack.apiUrl, retries: 0 }), {
       channelId: CHANNEL,
       token: async () => 'xoxb-test',
@@ -60,21 +56,18 @@ const posted = () => slack.calls('chat.postMessage').map((call) => call.args);
 const headers = () =>
   posted().map((args) => (args.blocks as { type: string; text?: { text: string } }[])[0]?.text?.text ?? '');
 
+const env = useMotoWithTable(TABLE, { dynamo: { maxAttempts: 2 } });
+
 beforeAll(async () => {
-  moto = await startMoto();
   slack = await startSlackServer();
-  dynamo = new DynamoDBClient({ ...moto.clientConfig, maxAttempts: 2 });
 });
 
 afterAll(async () => {
   await slack?.stop();
-  await moto?.stop();
 });
 
 beforeEach(async () => {
-  await moto.reset();
   slack.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
   clock = new Date('2025-06-03T10:15:00.000Z');
 });
 
@@ -107,7 +100,7 @@ describe('notify-only messages (moto, Slack stand-in)', () => {
     expect((await notifyFinding({ finding: notifyOnly(2), scanId: 's1' }, d)).outcome).toBe('digested');
     expect((await notifyFinding({ finding: notifyOnly(2), scanId: 's1' }, d)).outcome).toBe('digested');
     expect(posted()).toHaveLength(1);
-    const digest = await new DynamoNoticeStore(dynamo, TABLE).readDigest(CHANNEL, '2025-06-03');
+    const digest = await new DynamoNoticeStore(env.dynamo, TABLE).readDigest(CHANNEL, '2025-06-03');
     expect(digest?.counts).toEqual({ critical: 0, high: 0, medium: 1, low: 0, informational: 0 });
   });
 

@@ -3,44 +3,27 @@
  * and read back whole, each account keeps its newest outcome across runs, and a damaged item is an
  * error naming its key that hides no other account.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoFindingsStore, MalformedItemsError } from '../../functions/adapters/dynamo-findings-store';
-import {
-  createTableInput,
-  organizationAccountKey,
-  organizationRunAccountKey,
-} from '../../functions/core/findings-table';
+import { organizationAccountKey, organizationRunAccountKey } from '../../functions/core/findings-table';
 import {
   type AccountOutcome,
   type OrganizationRun,
   organizationRun,
 } from '../../functions/core/organization-scan';
-import { type MotoServer, startMoto } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 
 const TABLE = 'iam-posture-findings';
-let moto: MotoServer;
-let dynamo: DynamoDBClient;
 let documents: DynamoDBDocumentClient;
 
+const env = useMotoWithTable(TABLE, { dynamo: { maxAttempts: 2 } });
+
 beforeAll(async () => {
-  moto = await startMoto();
-  dynamo = new DynamoDBClient({ ...moto.clientConfig, maxAttempts: 2 });
-  documents = DynamoDBDocumentClient.from(dynamo);
+  documents = DynamoDBDocumentClient.from(env.dynamo);
 }, 60_000);
 
-afterAll(async () => {
-  dynamo?.destroy();
-  await moto?.stop();
-});
-
-beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
-});
-
-const store = () => new DynamoFindingsStore(dynamo, TABLE);
+const store = () => new DynamoFindingsStore(env.dynamo, TABLE);
 const accountId = (n: number) => String(100000000000 + n);
 
 function outcome(n: number, overrides: Partial<AccountOutcome> = {}): AccountOutcome {

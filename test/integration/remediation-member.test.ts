@@ -3,7 +3,6 @@
  * remediation role (AssumeRole into another account id switches moto to that account), reads and
  * changes the role there, and nothing in its own account; without a member role it refuses.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreatePolicyCommand,
   CreateRoleCommand,
@@ -20,7 +19,6 @@ import { AwsLiveStateReader } from '../../functions/adapters/aws/live-state-read
 import { findingItem } from '../../functions/adapters/dynamo-findings-store';
 import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
 import type { Finding } from '../../functions/core/finding';
-import { createTableInput } from '../../functions/core/findings-table';
 import { memberRoleArn } from '../../functions/core/organization-scan';
 import {
   MEMBER_QUARANTINE_POLICY_NAME,
@@ -36,7 +34,8 @@ import { buildRemediationRequest } from '../../functions/use-cases/remediation-r
 import { rollbackRequestedRemediation } from '../../functions/use-cases/rollback';
 import type { AwsConfig } from '../../functions/wiring/aws';
 import { memberAwsConfig, remediationWiring } from '../../functions/wiring/remediation';
-import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_ACCOUNT_ID, MOTO_REGION } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 
 const TABLE = 'iam-posture-findings';
 const MEMBER = '222233334444';
@@ -52,35 +51,24 @@ const TRUST = JSON.stringify({
 const SETTINGS = { ...DEFAULT_SETTINGS, disabledRules: ['unused-service-permissions'] };
 const PLANNING = { settings: SETTINGS, protection: { protectedArns: [], breakGlassArns: [], ownArns: [] } };
 
-let moto: MotoServer;
-let dynamo: DynamoDBClient;
 let central: AwsConfig;
 let member: AwsConfig;
 let memberIam: IAMClient;
 let centralIam: IAMClient;
 
+const env = useMotoWithTable(TABLE);
+
 beforeAll(async () => {
-  moto = await startMoto();
-  dynamo = new DynamoDBClient({ ...moto.clientConfig });
-  centralIam = new IAMClient({ ...moto.clientConfig });
-  central = {
-    endpoint: moto.endpoint,
-    region: MOTO_REGION,
-    credentials: moto.clientConfig.credentials,
-    maxAttempts: 2,
-  };
+  centralIam = new IAMClient({ ...env.moto.clientConfig });
+  central = { ...env.aws(), maxAttempts: 2 };
 }, 60_000);
 
 afterAll(async () => {
   memberIam?.destroy();
   centralIam?.destroy();
-  dynamo?.destroy();
-  await moto?.stop();
 });
 
 beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
   // moto lets any role be assumed; the member's remediation role is created as a member stack would.
   member = await memberAwsConfig(central, {
     roleArn: memberRoleArn(MEMBER, ROLE_NAME),
@@ -88,7 +76,7 @@ beforeEach(async () => {
   });
   memberIam?.destroy();
   memberIam = new IAMClient({
-    endpoint: moto.endpoint,
+    endpoint: env.moto.endpoint,
     region: MOTO_REGION,
     credentials: member.credentials!,
   });
@@ -104,7 +92,7 @@ beforeEach(async () => {
     }),
   );
   await memberIam.send(new CreateRoleCommand({ RoleName: 'stale', AssumeRolePolicyDocument: TRUST }));
-  await moto.backdateRole({
+  await env.moto.backdateRole({
     accountId: MEMBER,
     roleName: 'stale',
     createDate: daysAgo(400),
@@ -129,7 +117,7 @@ async function memberFinding(): Promise<Finding> {
     if (!finding)
       throw new Error(`no role-unused finding on stale: ${findings.map((f) => f.ruleId).join(', ')}`);
     const now = new Date().toISOString();
-    await DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }).send(
+    await DynamoDBDocumentClient.from(env.dynamo, { marshallOptions: { removeUndefinedValues: true } }).send(
       new PutCommand({
         TableName: TABLE,
         Item: findingItem({
@@ -157,7 +145,7 @@ async function approvedRequest(finding: Finding): Promise<string> {
   });
   const plan = planRemediation(finding, await reader.read(finding), { ...PLANNING, now: new Date() });
   if (plan.outcome !== 'plan') throw new Error(plan.reason);
-  const requests = new DynamoRemediationRequestStore(dynamo, TABLE);
+  const requests = new DynamoRemediationRequestStore(env.dynamo, TABLE);
   const request = buildRemediationRequest({ finding, plan, requestedBy: APPROVER, now: new Date() });
   await requests.create(request);
   await requests.transition(request.requestId, 'pending', 'approved', { approvedBy: APPROVER });

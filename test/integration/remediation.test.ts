@@ -1,4 +1,3 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
@@ -20,12 +19,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsLiveStateReader } from '../../functions/adapters/aws/live-state-reader';
 import { AwsRemediationExecutor } from '../../functions/adapters/aws/remediation-executor';
 import { DynamoFindingsStore } from '../../functions/adapters/dynamo-findings-store';
 import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
-import { createTableInput, remediationRequestItemKeys } from '../../functions/core/findings-table';
+import { remediationRequestItemKeys } from '../../functions/core/findings-table';
 import { QUARANTINE_POLICY_DOCUMENT, QUARANTINE_POLICY_NAME } from '../../functions/core/remediation/catalog';
 import type { Actor } from '../../functions/core/remediation/request';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
@@ -38,7 +37,8 @@ import { buildRemediationRequest, planFromLiveState } from '../../functions/use-
 import { rollbackRemediation } from '../../functions/use-cases/rollback';
 import { PrivilegeReducingExecutor } from '../../functions/wiring/remediation';
 import { runCli } from '../support/cli';
-import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_ACCOUNT_ID, MOTO_REGION } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 import {
   anUnusedRole as anUnusedRoleIn,
   daysAgo,
@@ -56,28 +56,20 @@ const ADMIN = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*
 const INLINE_ADMIN_TEXT =
   '{\n  "Version": "2012-10-17",\n  "Statement": [ { "Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*" } ]\n}';
 
-let moto: MotoServer;
 let iam: IAMClient;
 let secrets: SecretsManagerClient;
-let dynamo: DynamoDBClient;
+
+const env = useMotoWithTable(TABLE);
 
 beforeAll(async () => {
-  moto = await startMoto();
-  iam = new IAMClient({ ...moto.clientConfig });
-  secrets = new SecretsManagerClient({ ...moto.clientConfig });
-  dynamo = new DynamoDBClient({ ...moto.clientConfig });
-});
-
-afterAll(async () => {
-  await moto?.stop();
+  iam = new IAMClient({ ...env.moto.clientConfig });
+  secrets = new SecretsManagerClient({ ...env.moto.clientConfig });
 });
 
 /** The stack's deny-all quarantine policy, created in moto as the stack creates it. */
 let quarantineArn: string;
 
 beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
   const created = await iam.send(
     new CreatePolicyCommand({
       PolicyName: QUARANTINE_POLICY_NAME,
@@ -94,14 +86,14 @@ beforeEach(async () => {
 function remediation(
   options: { acting?: boolean; quarantinePolicyArn?: string | null; rotationFunctions?: string[] } = {},
 ): RemediationDeps & { events: RecordedEvents; findingsStore: DynamoFindingsStore } {
-  const findingsStore = new DynamoFindingsStore(dynamo, TABLE);
+  const findingsStore = new DynamoFindingsStore(env.dynamo, TABLE);
   const quarantine = options.quarantinePolicyArn === undefined ? quarantineArn : options.quarantinePolicyArn;
   const executor = new AwsRemediationExecutor(iam, () => secrets, {
     ...(quarantine ? { quarantinePolicyArn: quarantine } : {}),
     ...(options.rotationFunctions ? { rotationFunctions: options.rotationFunctions } : {}),
   });
   return {
-    requests: new DynamoRemediationRequestStore(dynamo, TABLE),
+    requests: new DynamoRemediationRequestStore(env.dynamo, TABLE),
     findings: findingsStore,
     findingsStore,
     reader: new AwsLiveStateReader(iam, () => secrets),
@@ -115,11 +107,12 @@ function remediation(
   };
 }
 
-const scan = () => scanMoto(moto);
-const recordedFinding = (ruleId: string, arn: string) => recordedFindingIn(moto, dynamo, TABLE, ruleId, arn);
+const scan = () => scanMoto(env.moto);
+const recordedFinding = (ruleId: string, arn: string) =>
+  recordedFindingIn(env.moto, env.dynamo, TABLE, ruleId, arn);
 const iamState = () => iamStateOf(iam);
 const anUnusedRole = (name: string, options: { lastUsedDaysAgo?: number } = {}) =>
-  anUnusedRoleIn(iam, moto, name, options);
+  anUnusedRoleIn(iam, env.moto, name, options);
 
 /** Stage labels by version, leaving out versions that carry none. */
 async function secretStages(secretId: string): Promise<Record<string, string[]>> {
@@ -139,8 +132,8 @@ describe('remediation against moto', () => {
   it('deactivates an unused access key, verifies it, and rolls back to the exact before-state', async () => {
     await iam.send(new CreateUserCommand({ UserName: 'deploy-bot' }));
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'deploy-bot' }))).AccessKey!;
-    await moto.backdateUser({ userName: 'deploy-bot', createDate: daysAgo(300) });
-    await moto.backdateAccessKey({
+    await env.moto.backdateUser({ userName: 'deploy-bot', createDate: daysAgo(300) });
+    await env.moto.backdateAccessKey({
       accessKeyId: key.AccessKeyId!,
       createDate: daysAgo(200),
       lastUsedDate: daysAgo(100),
@@ -316,7 +309,7 @@ describe('remediation against moto', () => {
 
   it('detaches an admin policy from an unused user', async () => {
     await iam.send(new CreateUserCommand({ UserName: 'old-ops' }));
-    await moto.backdateUser({ userName: 'old-ops', createDate: daysAgo(300) });
+    await env.moto.backdateUser({ userName: 'old-ops', createDate: daysAgo(300) });
     const policy = await iam.send(
       new CreatePolicyCommand({ PolicyName: 'admin-all', PolicyDocument: JSON.stringify(ADMIN) }),
     );
@@ -339,7 +332,7 @@ describe('remediation against moto', () => {
     await secrets.send(
       new RotateSecretCommand({ SecretId: 'prod/db', RotationRules: { AutomaticallyAfterDays: 30 } }),
     );
-    await moto.backdateSecret({
+    await env.moto.backdateSecret({
       secretId: 'prod/db',
       createdDate: daysAgo(400),
       lastRotatedDate: daysAgo(200),
@@ -369,7 +362,7 @@ describe('remediation against moto', () => {
     await secrets.send(
       new RotateSecretCommand({ SecretId: 'prod/cache', RotationRules: { AutomaticallyAfterDays: 30 } }),
     );
-    await moto.backdateSecret({
+    await env.moto.backdateSecret({
       secretId: 'prod/cache',
       createdDate: daysAgo(400),
       lastRotatedDate: daysAgo(200),
@@ -398,7 +391,7 @@ describe('remediation against moto', () => {
     await deps.requests.create(request);
     await deps.requests.transition(request.requestId, 'pending', 'approved', { approvedBy: APPROVER });
     // The role is assumed between the approval and the execution.
-    await moto.backdateRole({
+    await env.moto.backdateRole({
       roleName: 'batch-runner',
       lastUsedDate: new Date(),
       lastUsedRegion: 'eu-west-1',
@@ -477,10 +470,10 @@ describe('remediation against moto', () => {
 
 describe('iam-posture remediate (the CLI against moto)', () => {
   const cli = (args: string[]) =>
-    runCli([...args, '--table', TABLE, '--endpoint-url', moto.endpoint, '--region', MOTO_REGION], {
+    runCli([...args, '--table', TABLE, '--endpoint-url', env.moto.endpoint, '--region', MOTO_REGION], {
       env: {
-        AWS_ACCESS_KEY_ID: moto.clientConfig.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: moto.clientConfig.credentials.secretAccessKey,
+        AWS_ACCESS_KEY_ID: env.moto.clientConfig.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: env.moto.clientConfig.credentials.secretAccessKey,
         AWS_PROFILE: '',
       },
     });
@@ -514,7 +507,7 @@ describe('remediation request store on DynamoDB (moto)', () => {
   }
 
   it('stores, reads back and lists requests by state, oldest first', async () => {
-    const store = new DynamoRemediationRequestStore(dynamo, TABLE);
+    const store = new DynamoRemediationRequestStore(env.dynamo, TABLE);
     const older = await aPendingRequest('r-older', daysAgo(2));
     const newer = await aPendingRequest('r-newer', daysAgo(1));
     await store.create(newer);
@@ -536,7 +529,7 @@ describe('remediation request store on DynamoDB (moto)', () => {
   });
 
   it('refuses a second request with the same id, a transition the lifecycle forbids, and steps outside execution', async () => {
-    const store = new DynamoRemediationRequestStore(dynamo, TABLE);
+    const store = new DynamoRemediationRequestStore(env.dynamo, TABLE);
     const request = await aPendingRequest('r-1', daysAgo(1));
     await store.create(request);
     await expect(store.create(request)).rejects.toThrow('remediation request r-1 already exists');
@@ -561,8 +554,8 @@ describe('remediation request store on DynamoDB (moto)', () => {
   });
 
   it('reports a damaged stored request instead of acting on it', async () => {
-    const store = new DynamoRemediationRequestStore(dynamo, TABLE);
-    await DynamoDBDocumentClient.from(dynamo).send(
+    const store = new DynamoRemediationRequestStore(env.dynamo, TABLE);
+    await DynamoDBDocumentClient.from(env.dynamo).send(
       new PutCommand({
         TableName: TABLE,
         Item: {
@@ -580,9 +573,9 @@ describe('remediation request store on DynamoDB (moto)', () => {
   });
 
   it('reports a stored request whose audit trail names no whole actor', async () => {
-    const store = new DynamoRemediationRequestStore(dynamo, TABLE);
+    const store = new DynamoRemediationRequestStore(env.dynamo, TABLE);
     const request = await aPendingRequest('r-audit', daysAgo(1));
-    await DynamoDBDocumentClient.from(dynamo).send(
+    await DynamoDBDocumentClient.from(env.dynamo).send(
       new PutCommand({
         TableName: TABLE,
         Item: {

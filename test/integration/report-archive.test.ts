@@ -1,17 +1,15 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
-import { createTableInput } from '../../functions/core/findings-table';
 import type { RawAccountData } from '../../functions/core/raw';
 import { ARCHIVED_REPORT_FORMAT, type ArchivableReportFormat } from '../../functions/core/report-archive';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { runScan, type ScanEvent } from '../../functions/use-cases/run-scan';
 import { scanDeps } from '../../functions/wiring/scan';
 import { findingsStore } from '../../functions/wiring/stores';
-import { type MotoServer, startMoto } from '../support/moto';
 import { createMotoKmsKey } from '../support/moto-kms';
+import { useMotoWithTable } from '../support/moto-table';
 
 /**
  * The scan with a reports bucket, over the real SDK against moto's S3, KMS, DynamoDB and
@@ -24,33 +22,27 @@ const BUS = 'iam-posture';
 const BUCKET = 'iam-posture-reports';
 const ACCOUNT = '111122223333';
 
-let moto: MotoServer;
 let s3: S3Client;
 let keyArn: string;
 let demo: RawAccountData;
 
+const env = useMotoWithTable(TABLE);
+
 beforeAll(async () => {
-  moto = await startMoto();
-  s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
+  s3 = new S3Client({ ...env.moto.clientConfig, forcePathStyle: true });
   demo = await readExportDirectory('examples/demo-account');
 });
 
-afterAll(async () => {
-  await moto?.stop();
-});
-
 beforeEach(async () => {
-  await moto.reset();
-  await new DynamoDBClient(moto.clientConfig).send(new CreateTableCommand(createTableInput(TABLE)));
-  await new EventBridgeClient(moto.clientConfig).send(new CreateEventBusCommand({ Name: BUS }));
-  keyArn = await createMotoKmsKey(moto);
+  await new EventBridgeClient(env.moto.clientConfig).send(new CreateEventBusCommand({ Name: BUS }));
+  keyArn = await createMotoKmsKey(env.moto);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 
 /** The scan as the scan function wires it, with the events it publishes recorded on the way. */
 function scanWithReports(bucket: string, formats?: ArchivableReportFormat[]) {
   const deps = scanDeps({
-    aws: { ...moto.clientConfig, maxAttempts: 1 },
+    aws: { ...env.moto.clientConfig, maxAttempts: 1 },
     table: TABLE,
     eventBus: BUS,
     reports: { bucket, kmsKeyArn: keyArn, ...(formats ? { formats } : {}) },
@@ -91,7 +83,7 @@ describe('archived scan reports (moto)', () => {
     const location = {
       bucket: BUCKET,
       key,
-      region: moto.clientConfig.region,
+      region: env.moto.clientConfig.region,
       contentType: ARCHIVED_REPORT_FORMAT.contentType,
       bytes: Buffer.byteLength(body),
     };
@@ -147,7 +139,7 @@ describe('archived scan reports (moto)', () => {
         `^the html report of scan ${result.scanId} was not archived: ReportArchiveError: s3://no-such-reports-bucket/reports/${ACCOUNT}/.+ could not be written: NoSuchBucket`,
       ),
     );
-    const stored = await findingsStore({ ...moto.clientConfig }, TABLE).loadAccount(ACCOUNT);
+    const stored = await findingsStore({ ...env.moto.clientConfig }, TABLE).loadAccount(ACCOUNT);
     expect(stored.findings.map((f) => f.id).sort()).toEqual(result.report.findings.map((f) => f.id).sort());
     const completed = sent.find((event) => event.detailType === 'ScanCompleted');
     expect(completed?.detail.scanId).toBe(result.scanId);

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsRemediationExecutor } from '../../functions/adapters/aws/remediation-executor';
 import { DynamoFindingsStore } from '../../functions/adapters/dynamo-findings-store';
 import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
-import { createTableInput, remediationLockKey } from '../../functions/core/findings-table';
+import { remediationLockKey } from '../../functions/core/findings-table';
 import {
   ActiveRequestExistsError,
   type RemediationRequest,
@@ -23,7 +23,8 @@ import { rollbackRemediation } from '../../functions/use-cases/rollback';
 import { sweepRequests } from '../../functions/use-cases/sweep-requests';
 import { sweeperWiring } from '../../functions/wiring/sweeper';
 import { lambdaContext } from '../support/lambda';
-import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_ACCOUNT_ID } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 import { type SlackServer, startSlackServer } from '../support/slack-server';
 
 /**
@@ -34,28 +35,23 @@ import { type SlackServer, startSlackServer } from '../support/slack-server';
 const TABLE = 'iam-posture-findings';
 const FINDING = 'f-lifecycle-1';
 
-let moto: MotoServer;
 let slack: SlackServer;
-let dynamo: DynamoDBClient;
 let documents: DynamoDBDocumentClient;
 let store: DynamoRemediationRequestStore;
 
+const env = useMotoWithTable(TABLE);
+
 beforeAll(async () => {
-  moto = await startMoto();
   slack = await startSlackServer();
-  dynamo = new DynamoDBClient({ ...moto.clientConfig });
-  documents = DynamoDBDocumentClient.from(dynamo);
+  documents = DynamoDBDocumentClient.from(env.dynamo);
 });
 
 afterAll(async () => {
   await slack?.stop();
-  await moto?.stop();
 });
 
 beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
-  store = new DynamoRemediationRequestStore(dynamo, TABLE);
+  store = new DynamoRemediationRequestStore(env.dynamo, TABLE);
   slack.reset();
 });
 
@@ -228,8 +224,8 @@ describe('the sweeper and rollback on moto, after the remediation function was k
   const BOT_TOKEN = 'xoxb-sweeper-test-token';
 
   it('expires the unanswered request, flags the stopped execution, and rollback restores the key', async () => {
-    const iam = new IAMClient({ ...moto.clientConfig });
-    const secrets = new SecretsManagerClient({ ...moto.clientConfig });
+    const iam = new IAMClient({ ...env.moto.clientConfig });
+    const secrets = new SecretsManagerClient({ ...env.moto.clientConfig });
     const token = await secrets.send(
       new CreateSecretCommand({ Name: 'iam-posture/slack-bot-token', SecretString: BOT_TOKEN }),
     );
@@ -261,15 +257,12 @@ describe('the sweeper and rollback on moto, after the remediation function was k
     expect(await keyStatus()).toBe('Inactive');
 
     const sweep = createHandler(() =>
-      sweeperWiring(
-        { endpoint: moto.endpoint, region: MOTO_REGION, credentials: moto.clientConfig.credentials },
-        {
-          findingsTableName: TABLE,
-          botTokenSecretArn: token.ARN!,
-          remediationTimeoutSeconds: 300,
-          slackApiUrl: slack.apiUrl,
-        },
-      ),
+      sweeperWiring(env.aws(), {
+        findingsTableName: TABLE,
+        botTokenSecretArn: token.ARN!,
+        remediationTimeoutSeconds: 300,
+        slackApiUrl: slack.apiUrl,
+      }),
     );
     const report = await sweep(
       { 'detail-type': 'Scheduled Event' } as Parameters<typeof sweep>[0],
@@ -301,7 +294,7 @@ describe('the sweeper and rollback on moto, after the remediation function was k
       {
         requests: store,
         // A client of its own: a document client keeps its translation options on the client it wraps.
-        findings: new DynamoFindingsStore(new DynamoDBClient({ ...moto.clientConfig }), TABLE),
+        findings: new DynamoFindingsStore(new DynamoDBClient({ ...env.moto.clientConfig }), TABLE),
         executor,
         events,
         now: () => new Date(),
@@ -318,8 +311,8 @@ describe('the sweeper and rollback on moto, after the remediation function was k
   }, 60_000);
 
   it('rolls back a step left applying that never changed IAM as a verified no-op', async () => {
-    const iam = new IAMClient({ ...moto.clientConfig });
-    const secrets = new SecretsManagerClient({ ...moto.clientConfig });
+    const iam = new IAMClient({ ...env.moto.clientConfig });
+    const secrets = new SecretsManagerClient({ ...env.moto.clientConfig });
     await iam.send(new CreateUserCommand({ UserName: 'deploy-bot' }));
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'deploy-bot' }))).AccessKey!;
     const request = aRequest(
@@ -351,7 +344,7 @@ describe('the sweeper and rollback on moto, after the remediation function was k
       { kind: 'cli', id: 'alice' },
       {
         requests: store,
-        findings: new DynamoFindingsStore(new DynamoDBClient({ ...moto.clientConfig }), TABLE),
+        findings: new DynamoFindingsStore(new DynamoDBClient({ ...env.moto.clientConfig }), TABLE),
         executor,
         events: { publish: async () => undefined },
         now: () => new Date(),

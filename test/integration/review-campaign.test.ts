@@ -1,8 +1,6 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoReviewStore } from '../../functions/adapters/dynamo-review-store';
 import type { Finding } from '../../functions/core/finding';
-import { createTableInput } from '../../functions/core/findings-table';
 import type { Actor } from '../../functions/core/remediation/request';
 import { evidenceCsv } from '../../functions/core/review/evidence';
 import { reviewItemId } from '../../functions/core/review/plan';
@@ -13,7 +11,7 @@ import { reviewEvidence } from '../../functions/use-cases/review-evidence';
 import type { ReductionRequests, ReviewEvents } from '../../functions/use-cases/review-ports';
 import { startDueCampaigns, startReviewCampaign } from '../../functions/use-cases/start-review-campaign';
 import { ACCOUNT_ID, anInventory, aPolicy, aRole, aSecret, daysFromNow, NOW } from '../support/builders';
-import { type MotoServer, startMoto } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 
 /**
  * A review campaign on moto: started from an inventory, answered each way (keep, reduce, not
@@ -25,8 +23,6 @@ const OPS: Actor = { kind: 'slack', id: 'U0OWNER01', teamId: 'T0TEAM001' };
 const TIMING = { deadlineDays: 14, remindBeforeDays: 3, attestationDays: 90 };
 const OWNERSHIP = { tagKeys: ['owner'], patterns: [] };
 
-let moto: MotoServer;
-let dynamo: DynamoDBClient;
 let store: DynamoReviewStore;
 let events: { type: ReviewEvent; detail: Record<string, unknown> }[];
 let reductions: { item: ReviewItem; by: Actor }[];
@@ -109,19 +105,10 @@ async function start(now = NOW) {
   );
 }
 
-beforeAll(async () => {
-  moto = await startMoto();
-  dynamo = new DynamoDBClient({ ...moto.clientConfig });
-});
-
-afterAll(async () => {
-  await moto?.stop();
-});
+const env = useMotoWithTable(TABLE);
 
 beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
-  store = new DynamoReviewStore(dynamo, TABLE, { sleep: async () => {} });
+  store = new DynamoReviewStore(env.dynamo, TABLE, { sleep: async () => {} });
   events = [];
   reductions = [];
 });

@@ -4,17 +4,15 @@
  * the `review-overdue` findings and attestations a scan makes of them, through a failed read and
  * its recovery.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoReviewStore } from '../../functions/adapters/dynamo-review-store';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
-import { createTableInput } from '../../functions/core/findings-table';
 import type { ReviewCampaign, ReviewDecision, ReviewItem } from '../../functions/core/review/types';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { runScan } from '../../functions/use-cases/run-scan';
 import { reviewStateReader } from '../../functions/wiring/scan';
 import { MemoryStore } from '../support/memory-store';
-import { MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 
 const TABLE = 'iam-posture-findings';
 const ACCOUNT = '111122223333';
@@ -25,26 +23,7 @@ const UNREVIEWED = `arn:aws:iam::${ACCOUNT}:role/old-admin-automation`;
 const KEPT = `arn:aws:iam::${ACCOUNT}:role/legacy-backup-vendor`;
 const CAMPAIGN = `quarterly.2025-Q2.${ACCOUNT}`;
 
-let moto: MotoServer;
-let dynamo: DynamoDBClient;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  dynamo = new DynamoDBClient({ ...moto.clientConfig });
-});
-afterAll(async () => {
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
-});
-
-const aws = () => ({
-  endpoint: moto.endpoint,
-  region: MOTO_REGION,
-  credentials: moto.clientConfig.credentials,
-});
+const env = useMotoWithTable(TABLE);
 
 function campaign(overrides: Partial<ReviewCampaign> = {}): ReviewCampaign {
   return {
@@ -89,7 +68,7 @@ const keep = (at: string): ReviewDecision => ({
 
 describe('the scan reading the review state from the table', () => {
   it('reads the account’s deciding campaigns, their items and its attestations only', async () => {
-    const store = new DynamoReviewStore(dynamo, TABLE);
+    const store = new DynamoReviewStore(env.dynamo, TABLE);
     await store.createCampaign(campaign(), [item(UNREVIEWED, 'i1'), item(KEPT, 'i2')]);
     await store.createCampaign(
       campaign({
@@ -106,7 +85,7 @@ describe('the scan reading the review state from the table', () => {
       }),
     ]);
 
-    const state = await reviewStateReader(aws(), TABLE)(ACCOUNT, NOW);
+    const state = await reviewStateReader(env.aws(), TABLE)(ACCOUNT, NOW);
     expect(state.read).toBe(true);
     if (!state.read) return;
     // The newest campaign past its deadline decides: the quarter before it is not read.
@@ -116,7 +95,7 @@ describe('the scan reading the review state from the table', () => {
   });
 
   it('opens review-overdue, holds it through a failed read, and resolves it once answered', async () => {
-    const store = new DynamoReviewStore(dynamo, TABLE);
+    const store = new DynamoReviewStore(env.dynamo, TABLE);
     await store.createCampaign(campaign(), [item(UNREVIEWED, 'i1'), item(KEPT, 'i2')]);
     const kept = await store.decide(CAMPAIGN, 'team-platform', 'i2', keep(daysBefore(20)));
     expect(kept?.decision?.answer).toBe('keep');
@@ -136,7 +115,7 @@ describe('the scan reading the review state from the table', () => {
         {
           collect: async () => ({ raw: demo, origin: 'live' }),
           store: findings,
-          reviewState: reviewStateReader({ ...aws(), maxAttempts: 1 }, table),
+          reviewState: reviewStateReader({ ...env.aws(), maxAttempts: 1 }, table),
           now: () => NOW,
           randomSuffix: () => (++n).toString(16).padStart(8, '0'),
           sleep: async () => {},

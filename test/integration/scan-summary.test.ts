@@ -1,19 +1,17 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
-import { createTableInput } from '../../functions/core/findings-table';
 import type { RawAccountData } from '../../functions/core/raw';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import * as notify from '../../functions/handlers/notify';
 import { runScan, type ScanEvent } from '../../functions/use-cases/run-scan';
 import { scanDeps } from '../../functions/wiring/scan';
 import { lambdaContext } from '../support/lambda';
-import { type MotoServer, startMoto } from '../support/moto';
 import { createMotoKmsKey } from '../support/moto-kms';
+import { useMotoWithTable } from '../support/moto-table';
 import { type SlackServer, startSlackServer } from '../support/slack-server';
 
 /**
@@ -28,34 +26,31 @@ const BUS = 'iam-posture';
 const BUCKET = 'iam-posture-reports';
 const CHANNEL = 'C0CHANNEL1';
 
-let moto: MotoServer;
 let slack: SlackServer;
 let demo: RawAccountData;
 let tokenArn: string;
 let keyArn: string;
 const saved = { ...process.env };
 
+const env = useMotoWithTable(TABLE);
+
 beforeAll(async () => {
-  moto = await startMoto();
   slack = await startSlackServer();
   demo = await readExportDirectory('examples/demo-account');
 });
 
 afterAll(async () => {
   await slack?.stop();
-  await moto?.stop();
 });
 
 beforeEach(async () => {
-  await moto.reset();
   slack.reset();
-  await new DynamoDBClient(moto.clientConfig).send(new CreateTableCommand(createTableInput(TABLE)));
-  await new EventBridgeClient(moto.clientConfig).send(new CreateEventBusCommand({ Name: BUS }));
-  const secret = await new SecretsManagerClient(moto.clientConfig).send(
+  await new EventBridgeClient(env.moto.clientConfig).send(new CreateEventBusCommand({ Name: BUS }));
+  const secret = await new SecretsManagerClient(env.moto.clientConfig).send(
     new CreateSecretCommand({ Name: 'IamPosture-SlackBotToken', SecretString: 'xoxb-integration-token' }),
   );
   tokenArn = secret.ARN!;
-  keyArn = await createMotoKmsKey(moto);
+  keyArn = await createMotoKmsKey(env.moto);
 });
 
 afterEach(() => {
@@ -65,12 +60,12 @@ afterEach(() => {
 /** The ScanCompleted event of one scan with a reports bucket, as the bus delivers it. */
 async function scanCompleted(reportsBucket?: string): Promise<EventBridgeEvent<string, unknown>> {
   if (reportsBucket) {
-    await new S3Client({ ...moto.clientConfig, forcePathStyle: true }).send(
+    await new S3Client({ ...env.moto.clientConfig, forcePathStyle: true }).send(
       new CreateBucketCommand({ Bucket: reportsBucket }),
     );
   }
   const deps = scanDeps({
-    aws: { ...moto.clientConfig, maxAttempts: 1 },
+    aws: { ...env.moto.clientConfig, maxAttempts: 1 },
     table: TABLE,
     eventBus: BUS,
     ...(reportsBucket ? { reports: { bucket: reportsBucket, kmsKeyArn: keyArn } } : {}),
@@ -98,7 +93,7 @@ async function scanCompleted(reportsBucket?: string): Promise<EventBridgeEvent<s
     source: 'iam-posture',
     account: '123456789012',
     time: new Date().toISOString(),
-    region: moto.clientConfig.region,
+    region: env.moto.clientConfig.region,
     resources: [],
     detail: event.detail,
   };
@@ -113,10 +108,10 @@ function notifyFunction(perHour = 20) {
     SLACK_CHANNEL_ID: CHANNEL,
     SLACK_API_URL: slack.apiUrl,
     SLACK_NOTICES_PER_HOUR: String(perHour),
-    AWS_REGION: moto.clientConfig.region,
-    AWS_ACCESS_KEY_ID: moto.clientConfig.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: moto.clientConfig.credentials.secretAccessKey,
-    AWS_ENDPOINT_URL: moto.clientConfig.endpoint,
+    AWS_REGION: env.moto.clientConfig.region,
+    AWS_ACCESS_KEY_ID: env.moto.clientConfig.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: env.moto.clientConfig.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL: env.moto.clientConfig.endpoint,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   };

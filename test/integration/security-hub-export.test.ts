@@ -1,4 +1,3 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type AwsSecurityFinding,
   EnableSecurityHubCommand,
@@ -6,10 +5,9 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoFindingsStore } from '../../functions/adapters/dynamo-findings-store';
 import { readExportDirectory } from '../../functions/adapters/export-reader';
-import { createTableInput } from '../../functions/core/findings-table';
 import type { RawAccountData } from '../../functions/core/raw';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { batchItemFailures, exportToSecurityHub } from '../../functions/use-cases/export-security-hub';
@@ -17,7 +15,8 @@ import { type RunScanResult, runScan, type ScanEvent } from '../../functions/use
 import { securityHubExportDeps } from '../../functions/wiring/security-hub';
 import { asffProblems } from '../support/asff-model';
 import { aStoredFinding, messagesOf, scanEventsOf } from '../support/finding-events';
-import { MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_REGION } from '../support/moto';
+import { useMotoWithTable } from '../support/moto-table';
 import { aFinding } from '../unit/report/fixtures';
 
 /**
@@ -31,31 +30,23 @@ const TABLE = 'iam-posture-findings';
 const ACCOUNT = '111122223333';
 const T1 = new Date('2025-06-01T00:00:00.000Z');
 
-let moto: MotoServer;
-let dynamo: DynamoDBClient;
 let securityHub: SecurityHubClient;
 let demo: RawAccountData;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  demo = await readExportDirectory('examples/demo-account');
-  dynamo = new DynamoDBClient({ ...moto.clientConfig, maxAttempts: 2 });
-  securityHub = new SecurityHubClient({ ...moto.clientConfig, maxAttempts: 1 });
-});
+const env = useMotoWithTable(TABLE, { dynamo: { maxAttempts: 2 } });
 
-afterAll(async () => {
-  await moto?.stop();
+beforeAll(async () => {
+  demo = await readExportDirectory('examples/demo-account');
+  securityHub = new SecurityHubClient({ ...env.moto.clientConfig, maxAttempts: 1 });
 });
 
 beforeEach(async () => {
-  await moto.reset();
-  await dynamo.send(new CreateTableCommand(createTableInput(TABLE)));
   await securityHub.send(new EnableSecurityHubCommand({}));
 });
 
 function exporter(memberImportRoleName?: string) {
   return securityHubExportDeps(
-    { endpoint: moto.clientConfig.endpoint, credentials: moto.clientConfig.credentials },
+    { endpoint: env.moto.clientConfig.endpoint, credentials: env.moto.clientConfig.credentials },
     {
       region: MOTO_REGION,
       homeAccountId: ACCOUNT,
@@ -74,7 +65,7 @@ async function scan(
   const result = await runScan(
     {
       collect: async () => ({ raw, origin: 'export' }),
-      store: new DynamoFindingsStore(dynamo, TABLE, { sleep: async () => {} }),
+      store: new DynamoFindingsStore(env.dynamo, TABLE, { sleep: async () => {} }),
       events: {
         async publish(sent) {
           events.push(...sent);
@@ -247,7 +238,7 @@ describe('Security Hub export on moto', () => {
 
     const report = await exportEvents(events, 'IamPostureFindingsImport');
     expect(batchItemFailures(report)).toEqual([]);
-    const sts = new STSClient({ ...moto.clientConfig });
+    const sts = new STSClient({ ...env.moto.clientConfig });
     const { Credentials: c } = await sts.send(
       new AssumeRoleCommand({
         RoleArn: `arn:aws:iam::${MEMBER}:role/IamPostureFindingsImport`,
@@ -255,7 +246,7 @@ describe('Security Hub export on moto', () => {
       }),
     );
     const memberHub = new SecurityHubClient({
-      ...moto.clientConfig,
+      ...env.moto.clientConfig,
       credentials: {
         accessKeyId: c!.AccessKeyId!,
         secretAccessKey: c!.SecretAccessKey!,

@@ -632,6 +632,8 @@ function update(
   };
   if (finding.suppression === undefined) delete after.suppression;
   if (finding.owner === undefined) delete after.owner;
+  // An attestation that expired (or was replaced by nothing) is not carried on by the stored record.
+  if (finding.attestation === undefined) delete after.attestation;
   for (const key of remove) delete after[key];
   return after;
 }

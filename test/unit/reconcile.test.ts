@@ -178,6 +178,26 @@ describe('reconcile', () => {
     });
   });
 
+  it('takes the attestation from the fresh finding on a change, and drops one that no longer holds', () => {
+    const attestation = {
+      campaignId: 'quarterly.2024-Q2.111122223333',
+      by: 'slack:T1/U1',
+      at: '2024-04-20T10:00:00.000Z',
+      until: '2024-05-20T10:00:00.000Z',
+      justification: 'nightly deploys',
+    };
+    const before = stored(aFinding({ severity: 'medium', attestation }));
+    const [expired] = reconcile([aFinding({ severity: 'high' })], [before], options()).changes;
+    expect(expired!.after.attestation).toBeUndefined();
+    const renewed = { ...attestation, until: '2024-08-20T10:00:00.000Z' };
+    const [kept] = reconcile(
+      [aFinding({ severity: 'high', attestation: renewed })],
+      [before],
+      options(),
+    ).changes;
+    expect(kept!.after.attestation).toEqual(renewed);
+  });
+
   it('holds back a severity decrease when the finding input had a coverage gap', () => {
     const before = stored(aFinding({ severity: 'high' }));
     const lowered = aFinding({ severity: 'medium' });

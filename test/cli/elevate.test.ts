@@ -60,25 +60,35 @@ const cli = (args: string[]) =>
     },
   });
 
-const request = (extra: string[] = []) =>
+/** The request flags of `elevate`; `null` leaves a flag out. */
+interface RequestFlags {
+  principal?: string;
+  duration?: string;
+  reason?: string;
+  eventBus?: string | null;
+  config?: string | null;
+}
+
+const request = (flags: RequestFlags = {}) =>
   cli([
     'elevate',
     '--profile',
     'reader',
     '--principal',
-    ROLE_ARN,
+    flags.principal ?? ROLE_ARN,
     '--duration',
-    '1h30m',
+    flags.duration ?? '1h30m',
     '--reason',
-    'Read the audit logs for INC-42',
+    flags.reason ?? 'Read the audit logs for INC-42',
     '--table',
     TABLE,
-    '--event-bus',
-    BUS,
-    '--config',
-    config,
-    ...extra,
+    ...(flags.eventBus === null ? [] : ['--event-bus', flags.eventBus ?? BUS]),
+    ...(flags.config === null ? [] : ['--config', flags.config ?? config]),
   ]);
+
+/** `elevate revoke ID --now`: the CLI removes the grant itself. */
+const revokeNow = (grantId: string) =>
+  cli(['elevate', 'revoke', grantId, '--now', '--table', TABLE, '--event-bus', BUS, '--config', config]);
 
 /** An expected input or usage error: exit 2 and one line on stderr. */
 function inputError(result: { code: number | null; stderr: string }): string {
@@ -150,46 +160,18 @@ describe('iam-posture elevate', () => {
   });
 
   it('prints the refusal and stores nothing when the duration exceeds the profile', async () => {
-    const result = await cli([
-      'elevate',
-      '--profile',
-      'reader',
-      '--principal',
-      ROLE_ARN,
-      '--duration',
-      '2h1m',
-      '--reason',
-      'too long',
-      '--table',
-      TABLE,
-      '--event-bus',
-      BUS,
-      '--config',
-      config,
-    ]);
+    const result = await request({ duration: '2h1m', reason: 'too long' });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('Refused: reader lasts at most 120 minutes (asked 121)\n');
     expect(await store.listByState('requested')).toEqual([]);
   });
 
   it('refuses a principal the profile does not cover', async () => {
-    const result = await cli([
-      'elevate',
-      '--profile',
-      'reader',
-      '--principal',
-      `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/app/web`,
-      '--duration',
-      '1h',
-      '--reason',
-      'r',
-      '--table',
-      TABLE,
-      '--event-bus',
-      BUS,
-      '--config',
-      config,
-    ]);
+    const result = await request({
+      principal: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/app/web`,
+      duration: '1h',
+      reason: 'r',
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe(
       `Refused: arn:aws:iam::${MOTO_ACCOUNT_ID}:role/app/web is not eligible for the profile reader\n`,
@@ -197,42 +179,14 @@ describe('iam-posture elevate', () => {
   });
 
   it('names a --duration that does not parse', async () => {
-    const result = await cli([
-      'elevate',
-      '--profile',
-      'reader',
-      '--principal',
-      ROLE_ARN,
-      '--duration',
-      'soon',
-      '--reason',
-      'r',
-      '--table',
-      TABLE,
-      '--event-bus',
-      BUS,
-      '--config',
-      config,
-    ]);
+    const result = await request({ duration: 'soon', reason: 'r' });
     expect(inputError(result)).toBe(
       'iam-posture: --duration: "soon" is not a duration: write hours and minutes like 90m, 1h, 1h30m or 2h',
     );
   });
 
   it('needs the bus and names the missing flags', async () => {
-    const noBus = await cli([
-      'elevate',
-      '--profile',
-      'reader',
-      '--principal',
-      ROLE_ARN,
-      '--duration',
-      '1h',
-      '--reason',
-      'r',
-      '--table',
-      TABLE,
-    ]);
+    const noBus = await request({ duration: '1h', reason: 'r', eventBus: null, config: null });
     expect(inputError(noBus)).toMatch(/^iam-posture: --event-bus is required/);
     const missing = await cli(['elevate', '--profile', 'reader', '--table', TABLE]);
     expect(inputError(missing)).toBe(
@@ -244,23 +198,7 @@ describe('iam-posture elevate', () => {
     const bad = join(dir, 'bad.json');
     const profile = { ...DEPLOY_CONFIG.context.jit.profiles[0], name: 'Not A Name' };
     await writeFile(bad, JSON.stringify({ jit: { profiles: [profile] } }));
-    const result = await cli([
-      'elevate',
-      '--profile',
-      'reader',
-      '--principal',
-      ROLE_ARN,
-      '--duration',
-      '1h',
-      '--reason',
-      'r',
-      '--table',
-      TABLE,
-      '--event-bus',
-      BUS,
-      '--config',
-      bad,
-    ]);
+    const result = await request({ duration: '1h', reason: 'r', config: bad });
     expect(inputError(result)).toMatch(
       new RegExp(`^iam-posture: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: jit\\.profiles\\.0\\.name: `),
     );
@@ -327,18 +265,7 @@ describe('iam-posture elevate revoke', () => {
     await store.transition(stored!.grantId, 'approved', 'granted', { grantedAt: new Date().toISOString() });
     await busEvents();
 
-    const result = await cli([
-      'elevate',
-      'revoke',
-      stored!.grantId,
-      '--now',
-      '--table',
-      TABLE,
-      '--event-bus',
-      BUS,
-      '--config',
-      config,
-    ]);
+    const result = await revokeNow(stored!.grantId);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe(
       `Revoked elevation ${stored!.grantId}: ${stored!.policyName} removed from ${ROLE_ARN}.\n`,
@@ -354,18 +281,7 @@ describe('iam-posture elevate revoke', () => {
     });
     expect((await busEvents()).map((e) => e['detail-type'])).toEqual(['ElevationRevoked']);
 
-    const again = await cli([
-      'elevate',
-      'revoke',
-      stored!.grantId,
-      '--now',
-      '--table',
-      TABLE,
-      '--event-bus',
-      BUS,
-      '--config',
-      config,
-    ]);
+    const again = await revokeNow(stored!.grantId);
     expect(again.stdout).toBe(`Elevation ${stored!.grantId} was revoked already; nothing was done.\n`);
   });
 

@@ -34,13 +34,13 @@ import { createTableInput } from '../../functions/core/findings-table';
 import type { RemediationRequest } from '../../functions/core/remediation/request';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { SLACK_ACTION_IDS, type SlackAction } from '../../functions/core/slack/messages';
-import { signSlackRequest } from '../../functions/core/slack/signature';
 import { collectAccount } from '../../functions/use-cases/collect';
 import { runScan } from '../../functions/use-cases/run-scan';
 import { type BusEvent, type BusTap, tapBus } from '../support/bus-tap';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 import { type SlackServer, startSlackServer } from '../support/slack-server';
+import { interactionBody, signedSlackEvent } from '../support/slack-url-event';
 
 const TABLE = 'iam-posture-findings';
 const BUS = 'iam-posture-events';
@@ -127,40 +127,7 @@ function clickEvent(
       },
     ],
   };
-  const raw = Buffer.from(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'utf8');
-  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': timestamp,
-      'x-slack-signature': signSlackRequest(options.secret ?? SIGNING_SECRET, timestamp, raw),
-    },
-    // Function URLs hand form bodies to the function base64-encoded.
-    body: raw.toString('base64'),
-    isBase64Encoded: true,
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'url-id',
-      domainName: 'url-id.lambda-url.us-east-1.on.aws',
-      domainPrefix: 'url-id',
-      http: {
-        method: 'POST',
-        path: '/',
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.9',
-        userAgent: 'Slackbot',
-      },
-      requestId: 'r-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/Jun/2024:00:00:00 +0000',
-      timeEpoch: Date.now(),
-    },
-  };
+  return signedSlackEvent(interactionBody(payload), options.secret ?? SIGNING_SECRET, options.timestamp);
 }
 
 function ofType(events: BusEvent[], type: string): BusEvent[] {

@@ -28,7 +28,6 @@ import { createTableInput } from '../../functions/core/findings-table';
 import type { ReviewCampaign, ReviewItem } from '../../functions/core/review/types';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { REVIEW_ACTION_IDS, REVIEW_VIEW_IDS } from '../../functions/core/slack/review-messages';
-import { signSlackRequest } from '../../functions/core/slack/signature';
 import { collectAccount } from '../../functions/use-cases/collect';
 import { type CollectedInput, runScan } from '../../functions/use-cases/run-scan';
 import { reviewsAfterScan } from '../../functions/wiring/review';
@@ -36,6 +35,7 @@ import { type BusEvent, type BusTap, tapBus } from '../support/bus-tap';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 import { type SlackCall, type SlackServer, startSlackServer } from '../support/slack-server';
+import { interactionBody, signedSlackEvent } from '../support/slack-url-event';
 
 const TABLE = 'iam-posture-findings';
 const BUS = 'iam-posture-events';
@@ -86,39 +86,7 @@ const ofType = (events: BusEvent[], type: string) => events.filter((e) => e['det
 
 /** A Function URL event carrying `payload`, signed as Slack signs it. */
 function signed(payload: Record<string, unknown>): APIGatewayProxyEventV2 {
-  const raw = Buffer.from(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'utf8');
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': timestamp,
-      'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, raw),
-    },
-    body: raw.toString('base64'),
-    isBase64Encoded: true,
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'url-id',
-      domainName: 'url-id.lambda-url.us-east-1.on.aws',
-      domainPrefix: 'url-id',
-      http: {
-        method: 'POST',
-        path: '/',
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.9',
-        userAgent: 'Slackbot',
-      },
-      requestId: 'r-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/Jun/2024:00:00:00 +0000',
-      timeEpoch: Date.now(),
-    },
-  };
+  return signedSlackEvent(interactionBody(payload), SIGNING_SECRET);
 }
 
 /** A click on a button of the message at `message`. */

@@ -15,11 +15,11 @@ import { DynamoJitStore } from '../../functions/adapters/dynamo-jit-store';
 import { createTableInput } from '../../functions/core/findings-table';
 import type { ElevationProfile, ElevationRequest } from '../../functions/core/jit/types';
 import { elevationMessage, JIT_MODAL_FIELDS, jitButtonValue } from '../../functions/core/slack/jit-messages';
-import { signSlackRequest } from '../../functions/core/slack/signature';
 import { type BusTap, tapBus } from '../support/bus-tap';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
 import { type SlackServer, startSlackServer } from '../support/slack-server';
+import { signedSlackEvent } from '../support/slack-url-event';
 
 const TABLE = 'iam-posture-findings';
 const BUS = 'iam-posture-events';
@@ -59,39 +59,7 @@ const busEvents = () => tap.events();
 
 /** The Function URL event of `raw`, signed as Slack signs it (or with another `secret`). */
 function signed(raw: string, secret = SIGNING_SECRET): APIGatewayProxyEventV2 {
-  const body = Buffer.from(raw, 'utf8');
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': timestamp,
-      'x-slack-signature': signSlackRequest(secret, timestamp, body),
-    },
-    body: body.toString('base64'),
-    isBase64Encoded: true,
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'url-id',
-      domainName: 'url-id.lambda-url.us-east-1.on.aws',
-      domainPrefix: 'url-id',
-      http: {
-        method: 'POST',
-        path: '/',
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.9',
-        userAgent: 'Slackbot',
-      },
-      requestId: 'r-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '03/Dec/2026:10:00:00 +0000',
-      timeEpoch: Date.now(),
-    },
-  };
+  return signedSlackEvent(raw, secret);
 }
 
 function slashCommand(userId = REQUESTER): string {

@@ -1,6 +1,7 @@
 import type { RemediationRequest } from '../../../functions/core/remediation/request';
 import { SLACK_ACTION_IDS, type SlackAction } from '../../../functions/core/slack/messages';
 import { signSlackRequest } from '../../../functions/core/slack/signature';
+import { interactionBody } from '../../support/slack-url-event';
 
 /** Slack workspace, channel and people of the Slack tests. */
 export const TEAM = 'T0TEAM0001';
@@ -113,7 +114,7 @@ export function blockActions(input: PayloadInput = {}): BlockActionsPayload {
 
 /** The form body Slack posts: `payload=<url-encoded JSON>`. */
 export function formBody(payload: unknown): Buffer {
-  return Buffer.from(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'utf8');
+  return Buffer.from(interactionBody(payload), 'utf8');
 }
 
 /** Headers of a request Slack signed at `timestamp` (seconds) with `secret`. */

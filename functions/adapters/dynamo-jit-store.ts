@@ -5,7 +5,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -299,24 +299,22 @@ export class DynamoJitStore implements JitStore {
   /** Every request in one state, in index order (granted: soonest end first; others: oldest first). */
   async listByState(state: ElevationState): Promise<ElevationRequest[]> {
     const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: INDEX_BY_STATUS,
-          KeyConditionExpression: 'GSI1PK = :partition',
-          ExpressionAttributeValues: { ':partition': elevationStatePartition(state) },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        IndexName: INDEX_BY_STATUS,
+        KeyConditionExpression: 'GSI1PK = :partition',
+        ExpressionAttributeValues: { ':partition': elevationStatePartition(state) },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         if (typeof item.PK === 'string' && item.PK.startsWith(GRANT_PREFIX) && item.SK === 'GRANT') {
           ids.push(item.PK.slice(GRANT_PREFIX.length));
         }
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
 
     const items = await this.batchGet(ids.map((id) => elevationRequestKey(id)));
     const requests: ElevationRequest[] = [];
@@ -361,24 +359,22 @@ export class DynamoJitStore implements JitStore {
   async listEligibility(accountId: string): Promise<Eligibility[]> {
     const out: Eligibility[] = [];
     const malformed: MalformedJitItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :partition',
-          ExpressionAttributeValues: { ':partition': `${ELIGIBILITY_PREFIX}${accountId}` },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :partition',
+        ExpressionAttributeValues: { ':partition': `${ELIGIBILITY_PREFIX}${accountId}` },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const parsed = StoredEligibilitySchema.safeParse(withoutKeys(item));
         if (parsed.success) out.push(parsed.data as Eligibility);
         else malformed.push({ key: keyOf(item), issues: formatIssues(parsed.error) });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     this.settle(malformed, out);
     return out;
   }

@@ -1,10 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { StoredActorSchema } from '../core/actor';
 import { describeError } from '../core/describe-error';
@@ -82,33 +77,30 @@ export class DynamoReviewMessageLog implements ReviewMessageLog {
 
   async list(campaignId: string, owner: string): Promise<ReviewMessageRecord[]> {
     const records: ReviewMessageRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      let output: QueryCommandOutput;
-      try {
-        output = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
-            ExpressionAttributeValues: {
-              ':pk': reviewMessagePartition(campaignId),
-              ':prefix': `${ownerHash(owner)}#`,
-            },
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-      } catch (error) {
-        throw await this.failure(`could not read the review messages of campaign ${campaignId}`, error);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+        ExpressionAttributeValues: {
+          ':pk': reviewMessagePartition(campaignId),
+          ':prefix': `${ownerHash(owner)}#`,
+        },
+        ConsistentRead: true,
+      },
+    );
+    try {
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          const parsed = RecordSchema.safeParse(item);
+          // Hashes may collide in theory: only this owner's records count.
+          if (parsed.success && parsed.data.owner === owner) records.push(parsed.data);
+        }
       }
-      for (const item of output.Items ?? []) {
-        const parsed = RecordSchema.safeParse(item);
-        // Hashes may collide in theory: only this owner's records count.
-        if (parsed.success && parsed.data.owner === owner) records.push(parsed.data);
-      }
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
+    } catch (error) {
+      throw await this.failure(`could not read the review messages of campaign ${campaignId}`, error);
+    }
     return records.sort((a, b) => a.seq - b.seq);
   }
 

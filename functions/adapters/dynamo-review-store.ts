@@ -7,9 +7,8 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   type QueryCommandInput,
-  type QueryCommandOutput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -463,19 +462,12 @@ export class DynamoReviewStore implements ReviewStore {
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      let output: QueryCommandOutput;
-      try {
-        output = await this.documents.send(
-          new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-        );
-      } catch (error) {
-        throw this.failure('querying review items', error);
-      }
-      out.push(...(output.Items ?? []));
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
+    try {
+      for await (const page of paginateQuery({ client: this.documents }, input))
+        out.push(...(page.Items ?? []));
+    } catch (error) {
+      throw this.failure('querying review items', error);
+    }
     return out;
   }
 

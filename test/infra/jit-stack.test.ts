@@ -1,15 +1,15 @@
-import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JIT_SCHEDULE_GROUP } from '../../functions/core/jit-elevation-function-config';
-import { acknowledgements, logicalId, nagViolations, type Synthesized, synthesize } from './synth';
+import {
+  acknowledgements,
+  logicalId,
+  nagViolations,
+  roleStatements,
+  type Synthesized,
+  synthesize,
+} from './synth';
 
 type Json = Record<string, unknown>;
-interface Statement {
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: unknown;
-}
-
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 const APPROVER = { teamId: 'T0123ABCD', userId: 'U0123ABCD' };
@@ -40,15 +40,6 @@ const JIT_CONFIG = {
     ],
   },
 };
-
-function statementsOf(synth: Synthesized, roleLogicalId: string): Statement[] {
-  const policies = synth.template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: Match.arrayWith([{ Ref: roleLogicalId }]) },
-  });
-  return Object.values(policies).flatMap(
-    (policy) => ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement,
-  );
-}
 
 describe('just-in-time elevation in the stack', () => {
   let synth: Synthesized;
@@ -89,7 +80,7 @@ describe('just-in-time elevation in the stack', () => {
 
   it('bounds the JIT role to the configured profiles', () => {
     const { jit } = parts();
-    const statements = statementsOf(synth, logicalId(jit.role));
+    const statements = roleStatements(synth.template, logicalId(jit.role));
     const resourcesOf = (action: string) =>
       statements
         .filter((s) => s.Effect === 'Allow' && asArray(s.Action).includes(action))
@@ -129,7 +120,7 @@ describe('just-in-time elevation in the stack', () => {
         'billing',
       ]);
     }
-    const scanner = statementsOf(synth, logicalId(synth.stack.scannerRole.role));
+    const scanner = roleStatements(synth.template, logicalId(synth.stack.scannerRole.role));
     const batchGet = scanner.filter((s) => asArray(s.Action).includes('dynamodb:BatchGetItem'));
     expect(batchGet).toHaveLength(1);
     expect(asArray(batchGet[0]!.Action).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:Query']);
@@ -157,7 +148,7 @@ describe('just-in-time elevation in the stack', () => {
     for (const key of ['JIT_PROFILES', 'JIT_CHANNEL_ID', 'JIT_SLASH_COMMAND', 'JIT_REQUEST_TTL_MINUTES']) {
       expect(interaction[key], key).toEqual(fn[key]);
     }
-    const statements = statementsOf(synth, logicalId(slack.interactionRole));
+    const statements = roleStatements(synth.template, logicalId(slack.interactionRole));
     const allowed = statements.filter((s) => s.Effect === 'Allow');
     const actions = allowed.flatMap((s) => asArray(s.Action));
     expect(actions.filter((a) => a.startsWith('scheduler:'))).toEqual([]);

@@ -1,8 +1,15 @@
-import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCAN_FUNCTION_TABLE_ACTIONS } from '../../functions/core/findings-table';
 import { parseReviewScanConfig } from '../../functions/core/review/function-config';
-import { acknowledgements, logicalId, nagViolations, type Synthesized, synthesize } from './synth';
+import {
+  acknowledgements,
+  logicalId,
+  nagViolations,
+  type PolicyStatement,
+  roleStatements,
+  type Synthesized,
+  synthesize,
+} from './synth';
 
 /**
  * In organization mode each member account's scan runs in the state machine's account step, which
@@ -11,12 +18,6 @@ import { acknowledgements, logicalId, nagViolations, type Synthesized, synthesiz
  */
 
 type Json = Record<string, unknown>;
-interface Statement {
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: unknown;
-}
-
 const CONFIG = {
   organization: { enabled: true, organizationId: 'o-abc1234567' },
   slackChannelId: 'C0123ABCD',
@@ -42,19 +43,10 @@ function variablesOf(synth: Synthesized, logical: string): Record<string, unknow
   return (resourceOf(synth, logical).Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
-function statementsOf(synth: Synthesized, roleLogicalId: string): Statement[] {
-  const policies = synth.template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: Match.arrayWith([{ Ref: roleLogicalId }]) },
-  });
-  return Object.values(policies).flatMap(
-    (policy) => ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement,
-  );
-}
-
 /** The statements on the findings table's indexes: what listing campaigns by rhythm needs. */
-function indexStatements(synth: Synthesized): Statement[] {
+function indexStatements(synth: Synthesized): PolicyStatement[] {
   const table = logicalId(synth.stack.findings.table);
-  return statementsOf(synth, logicalId(synth.stack.scannerRole.role)).filter((s) =>
+  return roleStatements(synth.template, logicalId(synth.stack.scannerRole.role)).filter((s) =>
     JSON.stringify(s.Resource).includes(`"${table}","Arn"]},"/index/*"`),
   );
 }
@@ -97,10 +89,10 @@ describe('review campaigns of an organization run', () => {
     expect(onIndexes[0]!.Effect).toBe('Allow');
     // Campaigns and their items are written, and ReviewCampaignStarted published, with what the
     // account's scan has: no other table action and no bus beyond the findings bus.
-    const actions = statementsOf(enabled, role).flatMap((s) => asArray(s.Action));
+    const actions = roleStatements(enabled.template, role).flatMap((s) => asArray(s.Action));
     const tableActions = [...new Set(actions.filter((a) => a.startsWith('dynamodb:')))].sort();
     expect(tableActions).toEqual([...new Set([...SCAN_FUNCTION_TABLE_ACTIONS, 'dynamodb:Query'])].sort());
-    const putEvents = statementsOf(enabled, role).filter((s) =>
+    const putEvents = roleStatements(enabled.template, role).filter((s) =>
       asArray(s.Action).includes('events:PutEvents'),
     );
     expect(putEvents.map((s) => s.Resource)).toEqual([
@@ -113,8 +105,8 @@ describe('review campaigns of an organization run', () => {
     expect(variablesOf(disabled, scanAccountOf(disabled))).not.toHaveProperty('REVIEWS');
     expect(variablesOf(disabled, logicalId(disabled.stack.scan.function))).not.toHaveProperty('REVIEWS');
     expect(indexStatements(disabled)).toEqual([]);
-    const actions = statementsOf(disabled, logicalId(disabled.stack.scannerRole.role)).flatMap((s) =>
-      asArray(s.Action),
+    const actions = roleStatements(disabled.template, logicalId(disabled.stack.scannerRole.role)).flatMap(
+      (s) => asArray(s.Action),
     );
     expect([...new Set(actions.filter((a) => a.startsWith('dynamodb:')))].sort()).toEqual(
       [...new Set(SCAN_FUNCTION_TABLE_ACTIONS)].sort(),

@@ -1,14 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logicalId, nagViolations, type Synthesized, synthesize } from './synth';
-
-type Json = Record<string, unknown>;
-interface Statement {
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Json;
-}
+import { logicalId, nagViolations, roleStatements, type Synthesized, synthesize } from './synth';
 
 const CONFIG = {
   slackChannelId: 'C0123ABCD',
@@ -16,15 +8,6 @@ const CONFIG = {
 };
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-function statementsOf(synth: Synthesized, roleLogicalId: string): Statement[] {
-  const policies = synth.template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: Match.arrayWith([{ Ref: roleLogicalId }]) },
-  });
-  return Object.values(policies).flatMap(
-    (policy) => ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement,
-  );
-}
 
 describe('the request sweeper in the stack', () => {
   let synth: Synthesized;
@@ -40,7 +23,7 @@ describe('the request sweeper in the stack', () => {
 
   it('may read and move requests in the table, read the bot token, and nothing else', () => {
     const { sweeper, slack } = parts();
-    const statements = statementsOf(synth, logicalId(sweeper.role));
+    const statements = roleStatements(synth.template, logicalId(sweeper.role));
     const actions = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => asArray(s.Action));
     const services = [...new Set(actions.map((a) => a.split(':')[0]))].sort();
     expect(services).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager']);

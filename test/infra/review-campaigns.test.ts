@@ -1,19 +1,19 @@
-import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   parseReviewInteractionConfig,
   parseReviewScanConfig,
 } from '../../functions/core/review/function-config';
-import { acknowledgements, logicalId, nagViolations, type Synthesized, synthesize } from './synth';
+import {
+  acknowledgements,
+  logicalId,
+  nagViolations,
+  type PolicyStatement,
+  roleStatements,
+  type Synthesized,
+  synthesize,
+} from './synth';
 
 type Json = Record<string, unknown>;
-interface Statement {
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Json;
-}
-
 const CONFIG = {
   slackChannelId: 'C0123ABCD',
   approvers: [{ teamId: 'T0123ABCD', userId: 'U0123ABCD' }],
@@ -28,16 +28,7 @@ const CONFIG = {
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
-function statementsOf(synth: Synthesized, roleLogicalId: string): Statement[] {
-  const policies = synth.template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: Match.arrayWith([{ Ref: roleLogicalId }]) },
-  });
-  return Object.values(policies).flatMap(
-    (policy) => ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement,
-  );
-}
-
-const actionsOf = (statements: Statement[]) =>
+const actionsOf = (statements: PolicyStatement[]) =>
   statements.filter((s) => s.Effect === 'Allow').flatMap((s) => asArray(s.Action));
 
 describe('entitlement reviews in the stack', () => {
@@ -84,7 +75,7 @@ describe('entitlement reviews in the stack', () => {
 
   it('lets the review function read and mark review items, publish, read the bot token, and nothing else', () => {
     const { reviews, slack } = parts();
-    const statements = statementsOf(synth, logicalId(reviews.role));
+    const statements = roleStatements(synth.template, logicalId(reviews.role));
     const actions = actionsOf(statements);
     expect([...new Set(actions.map((a) => a.split(':')[0]))].sort()).toEqual([
       'dynamodb',
@@ -168,7 +159,7 @@ describe('entitlement reviews in the stack', () => {
         ownArns: ['arn:aws:iam::111122223333:role/IamPosture*'],
       },
     });
-    const actions = actionsOf(statementsOf(synth, logicalId(slack.interactionRole)));
+    const actions = actionsOf(roleStatements(synth.template, logicalId(slack.interactionRole)));
     expect([...new Set(actions.filter((a) => a.startsWith('dynamodb:')))].sort()).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -193,7 +184,7 @@ describe('entitlement reviews in the stack', () => {
       attestationDays: 60,
     });
     expect(parseReviewScanConfig(variables)).toMatchObject({ enabled: true, deadlineDays: 14 });
-    const statements = statementsOf(synth, logicalId(synth.stack.scannerRole.role));
+    const statements = roleStatements(synth.template, logicalId(synth.stack.scannerRole.role));
     const indexQuery = statements.find(
       (s) => asArray(s.Action).includes('dynamodb:Query') && JSON.stringify(s.Resource).includes('/index/*'),
     );

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnResource, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { parseDeployConfig } from '../../functions/core/deploy-config';
@@ -65,4 +65,23 @@ export function acknowledgements(root: IConstruct): { path: string; id: string; 
 export function logicalId(resource: IConstruct): string {
   const cfn = (resource.node.defaultChild ?? resource) as CfnResource;
   return Stack.of(resource).getLogicalId(cfn);
+}
+
+/** One statement of an IAM policy in a template. */
+export interface PolicyStatement {
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+}
+
+/** The statements of the `AWS::IAM::Policy` resources attached to the role `roleLogicalId`. */
+export function roleStatements(template: Template, roleLogicalId: string): PolicyStatement[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleLogicalId }]) },
+  });
+  return Object.values(policies).flatMap(
+    (policy) =>
+      (policy.Properties as { PolicyDocument: { Statement: PolicyStatement[] } }).PolicyDocument.Statement,
+  );
 }

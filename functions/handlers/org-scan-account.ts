@@ -162,9 +162,9 @@ export function createHandler(
       const result = await scanAccountStep(
         {
           ...deps.step(input.runId),
-          onScanned: async (scanned, collected) => {
+          onScanned: async (scanned) => {
             publishGovernanceMetrics(sink, scanned, logger);
-            if (start) await startReviewsAfterScan(scanned, () => start(scanned, collected), logger);
+            if (start) await startReviewsAfterScan(scanned, () => start(scanned), logger);
           },
           warn: (message, fields) => logger.warn(message, fields),
         },

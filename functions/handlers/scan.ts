@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import type { GovernanceMetricsSink } from '../core/governance';
 import { parseScanFunctionConfig, type ScanFunctionConfig } from '../core/scan-function-config';
 import { type DrainOutboxDeps, drainOutbox } from '../use-cases/drain-outbox';
-import { type CollectedInput, type RunScanDeps, type RunScanResult, runScan } from '../use-cases/run-scan';
+import { type RunScanDeps, type RunScanResult, runScan } from '../use-cases/run-scan';
 import { cachedLiveCollector, collectedInput, lastAccessedCache } from '../wiring/collect';
 import { createObservability, instrument, type Observability } from '../wiring/powertools';
 import { reviewsAfterScanIn, startReviewsAfterScan } from '../wiring/review';
@@ -60,19 +60,9 @@ export function scanHandlerDeps(
     settings: config.settings,
     ...(config.secretsRegions !== undefined ? { regions: config.secretsRegions } : {}),
   };
-  // The latest scan's input: review campaigns are planned from the inventory it holds.
-  let collected: CollectedInput | undefined;
   const startReviews = reviewsAfterScanIn({}, env, config);
   return {
-    ...(startReviews
-      ? {
-          startDueReviews: async (result: RunScanResult) => {
-            const input = collected;
-            collected = undefined;
-            return input ? startReviews(result, input) : [];
-          },
-        }
-      : {}),
+    ...(startReviews ? { startDueReviews: startReviews } : {}),
     config,
     governanceMetrics: powertoolsGovernanceMetrics(),
     drain: drainOutboxDeps({}, config.findingsTableName, config.eventBusName),
@@ -91,8 +81,7 @@ export function scanHandlerDeps(
           ...result.serviceLastAccessed,
           cache: result.lastAccessedCache,
         });
-        collected = collectedInput(result);
-        return collected;
+        return collectedInput(result);
       },
     }),
   };

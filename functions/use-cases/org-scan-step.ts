@@ -8,7 +8,7 @@ import {
 } from './collect';
 import { type CachedCollectDeps, lastAccessedCacheSession } from './collect-with-cache';
 import type { MemberAccess, RunFiles } from './org-run-ports';
-import type { CollectedInput, RunScanDeps, RunScanOptions, RunScanResult } from './run-scan';
+import type { RunScanDeps, RunScanOptions, RunScanResult } from './run-scan';
 import { scanMemberAccount } from './scan-organization';
 
 /**
@@ -39,12 +39,12 @@ export interface ScanStepDeps {
    */
   lastAccessed?: Pick<CachedCollectDeps, 'cache' | 'warn'>;
   /**
-   * Told of the account's stored scan once it is stored (not of a paused or failed one), with what
-   * the scan read, for what follows a scan outside the run: the governance metrics and the account's
+   * Told of the account's stored scan once it is stored (not of a paused or failed one), for what
+   * follows a scan outside the run: the governance metrics and the account's
    * due review campaigns. Awaited before the outcome is recorded; a throw is reported to `warn` and
    * changes neither the outcome nor the step's result.
    */
-  onScanned?(result: RunScanResult, collected: CollectedInput): void | Promise<void>;
+  onScanned?(result: RunScanResult): void | Promise<void>;
   /** Where a failure of `onScanned` is reported; without it, it is dropped. */
   warn?(message: string, fields: Record<string, unknown>): void;
 }
@@ -126,9 +126,6 @@ export async function scanAccountStep(
   }
   const deadline = deps.clock() + options.budgetMs;
   let paused = false;
-  // What the finished collection handed to the scan: what follows the scan reads the account's
-  // inventory from it instead of collecting again.
-  let read: CollectedInput | undefined;
   const { outcome, result } = await scanMemberAccount(
     {
       now: deps.now,
@@ -172,8 +169,7 @@ export async function scanAccountStep(
             throw new CollectionPaused('the collection continues in the next invocation');
           }
           await cached?.save(step.result.accountId, step.result.raw.serviceLastAccessed ?? {});
-          read = { raw: step.result.raw, origin: 'live', apiCalls: step.result.apiCalls };
-          return read;
+          return { raw: step.result.raw, origin: 'live' as const, apiCalls: step.result.apiCalls };
         };
         return { scan: { ...deps.scan, collect }, release: () => session.release() };
       },
@@ -183,18 +179,14 @@ export async function scanAccountStep(
   );
   // A pause is not an outcome: what scanMemberAccount made of it is dropped.
   if (paused) return { runId, account, done: false, continuation: checkpointKey };
-  if (result && read) await afterScan(deps, result, read);
+  if (result) await afterScan(deps, result);
   return finish(deps, input, outcome);
 }
 
 /** What follows the stored scan; it never fails the account's step, which has its outcome already. */
-async function afterScan(
-  deps: ScanStepDeps,
-  result: RunScanResult,
-  collected: CollectedInput,
-): Promise<void> {
+async function afterScan(deps: ScanStepDeps, result: RunScanResult): Promise<void> {
   try {
-    await deps.onScanned?.(result, collected);
+    await deps.onScanned?.(result);
   } catch (error) {
     deps.warn?.('what follows the account scan failed', { accountId: result.accountId, error });
   }

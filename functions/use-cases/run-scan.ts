@@ -16,6 +16,7 @@ import {
 } from '../core/governance';
 import { accountTrend } from '../core/governance-trend';
 import { CHANGE_KINDS, type ChangeKind, type FindingChange, type StoredFinding } from '../core/lifecycle';
+import type { Inventory } from '../core/model';
 import { normalize } from '../core/normalize';
 import { type JitStateInput, withJitState } from '../core/normalize/jit';
 import { type ReviewStateInput, withReviewState } from '../core/normalize/review';
@@ -137,6 +138,8 @@ export interface RunScanResult {
   outcome: ScanRecord['outcome'];
   /** What the analysis found (every current finding, coverage, counts). */
   report: AnalysisReport;
+  /** What the rules evaluated: the account as read, with iam-posture's own state when read. */
+  inventory: Inventory;
   /** The stored scan record. */
   record: ScanRecord;
   /** Changes this scan wrote. */
@@ -332,6 +335,7 @@ export async function runScan(deps: RunScanDeps, options: RunScanOptions): Promi
     accountId,
     outcome: record.outcome,
     report,
+    inventory,
     record,
     changes: applied,
     held: last?.held ?? [],

@@ -5,7 +5,6 @@ import { remediationEvents } from '../adapters/event-publisher';
 import type { SecretReader } from '../adapters/secret-reader';
 import { createSlackWebClient, type SlackWebClientOptions } from '../adapters/slack-notifier';
 import { SlackReviewMessenger } from '../adapters/slack-review-messenger';
-import { normalize } from '../core/normalize';
 import type { ReviewsDeployConfig } from '../core/review/config';
 import {
   parseReviewInteractionConfig,
@@ -19,7 +18,7 @@ import type { AdvanceReviewDeps } from '../use-cases/advance-review-campaigns';
 import type { ReviewSlackDeps } from '../use-cases/announce-review';
 import { reviewInteractionRouteOf } from '../use-cases/review-interaction';
 import { reviewReductions } from '../use-cases/review-reduction';
-import type { CollectedInput, RunScanResult } from '../use-cases/run-scan';
+import type { RunScanResult } from '../use-cases/run-scan';
 import type { SlackRoute } from '../use-cases/slack-router';
 import { type StartReviewResult, startDueCampaigns } from '../use-cases/start-review-campaign';
 import { type AwsConfig, sdkConfig } from './aws';
@@ -142,10 +141,7 @@ export function reviewInteractionRoute(aws: AwsConfig, env: NodeJS.ProcessEnv): 
   });
 }
 
-/**
- * Starts the entitlement review campaigns due after a scan, from the inventory the scan read and
- * its findings. `collected` is the scan's input (the handler keeps it for this).
- */
+/** Starts the entitlement review campaigns due after a scan, from the inventory it read and its findings. */
 export function reviewsAfterScan(
   aws: AwsConfig,
   config: {
@@ -154,17 +150,17 @@ export function reviewsAfterScan(
     settings: ScanSettings;
     reviews: ReviewsDeployConfig;
   },
-): (result: RunScanResult, collected: CollectedInput) => Promise<StartReviewResult[]> {
+): StartReviewsAfterScan {
   const deps = {
     store: reviewStore(aws, config.findingsTableName),
     events: remediationEvents(eventPublisher(aws, config.eventBusName)),
   };
-  return (result, collected) =>
+  return (result) =>
     startDueCampaigns(
       {
         rhythms: config.reviews.rhythms,
         accountId: result.accountId,
-        inventory: normalize(collected.raw),
+        inventory: result.inventory,
         findings: result.report.findings,
         startedBy: { kind: 'system', id: 'iam-posture' },
         now: new Date(),
@@ -178,8 +174,7 @@ export function reviewsAfterScan(
 
 /** Starts the campaigns due after a stored scan, from what the scan read. */
 export type StartReviewsAfterScan = (
-  result: RunScanResult,
-  collected: CollectedInput,
+  result: Pick<RunScanResult, 'accountId' | 'inventory' | 'report'>,
 ) => Promise<StartReviewResult[]>;
 
 /**

@@ -29,7 +29,7 @@ import type { ReviewCampaign, ReviewItem } from '../../functions/core/review/typ
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { REVIEW_ACTION_IDS, REVIEW_VIEW_IDS } from '../../functions/core/slack/review-messages';
 import { collectAccount } from '../../functions/use-cases/collect';
-import { type CollectedInput, runScan } from '../../functions/use-cases/run-scan';
+import { runScan } from '../../functions/use-cases/run-scan';
 import { reviewsAfterScan } from '../../functions/wiring/review';
 import { type BusEvent, type BusTap, tapBus } from '../support/bus-tap';
 import { lambdaContext } from '../support/lambda';
@@ -229,19 +229,15 @@ describe('entitlement reviews through Slack, end to end', () => {
     const collector = new AwsCollector(clients, {
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) },
     });
-    let collected: CollectedInput | undefined;
     const scan = await runScan(
       {
-        collect: async () => {
-          collected = {
-            ...(await collectAccount(
-              { source: collector, now: () => new Date() },
-              { settings: SETTINGS, regions: [MOTO_REGION] },
-            )),
-            origin: 'live' as const,
-          };
-          return collected;
-        },
+        collect: async () => ({
+          ...(await collectAccount(
+            { source: collector, now: () => new Date() },
+            { settings: SETTINGS, regions: [MOTO_REGION] },
+          )),
+          origin: 'live' as const,
+        }),
         store: new DynamoFindingsStore(new DynamoDBClient({ ...moto.clientConfig }), TABLE),
         now: () => new Date(),
         randomSuffix: () => 'e2e0',
@@ -262,7 +258,7 @@ describe('entitlement reviews through Slack, end to end', () => {
         settings: SETTINGS,
         reviews: REVIEWS,
       },
-    )(scan, collected!);
+    )(scan);
     expect(started.map((s) => s.campaign.scope)).toEqual(['quarterly']);
     const campaignId = started[0]!.campaign.campaignId;
 

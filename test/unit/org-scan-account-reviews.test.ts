@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDeployConfig } from '../../functions/core/deploy-config';
-import { normalize } from '../../functions/core/normalize';
 import { parseOrgFunctionConfig } from '../../functions/core/org-function-config';
 import type { MemberAccount } from '../../functions/core/organization-scan';
-import type { RawAccountData } from '../../functions/core/raw';
 import { reviewScanEnvironment } from '../../functions/core/review/function-config';
 import { parseScanFunctionConfig } from '../../functions/core/scan-function-config';
 import { createHandler, scanAccountHandlerDeps } from '../../functions/handlers/org-scan-account';
@@ -11,7 +9,7 @@ import { createHandler as createScanHandler } from '../../functions/handlers/sca
 import { type AccountSource, collectAccount } from '../../functions/use-cases/collect';
 import type { RunFiles } from '../../functions/use-cases/org-run-ports';
 import { type ScanStepDeps, scanAccountStep } from '../../functions/use-cases/org-scan-step';
-import type { CollectedInput, RunScanResult } from '../../functions/use-cases/run-scan';
+import type { RunScanResult } from '../../functions/use-cases/run-scan';
 import { createObservability } from '../../functions/wiring/powertools';
 import { lambdaContext } from '../support/lambda';
 import { MemoryStore } from '../support/memory-store';
@@ -117,15 +115,15 @@ function stepDeps(store: MemoryStore, files = memoryFiles()): ScanStepDeps {
   };
 }
 
-/** The roles in what was read, as the review plans them (normalized). */
-const roleNames = (raw: RawAccountData) => normalize(raw).roles.map((role) => role.arn);
+/** The roles the scan read, as the review plans them. */
+const roleNames = (result: RunScanResult) => result.inventory.roles.map((role) => role.arn);
 
 /** The account step's handler over memory, with a recorded campaign starter and a watched log. */
 function accountStep(options: { budgetMs: string; store?: MemoryStore; fail?: Error }) {
   process.env = { ...saved, POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
   const store = options.store ?? new MemoryStore();
   const files = memoryFiles();
-  const calls: { result: RunScanResult; collected: CollectedInput }[] = [];
+  const calls: { result: RunScanResult }[] = [];
   const observability = createObservability();
   const info = vi.spyOn(observability.logger, 'info');
   const warn = vi.spyOn(observability.logger, 'warn');
@@ -133,8 +131,8 @@ function accountStep(options: { budgetMs: string; store?: MemoryStore; fail?: Er
     () => ({
       config: parseOrgFunctionConfig({ ...ENV, ORG_SCAN_TIME_BUDGET_MS: options.budgetMs }),
       step: () => stepDeps(store, files),
-      startDueReviews: async (result, collected) => {
-        calls.push({ result, collected });
+      startDueReviews: async (result) => {
+        calls.push({ result: result as RunScanResult });
         // Campaigns are written over the network: the step waits for them before it returns.
         await new Promise((resolve) => setTimeout(resolve, 5));
         if (options.fail) throw options.fail;
@@ -156,15 +154,15 @@ describe('the organization account step and review campaigns', () => {
 
     expect(result.done).toBe(true);
     expect(step.calls).toHaveLength(1);
-    const [{ result: scanned, collected }] = step.calls as [(typeof step.calls)[number]];
+    const [{ result: scanned }] = step.calls as [(typeof step.calls)[number]];
     expect(scanned.accountId).toBe(ACCOUNT.id);
     expect(scanned.scanId).toBe(result.outcome!.scanId);
     expect(scanned.report.findings.map((f) => [f.ruleId, f.resourceArn])).toContainEqual([
       'standing-admin',
       DEPLOYER,
     ]);
-    expect(collected.origin).toBe('live');
-    expect(roleNames(collected.raw)).toEqual([DEPLOYER]);
+    expect(scanned.record.origin).toBe('live');
+    expect(roleNames(scanned)).toEqual([DEPLOYER]);
     expect(step.logged(step.info, 'review campaign started')).toEqual([
       { accountId: ACCOUNT.id, campaignId: `quarterly.2026-Q2.${ACCOUNT.id}` },
     ]);
@@ -186,7 +184,7 @@ describe('the organization account step and review campaigns', () => {
     expect(invocations).toBeGreaterThan(2);
     expect(step.calls).toHaveLength(1);
     // The roles were read by an early invocation and reached the last one through the checkpoint.
-    expect(roleNames(step.calls[0]!.collected.raw)).toEqual([DEPLOYER]);
+    expect(roleNames(step.calls[0]!.result)).toEqual([DEPLOYER]);
     expect(step.calls[0]!.result.scanId).toBe(result.outcome!.scanId);
   });
 

@@ -1,5 +1,5 @@
 import { type ApprovalRefusal, decideApproval, decideRejection } from '../core/jit/approval';
-import type { ElevationRequest } from '../core/jit/types';
+import type { ElevationProfile, ElevationRequest } from '../core/jit/types';
 import type { SlackUser } from '../core/slack/approvers';
 import { actorDetail, elevationDetail, profileNamed, publishElevationEvent } from './elevation-events';
 import type { JitEvents, JitProfiles, JitStore } from './jit-ports';
@@ -42,22 +42,9 @@ export async function recordElevationVote(
 ): Promise<RecordElevationVoteResult> {
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const now = deps.now();
-    const request = await deps.store.get(input.grantId);
-    if (!request) {
-      return {
-        outcome: 'refused',
-        reason: 'unknown-request',
-        message: 'This elevation request does not exist.',
-      };
-    }
-    const profile = profileNamed(deps.profiles, request.profile);
-    if (!profile) {
-      return {
-        outcome: 'refused',
-        reason: 'unknown-profile',
-        message: `The profile ${request.profile} is no longer configured, so nobody can approve this request.`,
-      };
-    }
+    const found = await requestAndProfile(input.grantId, deps, 'so nobody can approve this request');
+    if (found.outcome === 'refused') return found;
+    const { request, profile } = found;
     const decision = decideApproval(
       request,
       profile,
@@ -131,22 +118,9 @@ export async function rejectElevation(
   input: { grantId: string; approver: SlackUser },
   deps: RecordElevationVoteDeps,
 ): Promise<RejectElevationResult> {
-  const request = await deps.store.get(input.grantId);
-  if (!request) {
-    return {
-      outcome: 'refused',
-      reason: 'unknown-request',
-      message: 'This elevation request does not exist.',
-    };
-  }
-  const profile = profileNamed(deps.profiles, request.profile);
-  if (!profile) {
-    return {
-      outcome: 'refused',
-      reason: 'unknown-profile',
-      message: `The profile ${request.profile} is no longer configured.`,
-    };
-  }
+  const found = await requestAndProfile(input.grantId, deps);
+  if (found.outcome === 'refused') return found;
+  const { request, profile } = found;
   const decision = decideRejection(request, profile, input.approver, deps.now());
   if (decision.outcome === 'refused') return decision;
   const rejected = await deps.store.transition(request.grantId, 'requested', 'rejected', {
@@ -168,4 +142,32 @@ export async function rejectElevation(
     elevationDetail(rejected, { rejectedBy: actorDetail(decision.request.rejectedBy!) }),
   );
   return { outcome: 'rejected', request: rejected, warnings };
+}
+
+/** The request and its profile, or the refusal naming which is missing (`consequence` says what follows). */
+async function requestAndProfile(
+  grantId: string,
+  deps: Pick<RecordElevationVoteDeps, 'store' | 'profiles'>,
+  consequence?: string,
+): Promise<
+  | { outcome: 'found'; request: ElevationRequest; profile: ElevationProfile }
+  | { outcome: 'refused'; reason: 'unknown-request' | 'unknown-profile'; message: string }
+> {
+  const request = await deps.store.get(grantId);
+  if (!request) {
+    return {
+      outcome: 'refused',
+      reason: 'unknown-request',
+      message: 'This elevation request does not exist.',
+    };
+  }
+  const profile = profileNamed(deps.profiles, request.profile);
+  if (!profile) {
+    return {
+      outcome: 'refused',
+      reason: 'unknown-profile',
+      message: `The profile ${request.profile} is no longer configured${consequence ? `, ${consequence}` : ''}.`,
+    };
+  }
+  return { outcome: 'found', request, profile };
 }

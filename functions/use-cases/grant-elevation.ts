@@ -3,16 +3,9 @@ import { canonicalJson, checkInlineQuota, timeBoundedDocument } from '../core/ji
 import { isEligible } from '../core/jit/request';
 import type { ElevationRequest } from '../core/jit/types';
 import { elevationDetail, profileNamed, publishElevationEvent } from './elevation-events';
-import type { GrantPolicies, JitEvents, JitProfiles, JitStore, RevokeScheduler } from './jit-ports';
+import type { JitFunctionDeps } from './jit-ports';
 
-export interface GrantElevationDeps {
-  store: JitStore;
-  policies: GrantPolicies;
-  scheduler: RevokeScheduler;
-  events: JitEvents;
-  profiles: JitProfiles;
-  now(): Date;
-}
+export type GrantElevationDeps = JitFunctionDeps;
 
 export type GrantElevationResult =
   | { outcome: 'granted'; request: ElevationRequest; warnings: string[] }

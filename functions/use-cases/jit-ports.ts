@@ -67,3 +67,13 @@ export interface JitEvents {
 
 /** The elevation profiles of the deploy config, by name. */
 export type JitProfiles = readonly ElevationProfile[];
+
+/** What the JIT function's use cases (grant, revoke, reconcile) work against. */
+export interface JitFunctionDeps {
+  store: JitStore;
+  policies: GrantPolicies;
+  scheduler: RevokeScheduler;
+  events: JitEvents;
+  profiles: JitProfiles;
+  now(): Date;
+}

@@ -3,16 +3,10 @@ import { grantIdOfPolicyName } from '../core/jit/grant';
 import { planReconcile, type RemovalWhy } from '../core/jit/reconcile';
 import { type ElevationRequest, type ElevationState, GRANT_POLICY_PREFIX } from '../core/jit/types';
 import { elevationDetail, publishElevationEvent, SYSTEM_ACTOR } from './elevation-events';
-import type { GrantPolicies, JitEvents, JitProfiles, JitStore, RevokeScheduler } from './jit-ports';
+import type { GrantPolicies, JitFunctionDeps } from './jit-ports';
 import { revokeElevation } from './revoke-elevation';
 
-export interface ReconcileGrantsDeps {
-  store: JitStore;
-  policies: GrantPolicies;
-  scheduler: RevokeScheduler;
-  events: JitEvents;
-  profiles: JitProfiles;
-  now(): Date;
+export interface ReconcileGrantsDeps extends JitFunctionDeps {
   /** Principal ARNs to inspect beyond those of live grants: the eligible ones. */
   principals(): Promise<string[]>;
 }

@@ -3,7 +3,7 @@ import { canRevoke } from '../core/jit/approval';
 import type { ElevationRequest, ElevationState } from '../core/jit/types';
 import type { Actor } from '../core/remediation/request';
 import { actorDetail, elevationDetail, profileNamed, publishElevationEvent } from './elevation-events';
-import type { GrantPolicies, JitEvents, JitProfiles, JitStore, RevokeScheduler } from './jit-ports';
+import type { GrantPolicies, JitFunctionDeps } from './jit-ports';
 
 export type RevokeReason = 'expired' | 'done' | 'cli' | 'reconciler';
 
@@ -13,14 +13,7 @@ export interface RevokeElevationInput {
   reason: RevokeReason;
 }
 
-export interface RevokeElevationDeps {
-  store: JitStore;
-  policies: GrantPolicies;
-  scheduler: RevokeScheduler;
-  events: JitEvents;
-  profiles: JitProfiles;
-  now(): Date;
-}
+export type RevokeElevationDeps = JitFunctionDeps;
 
 export type RevokeElevationResult =
   | { outcome: 'revoked'; request: ElevationRequest; warnings: string[] }

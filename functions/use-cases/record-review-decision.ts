@@ -117,12 +117,7 @@ export async function recordReviewDecision(
       decision,
     });
   }
-  await deps.events.publish('ReviewDecided', {
-    version: 1,
-    campaignId: item.campaignId,
-    itemId: item.itemId,
-    accountId: item.accountId,
-    identityArn: item.identityArn,
+  await publishDecided(deps, item, {
     answer: input.answer,
     ...(requestIds ? { remediationRequestIds: requestIds } : {}),
   });
@@ -157,15 +152,7 @@ async function reassign(
   if (!moved) {
     return refused('already-decided', `review item ${item.itemId} was answered or handed on meanwhile`);
   }
-  await deps.events.publish('ReviewDecided', {
-    version: 1,
-    campaignId: item.campaignId,
-    itemId: item.itemId,
-    accountId: item.accountId,
-    identityArn: item.identityArn,
-    answer: 'not-mine',
-    reassigned: true,
-  });
+  await publishDecided(deps, item, { answer: 'not-mine', reassigned: true });
   return { outcome: 'reassigned', item: moved, from: item.owner, to };
 }
 
@@ -182,4 +169,20 @@ function refused(
   message: string,
 ): RecordReviewOutcome {
   return { outcome: 'refused', reason, message };
+}
+
+/** `ReviewDecided`: ids and the answer, never the justification. */
+function publishDecided(
+  deps: Pick<RecordReviewDeps, 'events'>,
+  item: ReviewItem,
+  detail: { answer: ReviewAnswer } & Record<string, unknown>,
+): Promise<void> {
+  return deps.events.publish('ReviewDecided', {
+    version: 1,
+    campaignId: item.campaignId,
+    itemId: item.itemId,
+    accountId: item.accountId,
+    identityArn: item.identityArn,
+    ...detail,
+  });
 }

@@ -17,16 +17,12 @@ import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventb
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
-  GetAccountAuthorizationDetailsCommand,
   IAMClient,
   ListAccessKeysCommand,
-  ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../functions/adapters/aws/clients';
-import { AwsCollector } from '../../functions/adapters/aws/collector';
 import { DynamoFindingsStore } from '../../functions/adapters/dynamo-findings-store';
 import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
 import { EventBridgePublisher } from '../../functions/adapters/event-publisher';
@@ -34,11 +30,12 @@ import { createTableInput } from '../../functions/core/findings-table';
 import type { RemediationRequest } from '../../functions/core/remediation/request';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { SLACK_ACTION_IDS, type SlackAction } from '../../functions/core/slack/messages';
-import { collectAccount } from '../../functions/use-cases/collect';
 import { runScan } from '../../functions/use-cases/run-scan';
 import { type BusEvent, type BusTap, tapBus } from '../support/bus-tap';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { collectMoto } from '../support/moto-collect';
+import { iamState } from '../support/remediation-moto';
 import { type SlackServer, startSlackServer } from '../support/slack-server';
 import { interactionBody, signedSlackEvent } from '../support/slack-url-event';
 
@@ -71,32 +68,6 @@ const savedEnv = { ...process.env };
 
 /** Every iam-posture event that reached the bus since the last call, in order of arrival. */
 const busEvents = () => tap.events();
-
-/** The whole IAM state: authorization details and every user's access keys, order-insensitive. */
-async function iamState(): Promise<unknown> {
-  const { $metadata: _metadata, ...details } = await iam.send(new GetAccountAuthorizationDetailsCommand({}));
-  const users = (await iam.send(new ListUsersCommand({}))).Users ?? [];
-  const keys: unknown[] = [];
-  for (const user of users) {
-    keys.push((await iam.send(new ListAccessKeysCommand({ UserName: user.UserName! }))).AccessKeyMetadata);
-  }
-  return canonical({ ...details, keys });
-}
-
-function canonical(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) {
-    return value.map(canonical).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  }
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
-}
 
 async function keyStatus(userName: string): Promise<string[]> {
   const keys = (await iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata ?? [];
@@ -212,24 +183,9 @@ describe('remediation through Slack approval, end to end', () => {
       .AccessKeyMetadata![0]!.AccessKeyId!;
 
     // --- scan: findings into DynamoDB, events onto the bus
-    const clients = createAwsClients({
-      endpoint: moto.endpoint,
-      region: MOTO_REGION,
-      credentials: moto.clientConfig.credentials,
-      maxAttempts: 2,
-    });
-    const collector = new AwsCollector(clients, {
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) },
-    });
     const scan = await runScan(
       {
-        collect: async () => ({
-          ...(await collectAccount(
-            { source: collector, now: () => new Date() },
-            { settings: SETTINGS, regions: [MOTO_REGION] },
-          )),
-          origin: 'live' as const,
-        }),
+        collect: () => collectMoto(moto, SETTINGS),
         store: new DynamoFindingsStore(new DynamoDBClient({ ...moto.clientConfig }), TABLE),
         events: new EventBridgePublisher(new EventBridgeClient({ ...moto.clientConfig }), {
           eventBusName: BUS,
@@ -239,7 +195,6 @@ describe('remediation through Slack approval, end to end', () => {
       },
       { settings: SETTINGS },
     );
-    clients.destroy();
     const keyFinding = scan.report.findings.find(
       (f) => f.ruleId === 'access-key-unused' && f.resourceArn.endsWith(':user/deploy-bot'),
     );
@@ -309,7 +264,7 @@ describe('remediation through Slack approval, end to end', () => {
     const messageTs = (await requests.get(requestId))!.slack!.ts;
     expect(pending!.slack).toEqual({ channel: CHANNEL, ts: messageTs });
 
-    const before = await iamState();
+    const before = await iamState(iam);
 
     // --- clicks that must change nothing: a forged signature, a stranger
     const forged = await interact(
@@ -321,7 +276,7 @@ describe('remediation through Slack approval, end to end', () => {
     expect(JSON.parse(stranger.body as string).text).toMatch(/not on the list of iam-posture approvers/);
     expect((await requests.get(requestId))?.state).toBe('pending');
     expect(await busEvents()).toEqual([]);
-    expect(await iamState()).toEqual(before);
+    expect(await iamState(iam)).toEqual(before);
 
     // --- Alice approves (and her click is replayed)
     const approve = clickEvent({ action: 'approve', requestId, userId: ALICE, messageTs });
@@ -339,7 +294,7 @@ describe('remediation through Slack approval, end to end', () => {
     const approvalEvents = ofType(await busEvents(), 'RemediationApproved');
     expect(approvalEvents).toHaveLength(1);
     expect(approvalEvents[0]!.detail).toEqual({ version: 1, requestId });
-    expect(await iamState()).toEqual(before);
+    expect(await iamState(iam)).toEqual(before);
     const approvedUpdate = slack.calls('chat.update').at(-1)!;
     expect(approvedUpdate.args).toMatchObject({ channel: CHANNEL, ts: messageTs });
     expect(JSON.stringify(approvedUpdate.args.blocks)).not.toContain('"type":"actions"');
@@ -390,7 +345,7 @@ describe('remediation through Slack approval, end to end', () => {
     expect(await rollback(forgedRollback)).toEqual({ outcome: 'rolled-back' });
     expect(await rollback(rollbackEvents[0]!)).toEqual({ outcome: 'not-rolled-back' });
 
-    expect(await iamState()).toEqual(before);
+    expect(await iamState(iam)).toEqual(before);
     expect(await keyStatus('deploy-bot')).toEqual(['Active']);
     expect(await requests.get(requestId)).toMatchObject({
       state: 'rolled-back',

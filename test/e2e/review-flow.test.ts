@@ -17,8 +17,6 @@ import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/c
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../functions/adapters/aws/clients';
-import { AwsCollector } from '../../functions/adapters/aws/collector';
 import { DynamoFindingsStore } from '../../functions/adapters/dynamo-findings-store';
 import { DynamoRemediationRequestStore } from '../../functions/adapters/dynamo-remediation-store';
 import { DynamoReviewMessageLog } from '../../functions/adapters/dynamo-review-messages';
@@ -28,12 +26,12 @@ import { createTableInput } from '../../functions/core/findings-table';
 import type { ReviewCampaign, ReviewItem } from '../../functions/core/review/types';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { REVIEW_ACTION_IDS, REVIEW_VIEW_IDS } from '../../functions/core/slack/review-messages';
-import { collectAccount } from '../../functions/use-cases/collect';
 import { runScan } from '../../functions/use-cases/run-scan';
 import { reviewsAfterScan } from '../../functions/wiring/review';
 import { type BusEvent, type BusTap, tapBus } from '../support/bus-tap';
 import { lambdaContext } from '../support/lambda';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, type MotoServer, startMoto } from '../support/moto';
+import { collectMoto } from '../support/moto-collect';
 import { type SlackCall, type SlackServer, startSlackServer } from '../support/slack-server';
 import { interactionBody, signedSlackEvent } from '../support/slack-url-event';
 
@@ -220,31 +218,15 @@ describe('entitlement reviews through Slack, end to end', () => {
     }
 
     // --- the scan, then what the scan function does after it: start the due campaigns
-    const clients = createAwsClients({
-      endpoint: moto.endpoint,
-      region: MOTO_REGION,
-      credentials: moto.clientConfig.credentials,
-      maxAttempts: 2,
-    });
-    const collector = new AwsCollector(clients, {
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) },
-    });
     const scan = await runScan(
       {
-        collect: async () => ({
-          ...(await collectAccount(
-            { source: collector, now: () => new Date() },
-            { settings: SETTINGS, regions: [MOTO_REGION] },
-          )),
-          origin: 'live' as const,
-        }),
+        collect: () => collectMoto(moto, SETTINGS),
         store: new DynamoFindingsStore(new DynamoDBClient({ ...moto.clientConfig }), TABLE),
         now: () => new Date(),
         randomSuffix: () => 'e2e0',
       },
       { settings: SETTINGS },
     );
-    clients.destroy();
     expect(
       scan.report.findings.some(
         (f) => f.ruleId === 'access-key-unused' && f.resourceArn.endsWith('/deploy-bot'),

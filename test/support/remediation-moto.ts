@@ -12,16 +12,14 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createAwsClients } from '../../functions/adapters/aws/clients';
-import { AwsCollector } from '../../functions/adapters/aws/collector';
 import { findingItem } from '../../functions/adapters/dynamo-findings-store';
 import type { Finding } from '../../functions/core/finding';
 import type { StoredFinding } from '../../functions/core/lifecycle';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { analyzeAccount } from '../../functions/use-cases/analyze';
-import { collectAccount } from '../../functions/use-cases/collect';
 import type { RemediationEvents } from '../../functions/use-cases/remediation-ports';
-import { MOTO_REGION, type MotoServer } from './moto';
+import type { MotoServer } from './moto';
+import { collectMoto } from './moto-collect';
 
 const DAY_MS = 86_400_000;
 
@@ -42,26 +40,10 @@ export class RecordedEvents implements RemediationEvents {
 
 /** A live scan of moto with the real collector and engine: the findings a deployed scan would record. */
 export async function scanMoto(moto: MotoServer): Promise<Finding[]> {
-  const clients = createAwsClients({
-    endpoint: moto.endpoint,
-    region: MOTO_REGION,
-    credentials: moto.clientConfig.credentials,
-    maxAttempts: 2,
-  });
-  try {
-    const collector = new AwsCollector(clients, {
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) },
-    });
-    // moto has no service last accessed data: that rule's reads are left out.
-    const settings = { ...DEFAULT_SETTINGS, disabledRules: ['unused-service-permissions'] };
-    const collected = await collectAccount(
-      { source: collector, now: () => new Date() },
-      { settings, regions: [MOTO_REGION] },
-    );
-    return analyzeAccount(collected.raw, { settings, now: new Date() }).findings;
-  } finally {
-    clients.destroy();
-  }
+  // moto has no service last accessed data: that rule's reads are left out.
+  const settings = { ...DEFAULT_SETTINGS, disabledRules: ['unused-service-permissions'] };
+  const collected = await collectMoto(moto, settings);
+  return analyzeAccount(collected.raw, { settings, now: new Date() }).findings;
 }
 
 /** Scans, stores the one finding of `ruleId` on `arn` as the findings store would, and returns it. */

@@ -291,6 +291,30 @@ describe('votes that do not count', () => {
     expect(types(await world.busEvents()).filter((t) => t === 'ElevationApproved')).toHaveLength(1);
   });
 
+  it('refuses a vote or a rejection on a request whose profile is no longer configured, or that does not exist', async () => {
+    const request = await requested(await world.createRole('app-billing'));
+    const withoutProfile = { ...deps(), profiles: PROFILES.filter((p) => p.name !== request.profile) };
+    const vote = await recordElevationVote(
+      { grantId: request.grantId, grantHash: request.grantHash, approver: ALICE },
+      withoutProfile,
+    );
+    expect(vote).toEqual({
+      outcome: 'refused',
+      reason: 'unknown-profile',
+      message: `The profile ${request.profile} is no longer configured, so nobody can approve this request.`,
+    });
+    expect(await rejectElevation({ grantId: request.grantId, approver: CAROL }, withoutProfile)).toEqual({
+      outcome: 'refused',
+      reason: 'unknown-profile',
+      message: `The profile ${request.profile} is no longer configured.`,
+    });
+    expect(await rejectElevation({ grantId: 'no-such-grant', approver: CAROL }, deps())).toMatchObject({
+      outcome: 'refused',
+      reason: 'unknown-request',
+    });
+    expect((await world.store.get(request.grantId))?.state).toBe('requested');
+  });
+
   it('lets an approver reject a waiting request, after which it cannot be approved', async () => {
     const arn = await world.createRole('app-billing');
     const request = await requested(arn);
